@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs every build and test dependency of ptcheck from Debian 12 packages. Idempotent: installs
+# only what is missing. Run as root (or through sudo).
+set -eu
+PKGS="build-essential cmake ninja-build clang libclang-rt-14-dev librapidcheck-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+echo "install-deps: all dependencies present"
