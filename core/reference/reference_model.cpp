@@ -1,0 +1,216 @@
+#include "core/reference/reference_model.h"
+
+#include <cerrno>
+#include <cstdio>
+
+namespace ptc {
+
+const char* dirty_state_name(DirtyState d) {
+  switch (d) {
+    case DirtyState::Clean: return "clean";
+    case DirtyState::Dirty: return "dirty";
+    case DirtyState::Maybe: return "clean-or-dirty";
+  }
+  return "?";
+}
+
+std::string describe(const RefLeaf& l, bool hw_dirty) {
+  char buf[160];
+  const char* perm = !l.writable ? "read-only" : !hw_dirty ? "writable" : l.dirty == DirtyState::Dirty ? "writable-dirty"
+                                                                         : l.dirty == DirtyState::Clean ? "writable-clean"
+                                                                                                        : "writable-(clean-or-dirty)";
+  std::snprintf(buf, sizeof buf, "[0x%llx+0x%llx) -> 0x%llx %s", (unsigned long long)l.iova, (unsigned long long)l.size,
+                (unsigned long long)l.pa, perm);
+  return buf;
+}
+
+std::string describe(const DeviceOutcome& o) {
+  if (o.fault) return "fault";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)o.pa);
+  return buf;
+}
+
+ReferenceModel::ReferenceModel(const Config& cfg) : cfg_(cfg) {}
+
+static bool aligned4k(uint64_t v) { return (v & (kSize4K - 1)) == 0; }
+
+bool ReferenceModel::valid_range(uint64_t iova, uint64_t size) const {
+  if (!aligned4k(iova) || !aligned4k(size) || size == 0) return false;
+  const uint64_t top = 1ull << cfg_.ias;
+  return iova < top && size <= top - iova;
+}
+
+const RefLeaf* ReferenceModel::leaf_at(uint64_t iova) const {
+  auto it = leaves_.upper_bound(iova);
+  if (it == leaves_.begin()) return nullptr;
+  --it;
+  return it->second.contains(iova) ? &it->second : nullptr;
+}
+
+RefLeaf* ReferenceModel::leaf_at(uint64_t iova) {
+  return const_cast<RefLeaf*>(static_cast<const ReferenceModel*>(this)->leaf_at(iova));
+}
+
+std::vector<RefLeaf> ReferenceModel::leaves_in(uint64_t iova, uint64_t size) const {
+  std::vector<RefLeaf> out;
+  const uint64_t end = iova + size;
+  auto it = leaves_.upper_bound(iova);
+  if (it != leaves_.begin() && std::prev(it)->second.end() > iova) --it;
+  for (; it != leaves_.end() && it->first < end; ++it) out.push_back(it->second);
+  return out;
+}
+
+bool ReferenceModel::any_mapped(uint64_t iova, uint64_t size) const { return !leaves_in(iova, size).empty(); }
+
+bool ReferenceModel::range_cuts_leaf(uint64_t iova, uint64_t size) const {
+  for (const RefLeaf& l : leaves_in(iova, size))
+    if (l.iova < iova || l.end() > iova + size) return true;
+  return false;
+}
+
+// Linux's iommu_pgsize: the largest allowed size to which both addresses are aligned and that fits.
+uint64_t ReferenceModel::pick_leaf_size(uint64_t iova, uint64_t pa, uint64_t left) const {
+  for (uint64_t size : {kSize1G, kSize2M, kSize4K}) {
+    if (!(cfg_.pgsizes & size)) continue;
+    if (iova % size == 0 && pa % size == 0 && size <= left) return size;
+  }
+  return kSize4K;
+}
+
+int ReferenceModel::map(uint64_t iova, uint64_t pa, uint64_t size, unsigned prot) {
+  if (!valid_range(iova, size) || !aligned4k(pa)) return -EINVAL;
+  if (!(prot & PTC_PROT_READ) || (prot & ~unsigned(PTC_PROT_READ | PTC_PROT_WRITE))) return -EINVAL;
+  const uint64_t out_top = 1ull << cfg_.oas;
+  if (pa >= out_top || size > out_top - pa) return -EINVAL;
+  if (any_mapped(iova, size)) return -EEXIST;
+  const bool writable = prot & PTC_PROT_WRITE;
+  for (uint64_t off = 0; off < size;) {
+    const uint64_t leaf = pick_leaf_size(iova + off, pa + off, size - off);
+    // A new writable mapping counts as dirty once (as in Linux's io-pgtable-arm).
+    leaves_[iova + off] = RefLeaf{iova + off, leaf, pa + off, writable, DirtyState::Dirty};
+    off += leaf;
+  }
+  return 0;
+}
+
+int64_t ReferenceModel::remove_leaves(uint64_t iova, uint64_t size, std::vector<RefRecord>* records, bool keep_stale) {
+  int64_t bytes = 0;
+  for (const RefLeaf& l : leaves_in(iova, size)) {
+    bytes += int64_t(l.size);
+    if (records && cfg_.hw_dirty && l.writable && l.dirty != DirtyState::Clean)
+      records->push_back({l.iova, l.size, l.dirty == DirtyState::Maybe});
+    if (keep_stale) lazily_unmapped_[l.iova] = l;
+    leaves_.erase(l.iova);
+  }
+  return bytes;
+}
+
+int64_t ReferenceModel::unmap(uint64_t iova, uint64_t size) {
+  if (!valid_range(iova, size) || range_cuts_leaf(iova, size)) return -EINVAL;
+  return remove_leaves(iova, size, nullptr, cfg_.lazy);
+}
+
+int ReferenceModel::flush() {
+  lazily_unmapped_.clear();
+  return 0;
+}
+
+int ReferenceModel::split(uint64_t iova, uint64_t size) {
+  if (cfg_.bbml == 0) return -EOPNOTSUPP;
+  if (!valid_range(iova, size) || range_cuts_leaf(iova, size)) return -EINVAL;
+  for (const RefLeaf& block : leaves_in(iova, size)) {
+    if (block.size == kSize4K) continue;
+    for (uint64_t off = 0; off < block.size; off += kSize4K)
+      leaves_[block.iova + off] = RefLeaf{block.iova + off, kSize4K, block.pa + off, block.writable, block.dirty};
+  }
+  return 0;
+}
+
+// Merges [start, start+size) into one block if SPEC section 3's conditions hold.
+bool ReferenceModel::merge_region(uint64_t start, uint64_t size) {
+  const std::vector<RefLeaf> parts = leaves_in(start, size);
+  if (parts.empty()) return false;
+  if (parts.size() == 1 && parts[0].size == size) return false;  // already one block
+  const RefLeaf& first = parts.front();
+  if (first.iova != start || first.pa % size != 0) return false;
+  uint64_t next = start;
+  bool any_dirty = false, any_maybe = false;
+  for (const RefLeaf& l : parts) {
+    if (l.iova != next || l.end() > start + size) return false;        // a hole, or a bigger leaf
+    if (l.pa - l.iova != first.pa - first.iova) return false;          // output not contiguous
+    if (l.writable != first.writable) return false;                    // more than one permission
+    any_dirty |= l.dirty == DirtyState::Dirty;
+    any_maybe |= l.dirty == DirtyState::Maybe;
+    next = l.end();
+  }
+  if (next != start + size) return false;
+  for (const RefLeaf& l : parts) leaves_.erase(l.iova);
+  const DirtyState d = any_dirty ? DirtyState::Dirty : any_maybe ? DirtyState::Maybe : DirtyState::Clean;
+  leaves_[start] = RefLeaf{start, size, first.pa, first.writable, d};
+  return true;
+}
+
+int ReferenceModel::merge(uint64_t iova, uint64_t size) {
+  if (cfg_.bbml == 0) return -EOPNOTSUPP;
+  if (!valid_range(iova, size)) return -EINVAL;
+  const uint64_t end = iova + size;
+  // 1G regions first, then 2M regions of what is left.
+  for (uint64_t region : {kSize1G, kSize2M}) {
+    if (!(cfg_.pgsizes & region)) continue;
+    for (uint64_t r = (iova + region - 1) / region * region; r >= iova && r + region <= end && r + region > r; r += region)
+      merge_region(r, region);
+  }
+  return 0;
+}
+
+int ReferenceModel::read_and_clear_dirty(uint64_t iova, uint64_t size, unsigned flags, std::vector<RefRecord>* records) {
+  if (!cfg_.hw_dirty) return -EOPNOTSUPP;
+  if (!valid_range(iova, size)) return -EINVAL;
+  const uint64_t end = iova + size;
+  for (const RefLeaf& l : leaves_in(iova, size)) {
+    if (!l.writable || l.dirty == DirtyState::Clean) continue;
+    const uint64_t lo = std::max(l.iova, iova), hi = std::min(l.end(), end);
+    if (records) records->push_back({lo, hi - lo, l.dirty == DirtyState::Maybe});
+    const bool wholly_inside = l.iova >= iova && l.end() <= end;
+    // A leaf that sticks out is reported and stays dirty, so its pages outside are not lost.
+    if (wholly_inside && !(flags & PTC_DIRTY_NO_CLEAR) && l.dirty == DirtyState::Dirty)
+      leaves_[l.iova].dirty = DirtyState::Clean;
+  }
+  return 0;
+}
+
+int64_t ReferenceModel::unmap_read_dirty(uint64_t iova, uint64_t size, std::vector<RefRecord>* records) {
+  if (!valid_range(iova, size) || range_cuts_leaf(iova, size)) return -EINVAL;
+  // Always invalidated before returning, lazy mode too: nothing stays reachable.
+  return remove_leaves(iova, size, records, false);
+}
+
+uint64_t ReferenceModel::iova_to_phys(uint64_t iova) const {
+  const RefLeaf* l = leaf_at(iova);
+  return l ? l->pa + (iova - l->iova) : 0;
+}
+
+std::vector<DeviceOutcome> ReferenceModel::device_outcomes(uint64_t iova, bool write) const {
+  std::vector<DeviceOutcome> out;
+  const RefLeaf* l = leaf_at(iova);
+  if (l && (!write || l->writable))
+    out.push_back({false, l->pa + (iova - l->iova)});
+  else
+    out.push_back({true, 0});
+  auto it = lazily_unmapped_.upper_bound(iova);
+  if (it != lazily_unmapped_.begin()) {
+    const RefLeaf& s = std::prev(it)->second;
+    if (s.contains(iova) && (!write || s.writable)) out.push_back({false, s.pa + (iova - s.iova)});
+  }
+  return out;
+}
+
+void ReferenceModel::device_write(uint64_t iova, DirtyState to) {
+  RefLeaf* l = leaf_at(iova);
+  if (!l || !l->writable || !cfg_.hw_dirty) return;
+  if (to == DirtyState::Maybe && l->dirty == DirtyState::Dirty) return;  // already dirty: stays dirty
+  l->dirty = to;
+}
+
+}  // namespace ptc

@@ -1,0 +1,612 @@
+#include "core/runner/runner.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "core/bitmap/dirty_bitmap.h"
+#include "core/reference/reference_model.h"
+#include "core/runner/interval_set.h"
+#include "core/script/script.h"
+#include "core/smmu/smmu.h"
+
+namespace ptc {
+
+namespace {
+
+using ull = unsigned long long;
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+std::string result_text(int64_t r) {
+  if (r < 0) {
+    if (const char* n = errno_name(r)) return n;
+  }
+  return std::to_string(r);
+}
+
+std::string outcome_text(bool fault, uint64_t pa) { return fault ? "fault" : fmt("0x%llx", ull(pa)); }
+
+std::string outcomes_text(const std::vector<DeviceOutcome>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? " or " : "") + describe(v[i]);
+  return s;
+}
+
+bool is_dirty_op(OpKind k) { return k == OpKind::Dirty || k == OpKind::UnmapDirty; }
+bool changes_translations(OpKind k) {
+  return k == OpKind::Map || k == OpKind::Unmap || k == OpKind::UnmapDirty || k == OpKind::Split || k == OpKind::Merge;
+}
+
+// A ptc_dirty that keeps the raw records (for the page-level oracles) and feeds the optimized
+// windowed writer (whose bitmap is compared with the plain writer's).
+struct RecordingSink {
+  std::vector<std::pair<uint64_t, uint64_t>> raw;
+  WindowedBitmapWriter* writer = nullptr;
+  static void record(void* ctx, uint64_t iova, uint64_t len) {
+    auto* s = static_cast<RecordingSink*>(ctx);
+    s->raw.emplace_back(iova, len);
+    s->writer->record(iova, len);
+  }
+};
+
+// The caller's bitmap, allocated to its exact size (plus the misalignment) so that AddressSanitizer
+// catches a writer that steps outside it.
+struct CallerBitmap {
+  BitmapGeometry geo;
+  std::unique_ptr<uint8_t[]> storage;
+  uint8_t* bytes = nullptr;
+  CallerBitmap(uint64_t base, uint64_t length, uint64_t pgsize, unsigned misalign) {
+    geo.base = base;
+    geo.length = length;
+    geo.pgsize = pgsize;
+    const uint64_t n = geo.valid() ? geo.nbytes() : 0;
+    storage.reset(new uint8_t[n + misalign + 1]());
+    bytes = storage.get() + misalign;
+  }
+};
+
+// One device write that completed: page, time, and whether a clearing read has covered it yet.
+struct DirtyLedger {
+  std::map<uint64_t, uint64_t> pending;  // page -> time of the earliest write not yet covered by a record
+  void write(uint64_t page, uint64_t t) { pending.emplace(page, t); }
+};
+
+class Run {
+ public:
+  Run(const Script& s, const ptc_target_ops* ops, const RunOptions& o) : script_(s), ops_(ops), opts_(o) {}
+  ~Run() {
+    if (target_) {
+      smmu_->detach();
+      ops_->destroy(target_);
+    }
+  }
+
+  RunResult go();
+
+ private:
+  // The op in progress, with what device actions did during it.
+  struct OpContext {
+    const Op* op = nullptr;
+    uint64_t begin_t = 0;
+    std::vector<uint64_t> writes;  // iova of device writes in the op's range that completed
+    struct Deferred {
+      const Op* dev;
+      DeviceResult got;
+      std::vector<DeviceOutcome> before;
+    };
+    std::vector<Deferred> deferred;  // device accesses in range: checked once the reference applied the op
+  };
+
+  bool fail(Oracle o, const Op* op, const std::string& message);
+  bool check_smmu(const Op* op);
+  bool exec(const Op& op, bool injected);
+  bool exec_target_op(const Op& op, bool injected);
+  bool exec_device(const Op& op, OpContext* during);
+  bool run_injections(const Op& op, uint64_t at, bool after_return);
+  int64_t call_target(const Op& op, CallerBitmap* bm, RecordingSink* sink);
+  int64_t apply_reference(const Op& op, OpContext& ctx, std::vector<RefRecord>* records);
+  bool compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, const char* what);
+  bool check_records(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
+                     const RecordingSink& sink, const CallerBitmap& bm);
+  bool check_expect(const Op& op, int64_t got, int64_t ref, const CallerBitmap* bm);
+  bool in_range(const Op& op, uint64_t a) const {
+    return op.kind != OpKind::Flush && a >= op.iova && a - op.iova < op.size;
+  }
+
+  const Script& script_;
+  const ptc_target_ops* ops_;
+  RunOptions opts_;
+  std::unique_ptr<Smmu> smmu_;
+  std::unique_ptr<ReferenceModel> ref_;
+  struct ptc_target* target_ = nullptr;
+  DirtyLedger ledger_;
+  OpContext* current_ = nullptr;
+  const Op* current_top_ = nullptr;
+  std::optional<Failure> failure_;
+  size_t statements_ = 0;
+};
+
+bool Run::fail(Oracle o, const Op* op, const std::string& message) {
+  if (failure_) return false;
+  Failure f;
+  f.oracle = o;
+  f.line = op ? op->line : 0;
+  f.statement = op ? print_statement(*op) : "(end of script)";
+  f.message = message;
+  f.signature = std::string(oracle_name(o)) + ":" + (op ? op_name(op->kind) : "destroy") + ":" +
+                config_signature(script_.config);
+  std::string t;
+  const std::string where = script_.file.empty() ? "<script>" : script_.file;
+  t += fmt("ptcheck: FAIL %s at %s:%d (target %s)\n", oracle_name(o), where.c_str(), f.line, ops_->name ? ops_->name : "?");
+  t += "  signature: " + f.signature + "\n";
+  t += "  script up to the failing statement:\n";
+  t += "        " + print_config(script_.config) + "\n";
+  const int stop_line = current_top_ ? current_top_->line : f.line;
+  for (const Op& s : script_.ops) {
+    if (stop_line && s.line > stop_line) break;
+    const bool here = &s == current_top_ || (!current_top_ && op == &s);
+    t += fmt("  %s %4d  %s\n", here ? ">" : " ", s.line, print_statement(s).c_str());
+    for (const Injection& inj : s.inject) {
+      const bool inj_here = &inj.op == op;
+      t += fmt("  %s %4d    @%llu %s\n", inj_here ? ">" : " ", inj.op.line, ull(inj.after_access),
+               print_statement(inj.op).c_str());
+    }
+    if (!stop_line && &s == op) break;
+  }
+  t += "  what is wrong: " + message + "\n";
+  const auto& ev = smmu_ ? smmu_->events() : std::vector<std::string>{};
+  if (!ev.empty()) {
+    t += "  events leading there (simulated SMMU; t = step):\n";
+    const size_t from = ev.size() > opts_.trace_events ? ev.size() - opts_.trace_events : 0;
+    for (size_t i = from; i < ev.size(); ++i) t += "    " + ev[i] + "\n";
+  }
+  t += "  replay: ptcheck run " + where + "\n";
+  f.trace = t;
+  failure_ = f;
+  return false;
+}
+
+bool Run::check_smmu(const Op* op) {
+  if (const auto& v = smmu_->violation()) return fail(v->oracle, op, v->message);
+  return true;
+}
+
+RunResult Run::go() {
+  RunResult rr;
+  const Config& cfg = script_.config;
+  smmu_ = std::make_unique<Smmu>(cfg);
+  ref_ = std::make_unique<ReferenceModel>(cfg);
+  const ptc_cfg abi_cfg = cfg.to_abi();
+  target_ = ops_->create(&abi_cfg, smmu_->hw());
+  if (!target_) {
+    rr.skipped = true;
+    rr.skip_reason = "target " + std::string(ops_->name ? ops_->name : "?") + " refuses config " + print_config(cfg);
+    smmu_->check_leaks();
+    return rr;
+  }
+  smmu_->attach(ops_->root(target_));
+  bool ok = check_smmu(nullptr);
+  for (const Op& op : script_.ops) {
+    if (!ok) break;
+    current_top_ = &op;
+    ok = exec(op, false);
+  }
+  current_top_ = nullptr;
+  if (ok) {
+    // The whole address space, then teardown: every table must come back.
+    const uint64_t top = 1ull << cfg.ias;
+    ok = compare_state(nullptr, 0, top, Oracle::Divergence, "at the end of the script");
+    if (ok) {
+      smmu_->detach();
+      ops_->destroy(target_);
+      target_ = nullptr;
+      smmu_->check_leaks();
+      ok = check_smmu(nullptr);
+    }
+  }
+  rr.failure = failure_;
+  rr.statements = statements_;
+  return rr;
+}
+
+bool Run::exec(const Op& op, bool injected) {
+  ++statements_;
+  switch (op.kind) {
+    case OpKind::FailAlloc:
+      smmu_->fail_allocation(op.fail_index);
+      smmu_->note(fmt("script: the allocation %llu of the next operation will fail", ull(op.fail_index)));
+      return true;
+    case OpKind::Dev:
+      return exec_device(op, injected ? current_ : nullptr);
+    default:
+      return exec_target_op(op, injected);
+  }
+}
+
+bool Run::run_injections(const Op& op, uint64_t at, bool after_return) {
+  for (const Injection& inj : op.inject) {
+    if (after_return ? inj.after_access <= at : inj.after_access != at) continue;
+    if (!exec(inj.op, true)) return false;
+  }
+  return true;
+}
+
+int64_t Run::call_target(const Op& op, CallerBitmap* bm, RecordingSink* sink) {
+  switch (op.kind) {
+    case OpKind::Map: return ops_->map(target_, op.iova, op.paddr, op.size, op.prot);
+    case OpKind::Unmap: return ops_->unmap(target_, op.iova, op.size);
+    case OpKind::Flush: return ops_->flush(target_);
+    case OpKind::Split: return ops_->split(target_, op.iova, op.size);
+    case OpKind::Merge: return ops_->merge(target_, op.iova, op.size);
+    case OpKind::Phys: return int64_t(ops_->iova_to_phys(target_, op.iova));
+    case OpKind::Dirty:
+    case OpKind::UnmapDirty: {
+      WindowedBitmapWriter writer(bm->geo, bm->bytes, opts_.bitmap_window_bytes);
+      sink->writer = &writer;
+      const ptc_dirty d{sink, &RecordingSink::record};
+      const int64_t r = op.kind == OpKind::Dirty
+                            ? ops_->read_and_clear_dirty(target_, op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, &d)
+                            : ops_->unmap_read_dirty(target_, op.iova, op.size, &d);
+      writer.finish();
+      sink->writer = nullptr;
+      return r;
+    }
+    default: return 0;
+  }
+}
+
+// Applies op to the reference. Device writes that landed during the op are applied first: a write
+// during a clearing read or a split may or may not be seen by the target's scan, so its leaf is
+// "clean or dirty" (resolved afterwards by observing the target, and policed by the dirty ledger).
+int64_t Run::apply_reference(const Op& op, OpContext& ctx, std::vector<RefRecord>* records) {
+  const bool racy = op.kind == OpKind::Dirty || op.kind == OpKind::Split;
+  for (uint64_t a : ctx.writes) ref_->device_write(a, racy ? DirtyState::Maybe : DirtyState::Dirty);
+  int64_t r = 0;
+  switch (op.kind) {
+    case OpKind::Map: r = ref_->map(op.iova, op.paddr, op.size, op.prot); break;
+    case OpKind::Unmap: r = ref_->unmap(op.iova, op.size); break;
+    case OpKind::Flush: r = ref_->flush(); break;
+    case OpKind::Split: r = ref_->split(op.iova, op.size); break;
+    case OpKind::Merge: r = ref_->merge(op.iova, op.size); break;
+    case OpKind::Phys: r = int64_t(ref_->iova_to_phys(op.iova)); break;
+    case OpKind::Dirty:
+      r = ref_->read_and_clear_dirty(op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, records);
+      break;
+    case OpKind::UnmapDirty: r = ref_->unmap_read_dirty(op.iova, op.size, records); break;
+    default: break;
+  }
+  // The written page itself is certainly dirty after a split, or after a read that does not clear.
+  if (op.kind == OpKind::Split || (op.kind == OpKind::Dirty && op.noclear))
+    for (uint64_t a : ctx.writes) ref_->device_write(a, DirtyState::Dirty);
+  return r;
+}
+
+bool Run::exec_target_op(const Op& op, bool injected) {
+  OpContext ctx;
+  ctx.op = &op;
+  OpContext* outer = current_;
+  if (!injected) current_ = &ctx;
+  const std::string label = print_statement(op);
+  smmu_->begin_op(op.kind, op.iova, op.size, label);
+  ctx.begin_t = smmu_->now();
+  if (injected) {
+    smmu_->set_hook_enabled(false);
+  } else {
+    smmu_->on_access = [this, &op](uint64_t n) { run_injections(op, n, false); };
+    if (!run_injections(op, 0, false)) return false;
+  }
+
+  CallerBitmap bm(op.iova, op.size, op.bitmap_pgsize, op.misalign);
+  RecordingSink sink;
+  const int64_t got = call_target(op, &bm, &sink);
+  const uint64_t accesses = smmu_->op_accesses();
+  const bool alloc_failed = smmu_->allocation_failed();
+  smmu_->end_op();
+  if (injected) {
+    smmu_->set_hook_enabled(true);
+  } else {
+    smmu_->on_access = nullptr;
+    // Injections past the op's last descriptor access run right after it returns.
+    if (!failure_ && !run_injections(op, accesses, true)) return false;
+    current_ = outer;
+  }
+  if (failure_) return false;
+  smmu_->note(fmt("cpu %s -> %s", op_name(op.kind), result_text(got).c_str()));
+  if (!check_smmu(&op)) return false;
+
+  // -ENOMEM after an injected allocation failure is allowed, and must change nothing.
+  const bool enomem_ok = got == -ENOMEM && alloc_failed;
+  std::vector<RefRecord> ref_records;
+  int64_t want = 0;
+  if (enomem_ok) {
+    for (uint64_t a : ctx.writes) ref_->device_write(a, DirtyState::Dirty);
+    want = -ENOMEM;
+  } else {
+    want = apply_reference(op, ctx, &ref_records);
+  }
+
+  // Device accesses that ran during the op: the old or the new translation, nothing else.
+  for (const OpContext::Deferred& d : ctx.deferred) {
+    std::vector<DeviceOutcome> allowed = d.before;
+    for (const DeviceOutcome& o : ref_->device_outcomes(d.dev->iova, d.dev->dev == DevKind::Write)) allowed.push_back(o);
+    const DeviceOutcome g{d.got.fault, d.got.pa};
+    if (std::find(allowed.begin(), allowed.end(), g) == allowed.end())
+      return fail(Oracle::DeviceOutcome, d.dev,
+                  fmt("during `%s`, dev %s 0x%llx gave %s (%s); the reference allows only the old or the new "
+                      "translation: %s",
+                      label.c_str(), dev_name(d.dev->dev), ull(d.dev->iova), outcome_text(d.got.fault, d.got.pa).c_str(),
+                      d.got.how.c_str(), outcomes_text(allowed).c_str()));
+  }
+
+  if (got != want) {
+    if (got == -ENOMEM && !alloc_failed)
+      return fail(Oracle::Divergence, &op,
+                  fmt("`%s` returned -ENOMEM but no allocation failed; the reference returns %s", label.c_str(),
+                      result_text(want).c_str()));
+    return fail(Oracle::Divergence, &op,
+                fmt("`%s` returned %s; the reference returns %s", label.c_str(), result_text(got).c_str(),
+                    result_text(want).c_str()));
+  }
+  if (enomem_ok) {
+    if (!compare_state(&op, op.iova, op.size, Oracle::Leak, "after it failed with -ENOMEM")) return false;
+  } else if (op.kind != OpKind::Phys && op.kind != OpKind::Flush) {
+    if (!compare_state(&op, op.iova, op.size, Oracle::Divergence, "after it returned")) return false;
+  }
+  if (is_dirty_op(op.kind) && got >= 0 && !check_records(op, ctx, ref_records, sink, bm)) return false;
+  if (op.kind == OpKind::Unmap && got >= 0) {
+    // The caller did not ask for the dirty state of what it unmapped.
+    for (auto it = ledger_.pending.lower_bound(op.iova); it != ledger_.pending.end() && in_range(op, it->first);)
+      it = ledger_.pending.erase(it);
+  }
+  return check_expect(op, got, want, &bm);
+}
+
+bool Run::exec_device(const Op& op, OpContext* during) {
+  const uint64_t a = op.iova;
+  if (op.dev == DevKind::Evict) {
+    smmu_->device_evict(a);
+    return true;
+  }
+  if (op.dev == DevKind::EvictAll) {
+    smmu_->device_evict_all();
+    return true;
+  }
+  const bool write = op.dev == DevKind::Write;
+  const bool racing = during && in_range(*during->op, a) && changes_translations(during->op->kind);
+  const std::vector<DeviceOutcome> now = ref_->device_outcomes(a, write);
+  const DeviceResult r = op.dev == DevKind::Fill ? smmu_->device_fill(a) : smmu_->device_access(a, write);
+  if (!check_smmu(&op)) return false;
+  const DeviceOutcome g{r.fault, r.pa};
+
+  if (racing) {
+    const OpKind k = during->op->kind;
+    const bool was_mapped = !now.front().fault;
+    if ((k == OpKind::Split || k == OpKind::Merge) && script_.config.bbml >= 1 && was_mapped && r.fault)
+      return fail(Oracle::FaultDuringSplit, &op,
+                  fmt("dev %s 0x%llx faulted (%s) while `%s` ran at bbml %u; it was mapped to %s", dev_name(op.dev),
+                      ull(a), r.how.c_str(), print_statement(*during->op).c_str(), script_.config.bbml,
+                      describe(now.front()).c_str()));
+    during->deferred.push_back({&op, r, now});
+  } else if (op.dev != DevKind::Fill || !r.fault || now.front().fault) {
+    // A quiescent access: exactly the reference's outcome (lazy mode: or a translation that waits for flush).
+    if (std::find(now.begin(), now.end(), g) == now.end()) {
+      const RefLeaf* l = ref_->leaf_at(a);
+      return fail(Oracle::DeviceOutcome, &op,
+                  fmt("dev %s 0x%llx gave %s (%s); the reference gives %s%s", dev_name(op.dev), ull(a),
+                      outcome_text(r.fault, r.pa).c_str(), r.how.c_str(), outcomes_text(now).c_str(),
+                      l ? (" (leaf " + describe(*l, script_.config.hw_dirty) + ")").c_str() : ""));
+    }
+  }
+  if (write && !r.fault) {
+    // The write completed: it must be reported by a later clearing read (SPEC 5.3).
+    const RefLeaf* l = ref_->leaf_at(a);
+    const bool current = l && l->writable && l->pa + (a - l->iova) == r.pa;
+    const bool into_new = racing && during->op->kind == OpKind::Map;
+    if (script_.config.hw_dirty && (current || into_new)) {
+      ledger_.write(a & ~(kSize4K - 1), smmu_->now());
+      if (racing)
+        during->writes.push_back(a);
+      else
+        ref_->device_write(a);
+    }
+  }
+  if (op.expect) {
+    const Expect& e = *op.expect;
+    const bool match = e.kind == Expect::Kind::Fault ? r.fault : (!r.fault && int64_t(r.pa) == e.value);
+    if (!match)
+      return fail(Oracle::DeviceOutcome, &op,
+                  fmt("dev %s 0x%llx gave %s (%s); the script expects %s", dev_name(op.dev), ull(a),
+                      outcome_text(r.fault, r.pa).c_str(), r.how.c_str(), print_expect(op, e).c_str()));
+  }
+  return true;
+}
+
+// Compares the target's tables (as the hardware reads them) with the reference over [lo, lo+size):
+// every leaf's start, size, output, permission and dirty state; resolves "clean or dirty" leaves.
+bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, const char* what) {
+  const Config& cfg = script_.config;
+  const uint64_t top = 1ull << cfg.ias;
+  if (lo >= top) return true;
+  size = std::min(size, top - lo);
+  if (size == 0) return true;
+  const std::vector<HwLeaf> hw = smmu_->leaves_in(lo, size);
+  const std::vector<RefLeaf> rf = ref_->leaves_in(lo, size);
+  const std::string stmt = op ? "`" + print_statement(*op) + "` " : "";
+  auto hw_text = [&](const HwLeaf& l) {
+    return describe(RefLeaf{l.iova, l.size, l.pa, l.writable, l.dirty ? DirtyState::Dirty : DirtyState::Clean},
+                    cfg.hw_dirty) +
+           (l.af ? "" : " with AF=0 (the device faults)");
+  };
+  size_t i = 0;
+  for (; i < hw.size() && i < rf.size(); ++i) {
+    const HwLeaf& h = hw[i];
+    const RefLeaf& r = rf[i];
+    if (h.iova != r.iova || h.size != r.size || h.pa != r.pa || h.writable != r.writable || !h.af) {
+      const uint64_t at = std::min(h.iova, r.iova);
+      return fail(o, op,
+                  fmt("%s%s: at iova 0x%llx the target has the leaf %s; the reference has %s", stmt.c_str(), what,
+                      ull(std::max(at, lo)), hw_text(h).c_str(), describe(r, cfg.hw_dirty).c_str()));
+    }
+    if (cfg.hw_dirty && r.writable) {
+      if (r.dirty == DirtyState::Maybe) {
+        ref_->leaf_at(r.iova)->dirty = h.dirty ? DirtyState::Dirty : DirtyState::Clean;
+      } else if ((r.dirty == DirtyState::Dirty) != h.dirty) {
+        return fail(o, op,
+                    fmt("%s%s: the leaf at iova 0x%llx is %s in the target and %s in the reference", stmt.c_str(), what,
+                        ull(r.iova), h.dirty ? "writable-dirty" : "writable-clean", dirty_state_name(r.dirty)));
+      }
+    }
+  }
+  if (i < hw.size())
+    return fail(o, op,
+                fmt("%s%s: the target maps %s; the reference maps nothing there", stmt.c_str(), what,
+                    hw_text(hw[i]).c_str()));
+  if (i < rf.size())
+    return fail(o, op,
+                fmt("%s%s: the reference maps %s; the target maps nothing there", stmt.c_str(), what,
+                    describe(rf[i], cfg.hw_dirty).c_str()));
+  // iova_to_phys agrees at the range's edges (it is the target's own walk, not the hardware's).
+  for (uint64_t a : {lo, lo + size - kSize4K}) {
+    const uint64_t t = ops_->iova_to_phys(target_, a);
+    const uint64_t r = ref_->iova_to_phys(a);
+    if (t != r)
+      return fail(Oracle::Divergence, op,
+                  fmt("%s%s: iova_to_phys(0x%llx) returns 0x%llx; the reference gives 0x%llx", stmt.c_str(), what,
+                      ull(a), ull(t), ull(r)));
+  }
+  return check_smmu(op);
+}
+
+bool Run::check_records(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
+                        const RecordingSink& sink, const CallerBitmap& bm) {
+  const std::string stmt = print_statement(op);
+  IntervalSet got, required, maybe, range;
+  range.add(op.iova, op.iova + op.size);
+  for (auto [iova, len] : sink.raw) {
+    const uint64_t lo = iova & ~(kSize4K - 1);
+    const uint64_t hi = len > ~iova - kSize4K ? ~0ull & ~(kSize4K - 1) : (iova + len + kSize4K - 1) & ~(kSize4K - 1);
+    got.add(lo, hi);
+  }
+  for (const RefRecord& r : ref_records) (r.maybe ? maybe : required).add(r.iova, r.iova + r.len);
+
+  // Recorded outside the range, or though no write reached it since it was cleared.
+  if (auto a = got.first_not_in(range))
+    return fail(Oracle::PhantomDirty, &op,
+                fmt("`%s` recorded iova 0x%llx, outside its range", stmt.c_str(), ull(*a)));
+  IntervalSet allowed = required;
+  allowed.add(maybe);
+  if (auto a = got.first_not_in(allowed)) {
+    const RefLeaf* l = ref_->leaf_at(*a);
+    return fail(Oracle::PhantomDirty, &op,
+                fmt("`%s` recorded page 0x%llx though no device write reached it since it was last cleared (reference "
+                    "leaf: %s)",
+                    stmt.c_str(), ull(*a), l ? describe(*l, script_.config.hw_dirty).c_str() : "unmapped"));
+  }
+
+  // Every completed device write must be covered (SPEC 5.3), independently of the reference's leaves.
+  const bool clearing = op.kind == OpKind::UnmapDirty || (op.kind == OpKind::Dirty && !op.noclear);
+  if (clearing) {
+    for (auto it = ledger_.pending.lower_bound(op.iova); it != ledger_.pending.end() && in_range(op, it->first);) {
+      const uint64_t page = it->first, t = it->second;
+      if (got.contains(page)) {
+        it = ledger_.pending.erase(it);
+        continue;
+      }
+      if (op.kind == OpKind::UnmapDirty || t < ctx.begin_t)
+        return fail(Oracle::LostDirty, &op,
+                    fmt("a device write to page 0x%llx completed at t%llu, before `%s` began at t%llu, and `%s` did not "
+                        "record it%s",
+                        ull(page), ull(t), stmt.c_str(), ull(ctx.begin_t), stmt.c_str(),
+                        op.kind == OpKind::UnmapDirty ? " although it removed the page"
+                                                      : ": the first clearing read after the write must report it"));
+      ++it;  // written during this read: the next clearing read must report it
+    }
+  }
+  if (auto a = required.first_not_in(got)) {
+    const RefLeaf* l = ref_->leaf_at(*a);
+    return fail(Oracle::Divergence, &op,
+                fmt("`%s` did not record page 0x%llx, which the reference reports dirty%s", stmt.c_str(), ull(*a),
+                    l ? (" (leaf " + describe(*l, script_.config.hw_dirty) + ")").c_str() : ""));
+  }
+
+  // The caller's bitmap, written by the optimized windowed writer, against the plain writer.
+  if (bm.geo.valid()) {
+    const uint64_t n = bm.geo.nbytes();
+    std::vector<uint8_t> must(n), may(n);
+    for (const RefRecord& r : ref_records) plain_bitmap_record(bm.geo, r.maybe ? may.data() : must.data(), r.iova, r.len);
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint8_t g = bm.bytes[i];
+      if ((must[i] & ~g) || (g & ~(must[i] | may[i])))
+        return fail(Oracle::Divergence, &op,
+                    fmt("`%s`: byte %llu of the caller's bitmap (misalign %u, bitmap page 0x%llx) is 0x%02x; the "
+                        "reference's plain writer gives 0x%02x (bits 0x%02x may differ)",
+                        stmt.c_str(), ull(i), op.misalign, ull(op.bitmap_pgsize), g, must[i], may[i]));
+    }
+  }
+  return true;
+}
+
+bool Run::check_expect(const Op& op, int64_t got, int64_t ref, const CallerBitmap* bm) {
+  if (!op.expect) return true;
+  const Expect& e = *op.expect;
+  const std::string stmt = print_statement(op);
+  auto mismatch = [&](const std::string& got_text) {
+    return fail(Oracle::Divergence, &op,
+                fmt("`%s` gave %s; the script expects %s", stmt.c_str(), got_text.c_str(), print_expect(op, e).c_str()));
+  };
+  const bool is_set = e.kind == Expect::Kind::Bitmap || e.has_bitmap;
+  if (e.kind == Expect::Kind::Number || e.kind == Expect::Kind::Errno) {
+    if (e.value != got) return mismatch(op.kind == OpKind::Phys ? fmt("0x%llx", ull(got)) : result_text(got));
+    if (e.value != ref)
+      return fail(Oracle::Divergence, &op,
+                  fmt("the script expects %s from `%s` but the reference model gives %s (the scenario or the reference "
+                      "is wrong)",
+                      print_expect(op, e).c_str(), stmt.c_str(), result_text(ref).c_str()));
+  } else if (e.kind == Expect::Kind::Bitmap && got < 0) {
+    return mismatch(result_text(got));
+  }
+  if (is_set && got >= 0 && bm && bm->geo.valid()) {
+    IntervalSet want, have;
+    for (const BitRun& r : e.bitmap) want.add(r.addr, r.addr + (r.size ? r.size : bm->geo.pgsize));
+    std::string have_text = "{";
+    for (auto [a, len] : bitmap_runs(bm->geo, bm->bytes)) {
+      have.add(a, a + len);
+      have_text += (have_text.size() > 1 ? ", " : "") + print_addr(a) + "+" + print_size(len);
+    }
+    have_text += "}";
+    if (want.ranges() != have.ranges()) return mismatch("the bitmap " + have_text);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string config_signature(const Config& c) {
+  std::string s = fmt("ias%u-", c.ias);
+  if (c.pgsizes & kSize4K) s += "4K";
+  if (c.pgsizes & kSize2M) s += "2M";
+  if (c.pgsizes & kSize1G) s += "1G";
+  s += fmt("-bbml%u-%s-%s", c.bbml, c.hw_dirty ? "hd" : "nohd", c.lazy ? "lazy" : "strict");
+  return s;
+}
+
+RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
+  Run run(script, target, opts);
+  return run.go();
+}
+
+}  // namespace ptc

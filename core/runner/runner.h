@@ -1,0 +1,45 @@
+// The differential runner: runs a script on the reference model and on a target in lockstep, with
+// the simulated SMMU playing the device, and checks every oracle of SPEC.md section 5 after each
+// statement. The first violation ends the run with a readable trace and a one-line signature
+// (`oracle:op:config`), as Cryptofuzz reports a mismatch.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "core/oracles.h"
+#include "core/ops.h"
+#include "ptcheck/target.h"
+
+namespace ptc {
+
+struct RunOptions {
+  // The optimized bitmap writer moves a window over the caller's bitmap; a small window makes
+  // records cross window edges often, where Linux's own writer had its bugs.
+  size_t bitmap_window_bytes = 16;
+  // How many recent simulated-SMMU events a failure trace shows.
+  size_t trace_events = 60;
+};
+
+struct Failure {
+  Oracle oracle = Oracle::Divergence;
+  int line = 0;              // script line of the failing statement (0: end of script)
+  std::string statement;     // the failing statement as printed
+  std::string message;       // what is wrong, naming addresses, entries and steps
+  std::string signature;     // oracle:op:config
+  std::string trace;         // the whole readable report
+};
+
+struct RunResult {
+  bool skipped = false;      // the target refused the script's config
+  std::string skip_reason;
+  std::optional<Failure> failure;
+  size_t statements = 0;     // statements executed (injections included)
+  bool ok() const { return !failure; }
+};
+
+// "ias48-4K2M1G-bbml1-hd-strict": the config part of a signature.
+std::string config_signature(const Config& c);
+
+RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts = {});
+
+}  // namespace ptc

@@ -1,0 +1,53 @@
+#include "core/runner/target_loader.h"
+
+#include <dlfcn.h>
+
+namespace ptc {
+
+std::string check_target_ops(const ptc_target_ops* o) {
+  if (!o) return "ptc_target() returned NULL";
+  if (o->abi != PTC_TARGET_ABI)
+    return "target ABI is " + std::to_string(o->abi) + ", ptcheck speaks ABI " + std::to_string(PTC_TARGET_ABI);
+  const struct {
+    const char* name;
+    bool present;
+  } fns[] = {{"create", o->create != nullptr},
+             {"destroy", o->destroy != nullptr},
+             {"root", o->root != nullptr},
+             {"map", o->map != nullptr},
+             {"unmap", o->unmap != nullptr},
+             {"flush", o->flush != nullptr},
+             {"split", o->split != nullptr},
+             {"merge", o->merge != nullptr},
+             {"read_and_clear_dirty", o->read_and_clear_dirty != nullptr},
+             {"unmap_read_dirty", o->unmap_read_dirty != nullptr},
+             {"iova_to_phys", o->iova_to_phys != nullptr}};
+  for (const auto& f : fns)
+    if (!f.present) return std::string("target ops lack `") + f.name + "`";
+  return "";
+}
+
+const ptc_target_ops* load_target_library(const std::string& path, std::string* error) {
+  // A path without a slash would make dlopen search the library path; a user means the file.
+  const std::string file = path.find('/') == std::string::npos ? "./" + path : path;
+  void* h = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char* e = dlerror();
+    *error = path + ": cannot load target library: " + (e ? e : "unknown error");
+    return nullptr;
+  }
+  using Entry = const ptc_target_ops* (*)();
+  auto entry = reinterpret_cast<Entry>(dlsym(h, "ptc_target"));
+  if (!entry) {
+    *error = path + ": no symbol `ptc_target` (a target library exports `const struct ptc_target_ops *ptc_target(void)`)";
+    return nullptr;
+  }
+  const ptc_target_ops* ops = entry();
+  if (std::string why = check_target_ops(ops); !why.empty()) {
+    *error = path + ": " + why;
+    return nullptr;
+  }
+  return ops;  // the library stays loaded for the life of the process
+}
+
+}  // namespace ptc

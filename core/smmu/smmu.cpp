@@ -1,0 +1,829 @@
+#include "core/smmu/smmu.h"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/descriptor_bits.h"
+
+namespace ptc {
+
+namespace {
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+using ull = unsigned long long;
+
+bool overlaps(uint64_t a, uint64_t asize, uint64_t b, uint64_t bsize) { return a < b + bsize && b < a + asize; }
+
+std::string leaf_text(const HwLeaf& l, bool hw_dirty) {
+  const char* perm = !l.writable ? "read-only" : !hw_dirty ? "writable" : l.dirty ? "writable-dirty" : "writable-clean";
+  return fmt("[0x%llx+0x%llx) -> 0x%llx %s%s%s", ull(l.iova), ull(l.size), ull(l.pa), perm, l.nt ? " nT" : "",
+             l.af ? "" : " AF=0");
+}
+
+constexpr size_t kMaxEvents = 400;
+
+}  // namespace
+
+Smmu::Smmu(const Config& cfg) : cfg_(cfg) {
+  start_level_ = cfg.ias > 39 ? 0 : 1;
+  hw_ = ptc_hw{this,     &hw_alloc,   &hw_free,     &hw_read,  &hw_write, &hw_cmpxchg,
+               &hw_xchg, &hw_fetch_or, &hw_inv_range, &hw_inv_all, &hw_sync};
+}
+
+Smmu::~Smmu() {
+  for (auto& [addr, t] : tables_) std::free(reinterpret_cast<void*>(addr));
+}
+
+unsigned Smmu::entries_at(int level) const {
+  if (level == start_level_) return 1u << (cfg_.ias - level_shift(level));
+  return 512;
+}
+
+void Smmu::note(const std::string& event) {
+  if (events_.size() >= kMaxEvents) events_.erase(events_.begin(), events_.begin() + kMaxEvents / 2);
+  events_.push_back(fmt("t%-5llu ", ull(seq_)) + event);
+}
+
+void Smmu::raise(Oracle o, const std::string& message) {
+  note(std::string("!! ") + oracle_name(o) + ": " + message);
+  if (!violation_) violation_ = Violation{o, message};
+}
+
+// ---- tables -------------------------------------------------------------------------------------
+
+Smmu::Table* Smmu::live_table(uintptr_t addr) {
+  auto it = tables_.find(addr);
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+Smmu::Table* Smmu::table_of(const ptc_pte_t* p, uintptr_t* base) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  auto it = tables_.upper_bound(a);
+  if (it == tables_.begin()) return nullptr;
+  --it;
+  if (a - it->first >= it->second.bytes) return nullptr;
+  *base = it->first;
+  return &it->second;
+}
+
+std::string Smmu::where(uintptr_t base, const Table& t, unsigned index) const {
+  if (t.reachable && t.level >= 0)
+    return fmt("L%d[%u] (iova 0x%llx)", t.level, index, ull(t.iova_base + (uint64_t(index) << level_shift(t.level))));
+  return fmt("unlinked table 0x%llx[%u]", ull(base), index);
+}
+
+void* Smmu::alloc_table(size_t bytes) {
+  ++seq_;
+  if (op_active_) {
+    ++op_allocs_;
+    if (fail_at_ && op_allocs_ == fail_at_) {
+      alloc_failed_ = true;
+      fail_at_ = 0;
+      note(fmt("cpu alloc_table(%zu) -> NULL (fail alloc %llu)", bytes, ull(op_allocs_)));
+      return nullptr;
+    }
+  }
+  size_t align = 8;
+  while (align < bytes) align <<= 1;
+  void* p = std::aligned_alloc(align, align);
+  if (!p) return nullptr;
+  std::memset(p, 0, align);
+  tables_[reinterpret_cast<uintptr_t>(p)] = Table{bytes};
+  note(fmt("cpu alloc_table(%zu) -> 0x%llx", bytes, ull(reinterpret_cast<uintptr_t>(p))));
+  return p;
+}
+
+void Smmu::free_table(void* table) {
+  ++seq_;
+  const uintptr_t a = reinterpret_cast<uintptr_t>(table);
+  Table* t = live_table(a);
+  if (!t) {
+    raise(Oracle::TableUseAfterFree,
+          fmt("free_table(0x%llx) at t%llu: not a live table (freed twice, or never allocated)", ull(a), ull(seq_)));
+    return;
+  }
+  const std::string span = t->level >= 0 ? fmt("L%d table for iova 0x%llx", t->level, ull(t->iova_base)) : "table";
+  if (attached_) {
+    if (t->reachable) {
+      raise(Oracle::TableUseAfterFree,
+            fmt("%s 0x%llx freed at t%llu while still reachable from the root", span.c_str(), ull(a), ull(seq_)));
+    } else if (t->exposed) {
+      raise(Oracle::TableUseAfterFree,
+            fmt("%s 0x%llx freed at t%llu before its walk-cache entries were invalidated and synced (unlinked at "
+                "t%llu; no non-leaf invalidation covering it issued after that has been synced)",
+                span.c_str(), ull(a), ull(seq_), ull(t->unlinked_at)));
+    }
+    for (const WalkEntry& w : walk_cache_)
+      if (w.table == a)
+        raise(Oracle::TableUseAfterFree, fmt("%s 0x%llx freed at t%llu while the walk cache holds it (filled at t%llu)",
+                                             span.c_str(), ull(a), ull(seq_), ull(w.filled_at)));
+  }
+  note(fmt("cpu free_table(0x%llx)", ull(a)));
+  // Keep the harness itself memory-safe: forget cached entries that point into the table.
+  const uintptr_t end = a + t->bytes;
+  std::erase_if(walk_cache_, [&](const WalkEntry& w) { return w.table == a; });
+  std::erase_if(tlb_, [&](const TlbEntry& e) {
+    const uintptr_t p = reinterpret_cast<uintptr_t>(e.ptep);
+    return p >= a && p < end;
+  });
+  tables_.erase(a);
+  std::free(table);
+}
+
+void Smmu::check_leaks() {
+  if (tables_.empty()) return;
+  std::string list;
+  int n = 0;
+  for (const auto& [addr, t] : tables_) {
+    if (n++ < 4) list += fmt(" 0x%llx(%zu bytes%s)", ull(addr), t.bytes, t.level >= 0 ? fmt(", L%d", t.level).c_str() : "");
+  }
+  raise(Oracle::Leak, fmt("%zu table(s) still allocated after destroy:%s%s", tables_.size(), list.c_str(),
+                          tables_.size() > 4 ? " ..." : ""));
+  for (auto& [addr, t] : tables_) std::free(reinterpret_cast<void*>(addr));
+  tables_.clear();
+}
+
+// ---- attach / ops -------------------------------------------------------------------------------
+
+void Smmu::attach(ptc_pte_t* root) {
+  root_ = reinterpret_cast<uintptr_t>(root);
+  Table* t = live_table(root_);
+  if (!t) {
+    raise(Oracle::TableUseAfterFree, fmt("root() 0x%llx is not a table from alloc_table", ull(root_)));
+    return;
+  }
+  if (t->bytes < entries_at(start_level_) * sizeof(ptc_pte_t))
+    raise(Oracle::Divergence, fmt("root table has %zu bytes; ias %u needs %u entries at L%d", t->bytes, cfg_.ias,
+                                  entries_at(start_level_), start_level_));
+  attached_ = true;
+  t->parents = 1;
+  mark_reachable(*t, root_, start_level_, 0);
+}
+
+void Smmu::detach() {
+  attached_ = false;
+  tlb_.clear();
+  walk_cache_.clear();
+  stale_.clear();
+  pending_.clear();
+  for (auto& [addr, t] : tables_) {
+    t.reachable = false;
+    t.exposed = false;
+    t.parents = 0;
+  }
+}
+
+void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label) {
+  if (op_active_) {
+    op_stack_.push_back(OpFrame{op_kind_, op_id_, op_iova_, op_size_, op_label_, op_accesses_, op_allocs_, fail_at_,
+                                alloc_failed_});
+    fail_at_ = 0;  // `fail alloc N` belongs to the outer op
+  }
+  op_active_ = true;
+  op_kind_ = kind;
+  op_iova_ = iova;
+  op_size_ = size;
+  op_label_ = std::move(label);
+  op_id_ = ++op_counter_;
+  op_accesses_ = 0;
+  op_allocs_ = 0;
+  alloc_failed_ = false;
+  note("cpu begins: " + op_label_);
+}
+
+void Smmu::end_op() {
+  note("cpu returns: " + op_label_);
+  if (attached_) check_stale_at_return(op_kind_ == OpKind::Flush, op_kind_ == OpKind::Flush ? "flush() returned" : "it returned");
+  if (!op_stack_.empty()) {
+    const OpFrame f = op_stack_.back();
+    op_stack_.pop_back();
+    op_kind_ = f.kind;
+    op_id_ = f.id;
+    op_iova_ = f.iova;
+    op_size_ = f.size;
+    op_label_ = f.label;
+    op_accesses_ = f.accesses;
+    op_allocs_ = f.allocs;
+    fail_at_ = f.fail_at;
+    alloc_failed_ = f.alloc_failed;
+    return;
+  }
+  op_active_ = false;
+  fail_at_ = 0;  // `fail alloc N` applies to one operation only
+}
+
+// ---- descriptor accessors -----------------------------------------------------------------------
+
+bool Smmu::check_access(const char* what, ptc_pte_t* p, Table** t, uintptr_t* base) {
+  ++seq_;
+  *t = table_of(p, base);
+  if (!*t) {
+    raise(Oracle::TableUseAfterFree, fmt("target %s of a descriptor at 0x%llx at t%llu: outside every live table", what,
+                                         ull(reinterpret_cast<uintptr_t>(p)), ull(seq_)));
+    return false;
+  }
+  if ((reinterpret_cast<uintptr_t>(p) - *base) % sizeof(ptc_pte_t)) {
+    raise(Oracle::TableUseAfterFree, fmt("target %s of a misaligned descriptor at 0x%llx", what,
+                                         ull(reinterpret_cast<uintptr_t>(p))));
+    return false;
+  }
+  return true;
+}
+
+void Smmu::after_access() {
+  if (!op_active_ || !hook_enabled_) return;
+  ++op_accesses_;
+  if (on_access && !in_hook_) {
+    in_hook_ = true;
+    on_access(op_accesses_);
+    in_hook_ = false;
+  }
+}
+
+ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
+  auto* s = static_cast<Smmu*>(ctx);
+  Table* t;
+  uintptr_t base;
+  if (!s->check_access("read", p, &t, &base)) return 0;
+  const ptc_pte_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+  s->note(fmt("cpu read    %s = 0x%llx", s->where(base, *t, unsigned((uintptr_t(p) - base) / 8)).c_str(), ull(v)));
+  s->after_access();
+  return v;
+}
+
+void Smmu::hw_write(void* ctx, ptc_pte_t* p, ptc_pte_t v) {
+  auto* s = static_cast<Smmu*>(ctx);
+  Table* t;
+  uintptr_t base;
+  if (!s->check_access("write", p, &t, &base)) return;
+  const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
+  const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+  s->note(fmt("cpu write   %s: 0x%llx -> 0x%llx", s->where(base, *t, idx).c_str(), ull(old), ull(v)));
+  s->on_store(*t, base, idx, old, v);
+  s->after_access();
+}
+
+ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
+  auto* s = static_cast<Smmu*>(ctx);
+  Table* t;
+  uintptr_t base;
+  if (!s->check_access("cmpxchg", p, &t, &base)) return ~o;  // report failure without touching memory
+  const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
+  ptc_pte_t expected = o;
+  const bool ok = __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  s->note(fmt("cpu cmpxchg %s: 0x%llx -> 0x%llx %s", s->where(base, *t, idx).c_str(), ull(o), ull(v),
+              ok ? "(ok)" : fmt("(failed, found 0x%llx)", ull(expected)).c_str()));
+  if (ok) s->on_store(*t, base, idx, o, v);
+  s->after_access();
+  return expected;
+}
+
+ptc_pte_t Smmu::hw_xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) {
+  auto* s = static_cast<Smmu*>(ctx);
+  Table* t;
+  uintptr_t base;
+  if (!s->check_access("xchg", p, &t, &base)) return 0;
+  const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
+  const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+  s->note(fmt("cpu xchg    %s: 0x%llx -> 0x%llx", s->where(base, *t, idx).c_str(), ull(old), ull(v)));
+  s->on_store(*t, base, idx, old, v);
+  s->after_access();
+  return old;
+}
+
+ptc_pte_t Smmu::hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
+  auto* s = static_cast<Smmu*>(ctx);
+  Table* t;
+  uintptr_t base;
+  if (!s->check_access("fetch_or", p, &t, &base)) return 0;
+  const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
+  const ptc_pte_t old = __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
+  s->note(fmt("cpu fetch_or %s |= 0x%llx: 0x%llx -> 0x%llx", s->where(base, *t, idx).c_str(), ull(bits), ull(old),
+              ull(old | bits)));
+  s->on_store(*t, base, idx, old, old | bits);
+  s->after_access();
+  return old;
+}
+
+void* Smmu::hw_alloc(void* ctx, size_t bytes) { return static_cast<Smmu*>(ctx)->alloc_table(bytes); }
+void Smmu::hw_free(void* ctx, void* table) { static_cast<Smmu*>(ctx)->free_table(table); }
+void Smmu::hw_inv_range(void* ctx, uint64_t iova, uint64_t size, uint64_t granule, int leaf_only) {
+  static_cast<Smmu*>(ctx)->tlb_inv(iova, size, leaf_only != 0, false);
+}
+void Smmu::hw_inv_all(void* ctx) { static_cast<Smmu*>(ctx)->tlb_inv(0, 0, false, true); }
+void Smmu::hw_sync(void* ctx) { static_cast<Smmu*>(ctx)->tlb_sync(); }
+
+// ---- structure tracking: what the device can reach, and what it may still have cached ----------
+
+std::optional<HwLeaf> Smmu::decode_leaf(int level, uint64_t iova, ptc_pte_t d) const {
+  if (!(d & pte::kValid)) return std::nullopt;
+  if (level < 3 && (d & pte::kTable)) return std::nullopt;  // a table descriptor
+  if (level == 0) return std::nullopt;                        // no L0 blocks with a 4K granule
+  if (level == 3 && !(d & pte::kPage)) return std::nullopt;   // reserved encoding at L3
+  HwLeaf l;
+  l.level = level;
+  l.size = 1ull << level_shift(level);
+  l.iova = iova & ~(l.size - 1);
+  l.pa = d & pte::kAddrMask & ~(l.size - 1);
+  const bool ap2 = d & pte::kAp2;
+  l.writable = !ap2 || (cfg_.hw_dirty && (d & pte::kDbm));
+  l.dirty = l.writable && !ap2;
+  l.nt = level < 3 && (d & pte::kNt);
+  l.af = d & pte::kAf;
+  l.desc = d;
+  return l;
+}
+
+void Smmu::collect_leaves(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>& out, uint64_t lo,
+                          uint64_t hi) const {
+  auto it = tables_.find(table);
+  if (it == tables_.end() || level > 3) return;
+  const unsigned shift = level_shift(level);
+  const unsigned n = level == start_level_ && table == root_ ? entries_at(level) : 512;
+  const auto* e = reinterpret_cast<const ptc_pte_t*>(table);
+  const unsigned max_n = unsigned(std::min<size_t>(n, it->second.bytes / sizeof(ptc_pte_t)));
+  for (unsigned i = 0; i < max_n; ++i) {
+    const uint64_t slot = base + (uint64_t(i) << shift);
+    const uint64_t slot_end = slot + (1ull << shift);
+    if (slot_end <= lo || slot >= hi) continue;
+    const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
+    if (is_table_desc(level, d))
+      collect_leaves(uintptr_t(d & pte::kAddrMask), level + 1, slot, out, lo, hi);
+    else if (auto l = decode_leaf(level, slot, d))
+      out.push_back(*l);
+  }
+}
+
+std::vector<HwLeaf> Smmu::leaves_in(uint64_t iova, uint64_t size) const {
+  std::vector<HwLeaf> out;
+  if (!root_) return out;
+  const uint64_t hi = size > ~iova ? ~0ull : iova + size;
+  collect_leaves(root_, start_level_, 0, out, iova, hi);
+  return out;
+}
+
+std::optional<HwLeaf> Smmu::leaf_at(uint64_t iova) const {
+  auto v = leaves_in(iova, 1);
+  if (v.empty()) return std::nullopt;
+  return v.front();
+}
+
+void Smmu::mark_reachable(Table& t, uintptr_t base, int level, uint64_t iova_base) {
+  t.reachable = true;
+  t.exposed = true;
+  t.level = level;
+  t.iova_base = iova_base;
+  if (level >= 3) return;
+  const unsigned n = std::min<unsigned>(level == start_level_ && base == root_ ? entries_at(level) : 512,
+                                        unsigned(t.bytes / sizeof(ptc_pte_t)));
+  auto* e = reinterpret_cast<ptc_pte_t*>(base);
+  for (unsigned i = 0; i < n; ++i) {
+    const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
+    if (!is_table_desc(level, d)) continue;
+    const uintptr_t child = uintptr_t(d & pte::kAddrMask);
+    Table* c = live_table(child);
+    if (!c) {
+      raise(Oracle::TableUseAfterFree, fmt("%s points to 0x%llx, which is not a live table", where(base, t, i).c_str(),
+                                           ull(child)));
+      continue;
+    }
+    if (++c->parents == 1) mark_reachable(*c, child, level + 1, iova_base + (uint64_t(i) << level_shift(level)));
+  }
+}
+
+void Smmu::mark_unreachable(Table& t, uintptr_t base) {
+  t.reachable = false;
+  t.unlinked_at = seq_;
+  if (t.level >= 3 || t.level < 0) return;
+  auto* e = reinterpret_cast<ptc_pte_t*>(base);
+  const unsigned n = unsigned(std::min<size_t>(512, t.bytes / sizeof(ptc_pte_t)));
+  for (unsigned i = 0; i < n; ++i) {
+    const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
+    if (!is_table_desc(t.level, d)) continue;
+    const uintptr_t child = uintptr_t(d & pte::kAddrMask);
+    Table* c = live_table(child);
+    if (c && c->parents > 0 && --c->parents == 0) mark_unreachable(*c, child);
+  }
+}
+
+// Coalesces runs of equal leaves (one size, contiguous output, one permission and dirty state).
+static std::vector<HwLeaf> coalesce(const std::vector<HwLeaf>& leaves, std::vector<uint64_t>* spans) {
+  std::vector<HwLeaf> out;
+  for (const HwLeaf& l : leaves) {
+    if (!out.empty()) {
+      HwLeaf& b = out.back();
+      uint64_t& span = spans->back();
+      if (b.size == l.size && b.iova + span == l.iova && b.pa + span == l.pa && b.writable == l.writable &&
+          b.dirty == l.dirty) {
+        span += l.size;
+        continue;
+      }
+    }
+    out.push_back(l);
+    spans->push_back(l.size);
+  }
+  return out;
+}
+
+static bool cacheable(const HwLeaf& l, unsigned bbml) { return l.af && !(l.nt && bbml == 1); }
+
+void Smmu::add_stale(const std::vector<HwLeaf>& leaves, const std::string& cause) {
+  std::vector<HwLeaf> c;
+  for (const HwLeaf& l : leaves)
+    if (cacheable(l, cfg_.bbml)) c.push_back(l);
+  std::vector<uint64_t> spans;
+  const std::vector<HwLeaf> runs = coalesce(c, &spans);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const HwLeaf& l = runs[i];
+    Stale s;
+    s.iova = l.iova;
+    s.span = spans[i];
+    s.leaf_size = l.size;
+    s.pa = l.pa;
+    s.writable = l.writable;
+    s.dirty = l.dirty;
+    s.created_at = seq_;
+    s.op_id = op_active_ ? op_id_ : 0;
+    s.lazy_unmap = cfg_.lazy && op_active_ && op_kind_ == OpKind::Unmap;
+    s.cause = cause;
+    stale_.push_back(s);
+  }
+}
+
+void Smmu::check_new_translations(const std::vector<HwLeaf>& leaves, const std::string& where_) {
+  if (cfg_.bbml >= 2 || stale_.empty()) return;
+  std::vector<uint64_t> spans;
+  std::vector<HwLeaf> c;
+  for (const HwLeaf& l : leaves)
+    if (cacheable(l, cfg_.bbml)) c.push_back(l);
+  const std::vector<HwLeaf> runs = coalesce(c, &spans);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const HwLeaf& n = runs[i];
+    for (const Stale& s : stale_) {
+      if (s.lazy_unmap || !overlaps(s.iova, s.span, n.iova, spans[i])) continue;
+      if (s.leaf_size != n.size || s.pa - s.iova != n.pa - n.iova) {
+        raise(Oracle::TlbConflict,
+              fmt("at bbml %u, %s made the %s leaf [0x%llx+0x%llx) -> 0x%llx walkable at t%llu while the IOTLB may "
+                  "still hold the %s leaf [0x%llx+0x%llx) -> 0x%llx (%s at t%llu; no invalidation covering it synced "
+                  "since): a fill gives two entries of different %s for one address",
+                  cfg_.bbml, where_.c_str(), fmt("0x%llx", ull(n.size)).c_str(), ull(n.iova), ull(spans[i]), ull(n.pa),
+                  ull(seq_), fmt("0x%llx", ull(s.leaf_size)).c_str(), ull(s.iova), ull(s.span), ull(s.pa),
+                  s.cause.c_str(), ull(s.created_at), s.leaf_size != n.size ? "size" : "output"));
+        return;
+      }
+    }
+  }
+}
+
+void Smmu::link(uintptr_t child, int level, uint64_t base, const std::string& w) {
+  Table* c = live_table(child);
+  if (!c) {
+    raise(Oracle::TableUseAfterFree,
+          fmt("%s now points to 0x%llx (t%llu), which is not a live table", w.c_str(), ull(child), ull(seq_)));
+    return;
+  }
+  if (++c->parents != 1) return;
+  mark_reachable(*c, child, level, base);
+  std::vector<HwLeaf> leaves;
+  collect_leaves(child, level, base, leaves, base, base + (1ull << (level_shift(level) + 9)));
+  check_new_translations(leaves, "installing a table at " + w);
+}
+
+void Smmu::unlink(uintptr_t child, const std::string& w) {
+  Table* c = live_table(child);
+  if (!c || c->parents == 0) return;
+  if (--c->parents != 0) return;
+  std::vector<HwLeaf> leaves;
+  collect_leaves(child, c->level, c->iova_base, leaves, c->iova_base,
+                 c->iova_base + (1ull << (level_shift(c->level) + 9)));
+  add_stale(leaves, "its table unlinked at " + w);
+  mark_unreachable(*c, child);
+}
+
+void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val, ptc_pte_t new_val) {
+  if (old_val == new_val || !attached_ || !t.reachable || t.level < 0) return;
+  const int level = t.level;
+  const uint64_t slot = t.iova_base + (uint64_t(index) << level_shift(level));
+  const std::string w = where(base, t, index);
+  const bool old_table = is_table_desc(level, old_val), new_table = is_table_desc(level, new_val);
+  const uintptr_t old_child = uintptr_t(old_val & pte::kAddrMask), new_child = uintptr_t(new_val & pte::kAddrMask);
+  const std::optional<HwLeaf> old_leaf = decode_leaf(level, slot, old_val);
+  const std::optional<HwLeaf> new_leaf = decode_leaf(level, slot, new_val);
+  const bool same_table = old_table && new_table && old_child == new_child;
+
+  // A mapped address must not fault while split or merge runs (bbml 1 and 2).
+  const bool old_maps = old_table || (old_leaf && old_leaf->af);
+  const bool new_maps = new_table || (new_leaf && new_leaf->af);
+  if ((op_kind_ == OpKind::Split || op_kind_ == OpKind::Merge) && op_active_ && cfg_.bbml >= 1 && old_maps && !new_maps)
+    raise(Oracle::FaultDuringSplit,
+          fmt("%s made %s invalid at t%llu while %s runs at bbml %u: a device access to iova 0x%llx faults there",
+              op_label_.c_str(), w.c_str(), ull(seq_), op_name(op_kind_), cfg_.bbml, ull(slot)));
+
+  // What the IOTLB may still hold of the old descriptor.
+  if (old_table && !same_table) unlink(old_child, w);
+  if (old_leaf) {
+    const bool harmless = new_leaf && new_leaf->size == old_leaf->size && new_leaf->pa == old_leaf->pa &&
+                          new_leaf->writable == old_leaf->writable && !(old_leaf->dirty && !new_leaf->dirty) &&
+                          new_leaf->af == old_leaf->af && (new_leaf->nt == old_leaf->nt || old_leaf->nt);
+    if (!harmless) add_stale({*old_leaf}, fmt("descriptor %s changed by the target", w.c_str()));
+  }
+  // What becomes walkable.
+  if (new_table && !same_table) link(new_child, level + 1, slot, w);
+  if (new_leaf) check_new_translations({*new_leaf}, "writing a leaf at " + w);
+}
+
+// ---- TLB maintenance ----------------------------------------------------------------------------
+
+void Smmu::tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all) {
+  ++seq_;
+  pending_.push_back(PendingInv{iova, size, leaf_only, all, seq_});
+  if (all)
+    note("cpu tlb_inv_all");
+  else
+    note(fmt("cpu tlb_inv_range [0x%llx+0x%llx)%s", ull(iova), ull(size), leaf_only ? " leaf-only" : ""));
+}
+
+// Invalidations take effect at sync, and only for what changed or was filled before the invalidation
+// was issued: the hardware may process the command as soon as it is issued and refill afterwards.
+void Smmu::tlb_sync() {
+  ++seq_;
+  note(fmt("cpu tlb_sync (%zu queued invalidation(s) take effect)", pending_.size()));
+  for (const PendingInv& p : pending_) {
+    auto hits = [&](uint64_t a, uint64_t s) { return p.all || overlaps(a, s, p.iova, p.size); };
+    std::erase_if(tlb_, [&](const TlbEntry& e) { return e.filled_at < p.issued_at && hits(e.iova, e.size); });
+    if (!p.leaf_only || p.all)
+      std::erase_if(walk_cache_, [&](const WalkEntry& w) { return w.filled_at < p.issued_at && hits(w.iova_base, w.span); });
+    std::vector<Stale> kept;
+    for (const Stale& s : stale_) {
+      if (s.created_at >= p.issued_at || !hits(s.iova, s.span)) {
+        kept.push_back(s);
+        continue;
+      }
+      if (p.all) continue;
+      // Keep the parts of the run outside the invalidated range.
+      if (s.iova < p.iova) {
+        Stale lo = s;
+        lo.span = p.iova - s.iova;
+        kept.push_back(lo);
+      }
+      if (s.iova + s.span > p.iova + p.size) {
+        Stale hi = s;
+        hi.iova = p.iova + p.size;
+        hi.pa = s.pa + (hi.iova - s.iova);
+        hi.span = s.iova + s.span - hi.iova;
+        kept.push_back(hi);
+      }
+    }
+    stale_ = std::move(kept);
+    if (!p.leaf_only || p.all) {
+      for (auto& [addr, t] : tables_) {
+        if (t.reachable || !t.exposed || t.level < 0 || t.unlinked_at >= p.issued_at) continue;
+        if (hits(t.iova_base, 1ull << (level_shift(t.level) + 9))) t.exposed = false;
+      }
+    }
+  }
+  pending_.clear();
+}
+
+void Smmu::check_stale_at_return(bool lazy_unmaps_too, const char* when) {
+  for (const Stale& s : stale_) {
+    const bool due = s.lazy_unmap ? lazy_unmaps_too : s.op_id == op_id_;
+    if (!due) continue;
+    // Compare the possibly cached translation with what the tables say now, address run by run.
+    uint64_t a = s.iova;
+    const uint64_t end = s.iova + s.span;
+    while (a < end) {
+      const std::optional<HwLeaf> cur = leaf_at(a);
+      const uint64_t step = cur ? std::min(end, cur->iova + cur->size) - a : kSize4K;
+      const uint64_t old_pa = s.pa + (a - s.iova);
+      const bool cur_maps = cur && cur->af;
+      const std::string old_text = fmt("[0x%llx+0x%llx) -> 0x%llx %s", ull(s.iova), ull(s.span), ull(s.pa),
+                                       !s.writable ? "read-only" : s.dirty ? "writable-dirty" : "writable");
+      if (!cur_maps || cur->pa + (a - cur->iova) != old_pa || (s.writable && !cur->writable)) {
+        raise(Oracle::StaleTranslation,
+              fmt("after %s %s, the IOTLB may still translate iova 0x%llx through the removed leaf %s (%s at t%llu; "
+                  "no invalidation covering it issued after that has been synced); the tables now say %s",
+                  op_label_.c_str(), when, ull(a), old_text.c_str(), s.cause.c_str(), ull(s.created_at),
+                  cur_maps ? leaf_text(*cur, cfg_.hw_dirty).c_str() : "unmapped"));
+        return;
+      }
+      if (cfg_.hw_dirty && s.dirty && !cur->dirty) {
+        raise(Oracle::LostDirty,
+              fmt("after %s %s, the IOTLB may still hold the writable-dirty entry %s (%s at t%llu; not invalidated "
+                  "and synced): a device write to iova 0x%llx through it needs no descriptor update, so the now "
+                  "writable-clean leaf %s is never marked dirty and the write is lost",
+                  op_label_.c_str(), when, old_text.c_str(), s.cause.c_str(), ull(s.created_at), ull(a),
+                  leaf_text(*cur, cfg_.hw_dirty).c_str()));
+        return;
+      }
+      if (cfg_.bbml < 2 && cur->size != s.leaf_size) {
+        raise(Oracle::TlbConflict,
+              fmt("after %s %s at bbml %u, the IOTLB may still hold the 0x%llx-byte entry %s (%s at t%llu; not "
+                  "invalidated and synced) while the tables hold the 0x%llx-byte leaf %s: a fill conflicts",
+                  op_label_.c_str(), when, cfg_.bbml, ull(s.leaf_size), old_text.c_str(), s.cause.c_str(),
+                  ull(s.created_at), ull(cur->size), leaf_text(*cur, cfg_.hw_dirty).c_str()));
+        return;
+      }
+      a += step;
+    }
+  }
+}
+
+// ---- the device ---------------------------------------------------------------------------------
+
+Smmu::Walk Smmu::walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache) {
+  Walk w;
+  if (cfg_.ias < 64 && iova >> cfg_.ias) {
+    w.why = "address size fault (iova beyond ias)";
+    return w;
+  }
+  int level = start_level_;
+  uintptr_t table = root_;
+  if (use_walk_cache) {
+    const WalkEntry* best = nullptr;
+    for (const WalkEntry& e : walk_cache_)
+      if (iova - e.iova_base < e.span && (!best || e.level > best->level)) best = &e;
+    if (best) {
+      level = best->level;
+      table = best->table;
+    }
+  }
+  for (; level <= 3; ++level) {
+    Table* t = live_table(table);
+    if (!t) {
+      raise(Oracle::TableUseAfterFree,
+            fmt("a device walk of iova 0x%llx reads the L%d table at 0x%llx at t%llu, which is not a live table "
+                "(freed)",
+                ull(iova), level, ull(table), ull(seq_)));
+      w.why = "walk into a freed table";
+      return w;
+    }
+    const unsigned idx = unsigned((iova >> level_shift(level)) & (entries_at(level) - 1));
+    auto* e = reinterpret_cast<ptc_pte_t*>(table);
+    const ptc_pte_t d = __atomic_load_n(&e[idx], __ATOMIC_ACQUIRE);
+    w.steps.push_back(WalkStep{level, idx, table});
+    if (!(d & pte::kValid)) {
+      w.why = fmt("translation fault at L%d[%u]", level, idx);
+      return w;
+    }
+    if (is_table_desc(level, d)) {
+      const uintptr_t next = uintptr_t(d & pte::kAddrMask);
+      if (fill_walk_cache) {
+        const uint64_t span = 1ull << level_shift(level);
+        walk_cache_.push_back(WalkEntry{level + 1, iova & ~(span - 1), span, next, seq_});
+      }
+      table = next;
+      continue;
+    }
+    std::optional<HwLeaf> l = decode_leaf(level, iova, d);
+    if (!l) {
+      w.why = fmt("translation fault at L%d[%u] (invalid leaf encoding 0x%llx)", level, idx, ull(d));
+      return w;
+    }
+    if (!l->af) {
+      w.why = fmt("access flag fault at L%d[%u]", level, idx);
+      return w;
+    }
+    if (cfg_.oas < 64 && (l->pa + l->size - 1) >> cfg_.oas) {
+      w.why = fmt("address size fault at L%d[%u] (output beyond oas)", level, idx);
+      return w;
+    }
+    w.fault = false;
+    w.leaf = *l;
+    w.ptep = &e[idx];
+    return w;
+  }
+  w.why = "walk deeper than L3";
+  return w;
+}
+
+void Smmu::fill_tlb(const Walk& w) {
+  const HwLeaf& l = w.leaf;
+  if (l.nt && cfg_.bbml == 1) return;  // BBML1: an nT block is never cached
+  for (auto it = tlb_.begin(); it != tlb_.end(); ++it) {
+    if (!overlaps(it->iova, it->size, l.iova, l.size)) continue;
+    if (it->size == l.size && it->iova == l.iova && it->pa == l.pa) {
+      tlb_.erase(it);  // refill of the same translation
+      break;
+    }
+    if (cfg_.bbml < 2)
+      raise(Oracle::TlbConflict,
+            fmt("at bbml %u, filling %s at t%llu while the IOTLB holds [0x%llx+0x%llx) -> 0x%llx (filled at t%llu): two "
+                "entries of different %s for iova 0x%llx",
+                cfg_.bbml, leaf_text(l, cfg_.hw_dirty).c_str(), ull(seq_), ull(it->iova), ull(it->size), ull(it->pa),
+                ull(it->filled_at), it->size != l.size ? "size" : "output", ull(std::max(it->iova, l.iova))));
+  }
+  tlb_.push_back(TlbEntry{l.iova, l.size, l.pa, l.writable, l.dirty, l.desc, w.ptep, seq_});
+}
+
+DeviceResult Smmu::device_access(uint64_t iova, bool write) {
+  ++seq_;
+  DeviceResult r;
+  const char* verb = write ? "write" : "read";
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    // An IOTLB hit. At bbml 2 the old and the new entry may both be cached: the oldest answers.
+    TlbEntry* hit = nullptr;
+    for (TlbEntry& e : tlb_)
+      if (iova - e.iova < e.size && (!hit || e.filled_at < hit->filled_at)) hit = &e;
+    if (hit) {
+      const uint64_t pa = hit->pa + (iova - hit->iova);
+      if (write && !hit->writable) {
+        r = {true, 0, "permission fault (cached read-only entry)"};
+      } else if (!write || hit->dirty) {
+        r = {false, pa, fmt("IOTLB hit [0x%llx+0x%llx)", ull(hit->iova), ull(hit->size))};
+      } else {
+        // HTTU: mark the descriptor the entry was read from dirty, by compare-and-swap.
+        uintptr_t base;
+        if (!table_of(hit->ptep, &base)) {
+          raise(Oracle::TableUseAfterFree,
+                fmt("device write to iova 0x%llx: HTTU update through a cached entry lands in a freed table", ull(iova)));
+          r = {true, 0, "HTTU into a freed table"};
+        } else {
+          ptc_pte_t expected = hit->desc;
+          const ptc_pte_t dirty = hit->desc & ~pte::kAp2;
+          if (__atomic_compare_exchange_n(hit->ptep, &expected, dirty, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            hit->dirty = true;
+            hit->desc = dirty;
+            r = {false, pa, fmt("IOTLB hit [0x%llx+0x%llx), HTTU CAS clean->dirty", ull(hit->iova), ull(hit->size))};
+          } else {
+            note(fmt("dev %s 0x%llx: HTTU CAS failed (descriptor changed), walking again", verb, ull(iova)));
+            hit->filled_at = ~0ull;  // drop it below
+            std::erase_if(tlb_, [](const TlbEntry& e) { return e.filled_at == ~0ull; });
+            continue;
+          }
+        }
+      }
+      break;
+    }
+    Walk w = walk(iova, true, true);
+    if (w.fault) {
+      r = {true, 0, w.why};
+      break;
+    }
+    fill_tlb(w);
+    const uint64_t pa = w.leaf.pa + (iova - w.leaf.iova);
+    std::string path;
+    for (const WalkStep& s : w.steps) path += fmt(" L%d[%u]", s.level, s.index);
+    if (write && !w.leaf.writable) {
+      r = {true, 0, "permission fault (read-only) via walk" + path};
+    } else if (!write || w.leaf.dirty) {
+      r = {false, pa, "walk" + path};
+    } else {
+      ptc_pte_t expected = w.leaf.desc;
+      const ptc_pte_t dirty = w.leaf.desc & ~pte::kAp2;
+      if (!__atomic_compare_exchange_n(w.ptep, &expected, dirty, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) continue;
+      for (TlbEntry& e : tlb_)
+        if (e.ptep == w.ptep) {
+          e.dirty = true;
+          e.desc = dirty;
+        }
+      r = {false, pa, "walk" + path + ", HTTU CAS clean->dirty"};
+    }
+    break;
+  }
+  note(fmt("dev %s 0x%llx -> %s (%s)", verb, ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(),
+           r.how.c_str()));
+  return r;
+}
+
+DeviceResult Smmu::device_fill(uint64_t iova) {
+  ++seq_;
+  Walk w = walk(iova, true, true);
+  DeviceResult r;
+  if (w.fault) {
+    r = {true, 0, w.why};
+  } else {
+    fill_tlb(w);
+    r = {false, w.leaf.pa + (iova - w.leaf.iova), "filled " + leaf_text(w.leaf, cfg_.hw_dirty)};
+  }
+  note(fmt("dev fill 0x%llx -> %s (%s)", ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(), r.how.c_str()));
+  return r;
+}
+
+void Smmu::device_evict(uint64_t iova) {
+  ++seq_;
+  std::erase_if(tlb_, [&](const TlbEntry& e) { return iova - e.iova < e.size; });
+  std::erase_if(walk_cache_, [&](const WalkEntry& w) { return iova - w.iova_base < w.span; });
+  note(fmt("dev evict 0x%llx", ull(iova)));
+}
+
+void Smmu::device_evict_all() {
+  ++seq_;
+  tlb_.clear();
+  walk_cache_.clear();
+  note("dev evict all");
+}
+
+}  // namespace ptc

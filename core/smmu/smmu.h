@@ -1,0 +1,231 @@
+// The simulated SMMU (SPEC.md section 4): it provides the target's ptc_hw services, walks the
+// target's tables from root() as an SMMUv3 does (4K granule, start level from ias), keeps an IOTLB
+// (leaf entries) and a walk cache (table entries), performs HTTU dirty updates by compare-and-swap
+// with re-walk, and applies invalidations at tlb_sync. It raises oracles 4-8 of section 5 itself.
+//
+// Two views of the caches:
+//  - the concrete IOTLB and walk cache, filled only by explicit device actions (script `dev` lines,
+//    `@N` injections), which give device accesses their results;
+//  - the "may-cache" ledger: the hardware may walk and fill at any moment, so every translation or
+//    table that was reachable at any step may be cached until an invalidation covering it, issued
+//    after it changed, has been synced. The ledger lets the oracles fire for a missing invalidation
+//    or sync even when no script line happened to fill the cache.
+//
+// The walker decodes descriptors itself (SPEC section 2); it shares no code with the reference model
+// or the optimized table.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/oracles.h"
+#include "core/ops.h"
+#include "ptcheck/target.h"
+
+namespace ptc {
+
+// A leaf as the hardware reads it from the current tables.
+struct HwLeaf {
+  uint64_t iova = 0, size = 0, pa = 0;
+  bool writable = false;  // AP2=0, or DBM=1 with hw_dirty
+  bool dirty = false;     // writable with AP2=0
+  bool nt = false;
+  bool af = true;  // AF=0: the hardware takes an access-flag fault
+  int level = 0;
+  ptc_pte_t desc = 0;
+};
+
+// Result of a device access.
+struct DeviceResult {
+  bool fault = true;
+  uint64_t pa = 0;
+  std::string how;  // "IOTLB hit ...", "walk L0[0] L1[1] ...", "permission fault", ...
+};
+
+class Smmu {
+ public:
+  explicit Smmu(const Config& cfg);
+  ~Smmu();
+  Smmu(const Smmu&) = delete;
+  Smmu& operator=(const Smmu&) = delete;
+
+  const ptc_hw* hw() const { return &hw_; }
+  const Config& config() const { return cfg_; }
+
+  // Attach the target's root table (after create) / detach it (before destroy: the STE is torn
+  // down, the caches are invalidated, and the target may free everything).
+  void attach(ptc_pte_t* root);
+  void detach();
+  int start_level() const { return start_level_; }
+
+  // Operation bracketing: descriptor accesses are counted per operation, `on_access` is called
+  // after each one (for `@N` injections), and end_op() runs the checks due when an op returns.
+  void begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label);
+  void end_op();
+  bool in_op() const { return op_active_; }
+  uint64_t op_accesses() const { return op_accesses_; }
+  std::function<void(uint64_t access_count)> on_access;
+  // Suspend the counting and the hook (an injected op runs as if on another CPU).
+  void set_hook_enabled(bool on) { hook_enabled_ = on; }
+
+  // `fail alloc N`: the Nth table allocation of the next operation returns NULL.
+  void fail_allocation(uint64_t n) { fail_at_ = n; }
+  bool allocation_failed() const { return alloc_failed_; }
+
+  // Device actions.
+  DeviceResult device_access(uint64_t iova, bool write);
+  DeviceResult device_fill(uint64_t iova);
+  void device_evict(uint64_t iova);
+  void device_evict_all();
+
+  // The hardware's reading of the current tables over [iova, iova+size), no side effects.
+  std::vector<HwLeaf> leaves_in(uint64_t iova, uint64_t size) const;
+  std::optional<HwLeaf> leaf_at(uint64_t iova) const;
+
+  // Oracles raised here; the first one is kept.
+  const std::optional<Violation>& violation() const { return violation_; }
+  void raise(Oracle o, const std::string& message);
+  void clear_violation() { violation_.reset(); }
+
+  // Tables still allocated (after destroy: a leak).
+  size_t live_tables() const { return tables_.size(); }
+  void check_leaks();
+
+  // Recent events (descriptor accesses, TLB maintenance, device actions), for traces.
+  const std::vector<std::string>& events() const { return events_; }
+  void clear_events() { events_.clear(); }
+  void note(const std::string& event);
+  uint64_t now() const { return seq_; }
+
+ private:
+  struct Table {
+    size_t bytes = 0;
+    int level = -1;        // known once linked below the root
+    uint64_t iova_base = 0;
+    int parents = 0;       // references from reachable tables
+    bool reachable = false;
+    bool exposed = false;  // may be in the walk cache: reachable since the last synced invalidation
+    uint64_t unlinked_at = 0;
+  };
+  // A translation the IOTLB may still hold although the tables changed (the may-cache ledger).
+  struct Stale {
+    uint64_t iova = 0, span = 0;  // the range it covers (coalesced run of leaves of one size)
+    uint64_t leaf_size = 0, pa = 0;  // pa of iova
+    bool writable = false, dirty = false;
+    uint64_t created_at = 0;
+    uint64_t op_id = 0;
+    bool lazy_unmap = false;  // created by a lazy unmap: may stay until flush()
+    std::string cause;
+  };
+  struct TlbEntry {
+    uint64_t iova = 0, size = 0, pa = 0;
+    bool writable = false, dirty = false;
+    ptc_pte_t desc = 0;
+    ptc_pte_t* ptep = nullptr;
+    uint64_t filled_at = 0;
+  };
+  struct WalkEntry {
+    int level = 0;  // level of the table it points to
+    uint64_t iova_base = 0, span = 0;
+    uintptr_t table = 0;
+    uint64_t filled_at = 0;
+  };
+  struct PendingInv {
+    uint64_t iova = 0, size = 0;
+    bool leaf_only = false, all = false;
+    uint64_t issued_at = 0;
+  };
+  struct WalkStep {
+    int level;
+    unsigned index;
+    uintptr_t table;
+  };
+  struct Walk {
+    bool fault = true;
+    std::string why;
+    HwLeaf leaf;
+    ptc_pte_t* ptep = nullptr;
+    std::vector<WalkStep> steps;
+  };
+
+  // ptc_hw thunks.
+  static void* hw_alloc(void* ctx, size_t bytes);
+  static void hw_free(void* ctx, void* table);
+  static ptc_pte_t hw_read(void* ctx, ptc_pte_t* p);
+  static void hw_write(void* ctx, ptc_pte_t* p, ptc_pte_t v);
+  static ptc_pte_t hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v);
+  static ptc_pte_t hw_xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v);
+  static ptc_pte_t hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits);
+  static void hw_inv_range(void* ctx, uint64_t iova, uint64_t size, uint64_t granule, int leaf_only);
+  static void hw_inv_all(void* ctx);
+  static void hw_sync(void* ctx);
+
+  void* alloc_table(size_t bytes);
+  void free_table(void* table);
+  Table* table_of(const ptc_pte_t* p, uintptr_t* base);
+  Table* live_table(uintptr_t addr);
+  bool check_access(const char* what, ptc_pte_t* p, Table** t, uintptr_t* base);
+  void after_access();
+  void on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val, ptc_pte_t new_val);
+  void tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all);
+  void tlb_sync();
+
+  // Table descriptors and leaves as the hardware decodes them.
+  unsigned level_shift(int level) const { return 39u - 9u * unsigned(level); }
+  unsigned entries_at(int level) const;
+  bool is_table_desc(int level, ptc_pte_t d) const { return level < 3 && (d & 3) == 3; }
+  std::optional<HwLeaf> decode_leaf(int level, uint64_t iova, ptc_pte_t d) const;
+
+  void link(uintptr_t child, int level, uint64_t base, const std::string& where);
+  void unlink(uintptr_t child, const std::string& where);
+  void mark_reachable(Table& t, uintptr_t base, int level, uint64_t iova_base);
+  void mark_unreachable(Table& t, uintptr_t base);
+  void collect_leaves(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>& out, uint64_t lo,
+                      uint64_t hi) const;
+  void add_stale(const std::vector<HwLeaf>& leaves, const std::string& cause);
+  void check_new_translations(const std::vector<HwLeaf>& leaves, const std::string& where);
+  void check_stale_at_return(bool lazy_unmaps_too, const char* when);
+
+  Walk walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache);
+  void fill_tlb(const Walk& w);
+  std::string where(uintptr_t base, const Table& t, unsigned index) const;
+
+  Config cfg_;
+  ptc_hw hw_{};
+  int start_level_ = 0;
+  uintptr_t root_ = 0;
+  bool attached_ = false;
+  std::map<uintptr_t, Table> tables_;
+  std::vector<Stale> stale_;
+  std::vector<TlbEntry> tlb_;
+  std::vector<WalkEntry> walk_cache_;
+  std::vector<PendingInv> pending_;
+
+  uint64_t seq_ = 0;
+  bool op_active_ = false;
+  OpKind op_kind_ = OpKind::Map;
+  uint64_t op_id_ = 0, op_iova_ = 0, op_size_ = 0, op_counter_ = 0;
+  std::string op_label_;
+  uint64_t op_accesses_ = 0;
+  bool hook_enabled_ = true;
+  bool in_hook_ = false;
+  uint64_t fail_at_ = 0, op_allocs_ = 0;
+  bool alloc_failed_ = false;
+  // An op injected with `@N` runs inside another: the outer op's bracket is saved here.
+  struct OpFrame {
+    OpKind kind;
+    uint64_t id, iova, size;
+    std::string label;
+    uint64_t accesses, allocs, fail_at;
+    bool alloc_failed;
+  };
+  std::vector<OpFrame> op_stack_;
+
+  std::optional<Violation> violation_;
+  std::vector<std::string> events_;
+};
+
+}  // namespace ptc

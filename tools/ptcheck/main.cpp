@@ -1,0 +1,238 @@
+// ptcheck: the command line (SPEC.md section 8).
+//   ptcheck run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]
+//   ptcheck replay DIR... [--target LIB.so]
+//   ptcheck check [--target LIB.so] [--corpora DIR]
+// Exit status: 0 the oracles hold, 1 a bug was found, 2 bad input (one line: FILE:LINE: what is wrong).
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/lpae/lpae_target.h"
+#include "core/oracles.h"
+#include "core/runner/runner.h"
+#include "core/runner/target_loader.h"
+#include "core/script/script.h"
+
+#ifndef PTCHECK_SOURCE_DIR
+#define PTCHECK_SOURCE_DIR "."
+#endif
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kHolds = 0, kBug = 1, kBadInput = 2;
+
+const char kUsage[] =
+    "usage: ptcheck COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]\n"
+    "        run each script against the reference model and the target (default: the built-in\n"
+    "        optimized LPAE table); print the first violated oracle as a readable trace.\n"
+    "        --expect-violation: exit 0 only if every script fails with that oracle (regression\n"
+    "        tests of known-broken targets).\n"
+    "  replay DIR... [--target LIB.so]\n"
+    "        every .ops script under the folders, as regression tests; one line each.\n"
+    "  check [--target LIB.so] [--corpora DIR]\n"
+    "        the gate before merging: every scenario under corpora/scenarios and every script\n"
+    "        under corpora/regressions.\n"
+    "  help  this text\n"
+    "\n"
+    "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
+    "         table-use-after-free tlb-conflict fault-during-split-merge leak\n"
+    "exit status: 0 the oracles hold, 1 a bug was found, 2 bad input\n";
+
+struct Args {
+  std::string command;
+  std::vector<std::string> inputs;
+  std::string target_path;
+  std::string corpora;
+  std::string expect_violation;
+};
+
+int bad(const std::string& line) {
+  std::fprintf(stderr, "ptcheck: %s\n", line.c_str());
+  return kBadInput;
+}
+
+// Returns kHolds when the arguments are usable, else prints one line and returns kBadInput.
+int parse_args(int argc, char** argv, Args* a) {
+  if (argc < 2) return bad("no command (try `ptcheck help`)");
+  a->command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    const std::string s = argv[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= argc) return false;
+      *out = argv[++i];
+      return true;
+    };
+    if (s == "--target") {
+      if (!value(&a->target_path)) return bad("--target needs a library path");
+    } else if (s.rfind("--target=", 0) == 0) {
+      a->target_path = s.substr(9);
+    } else if (s == "--corpora") {
+      if (!value(&a->corpora)) return bad("--corpora needs a folder");
+    } else if (s == "--expect-violation") {
+      if (!value(&a->expect_violation)) return bad("--expect-violation needs an oracle name");
+    } else if (s == "-h" || s == "--help") {
+      a->command = "help";
+    } else if (!s.empty() && s[0] == '-') {
+      return bad("unknown option '" + s + "' (try `ptcheck help`)");
+    } else {
+      a->inputs.push_back(s);
+    }
+  }
+  return kHolds;
+}
+
+bool known_oracle(const std::string& name) {
+  for (int o = 1; o <= 9; ++o)
+    if (name == ptc::oracle_name(ptc::Oracle(o))) return true;
+  return false;
+}
+
+// Reads and parses one script; on error prints FILE:LINE: message.
+bool load_script(const std::string& path, ptc::Script* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "%s:0: cannot read the file\n", path.c_str());
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto parsed = ptc::parse_script(ss.str(), path);
+  if (auto* e = std::get_if<ptc::ParseError>(&parsed)) {
+    std::fprintf(stderr, "%s\n", e->str().c_str());
+    return false;
+  }
+  *out = std::move(std::get<ptc::Script>(parsed));
+  return true;
+}
+
+const ptc_target_ops* select_target(const Args& a) {
+  if (a.target_path.empty()) return ptc_lpae_ops();
+  std::string error;
+  const ptc_target_ops* ops = ptc::load_target_library(a.target_path, &error);
+  if (!ops) std::fprintf(stderr, "ptcheck: %s\n", error.c_str());
+  return ops;
+}
+
+// Runs scripts; `quiet` prints one line per script (replay), else the full trace of a failure.
+int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* target, bool quiet,
+                const std::string& expect_violation) {
+  std::vector<ptc::Script> scripts(files.size());
+  for (size_t i = 0; i < files.size(); ++i)
+    if (!load_script(files[i], &scripts[i])) return kBadInput;  // nothing runs when any input is bad
+  int status = kHolds;
+  size_t passed = 0, failed = 0, skipped = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const ptc::RunResult r = ptc::run_script(scripts[i], target);
+    if (r.skipped) {
+      ++skipped;
+      std::printf("SKIP %s: %s\n", files[i].c_str(), r.skip_reason.c_str());
+      continue;
+    }
+    if (!expect_violation.empty()) {
+      const bool as_expected = r.failure && expect_violation == ptc::oracle_name(r.failure->oracle);
+      if (as_expected) {
+        ++passed;
+        std::printf("ok   %s: %s caught as expected (%s)\n", files[i].c_str(), expect_violation.c_str(),
+                    r.failure->signature.c_str());
+      } else {
+        ++failed;
+        status = kBug;
+        if (r.failure)
+          std::printf("FAIL %s: expected %s, got %s\n%s", files[i].c_str(), expect_violation.c_str(),
+                      r.failure->signature.c_str(), r.failure->trace.c_str());
+        else
+          std::printf("FAIL %s: expected %s, but every oracle held\n", files[i].c_str(), expect_violation.c_str());
+      }
+      continue;
+    }
+    if (r.ok()) {
+      ++passed;
+      std::printf("ok   %s (%zu statements)\n", files[i].c_str(), r.statements);
+    } else {
+      ++failed;
+      status = kBug;
+      if (quiet)
+        std::printf("FAIL %s:%d %s\n", files[i].c_str(), r.failure->line, r.failure->signature.c_str());
+      else
+        std::printf("%s", r.failure->trace.c_str());
+    }
+  }
+  std::printf("%zu passed, %zu failed", passed, failed);
+  if (skipped) std::printf(", %zu skipped", skipped);
+  std::printf("\n");
+  return status;
+}
+
+// Every .ops file under each folder (or the file itself), sorted for a stable order.
+bool collect_scripts(const std::vector<std::string>& inputs, std::vector<std::string>* out) {
+  for (const std::string& in : inputs) {
+    std::error_code ec;
+    if (fs::is_regular_file(in, ec)) {
+      out->push_back(in);
+      continue;
+    }
+    if (!fs::is_directory(in, ec)) {
+      std::fprintf(stderr, "%s:0: no such file or folder\n", in.c_str());
+      return false;
+    }
+    std::vector<std::string> found;
+    for (const auto& e : fs::recursive_directory_iterator(in, ec))
+      if (e.is_regular_file() && e.path().extension() == ".ops") found.push_back(e.path().string());
+    std::sort(found.begin(), found.end());
+    out->insert(out->end(), found.begin(), found.end());
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (parse_args(argc, argv, &a) != kHolds) return kBadInput;
+  if (a.command == "help") {
+    std::fputs(kUsage, stdout);
+    return kHolds;
+  }
+  if (!a.expect_violation.empty() && !known_oracle(a.expect_violation))
+    return bad("unknown oracle '" + a.expect_violation + "' for --expect-violation");
+  if (a.command == "run") {
+    if (a.inputs.empty()) return bad("run needs at least one SCRIPT.ops");
+    const ptc_target_ops* t = select_target(a);
+    if (!t) return kBadInput;
+    return run_scripts(a.inputs, t, false, a.expect_violation);
+  }
+  if (a.command == "replay") {
+    if (a.inputs.empty()) return bad("replay needs at least one folder");
+    std::vector<std::string> files;
+    if (!collect_scripts(a.inputs, &files)) return kBadInput;
+    const ptc_target_ops* t = select_target(a);
+    if (!t) return kBadInput;
+    return run_scripts(files, t, true, "");
+  }
+  if (a.command == "check") {
+    if (!a.inputs.empty()) return bad("check takes no positional arguments");
+    const std::string root = a.corpora.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/corpora" : a.corpora;
+    std::vector<std::string> dirs;
+    for (const char* sub : {"scenarios", "regressions"})
+      if (fs::is_directory(root + "/" + sub)) dirs.push_back(root + "/" + sub);
+    if (dirs.empty()) return bad(root + ":0: no scenarios/ or regressions/ folder");
+    std::vector<std::string> files;
+    if (!collect_scripts(dirs, &files)) return kBadInput;
+    const ptc_target_ops* t = select_target(a);
+    if (!t) return kBadInput;
+    std::printf("ptcheck check: target %s, %zu scripts under %s\n", t->name ? t->name : "?", files.size(), root.c_str());
+    return run_scripts(files, t, true, "");
+  }
+  return bad("unknown command '" + a.command + "' (try `ptcheck help`)");
+}
