@@ -465,6 +465,14 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
       if (r.dirty == DirtyState::Maybe) {
         ref_->leaf_at(r.iova)->dirty = h.dirty ? DirtyState::Dirty : DirtyState::Clean;
       } else if ((r.dirty == DirtyState::Dirty) != h.dirty) {
+        // A completed device write whose leaf is clean again without having been reported: no later
+        // read can report it any more.
+        auto w = ledger_.pending.lower_bound(r.iova);
+        if (r.dirty == DirtyState::Dirty && w != ledger_.pending.end() && w->first < r.end())
+          return fail(Oracle::LostDirty, op,
+                      fmt("%s%s: a device write to page 0x%llx completed at t%llu, but the leaf %s is writable-clean "
+                          "in the target's tables and no read has reported the write: it is lost",
+                          stmt.c_str(), what, ull(w->first), ull(w->second), hw_text(h).c_str()));
         return fail(o, op,
                     fmt("%s%s: the leaf at iova 0x%llx is %s in the target and %s in the reference", stmt.c_str(), what,
                         ull(r.iova), h.dirty ? "writable-dirty" : "writable-clean", dirty_state_name(r.dirty)));

@@ -1,0 +1,15 @@
+# Runs `ptcheck run SCRIPT` and requires exit status 2 and exactly one stderr line that contains
+# EXPECT (a FILE:LINE: message).
+execute_process(COMMAND ${PTCHECK} run ${SCRIPT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "exit status ${rc}, want 2\nstdout: ${out}\nstderr: ${err}")
+endif()
+string(STRIP "${err}" err)
+string(FIND "${err}" "\n" newline)
+if(NOT newline EQUAL -1)
+  message(FATAL_ERROR "more than one line on stderr:\n${err}")
+endif()
+string(FIND "${err}" "${EXPECT}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "stderr `${err}` lacks `${EXPECT}`")
+endif()
