@@ -168,7 +168,7 @@ bool Run::fail(Oracle o, const Op* op, const std::string& message) {
     if (!stop_line && &s == op) break;
   }
   t += "  what is wrong: " + message + "\n";
-  const auto& ev = smmu_ ? smmu_->events() : std::vector<std::string>{};
+  const std::vector<std::string> ev = smmu_ ? smmu_->events() : std::vector<std::string>{};
   if (!ev.empty()) {
     t += "  events leading there (simulated SMMU; t = step):\n";
     const size_t from = ev.size() > opts_.trace_events ? ev.size() - opts_.trace_events : 0;

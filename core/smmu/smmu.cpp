@@ -52,8 +52,64 @@ unsigned Smmu::entries_at(int level) const {
 }
 
 void Smmu::note(const std::string& event) {
-  if (events_.size() >= kMaxEvents) events_.erase(events_.begin(), events_.begin() + kMaxEvents / 2);
-  events_.push_back(fmt("t%-5llu ", ull(seq_)) + event);
+  if (events_.size() >= kMaxEvents) events_.pop_front();
+  Event e;
+  e.t = seq_;
+  e.text = event;
+  events_.push_back(std::move(e));
+}
+
+void Smmu::note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
+                       uint64_t c, bool ok) {
+  if (events_.size() >= kMaxEvents) events_.pop_front();
+  Event e;
+  e.t = seq_;
+  e.verb = verb;
+  e.table = base;
+  e.level = t.reachable ? t.level : -1;
+  e.index = index;
+  e.slot_iova = t.level >= 0 ? t.iova_base + (uint64_t(index) << level_shift(t.level)) : 0;
+  e.a = a;
+  e.b = b;
+  e.c = c;
+  e.ok = ok;
+  events_.push_back(std::move(e));
+}
+
+std::string Smmu::format(const Event& e) {
+  std::string s = fmt("t%-5llu ", ull(e.t));
+  if (!e.verb) return s + e.text;
+  const std::string w = e.level >= 0 ? fmt("L%d[%u] (iova 0x%llx)", e.level, e.index, ull(e.slot_iova))
+                                     : fmt("unlinked table 0x%llx[%u]", ull(e.table), e.index);
+  const std::string verb = e.verb;
+  if (verb == "read") return s + fmt("cpu read     %s = 0x%llx", w.c_str(), ull(e.a));
+  if (verb == "cmpxchg")
+    return s + fmt("cpu cmpxchg  %s: 0x%llx -> 0x%llx %s", w.c_str(), ull(e.a), ull(e.b),
+                   e.ok ? "(ok)" : fmt("(failed, found 0x%llx)", ull(e.c)).c_str());
+  if (verb == "fetch_or")
+    return s + fmt("cpu fetch_or %s |= 0x%llx: 0x%llx -> 0x%llx", w.c_str(), ull(e.a), ull(e.b), ull(e.c));
+  return s + fmt("cpu %-8s %s: 0x%llx -> 0x%llx", e.verb, w.c_str(), ull(e.a), ull(e.b));
+}
+
+std::vector<std::string> Smmu::events() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < events_.size();) {
+    // A run of the same access to one table: its first two, a count, and its last.
+    size_t j = i;
+    while (j + 1 < events_.size() && events_[i].verb && events_[j + 1].verb == events_[i].verb &&
+           events_[j + 1].table == events_[i].table)
+      ++j;
+    if (j - i + 1 > 4) {
+      out.push_back(format(events_[i]));
+      out.push_back(format(events_[i + 1]));
+      out.push_back(fmt("        ... %zu more `%s`s in the same table ...", j - i - 2, events_[i].verb));
+      out.push_back(format(events_[j]));
+    } else {
+      for (size_t k = i; k <= j; ++k) out.push_back(format(events_[k]));
+    }
+    i = j + 1;
+  }
+  return out;
 }
 
 void Smmu::raise(Oracle o, const std::string& message) {
@@ -191,6 +247,7 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label
                                 alloc_failed_});
     fail_at_ = 0;  // `fail alloc N` belongs to the outer op
   }
+  ++seq_;  // an op begins strictly after everything before it
   op_active_ = true;
   op_kind_ = kind;
   op_iova_ = iova;
@@ -204,6 +261,7 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label
 }
 
 void Smmu::end_op() {
+  ++seq_;
   note("cpu returns: " + op_label_);
   if (attached_) check_stale_at_return(op_kind_ == OpKind::Flush, op_kind_ == OpKind::Flush ? "flush() returned" : "it returned");
   if (!op_stack_.empty()) {
@@ -258,7 +316,7 @@ ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
   uintptr_t base;
   if (!s->check_access("read", p, &t, &base)) return 0;
   const ptc_pte_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-  s->note(fmt("cpu read    %s = 0x%llx", s->where(base, *t, unsigned((uintptr_t(p) - base) / 8)).c_str(), ull(v)));
+  s->note_access("read", base, *t, unsigned((uintptr_t(p) - base) / 8), v, 0, 0, true);
   s->after_access();
   return v;
 }
@@ -270,7 +328,7 @@ void Smmu::hw_write(void* ctx, ptc_pte_t* p, ptc_pte_t v) {
   if (!s->check_access("write", p, &t, &base)) return;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-  s->note(fmt("cpu write   %s: 0x%llx -> 0x%llx", s->where(base, *t, idx).c_str(), ull(old), ull(v)));
+  s->note_access("write", base, *t, idx, old, v, 0, true);
   s->on_store(*t, base, idx, old, v);
   s->after_access();
 }
@@ -283,8 +341,7 @@ ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   ptc_pte_t expected = o;
   const bool ok = __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-  s->note(fmt("cpu cmpxchg %s: 0x%llx -> 0x%llx %s", s->where(base, *t, idx).c_str(), ull(o), ull(v),
-              ok ? "(ok)" : fmt("(failed, found 0x%llx)", ull(expected)).c_str()));
+  s->note_access("cmpxchg", base, *t, idx, o, v, expected, ok);
   if (ok) s->on_store(*t, base, idx, o, v);
   s->after_access();
   return expected;
@@ -297,7 +354,7 @@ ptc_pte_t Smmu::hw_xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) {
   if (!s->check_access("xchg", p, &t, &base)) return 0;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-  s->note(fmt("cpu xchg    %s: 0x%llx -> 0x%llx", s->where(base, *t, idx).c_str(), ull(old), ull(v)));
+  s->note_access("xchg", base, *t, idx, old, v, 0, true);
   s->on_store(*t, base, idx, old, v);
   s->after_access();
   return old;
@@ -310,8 +367,7 @@ ptc_pte_t Smmu::hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
   if (!s->check_access("fetch_or", p, &t, &base)) return 0;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
-  s->note(fmt("cpu fetch_or %s |= 0x%llx: 0x%llx -> 0x%llx", s->where(base, *t, idx).c_str(), ull(bits), ull(old),
-              ull(old | bits)));
+  s->note_access("fetch_or", base, *t, idx, bits, old, old | bits, true);
   s->on_store(*t, base, idx, old, old | bits);
   s->after_access();
   return old;
@@ -354,10 +410,12 @@ void Smmu::collect_leaves(uintptr_t table, int level, uint64_t base, std::vector
   const unsigned n = level == start_level_ && table == root_ ? entries_at(level) : 512;
   const auto* e = reinterpret_cast<const ptc_pte_t*>(table);
   const unsigned max_n = unsigned(std::min<size_t>(n, it->second.bytes / sizeof(ptc_pte_t)));
-  for (unsigned i = 0; i < max_n; ++i) {
+  if (max_n == 0 || hi <= base) return;
+  // Only the slots that intersect [lo, hi): a one-page query reads one slot per level.
+  const uint64_t first = lo > base ? (lo - base) >> shift : 0;
+  const uint64_t last = std::min<uint64_t>(max_n - 1, (hi - 1 - base) >> shift);
+  for (uint64_t i = first; i <= last; ++i) {
     const uint64_t slot = base + (uint64_t(i) << shift);
-    const uint64_t slot_end = slot + (1ull << shift);
-    if (slot_end <= lo || slot >= hi) continue;
     const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
     if (is_table_desc(level, d))
       collect_leaves(uintptr_t(d & pte::kAddrMask), level + 1, slot, out, lo, hi);
@@ -447,6 +505,17 @@ void Smmu::add_stale(const std::vector<HwLeaf>& leaves, const std::string& cause
   const std::vector<HwLeaf> runs = coalesce(c, &spans);
   for (size_t i = 0; i < runs.size(); ++i) {
     const HwLeaf& l = runs[i];
+    // Extend the last run when this one continues it; only while no invalidation was issued since
+    // the last run began, so that every invalidation still covers exactly what changed before it.
+    if (!stale_.empty()) {
+      Stale& b = stale_.back();
+      if (b.created_at > last_inv_at_ && b.iova + b.span == l.iova && b.pa + b.span == l.pa &&
+          b.leaf_size == l.size && b.writable == l.writable && b.dirty == l.dirty &&
+          b.op_id == (op_active_ ? op_id_ : 0) && b.lazy_unmap == (cfg_.lazy && op_active_ && op_kind_ == OpKind::Unmap)) {
+        b.span += spans[i];
+        continue;
+      }
+    }
     Stale s;
     s.iova = l.iova;
     s.span = spans[i];
@@ -539,15 +608,18 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
                           new_leaf->af == old_leaf->af && (new_leaf->nt == old_leaf->nt || old_leaf->nt);
     if (!harmless) add_stale({*old_leaf}, fmt("descriptor %s changed by the target", w.c_str()));
   }
-  // What becomes walkable.
+  // What becomes walkable. A leaf that keeps its size and output (a permission or dirty change)
+  // cannot conflict with anything.
   if (new_table && !same_table) link(new_child, level + 1, slot, w);
-  if (new_leaf) check_new_translations({*new_leaf}, "writing a leaf at " + w);
+  const bool same_translation = old_leaf && new_leaf && old_leaf->size == new_leaf->size && old_leaf->pa == new_leaf->pa;
+  if (new_leaf && !same_translation) check_new_translations({*new_leaf}, "writing a leaf at " + w);
 }
 
 // ---- TLB maintenance ----------------------------------------------------------------------------
 
 void Smmu::tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all) {
   ++seq_;
+  last_inv_at_ = seq_;
   pending_.push_back(PendingInv{iova, size, leaf_only, all, seq_});
   if (all)
     note("cpu tlb_inv_all");

@@ -15,6 +15,7 @@
 // or the optimized table.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -94,8 +95,9 @@ class Smmu {
   size_t live_tables() const { return tables_.size(); }
   void check_leaks();
 
-  // Recent events (descriptor accesses, TLB maintenance, device actions), for traces.
-  const std::vector<std::string>& events() const { return events_; }
+  // Recent events (descriptor accesses, TLB maintenance, device actions), formatted for a trace;
+  // long runs of accesses to one table (building a table off-line) are shown as their ends.
+  std::vector<std::string> events() const;
   void clear_events() { events_.clear(); }
   void note(const std::string& event);
   uint64_t now() const { return seq_; }
@@ -205,6 +207,7 @@ class Smmu {
   std::vector<PendingInv> pending_;
 
   uint64_t seq_ = 0;
+  uint64_t last_inv_at_ = 0;  // when the last invalidation was issued
   bool op_active_ = false;
   OpKind op_kind_ = OpKind::Map;
   uint64_t op_id_ = 0, op_iova_ = 0, op_size_ = 0, op_counter_ = 0;
@@ -225,7 +228,22 @@ class Smmu {
   std::vector<OpFrame> op_stack_;
 
   std::optional<Violation> violation_;
-  std::vector<std::string> events_;
+  // One event, stored compactly: descriptor accesses are formatted only when a trace is printed.
+  struct Event {
+    uint64_t t = 0;
+    const char* verb = nullptr;  // a descriptor access ("read", "write", ...); nullptr: `text`
+    uintptr_t table = 0;
+    int level = -1;              // -1: the table was not linked
+    unsigned index = 0;
+    uint64_t slot_iova = 0;
+    uint64_t a = 0, b = 0, c = 0;
+    bool ok = true;
+    std::string text;
+  };
+  void note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
+                   uint64_t c, bool ok);
+  static std::string format(const Event& e);
+  std::deque<Event> events_;
 };
 
 }  // namespace ptc

@@ -26,7 +26,7 @@ const ptc_target_ops& real() { return *ptc_lpae_ops(); }
 // Synthetic targets: the real table with one behaviour replaced.
 ptc_target_ops with_phys_off_by_page() {
   ptc_target_ops o = real();
-  o.iova_to_phys = [](ptc_target* t, uint64_t iova) -> uint64_t {
+  o.iova_to_phys = [](struct ptc_target* t, uint64_t iova) -> uint64_t {
     const uint64_t pa = ptc_lpae_ops()->iova_to_phys(t, iova);
     return pa ? pa + 0x1000 : 0;
   };
@@ -34,7 +34,7 @@ ptc_target_ops with_phys_off_by_page() {
 }
 ptc_target_ops with_extra_record() {
   ptc_target_ops o = real();
-  o.read_and_clear_dirty = [](ptc_target* t, uint64_t iova, uint64_t size, unsigned flags, const ptc_dirty* d) {
+  o.read_and_clear_dirty = [](struct ptc_target* t, uint64_t iova, uint64_t size, unsigned flags, const ptc_dirty* d) {
     const int r = ptc_lpae_ops()->read_and_clear_dirty(t, iova, size, flags, d);
     d->record(d->ctx, iova, 0x1000);  // always claims the first page
     return r;
@@ -43,7 +43,7 @@ ptc_target_ops with_extra_record() {
 }
 ptc_target_ops with_silent_clear() {
   ptc_target_ops o = real();
-  o.read_and_clear_dirty = [](ptc_target* t, uint64_t iova, uint64_t size, unsigned flags, const ptc_dirty* d) {
+  o.read_and_clear_dirty = [](struct ptc_target* t, uint64_t iova, uint64_t size, unsigned flags, const ptc_dirty* d) {
     static const ptc_dirty sink{nullptr, [](void*, uint64_t, uint64_t) {}};
     return ptc_lpae_ops()->read_and_clear_dirty(t, iova, size, flags, &sink);  // cleans, reports nothing
   };
@@ -51,7 +51,7 @@ ptc_target_ops with_silent_clear() {
 }
 ptc_target_ops with_wrong_unmap_count() {
   ptc_target_ops o = real();
-  o.unmap = [](ptc_target* t, uint64_t iova, uint64_t size) -> int64_t {
+  o.unmap = [](struct ptc_target* t, uint64_t iova, uint64_t size) -> int64_t {
     const int64_t r = ptc_lpae_ops()->unmap(t, iova, size);
     return r > 0 ? r - 0x1000 : r;
   };
@@ -59,7 +59,7 @@ ptc_target_ops with_wrong_unmap_count() {
 }
 ptc_target_ops refusing_everything() {
   ptc_target_ops o = real();
-  o.create = [](const ptc_cfg*, const ptc_hw*) -> ptc_target* { return nullptr; };
+  o.create = [](const ptc_cfg*, const ptc_hw*) -> struct ptc_target* { return nullptr; };
   return o;
 }
 
