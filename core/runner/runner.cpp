@@ -109,6 +109,7 @@ class Run {
       std::vector<DeviceOutcome> before;
     };
     std::vector<Deferred> deferred;  // device accesses in range: checked once the reference applied the op
+    std::vector<const Op*> injected_ops;  // ops that ran to completion inside this one (`@N op`)
   };
 
   bool fail(Oracle o, const Op* op, const std::string& message);
@@ -304,6 +305,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   smmu_->begin_op(op.kind, op.iova, op.size, label);
   ctx.begin_t = smmu_->now();
   if (injected) {
+    if (outer) outer->injected_ops.push_back(&op);
     smmu_->set_hook_enabled(false);
   } else {
     smmu_->on_access = [this, &op](uint64_t n) { run_injections(op, n, false); };
@@ -366,7 +368,15 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   } else if (op.kind != OpKind::Phys && op.kind != OpKind::Flush) {
     if (!compare_state(&op, op.iova, op.size, Oracle::Divergence, "after it returned")) return false;
   }
+  // Ops injected during this one ran to completion on other CPUs: this op must not have undone them.
+  for (const Op* other : ctx.injected_ops)
+    if (other->kind != OpKind::Phys && other->kind != OpKind::Flush &&
+        !compare_state(other, other->iova, other->size, Oracle::Divergence,
+                       ("after `" + label + "`, which ran around it, returned").c_str()))
+      return false;
   if (is_dirty_op(op.kind) && got >= 0 && !check_records(op, ctx, ref_records, sink, bm)) return false;
+  smmu_->check_returned_op();
+  if (!check_smmu(&op)) return false;
   if (op.kind == OpKind::Unmap && got >= 0) {
     // The caller did not ask for the dirty state of what it unmapped.
     for (auto it = ledger_.pending.lower_bound(op.iova); it != ledger_.pending.end() && in_range(op, it->first);)
@@ -451,13 +461,30 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
                     cfg.hw_dirty) +
            (l.af ? "" : " with AF=0 (the device faults)");
   };
+  // A completed device write whose leaf is now clean in the target without having been reported is
+  // the root cause whatever else differs: look for one first.
+  if (cfg.hw_dirty) {
+    for (size_t k = 0; k < hw.size() && k < rf.size(); ++k) {
+      const HwLeaf& h = hw[k];
+      const RefLeaf& r = rf[k];
+      if (h.iova != r.iova || h.size != r.size || !r.writable || r.dirty != DirtyState::Dirty || h.dirty) continue;
+      auto w = ledger_.pending.lower_bound(r.iova);
+      if (w != ledger_.pending.end() && w->first < r.end())
+        return fail(Oracle::LostDirty, op,
+                    fmt("%s%s: a device write to page 0x%llx completed at t%llu, but the leaf %s is writable-clean "
+                        "in the target's tables and no read has reported the write: it is lost",
+                        stmt.c_str(), what, ull(w->first), ull(w->second), hw_text(h).c_str()));
+    }
+  }
   size_t i = 0;
   for (; i < hw.size() && i < rf.size(); ++i) {
     const HwLeaf& h = hw[i];
     const RefLeaf& r = rf[i];
     if (h.iova != r.iova || h.size != r.size || h.pa != r.pa || h.writable != r.writable || !h.af) {
       const uint64_t at = std::min(h.iova, r.iova);
-      return fail(o, op,
+      // A leaf that is right but lacks AF is what the device sees differently: it faults.
+      const bool only_af = h.iova == r.iova && h.size == r.size && h.pa == r.pa && h.writable == r.writable;
+      return fail(only_af && o == Oracle::Divergence ? Oracle::DeviceOutcome : o, op,
                   fmt("%s%s: at iova 0x%llx the target has the leaf %s; the reference has %s", stmt.c_str(), what,
                       ull(std::max(at, lo)), hw_text(h).c_str(), describe(r, cfg.hw_dirty).c_str()));
     }
@@ -465,14 +492,6 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
       if (r.dirty == DirtyState::Maybe) {
         ref_->leaf_at(r.iova)->dirty = h.dirty ? DirtyState::Dirty : DirtyState::Clean;
       } else if ((r.dirty == DirtyState::Dirty) != h.dirty) {
-        // A completed device write whose leaf is clean again without having been reported: no later
-        // read can report it any more.
-        auto w = ledger_.pending.lower_bound(r.iova);
-        if (r.dirty == DirtyState::Dirty && w != ledger_.pending.end() && w->first < r.end())
-          return fail(Oracle::LostDirty, op,
-                      fmt("%s%s: a device write to page 0x%llx completed at t%llu, but the leaf %s is writable-clean "
-                          "in the target's tables and no read has reported the write: it is lost",
-                          stmt.c_str(), what, ull(w->first), ull(w->second), hw_text(h).c_str()));
         return fail(o, op,
                     fmt("%s%s: the leaf at iova 0x%llx is %s in the target and %s in the reference", stmt.c_str(), what,
                         ull(r.iova), h.dirty ? "writable-dirty" : "writable-clean", dirty_state_name(r.dirty)));

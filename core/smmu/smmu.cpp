@@ -32,7 +32,8 @@ std::string leaf_text(const HwLeaf& l, bool hw_dirty) {
              l.af ? "" : " AF=0");
 }
 
-constexpr size_t kMaxEvents = 400;
+constexpr size_t kMaxEvents = 1024;       // notes kept
+constexpr size_t kMaxAccessEvents = 4096; // descriptor accesses kept
 
 }  // namespace
 
@@ -52,16 +53,17 @@ unsigned Smmu::entries_at(int level) const {
 }
 
 void Smmu::note(const std::string& event) {
-  if (events_.size() >= kMaxEvents) events_.pop_front();
+  if (notes_.size() >= kMaxEvents) notes_.pop_front();
   Event e;
   e.t = seq_;
   e.text = event;
-  events_.push_back(std::move(e));
+  notes_.push_back(std::move(e));
 }
 
 void Smmu::note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
                        uint64_t c, bool ok) {
-  if (events_.size() >= kMaxEvents) events_.pop_front();
+  if (!op_active_) return;  // the harness's own checks (iova_to_phys between ops) stay out of traces
+  if (events_.size() >= kMaxAccessEvents) events_.pop_front();
   Event e;
   e.t = seq_;
   e.verb = verb;
@@ -92,7 +94,17 @@ std::string Smmu::format(const Event& e) {
 }
 
 std::vector<std::string> Smmu::events() const {
+  // Descriptor accesses and notes (device actions, TLB maintenance, allocations) are kept apart so
+  // that a flood of accesses never pushes a device action out; merge them by time.
+  std::vector<Event> all;
+  all.reserve(events_.size() + notes_.size());
+  const uint64_t since = !events_.empty() && events_.size() >= kMaxAccessEvents ? events_.front().t : 0;
+  for (const Event& e : notes_)
+    if (e.t >= since) all.push_back(e);
+  all.insert(all.end(), events_.begin(), events_.end());
+  std::stable_sort(all.begin(), all.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
   std::vector<std::string> out;
+  const std::vector<Event>& events_ = all;
   for (size_t i = 0; i < events_.size();) {
     // A run of the same access to one table: its first two, a count, and its last.
     size_t j = i;
@@ -263,7 +275,7 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label
 void Smmu::end_op() {
   ++seq_;
   note("cpu returns: " + op_label_);
-  if (attached_) check_stale_at_return(op_kind_ == OpKind::Flush, op_kind_ == OpKind::Flush ? "flush() returned" : "it returned");
+  returned_ = Returned{op_id_, op_kind_, op_label_};
   if (!op_stack_.empty()) {
     const OpFrame f = op_stack_.back();
     op_stack_.pop_back();
@@ -669,9 +681,16 @@ void Smmu::tlb_sync() {
   pending_.clear();
 }
 
-void Smmu::check_stale_at_return(bool lazy_unmaps_too, const char* when) {
+void Smmu::check_returned_op() {
+  if (!attached_) return;
+  const bool flush = returned_.kind == OpKind::Flush;
+  check_stale_at_return(returned_.id, returned_.label, flush, flush ? "flush() returned" : "it returned");
+}
+
+void Smmu::check_stale_at_return(uint64_t op_id, const std::string& label, bool lazy_unmaps_too, const char* when) {
+  const std::string& op_label_ = label;
   for (const Stale& s : stale_) {
-    const bool due = s.lazy_unmap ? lazy_unmaps_too : s.op_id == op_id_;
+    const bool due = s.lazy_unmap ? lazy_unmaps_too : s.op_id == op_id;
     if (!due) continue;
     // Compare the possibly cached translation with what the tables say now, address run by run.
     uint64_t a = s.iova;

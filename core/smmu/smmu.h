@@ -66,6 +66,11 @@ class Smmu {
   // after each one (for `@N` injections), and end_op() runs the checks due when an op returns.
   void begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label);
   void end_op();
+  // The checks due when the op that end_op() closed has returned: every translation it changed that
+  // the IOTLB may still hold must have been invalidated and synced (lazy unmaps: by flush()).
+  // Separate from end_op() so the runner can first compare the state (a lost mapping is reported as
+  // a divergence, not as the stale translation it also causes).
+  void check_returned_op();
   bool in_op() const { return op_active_; }
   uint64_t op_accesses() const { return op_accesses_; }
   std::function<void(uint64_t access_count)> on_access;
@@ -98,7 +103,10 @@ class Smmu {
   // Recent events (descriptor accesses, TLB maintenance, device actions), formatted for a trace;
   // long runs of accesses to one table (building a table off-line) are shown as their ends.
   std::vector<std::string> events() const;
-  void clear_events() { events_.clear(); }
+  void clear_events() {
+    events_.clear();
+    notes_.clear();
+  }
   void note(const std::string& event);
   uint64_t now() const { return seq_; }
 
@@ -189,7 +197,7 @@ class Smmu {
                       uint64_t hi) const;
   void add_stale(const std::vector<HwLeaf>& leaves, const std::string& cause);
   void check_new_translations(const std::vector<HwLeaf>& leaves, const std::string& where);
-  void check_stale_at_return(bool lazy_unmaps_too, const char* when);
+  void check_stale_at_return(uint64_t op_id, const std::string& label, bool lazy_unmaps_too, const char* when);
 
   Walk walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache);
   void fill_tlb(const Walk& w);
@@ -226,6 +234,11 @@ class Smmu {
     bool alloc_failed;
   };
   std::vector<OpFrame> op_stack_;
+  struct Returned {
+    uint64_t id = 0;
+    OpKind kind = OpKind::Map;
+    std::string label;
+  } returned_;
 
   std::optional<Violation> violation_;
   // One event, stored compactly: descriptor accesses are formatted only when a trace is printed.
@@ -243,7 +256,8 @@ class Smmu {
   void note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
                    uint64_t c, bool ok);
   static std::string format(const Event& e);
-  std::deque<Event> events_;
+  std::deque<Event> events_;  // descriptor accesses
+  std::deque<Event> notes_;   // everything else
 };
 
 }  // namespace ptc

@@ -93,6 +93,7 @@ TEST_F(Fixture, StaleTranslationAfterUnmapWithoutInvalidation) {
   op(OpKind::Unmap);
   set(&root[1], 0);
   smmu->end_op();
+  smmu->check_returned_op();
   ASSERT_TRUE(smmu->violation());
   EXPECT_EQ(smmu->violation()->oracle, Oracle::StaleTranslation);
 }
@@ -104,6 +105,7 @@ TEST_F(Fixture, NoViolationWhenUnmapInvalidatesAndSyncs) {
   hw->tlb_inv_range(hw->ctx, 0x40000000, kSize1G, kSize1G, 1);
   hw->tlb_sync(hw->ctx);
   smmu->end_op();
+  smmu->check_returned_op();
   EXPECT_FALSE(smmu->violation());
 }
 
@@ -114,6 +116,7 @@ TEST_F(Fixture, InvalidationIssuedBeforeTheChangeDoesNotCount) {
   set(&root[1], 0);
   hw->tlb_sync(hw->ctx);
   smmu->end_op();
+  smmu->check_returned_op();
   ASSERT_TRUE(smmu->violation());
   EXPECT_EQ(smmu->violation()->oracle, Oracle::StaleTranslation);
 }
