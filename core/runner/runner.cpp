@@ -396,7 +396,10 @@ bool Run::exec_device(const Op& op, OpContext* during) {
     return true;
   }
   const bool write = op.dev == DevKind::Write;
-  const bool racing = during && in_range(*during->op, a) && changes_translations(during->op->kind);
+  // During an op on a range holding `a`: a translation may be the old or the new one, and a write
+  // may or may not be seen by the op's scan.
+  const bool in_op_range = during && in_range(*during->op, a);
+  const bool racing = in_op_range && changes_translations(during->op->kind);
   const std::vector<DeviceOutcome> now = ref_->device_outcomes(a, write);
   const DeviceResult r = op.dev == DevKind::Fill ? smmu_->device_fill(a) : smmu_->device_access(a, write);
   if (!check_smmu(&op)) return false;
@@ -428,7 +431,7 @@ bool Run::exec_device(const Op& op, OpContext* during) {
     const bool into_new = racing && during->op->kind == OpKind::Map;
     if (script_.config.hw_dirty && (current || into_new)) {
       ledger_.write(a & ~(kSize4K - 1), smmu_->now());
-      if (racing)
+      if (in_op_range)
         during->writes.push_back(a);
       else
         ref_->device_write(a);
@@ -508,7 +511,9 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
                     describe(rf[i], cfg.hw_dirty).c_str()));
   // iova_to_phys agrees at the range's edges (it is the target's own walk, not the hardware's).
   for (uint64_t a : {lo, lo + size - kSize4K}) {
+    smmu_->set_harness_call(true);
     const uint64_t t = ops_->iova_to_phys(target_, a);
+    smmu_->set_harness_call(false);
     const uint64_t r = ref_->iova_to_phys(a);
     if (t != r)
       return fail(Oracle::Divergence, op,

@@ -62,7 +62,7 @@ void Smmu::note(const std::string& event) {
 
 void Smmu::note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
                        uint64_t c, bool ok) {
-  if (!op_active_) return;  // the harness's own checks (iova_to_phys between ops) stay out of traces
+  if (!op_active_ || harness_call_) return;  // the harness's own iova_to_phys checks stay out of traces
   if (events_.size() >= kMaxAccessEvents) events_.pop_front();
   Event e;
   e.t = seq_;
@@ -313,7 +313,7 @@ bool Smmu::check_access(const char* what, ptc_pte_t* p, Table** t, uintptr_t* ba
 }
 
 void Smmu::after_access() {
-  if (!op_active_ || !hook_enabled_) return;
+  if (!op_active_ || !hook_enabled_ || harness_call_) return;
   ++op_accesses_;
   if (on_access && !in_hook_) {
     in_hook_ = true;

@@ -76,6 +76,9 @@ class Smmu {
   std::function<void(uint64_t access_count)> on_access;
   // Suspend the counting and the hook (an injected op runs as if on another CPU).
   void set_hook_enabled(bool on) { hook_enabled_ = on; }
+  // The harness's own calls into the target (iova_to_phys checks) are not the op's accesses: they
+  // are neither counted, nor hooked, nor traced.
+  void set_harness_call(bool on) { harness_call_ = on; }
 
   // `fail alloc N`: the Nth table allocation of the next operation returns NULL.
   void fail_allocation(uint64_t n) { fail_at_ = n; }
@@ -222,6 +225,7 @@ class Smmu {
   std::string op_label_;
   uint64_t op_accesses_ = 0;
   bool hook_enabled_ = true;
+  bool harness_call_ = false;
   bool in_hook_ = false;
   uint64_t fail_at_ = 0, op_allocs_ = 0;
   bool alloc_failed_ = false;
