@@ -1,6 +1,11 @@
-# Runs `ptcheck run SCRIPT` and requires exit status 2 and exactly one stderr line that contains
-# EXPECT (a FILE:LINE: message).
-execute_process(COMMAND ${PTCHECK} run ${SCRIPT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+# Runs ptcheck with ARGS (separated by '^'; default: run SCRIPT) and requires exit status 2 and exactly one
+# stderr line that contains EXPECT (FILE:LINE: message, or one line naming what is wrong).
+if(NOT DEFINED ARGS)
+  set(ARGS run ${SCRIPT})
+else()
+  string(REPLACE "^" ";" ARGS "${ARGS}")
+endif()
+execute_process(COMMAND ${PTCHECK} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 2)
   message(FATAL_ERROR "exit status ${rc}, want 2\nstdout: ${out}\nstderr: ${err}")
 endif()
