@@ -69,15 +69,25 @@ struct CallerBitmap {
   BitmapGeometry geo;
   std::unique_ptr<uint8_t[]> storage;
   uint8_t* bytes = nullptr;
-  CallerBitmap(uint64_t base, uint64_t length, uint64_t pgsize, unsigned misalign) {
-    geo.base = base;
-    geo.length = length;
-    geo.pgsize = pgsize;
+  // Only dirty operations have a bitmap; the others get an empty one.
+  CallerBitmap(const Op& op) {
+    if (op.kind != OpKind::Dirty && op.kind != OpKind::UnmapDirty) {
+      geo.length = 0;
+      storage.reset(new uint8_t[1]());
+      bytes = storage.get();
+      return;
+    }
+    geo.base = op.iova;
+    geo.length = op.size;
+    geo.pgsize = op.bitmap_pgsize;
     const uint64_t n = geo.valid() ? geo.nbytes() : 0;
-    storage.reset(new uint8_t[n + misalign + 1]());
-    bytes = storage.get() + misalign;
+    storage.reset(new uint8_t[n + op.misalign + 1]());
+    bytes = storage.get() + op.misalign;
   }
 };
+
+// The largest caller's bitmap a script may ask for (a dirty read of 8 TiB at 4K granularity).
+constexpr uint64_t kMaxBitmapBytes = 256ull << 20;
 
 // One device write that completed: page, time, and whether a clearing read has covered it yet.
 struct DirtyLedger {
@@ -312,7 +322,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
     if (!run_injections(op, 0, false)) return false;
   }
 
-  CallerBitmap bm(op.iova, op.size, op.bitmap_pgsize, op.misalign);
+  CallerBitmap bm(op);
   RecordingSink sink;
   const int64_t got = call_target(op, &bm, &sink);
   const uint64_t accesses = smmu_->op_accesses();
@@ -634,6 +644,28 @@ std::string config_signature(const Config& c) {
   if (c.pgsizes & kSize1G) s += "1G";
   s += fmt("-bbml%u-%s-%s", c.bbml, c.hw_dirty ? "hd" : "nohd", c.lazy ? "lazy" : "strict");
   return s;
+}
+
+std::string check_runnable(const Script& script) {
+  auto check = [&](const Op& op) -> std::string {
+    if (op.kind != OpKind::Dirty && op.kind != OpKind::UnmapDirty) return "";
+    BitmapGeometry g;
+    g.base = op.iova;
+    g.length = op.size;
+    g.pgsize = op.bitmap_pgsize;
+    if (g.valid() && g.nbytes() > kMaxBitmapBytes)
+      return fmt("%s:%d: the bitmap of this %s needs %llu MiB at bitmap page 0x%llx (limit %llu MiB): use a larger "
+                 "bitmap=SIZE",
+                 script.file.c_str(), op.line, op_name(op.kind), ull(g.nbytes() >> 20), ull(g.pgsize),
+                 ull(kMaxBitmapBytes >> 20));
+    return "";
+  };
+  for (const Op& op : script.ops) {
+    if (std::string e = check(op); !e.empty()) return e;
+    for (const Injection& inj : op.inject)
+      if (std::string e = check(inj.op); !e.empty()) return e;
+  }
+  return "";
 }
 
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {

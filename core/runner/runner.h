@@ -40,6 +40,11 @@ struct RunResult {
 // "ias48-4K2M1G-bbml1-hd-strict": the config part of a signature.
 std::string config_signature(const Config& c);
 
+// "" when the script can run; else one line FILE:LINE: why not (bad input, exit status 2), e.g. a
+// dirty read whose caller's bitmap would be unreasonably large.
+std::string check_runnable(const Script& script);
+
+// Runs a script that parsed and passed check_runnable().
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts = {});
 
 }  // namespace ptc

@@ -113,6 +113,10 @@ bool load_script(const std::string& path, ptc::Script* out) {
     return false;
   }
   *out = std::move(std::get<ptc::Script>(parsed));
+  if (std::string why = ptc::check_runnable(*out); !why.empty()) {
+    std::fprintf(stderr, "%s\n", why.c_str());
+    return false;
+  }
   return true;
 }
 
@@ -125,14 +129,25 @@ const ptc_target_ops* select_target(const Args& a) {
 }
 
 // Runs scripts; `quiet` prints one line per script (replay), else the full trace of a failure.
+// `run` runs nothing when any input is bad; `replay` (quiet) reports each bad file as its line and
+// goes on, then exits 2.
 int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* target, bool quiet,
                 const std::string& expect_violation) {
   std::vector<ptc::Script> scripts(files.size());
-  for (size_t i = 0; i < files.size(); ++i)
-    if (!load_script(files[i], &scripts[i])) return kBadInput;  // nothing runs when any input is bad
-  int status = kHolds;
-  size_t passed = 0, failed = 0, skipped = 0;
+  std::vector<bool> loaded(files.size());
+  bool any_bad = false;
   for (size_t i = 0; i < files.size(); ++i) {
+    loaded[i] = load_script(files[i], &scripts[i]);
+    if (!loaded[i] && !quiet) return kBadInput;
+    any_bad |= !loaded[i];
+  }
+  int status = kHolds;
+  size_t passed = 0, failed = 0, skipped = 0, bad_files = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!loaded[i]) {
+      ++bad_files;
+      continue;
+    }
     const ptc::RunResult r = ptc::run_script(scripts[i], target);
     if (r.skipped) {
       ++skipped;
@@ -170,8 +185,9 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
   }
   std::printf("%zu passed, %zu failed", passed, failed);
   if (skipped) std::printf(", %zu skipped", skipped);
+  if (bad_files) std::printf(", %zu bad input", bad_files);
   std::printf("\n");
-  return status;
+  return any_bad ? kBadInput : status;
 }
 
 // Every .ops file under each folder (or the file itself), sorted for a stable order.
