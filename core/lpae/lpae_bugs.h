@@ -52,6 +52,8 @@ enum LpaeBug : unsigned {
   kBugMergeLosesDirty = 1u << 18,
   // map stores one descriptor past the end of a table it writes leaves into (plain store).
   kBugDirectOob = 1u << 19,
+  // read_and_clear_dirty reports writable-clean leaves as well (tests DBM alone, not DBM && !AP2).
+  kBugDirtyRecordsClean = 1u << 20,
 };
 
 struct LpaeBugName {
@@ -81,6 +83,7 @@ inline constexpr LpaeBugName kLpaeBugNames[] = {
     {"double_free", kBugDoubleFree},
     {"merge_loses_dirty", kBugMergeLosesDirty},
     {"direct_oob", kBugDirectOob},
+    {"dirty_records_clean", kBugDirtyRecordsClean},
 };
 
 // The flag of a bug name; 0 when unknown (a static_assert in lpae_broken.cpp rejects that).

@@ -962,7 +962,9 @@ class LpaeTable {
         scan_dirty(level + 1, pte_table(d), s.start, s.end, scan);
         return 0;
       }
-      if (!pte_writable_dirty(d)) return 0;  // read-only, clean or untracked
+      // read-only, clean or untracked (the bug: any writable leaf with DBM, clean ones too)
+      const bool reported = has_bug(kBugDirtyRecordsClean) ? (d & pte::kDbm) != 0 : pte_writable_dirty(d);
+      if (!reported) return 0;
       record(scan.dirty, s.start, s.end - s.start);
       if (!scan.clear || has_bug(kBugDirtyNeverClears)) return 0;
       // A leaf sticking out of the range stays dirty, so its pages outside are not lost.
