@@ -235,7 +235,11 @@ class LpaeTable {
       free_tables(w.to_free);
       w.to_free.clear();
     }
-    if (lazy_) {
+    // Lazy mode defers leaf invalidation only. A removed table must leave the walk cache before unmap
+    // returns, as Linux's non-strict unmap flushes walks at once: otherwise a map into the same range
+    // before flush() could be walked through the old table and fault. So an unmap that removed tables
+    // invalidates, syncs and frees them now, in either mode.
+    if (lazy_ && !w.gather.removes_tables()) {
       enqueue_flush(w.gather.runs(), w.to_free);
       return w.bytes;
     }
