@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "core/bitmap/dirty_bitmap.h"
+#include "core/fmt.h"
 #include "core/reference/reference_model.h"
 #include "core/runner/interval_set.h"
 #include "core/script/script.h"
@@ -20,16 +20,6 @@ namespace ptc {
 namespace {
 
 using ull = unsigned long long;
-
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, f);
-  std::vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
 
 std::string result_text(int64_t r) {
   if (r < 0) {

@@ -1,26 +1,16 @@
 #include "core/smmu/smmu.h"
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "core/descriptor_bits.h"
+#include "core/fmt.h"
 
 namespace ptc {
 
 namespace {
-
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, f);
-  std::vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
 
 using ull = unsigned long long;
 
@@ -333,17 +323,20 @@ ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
   return v;
 }
 
-void Smmu::hw_write(void* ctx, ptc_pte_t* p, ptc_pte_t v) {
-  auto* s = static_cast<Smmu*>(ctx);
+// write and xchg are both an atomic exchange to the harness; only the name in the trace differs.
+ptc_pte_t Smmu::exchange(const char* verb, ptc_pte_t* p, ptc_pte_t v) {
   Table* t;
   uintptr_t base;
-  if (!s->check_access("write", p, &t, &base)) return;
+  if (!check_access(verb, p, &t, &base)) return 0;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-  s->note_access("write", base, *t, idx, old, v, 0, true);
-  s->on_store(*t, base, idx, old, v);
-  s->after_access();
+  note_access(verb, base, *t, idx, old, v, 0, true);
+  on_store(*t, base, idx, old, v);
+  after_access();
+  return old;
 }
+
+void Smmu::hw_write(void* ctx, ptc_pte_t* p, ptc_pte_t v) { static_cast<Smmu*>(ctx)->exchange("write", p, v); }
 
 ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   auto* s = static_cast<Smmu*>(ctx);
@@ -359,18 +352,7 @@ ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   return expected;
 }
 
-ptc_pte_t Smmu::hw_xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) {
-  auto* s = static_cast<Smmu*>(ctx);
-  Table* t;
-  uintptr_t base;
-  if (!s->check_access("xchg", p, &t, &base)) return 0;
-  const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
-  const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-  s->note_access("xchg", base, *t, idx, old, v, 0, true);
-  s->on_store(*t, base, idx, old, v);
-  s->after_access();
-  return old;
-}
+ptc_pte_t Smmu::hw_xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) { return static_cast<Smmu*>(ctx)->exchange("xchg", p, v); }
 
 ptc_pte_t Smmu::hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
   auto* s = static_cast<Smmu*>(ctx);

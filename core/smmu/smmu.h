@@ -181,6 +181,7 @@ class Smmu {
   Table* table_of(const ptc_pte_t* p, uintptr_t* base);
   Table* live_table(uintptr_t addr);
   bool check_access(const char* what, ptc_pte_t* p, Table** t, uintptr_t* base);
+  ptc_pte_t exchange(const char* verb, ptc_pte_t* p, ptc_pte_t v);
   void after_access();
   void on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val, ptc_pte_t new_val);
   void tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all);
