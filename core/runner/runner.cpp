@@ -175,7 +175,7 @@ bool Run::fail(Oracle o, const Op* op, const std::string& message) {
     const size_t from = ev.size() > opts_.trace_events ? ev.size() - opts_.trace_events : 0;
     for (size_t i = from; i < ev.size(); ++i) t += "    " + ev[i] + "\n";
   }
-  t += "  replay: ptcheck run " + where + "\n";
+  t += "  replay: ptcheck run " + where + (opts_.replay_args.empty() ? "" : " " + opts_.replay_args) + "\n";
   f.trace = t;
   failure_ = f;
   return false;

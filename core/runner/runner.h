@@ -18,6 +18,8 @@ struct RunOptions {
   size_t bitmap_window_bytes = 16;
   // How many recent simulated-SMMU events a failure trace shows.
   size_t trace_events = 60;
+  // Appended to the trace's replay command (e.g. "--target ./libmine.so").
+  std::string replay_args;
 };
 
 struct Failure {

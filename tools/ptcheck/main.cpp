@@ -132,7 +132,9 @@ const ptc_target_ops* select_target(const Args& a) {
 // `run` runs nothing when any input is bad; `replay` (quiet) reports each bad file as its line and
 // goes on, then exits 2.
 int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* target, bool quiet,
-                const std::string& expect_violation) {
+                const std::string& expect_violation, const std::string& target_path) {
+  ptc::RunOptions opts;
+  if (!target_path.empty()) opts.replay_args = "--target " + target_path;
   std::vector<ptc::Script> scripts(files.size());
   std::vector<bool> loaded(files.size());
   bool any_bad = false;
@@ -148,7 +150,7 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
       ++bad_files;
       continue;
     }
-    const ptc::RunResult r = ptc::run_script(scripts[i], target);
+    const ptc::RunResult r = ptc::run_script(scripts[i], target, opts);
     if (r.skipped) {
       ++skipped;
       std::printf("SKIP %s: %s\n", files[i].c_str(), r.skip_reason.c_str());
@@ -226,7 +228,7 @@ int main(int argc, char** argv) {
     if (a.inputs.empty()) return bad("run needs at least one SCRIPT.ops");
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return run_scripts(a.inputs, t, false, a.expect_violation);
+    return run_scripts(a.inputs, t, false, a.expect_violation, a.target_path);
   }
   if (a.command == "replay") {
     if (a.inputs.empty()) return bad("replay needs at least one folder");
@@ -234,7 +236,7 @@ int main(int argc, char** argv) {
     if (!collect_scripts(a.inputs, &files)) return kBadInput;
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return run_scripts(files, t, true, "");
+    return run_scripts(files, t, true, "", a.target_path);
   }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");
@@ -248,7 +250,7 @@ int main(int argc, char** argv) {
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
     std::printf("ptcheck check: target %s, %zu scripts under %s\n", t->name ? t->name : "?", files.size(), root.c_str());
-    return run_scripts(files, t, true, "");
+    return run_scripts(files, t, true, "", a.target_path);
   }
   return bad("unknown command '" + a.command + "' (try `ptcheck help`)");
 }
