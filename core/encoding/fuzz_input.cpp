@@ -1,0 +1,257 @@
+#include "core/encoding/fuzz_input.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/script/script.h"
+
+namespace ptc {
+
+namespace {
+
+// Reads the input front to back; past its end every read is zero, so every input decodes.
+class Reader {
+ public:
+  Reader(const uint8_t* p, size_t n) : p_(p), n_(n) {}
+  bool done() const { return i_ >= n_; }
+  uint8_t u8() { return i_ < n_ ? p_[i_++] : 0; }
+  uint16_t u16() { return uint16_t(u8() | (u8() << 8)); }
+  uint32_t u32() { return uint32_t(u16()) | (uint32_t(u16()) << 16); }
+  uint64_t u64() { return uint64_t(u32()) | (uint64_t(u32()) << 32); }
+
+ private:
+  const uint8_t* p_;
+  size_t n_;
+  size_t i_ = 0;
+};
+
+constexpr uint64_t kPickSizes[16] = {kSize4K,           2 * kSize4K,       4 * kSize4K,       0 /* n pages */,
+                                     kSize2M,           2 * kSize2M,       kSize2M - kSize4K, kSize2M + kSize4K,
+                                     kSize1G,           kSize1G + kSize2M, 0 /* n blocks */,  0 /* zero */,
+                                     0 /* unaligned */, 16 * kSize4K,      2 * kSize1G,       128 * kSize4K};
+
+bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) { return a < b + bs && b < a + as; }
+
+bool ranged(OpKind k) { return k != OpKind::Flush && k != OpKind::Dev && k != OpKind::FailAlloc; }
+
+class Decoder {
+ public:
+  Decoder(const uint8_t* data, size_t size, const FuzzLimits& lim) : r_(data, size), lim_(lim) {}
+
+  Script decode() {
+    Script s;
+    s.has_config = true;
+    s.file = "<fuzz input>";
+    r_.u8();  // the encoding version: 1 is the only one so far (later versions add, never change)
+    const uint8_t c = r_.u8();
+    static constexpr unsigned kIas[5] = {48, 39, 32, 42, 36};
+    cfg_.ias = kIas[(c & 7) % 5];
+    cfg_.bbml = ((c >> 3) & 3) % 3;
+    cfg_.hw_dirty = !(c & 0x20);
+    cfg_.lazy = c & 0x40;
+    const uint8_t g = r_.u8();
+    cfg_.pgsizes = kSize4K | ((g & 1) ? 0 : kSize2M) | ((g & 2) ? 0 : kSize1G);
+    cfg_.oas = std::max(cfg_.ias <= 32 ? 32u : cfg_.ias - 8, 48u - ((g >> 2) & 15));
+    s.config = cfg_;
+    while (!r_.done() && s.ops.size() < lim_.max_statements) {
+      std::optional<Op> op = decode_op(OpKind(r_.u8()), nullptr);
+      if (op) s.ops.push_back(std::move(*op));
+    }
+    return s;
+  }
+
+ private:
+  uint64_t top() const { return 1ull << cfg_.ias; }
+
+  uint64_t remember(uint64_t a) {
+    if (recent_.size() == 8) recent_.erase(recent_.begin());
+    recent_.push_back(a);
+    return a;
+  }
+
+  // An IOVA: region bases, 2M/1G boundaries, the top of the IAS and earlier addresses come up often.
+  uint64_t addr() {
+    const uint8_t sel = r_.u8();
+    uint64_t a = 0;
+    switch (sel % 8) {
+      case 0:
+      case 1:
+        a = (uint64_t(r_.u8() % 8) << 30) + (uint64_t(r_.u8() % 8) << 21) + (uint64_t(r_.u8() % 4) << 12);
+        break;
+      case 2: {
+        static constexpr uint64_t kBelowTop[3] = {kSize4K, kSize2M, kSize1G};
+        const uint8_t k = r_.u8() % 4;
+        a = top() - (k < 3 ? kBelowTop[k] : (uint64_t(r_.u8()) + 1) * kSize4K);
+        break;
+      }
+      case 3:
+      case 4: {
+        static constexpr int64_t kNear[4] = {0, int64_t(kSize4K), int64_t(kSize2M), -int64_t(kSize4K)};
+        a = recent_.empty() ? kSize1G : recent_[r_.u8() % recent_.size()] + uint64_t(kNear[r_.u8() % 4]);
+        break;
+      }
+      case 5: a = kSize1G + (uint64_t(r_.u16()) << 12); break;
+      case 6: a = uint64_t(r_.u32()) << 12; break;
+      default: return remember(r_.u64() % top());  // anything, unaligned included: the -EINVAL paths
+    }
+    return remember(a & (top() - 1));
+  }
+
+  uint64_t size() {
+    const uint8_t sel = r_.u8() % 16;
+    switch (sel) {
+      case 3: return (uint64_t(r_.u8() % 64) + 1) * kSize4K;
+      case 10: return (uint64_t(r_.u8() % 8) + 1) * kSize2M;
+      case 11: return 0;
+      case 12: return r_.u16();
+      default: return kPickSizes[sel];
+    }
+  }
+
+  // An output address for a map of `size` at `iova`: often as aligned as the iova, sometimes not.
+  uint64_t out_addr(uint64_t iova) {
+    const uint64_t out_top = 1ull << cfg_.oas;
+    switch (r_.u8() % 4) {
+      case 0: return iova % out_top;
+      case 1: return (iova + (uint64_t(r_.u8() % 4) << 30)) % out_top;
+      case 2: return (uint64_t(r_.u16()) << 21) % out_top;
+      default: return (uint64_t(r_.u32()) << 12) % out_top;
+    }
+  }
+
+  void dirty_options(Op& op) {
+    const uint8_t f = r_.u8();
+    static constexpr uint64_t kBitmap[8] = {kSize4K, kSize4K, 2 * kSize4K, 16 * kSize4K, kSize2M, kSize1G, kSize4K, 4 * kSize4K};
+    op.noclear = op.kind == OpKind::Dirty && (f & 1);
+    op.bitmap_pgsize = kBitmap[(f >> 1) & 7];
+    op.misalign = (f >> 4) & 7;
+    // Keep the caller's bitmap small: coarser bitmap pages for large ranges.
+    while (op.bitmap_pgsize < kSize1G && op.size / op.bitmap_pgsize / 8 > lim_.max_bitmap_bytes) op.bitmap_pgsize <<= 1;
+  }
+
+  DevKind dev_kind() { return DevKind(r_.u8() % 5 + 1); }
+
+  // One op of kind `k`; nullopt for an unknown id, or an op the limits (or the outer op) exclude.
+  std::optional<Op> decode_op(OpKind k, const Op* outer) {
+    Op op;
+    op.kind = k;
+    switch (k) {
+      case OpKind::Map:
+        op.iova = addr();
+        op.size = size();
+        op.paddr = out_addr(op.iova);
+        op.prot = std::array<unsigned, 8>{3, 3, 3, 3, 1, 1, 1, 2}[r_.u8() % 8];  // mostly rw, some r, rarely no READ
+        if (mapped_ + op.size > lim_.max_mapped) return std::nullopt;
+        break;
+      case OpKind::Unmap:
+      case OpKind::Merge:
+        op.iova = addr();
+        op.size = size();
+        break;
+      case OpKind::Split:
+        op.iova = addr();
+        op.size = size();
+        if (op.size >= kSize1G && big_splits_ >= lim_.max_big_splits) op.size = kSize2M;
+        break;
+      case OpKind::Dirty:
+      case OpKind::UnmapDirty:
+        op.iova = addr();
+        op.size = size();
+        dirty_options(op);
+        break;
+      case OpKind::Flush: break;
+      case OpKind::Phys: op.iova = addr() + (r_.u8() % 4) * 0x400; break;
+      case OpKind::Dev:
+        op.dev = dev_kind();
+        if (op.dev != DevKind::EvictAll) op.iova = addr() + (r_.u8() % 4) * 0x400;
+        break;
+      case OpKind::FailAlloc: {
+        const uint8_t n = r_.u8();
+        op.fail_index = (n & 0x80) ? 1 + r_.u16() % 600 : 1 + n % 8;
+        break;
+      }
+      default: return std::nullopt;  // not an op id (yet): skipped, so old inputs keep their meaning
+    }
+    if (outer) {
+      // The caller never runs two ops on overlapping ranges at once (SPEC section 6).
+      if (k == OpKind::FailAlloc) return std::nullopt;
+      if (ranged(k) && ranged(outer->kind) && overlaps(op.iova, std::max<uint64_t>(op.size, 1), outer->iova,
+                                                        std::max<uint64_t>(outer->size, 1)))
+        return std::nullopt;
+    }
+    if (k == OpKind::Map) mapped_ += op.size;
+    if (k == OpKind::Split && op.size >= kSize1G) ++big_splits_;
+    if (!outer && is_target_op(k)) decode_injections(op);
+    return op;
+  }
+
+  // `@N` lines: mostly device actions in or near the op's range, sometimes another op elsewhere.
+  void decode_injections(Op& op) {
+    const unsigned n = std::min<unsigned>(r_.u8() & 7, lim_.max_injections);
+    for (unsigned i = 0; i < n && !r_.done(); ++i) {
+      Injection inj;
+      const uint16_t at = r_.u16();
+      inj.after_access = (at & 0x8000) ? at & 0x7fff : at % 24;  // most land in the first accesses
+      const uint8_t what = r_.u8() % 8;
+      if (what < 6) {
+        inj.op.kind = OpKind::Dev;
+        inj.op.dev = dev_kind();
+        const bool inside = ranged(op.kind) && op.size && (what & 1);
+        inj.op.iova = inside ? op.iova + (uint64_t(r_.u32()) * kSize4K) % op.size : addr();
+        if (inj.op.dev == DevKind::EvictAll) inj.op.iova = 0;
+      } else {
+        static constexpr OpKind kOthers[6] = {OpKind::Map,   OpKind::Unmap, OpKind::Dirty,
+                                              OpKind::Split, OpKind::Flush, OpKind::Phys};
+        std::optional<Op> other = decode_op(kOthers[r_.u8() % 6], &op);
+        if (!other) continue;
+        inj.op = std::move(*other);
+      }
+      op.inject.push_back(std::move(inj));
+    }
+  }
+
+  Reader r_;
+  FuzzLimits lim_;
+  Config cfg_;
+  std::vector<uint64_t> recent_;
+  uint64_t mapped_ = 0;
+  unsigned big_splits_ = 0;
+};
+
+}  // namespace
+
+bool within_fuzz_limits(const Script& s, const FuzzLimits& lim) {
+  if (s.ops.size() > lim.max_statements) return false;
+  uint64_t mapped = 0;
+  unsigned big_splits = 0;
+  auto check = [&](const Op& op) {
+    if (op.kind == OpKind::Map) mapped += std::min<uint64_t>(op.size, lim.max_mapped + 1);
+    if (op.kind == OpKind::Split && op.size >= kSize1G) ++big_splits;
+    if ((op.kind == OpKind::Dirty || op.kind == OpKind::UnmapDirty) && op.size / op.bitmap_pgsize / 8 > lim.max_bitmap_bytes)
+      return false;
+    return op.inject.size() <= lim.max_injections;
+  };
+  for (const Op& op : s.ops) {
+    if (!check(op)) return false;
+    for (const Injection& inj : op.inject)
+      if (!check(inj.op)) return false;
+  }
+  return mapped <= lim.max_mapped && big_splits <= lim.max_big_splits;
+}
+
+Script decode_fuzz_input(const uint8_t* data, size_t size, const FuzzLimits& limits) {
+  // Readable scripts (the seed corpus, reproducers) are taken as they are.
+  if (size > 0) {
+    auto parsed = parse_script(std::string_view(reinterpret_cast<const char*>(data), size), "<fuzz input>");
+    if (auto* s = std::get_if<Script>(&parsed); s && !s->ops.empty() && within_fuzz_limits(*s, limits)) {
+      return std::move(*s);
+    }
+  }
+  return Decoder(data, size, limits).decode();
+}
+
+}  // namespace ptc
