@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/encoding/fuzz_input.h"
 #include "core/lpae/lpae_target.h"
 #include "core/oracles.h"
 #include "core/runner/runner.h"
@@ -39,7 +40,10 @@ const char kUsage[] =
     "        --expect-violation: exit 0 only if every script fails with that oracle (regression\n"
     "        tests of known-broken targets).\n"
     "  replay DIR... [--target LIB.so]\n"
-    "        every .ops script under the folders, as regression tests; one line each.\n"
+    "        every .ops script and fuzz_ops input under the folders, as regression tests; one line each.\n"
+    "  explain INPUT [--minimize] [--target LIB.so]\n"
+    "        a fuzz_ops input (crash, corpus entry) as the .ops script it decodes to; --minimize\n"
+    "        removes statements and injections while the same oracle still fails.\n"
     "  check [--target LIB.so] [--corpora DIR]\n"
     "        the gate before merging: every scenario under corpora/scenarios and every script\n"
     "        under corpora/regressions.\n"
@@ -55,6 +59,7 @@ struct Args {
   std::string target_path;
   std::string corpora;
   std::string expect_violation;
+  bool minimize = false;
 };
 
 int bad(const std::string& line) {
@@ -81,6 +86,8 @@ int parse_args(int argc, char** argv, Args* a) {
       if (!value(&a->corpora)) return bad("--corpora needs a folder");
     } else if (s == "--expect-violation") {
       if (!value(&a->expect_violation)) return bad("--expect-violation needs an oracle name");
+    } else if (s == "--minimize") {
+      a->minimize = true;
     } else if (s == "-h" || s == "--help") {
       a->command = "help";
     } else if (!s.empty() && s[0] == '-') {
@@ -98,8 +105,7 @@ bool known_oracle(const std::string& name) {
   return false;
 }
 
-// Reads and parses one script; on error prints FILE:LINE: message.
-bool load_script(const std::string& path, ptc::Script* out) {
+bool read_file(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "%s:0: cannot read the file\n", path.c_str());
@@ -107,7 +113,28 @@ bool load_script(const std::string& path, ptc::Script* out) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  auto parsed = ptc::parse_script(ss.str(), path);
+  *out = ss.str();
+  return true;
+}
+
+// A fuzz_ops input (any bytes) as the script it decodes to.
+bool load_fuzz_input(const std::string& path, ptc::Script* out) {
+  std::string bytes;
+  if (!read_file(path, &bytes)) return false;
+  *out = ptc::decode_fuzz_input(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  out->file = path;
+  return true;
+}
+
+bool is_script_file(const std::string& path) { return fs::path(path).extension() == ".ops"; }
+
+// Reads and parses one script (a .ops file) or decodes a fuzz_ops input (any other file); on error
+// prints FILE:LINE: message.
+bool load_script(const std::string& path, ptc::Script* out) {
+  if (!is_script_file(path)) return load_fuzz_input(path, out);
+  std::string text;
+  if (!read_file(path, &text)) return false;
+  auto parsed = ptc::parse_script(text, path);
   if (auto* e = std::get_if<ptc::ParseError>(&parsed)) {
     std::fprintf(stderr, "%s\n", e->str().c_str());
     return false;
@@ -205,12 +232,72 @@ bool collect_scripts(const std::vector<std::string>& inputs, std::vector<std::st
       return false;
     }
     std::vector<std::string> found;
-    for (const auto& e : fs::recursive_directory_iterator(in, ec))
-      if (e.is_regular_file() && e.path().extension() == ".ops") found.push_back(e.path().string());
+    for (auto it = fs::recursive_directory_iterator(in, ec); it != fs::recursive_directory_iterator(); ++it) {
+      const fs::path& p = it->path();
+      const std::string name = p.filename().string();
+      // Inputs of the other fuzzers are replayed by those fuzzers (ctest label fuzz).
+      if (it->is_directory() && (name == "fuzz_bitmap" || name == "fuzz_script")) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file()) continue;
+      const std::string ext = p.extension().string();
+      if (ext == ".md" || ext == ".dict" || ext == ".options" || ext == ".zip" || name[0] == '.') continue;
+      found.push_back(p.string());  // a .ops script, or any other file: a fuzz_ops input
+    }
     std::sort(found.begin(), found.end());
     out->insert(out->end(), found.begin(), found.end());
   }
   return true;
+}
+
+// The failure's signature, or "" when every oracle holds.
+std::string signature_of(const ptc::Script& s, const ptc_target_ops* t) {
+  const ptc::RunResult r = ptc::run_script(s, t);
+  return r.failure ? r.failure->signature : "";
+}
+
+// Greedy one-at-a-time reduction (delta debugging over statements, then injections): a removal is kept
+// when the run still fails with the same signature, until no removal is.
+ptc::Script minimize(ptc::Script s, const ptc_target_ops* t, const std::string& sig) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = s.ops.size(); i-- > 0;) {
+      ptc::Script trial = s;
+      trial.ops.erase(trial.ops.begin() + long(i));
+      if (signature_of(trial, t) == sig) {
+        s = std::move(trial);
+        changed = true;
+      }
+    }
+    for (size_t i = 0; i < s.ops.size(); ++i)
+      for (size_t j = s.ops[i].inject.size(); j-- > 0;) {
+        ptc::Script trial = s;
+        trial.ops[i].inject.erase(trial.ops[i].inject.begin() + long(j));
+        if (signature_of(trial, t) == sig) {
+          s = std::move(trial);
+          changed = true;
+        }
+      }
+  }
+  return s;
+}
+
+int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const Args& a) {
+  const std::string sig = signature_of(script, t);
+  if (sig.empty()) {
+    std::fprintf(stderr, "ptcheck: every oracle holds for %s on target %s: nothing to minimize\n", a.inputs[0].c_str(),
+                 t->name ? t->name : "?");
+    std::fputs(ptc::print_script(script).c_str(), stdout);
+    return kHolds;
+  }
+  const ptc::Script small = minimize(script, t, sig);
+  std::printf("# %s, minimized from %zu to %zu statements: fails with %s\n# replay: save as FILE.ops, then "
+              "ptcheck run FILE.ops%s\n",
+              a.inputs[0].c_str(), script.ops.size(), small.ops.size(), sig.c_str(),
+              a.target_path.empty() ? "" : (" --target " + a.target_path).c_str());
+  std::fputs(ptc::print_script(small).c_str(), stdout);
+  return kHolds;
 }
 
 }  // namespace
@@ -237,6 +324,18 @@ int main(int argc, char** argv) {
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
     return run_scripts(files, t, true, "", a.target_path);
+  }
+  if (a.command == "explain") {
+    if (a.inputs.size() != 1) return bad("explain needs exactly one INPUT");
+    ptc::Script script;
+    if (!load_fuzz_input(a.inputs[0], &script)) return kBadInput;
+    if (!a.minimize) {
+      std::fputs(ptc::print_script(script).c_str(), stdout);
+      return kHolds;
+    }
+    const ptc_target_ops* t = select_target(a);
+    if (!t) return kBadInput;
+    return explain_minimized(script, t, a);
   }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");
