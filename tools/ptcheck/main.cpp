@@ -4,6 +4,8 @@
 //   ptcheck check [--target LIB.so] [--corpora DIR]
 // Exit status: 0 the oracles hold, 1 a bug was found, 2 bad input (one line: FILE:LINE: what is wrong).
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -16,7 +18,9 @@
 #include "core/encoding/fuzz_input.h"
 #include "core/lpae/lpae_target.h"
 #include "core/oracles.h"
+#include "core/runner/minimize.h"
 #include "core/runner/runner.h"
+#include "tools/ptcheck/fuzz_command.h"
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 
@@ -44,6 +48,10 @@ const char kUsage[] =
     "  explain INPUT [--minimize] [--target LIB.so]\n"
     "        a fuzz_ops input (crash, corpus entry) as the .ops script it decodes to; --minimize\n"
     "        removes statements and injections while the same oracle still fails.\n"
+    "  fuzz [FUZZER] [--time S] [--jobs N] [--seed N] [--target LIB.so] [--fuzzers DIR] [--corpora DIR]\n"
+    "        a libFuzzer campaign (fuzz_ops, fuzz_bitmap or fuzz_script; default fuzz_ops) with\n"
+    "        progress lines and a summary; fuzz_ops crashes become minimized reproducers under\n"
+    "        corpora/regressions/ (or DIR/regressions). Needs the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz).\n"
     "  check [--target LIB.so] [--corpora DIR]\n"
     "        the gate before merging: every scenario under corpora/scenarios and every script\n"
     "        under corpora/regressions.\n"
@@ -60,6 +68,7 @@ struct Args {
   std::string corpora;
   std::string expect_violation;
   bool minimize = false;
+  std::string time, jobs, seed, fuzzer_dir;
 };
 
 int bad(const std::string& line) {
@@ -86,6 +95,14 @@ int parse_args(int argc, char** argv, Args* a) {
       if (!value(&a->corpora)) return bad("--corpora needs a folder");
     } else if (s == "--expect-violation") {
       if (!value(&a->expect_violation)) return bad("--expect-violation needs an oracle name");
+    } else if (s == "--time") {
+      if (!value(&a->time)) return bad("--time needs seconds");
+    } else if (s == "--jobs") {
+      if (!value(&a->jobs)) return bad("--jobs needs a count");
+    } else if (s == "--seed") {
+      if (!value(&a->seed)) return bad("--seed needs a number");
+    } else if (s == "--fuzzers") {
+      if (!value(&a->fuzzer_dir)) return bad("--fuzzers needs a folder");
     } else if (s == "--minimize") {
       a->minimize = true;
     } else if (s == "-h" || s == "--help") {
@@ -97,6 +114,17 @@ int parse_args(int argc, char** argv, Args* a) {
     }
   }
   return kHolds;
+}
+
+// An optional decimal count in [lo, hi]; an empty string keeps *out.
+bool parse_count(const std::string& s, unsigned long long lo, unsigned long long hi, unsigned* out) {
+  if (s.empty()) return true;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  if (errno || *end || s[0] == '-' || v < lo || v > hi) return false;
+  *out = unsigned(v);
+  return true;
 }
 
 bool known_oracle(const std::string& name) {
@@ -251,47 +279,15 @@ bool collect_scripts(const std::vector<std::string>& inputs, std::vector<std::st
   return true;
 }
 
-// The failure's signature, or "" when every oracle holds.
-std::string signature_of(const ptc::Script& s, const ptc_target_ops* t) {
-  const ptc::RunResult r = ptc::run_script(s, t);
-  return r.failure ? r.failure->signature : "";
-}
-
-// Greedy one-at-a-time reduction (delta debugging over statements, then injections): a removal is kept
-// when the run still fails with the same signature, until no removal is.
-ptc::Script minimize(ptc::Script s, const ptc_target_ops* t, const std::string& sig) {
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t i = s.ops.size(); i-- > 0;) {
-      ptc::Script trial = s;
-      trial.ops.erase(trial.ops.begin() + long(i));
-      if (signature_of(trial, t) == sig) {
-        s = std::move(trial);
-        changed = true;
-      }
-    }
-    for (size_t i = 0; i < s.ops.size(); ++i)
-      for (size_t j = s.ops[i].inject.size(); j-- > 0;) {
-        ptc::Script trial = s;
-        trial.ops[i].inject.erase(trial.ops[i].inject.begin() + long(j));
-        if (signature_of(trial, t) == sig) {
-          s = std::move(trial);
-          changed = true;
-        }
-      }
-  }
-  return s;
-}
-
 int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const Args& a) {
-  const std::string sig = signature_of(script, t);
+  const std::string sig = ptc::failure_signature(script, t);
   if (sig.empty()) {
     std::fprintf(stderr, "ptcheck: every oracle holds for %s on target %s: nothing to minimize\n", a.inputs[0].c_str(),
                  t->name ? t->name : "?");
     std::fputs(ptc::print_script(script).c_str(), stdout);
     return kHolds;
   }
-  const ptc::Script small = minimize(script, t, sig);
+  const ptc::Script small = ptc::minimize_failure(script, t, sig);
   std::printf("# %s, minimized from %zu to %zu statements: fails with %s\n# replay: save as FILE.ops, then "
               "ptcheck run FILE.ops%s\n",
               a.inputs[0].c_str(), script.ops.size(), small.ops.size(), sig.c_str(),
@@ -336,6 +332,25 @@ int main(int argc, char** argv) {
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
     return explain_minimized(script, t, a);
+  }
+  if (a.command == "fuzz") {
+    ptc::cli::FuzzOptions fo;
+    if (a.inputs.size() > 1) return bad("fuzz takes one FUZZER at most");
+    if (!a.inputs.empty()) fo.fuzzer = a.inputs[0];
+    if (fo.fuzzer != "fuzz_ops" && fo.fuzzer != "fuzz_bitmap" && fo.fuzzer != "fuzz_script")
+      return bad("unknown fuzzer '" + fo.fuzzer + "' (fuzz_ops, fuzz_bitmap, fuzz_script)");
+    if (!parse_count(a.time, 1, 86400 * 7, &fo.seconds)) return bad("--time must be 1..604800 seconds");
+    if (!parse_count(a.jobs, 1, 256, &fo.jobs)) return bad("--jobs must be 1..256");
+    unsigned seed = 0;
+    if (!parse_count(a.seed, 0, 0xffffffffu, &seed)) return bad("--seed must be a number");
+    fo.seed = seed;
+    fo.target_path = a.target_path;
+    fo.source_dir = PTCHECK_SOURCE_DIR;
+    if (!a.corpora.empty()) fo.regressions_dir = a.corpora + "/regressions";
+    fo.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
+    const ptc_target_ops* t = select_target(a);
+    if (!t) return kBadInput;
+    return ptc::cli::run_fuzz_campaign(fo, t);
   }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");

@@ -1,0 +1,186 @@
+#include "tools/ptcheck/fuzz_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "core/encoding/fuzz_input.h"
+#include "core/runner/minimize.h"
+#include "core/runner/runner.h"
+#include "core/script/script.h"
+
+namespace fs = std::filesystem;
+
+namespace ptc::cli {
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::set<std::string> files_in(const fs::path& dir) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file()) out.insert(e.path().filename().string());
+  return out;
+}
+
+// The last figures libFuzzer printed ("#1234 pulse cov: 10 ft: 20 corp: 5/1Kb exec/s: 99 ...", or the
+// fork mode's "#1234: cov: 10 ft: 20 corp: 5 exec/s: 99 oom/timeout/crash: 0/0/1 time: 12s ...").
+struct Progress {
+  uint64_t execs = 0, cov = 0, ft = 0, corpus = 0, exec_per_s = 0, crashes = 0;
+  bool parse(const std::string& line) {
+    static const std::regex head(R"(^#(\d+):?\s+\w*\s*cov: (\d+) ft: (\d+) corp: (\d+))");
+    std::smatch m;
+    if (!std::regex_search(line, m, head)) return false;
+    execs = std::stoull(m[1]);
+    cov = std::stoull(m[2]);
+    ft = std::stoull(m[3]);
+    corpus = std::stoull(m[4]);
+    static const std::regex rate(R"(exec/s: (\d+))");
+    if (std::regex_search(line, m, rate)) exec_per_s = std::stoull(m[1]);
+    static const std::regex fork_crash(R"(oom/timeout/crash: \d+/\d+/(\d+))");
+    if (std::regex_search(line, m, fork_crash)) crashes = std::stoull(m[1]);
+    return true;
+  }
+};
+
+std::string sanitize(std::string s) {
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
+  return s;
+}
+
+// A fuzz_ops crash as a readable, minimized reproducer in corpora/regressions/; "" if it does not
+// reproduce under ptcheck (then the raw input is kept beside it).
+std::string write_reproducer(const fs::path& crash, const fs::path& regressions, const ptc_target_ops* t) {
+  std::ifstream in(crash, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string bytes = ss.str();
+  Script s = decode_fuzz_input(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  const RunResult r = run_script(s, t);
+  std::error_code ec;
+  fs::create_directories(regressions, ec);
+  if (!r.failure) {
+    const fs::path keep = regressions / ("raw-" + crash.filename().string());
+    fs::copy_file(crash, keep, fs::copy_options::overwrite_existing, ec);
+    return keep.string();
+  }
+  const std::string sig = r.failure->signature;
+  const Script small = minimize_failure(s, t, sig);
+  const fs::path out = regressions / (sanitize(sig) + "-" + crash.filename().string().substr(6, 8) + ".ops");
+  std::ofstream o(out);
+  o << "# Found by `ptcheck fuzz` (" << crash.filename().string() << "), minimized: fails with " << sig << "\n"
+    << "# It must hold once the bug is fixed; ctest replays it (label scenario).\n"
+    << print_script(small);
+  return out.string();
+}
+
+}  // namespace
+
+int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
+  const fs::path bin = fs::path(o.fuzzer_dir) / o.fuzzer;
+  std::error_code ec;
+  if (!fs::is_regular_file(bin, ec)) {
+    std::fprintf(stderr, "ptcheck: %s:0: no such fuzzer; build the fuzz preset first (cmake --preset fuzz && cmake "
+                         "--build --preset fuzz)\n", bin.c_str());
+    return 2;
+  }
+  const fs::path src(o.source_dir);
+  const fs::path work = fs::path(o.fuzzer_dir).parent_path() / "campaigns" / o.fuzzer;
+  const fs::path corpus = work / "corpus", artifacts = work / "artifacts";
+  fs::create_directories(corpus, ec);
+  fs::create_directories(artifacts, ec);
+  std::vector<fs::path> seeds = {src / "corpora/fuzz" / o.fuzzer};
+  if (o.fuzzer == "fuzz_ops")
+    for (const char* d : {"corpora/scenarios", "corpora/oracles", "corpora/regressions"}) seeds.push_back(src / d);
+  if (o.fuzzer == "fuzz_script") seeds.push_back(src / "corpora/scenarios");
+
+  const std::set<std::string> corpus_before = files_in(corpus), crashes_before = files_in(artifacts);
+  std::string cmd;
+  if (!o.target_path.empty()) cmd += "PTCHECK_TARGET=" + quote(o.target_path) + " ";
+  cmd += quote(bin.string()) + " -max_total_time=" + std::to_string(o.seconds) + " -timeout=25 -rss_limit_mb=2048" +
+         " -print_final_stats=1 -artifact_prefix=" + quote(artifacts.string() + "/");
+  if (o.jobs > 1) cmd += " -fork=" + std::to_string(o.jobs) + " -ignore_crashes=1";
+  if (o.seed) cmd += " -seed=" + std::to_string(o.seed);
+  const fs::path dict = src / "corpora/fuzz" / (o.fuzzer + ".dict");
+  if (fs::is_regular_file(dict, ec)) cmd += " -dict=" + quote(dict.string());
+  cmd += " " + quote(corpus.string());
+  for (const fs::path& s : seeds)
+    if (fs::is_directory(s, ec)) cmd += " " + quote(s.string());
+  cmd += " 2>&1";
+
+  std::printf("ptcheck fuzz: %s for %us on %u job(s)%s\n  corpus %s (+ seeds), crashes to %s\n", o.fuzzer.c_str(),
+              o.seconds, o.jobs, o.target_path.empty() ? "" : (", target " + o.target_path).c_str(),
+              corpus.c_str(), artifacts.c_str());
+  std::fflush(stdout);
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) {
+    std::fprintf(stderr, "ptcheck: cannot start %s\n", bin.c_str());
+    return 2;
+  }
+  Progress prog;
+  const auto start = std::chrono::steady_clock::now();
+  auto last_print = start - std::chrono::seconds(10);
+  std::vector<std::string> signatures;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p)) {
+    const std::string line(buf);
+    if (line.rfind("ptcheck signature: ", 0) == 0) signatures.push_back(line.substr(19, line.size() - 20));
+    if (!prog.parse(line)) continue;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_print < std::chrono::seconds(5)) continue;
+    last_print = now;
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
+    std::printf("  [%3llds] execs %llu  exec/s %llu  cov %llu  ft %llu  corpus %llu\n", (long long)secs,
+                (unsigned long long)prog.execs, (unsigned long long)prog.exec_per_s, (unsigned long long)prog.cov,
+                (unsigned long long)prog.ft, (unsigned long long)prog.corpus);
+    std::fflush(stdout);
+  }
+  const int status = pclose(p);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  const std::set<std::string> corpus_after = files_in(corpus), crashes_after = files_in(artifacts);
+  std::vector<std::string> new_crashes;
+  for (const std::string& c : crashes_after)
+    if (!crashes_before.count(c) && c.rfind("crash-", 0) == 0) new_crashes.push_back(c);
+  size_t new_entries = 0;
+  for (const std::string& c : corpus_after) new_entries += !corpus_before.count(c);
+
+  std::printf("summary: %s, %.0fs: %llu execs (%.0f/s), cov %llu, ft %llu, %zu new corpus entries (%zu in all), "
+              "%zu crash(es)\n",
+              o.fuzzer.c_str(), secs, (unsigned long long)prog.execs, secs > 0 ? double(prog.execs) / secs : 0.0,
+              (unsigned long long)prog.cov, (unsigned long long)prog.ft, new_entries, corpus_after.size(),
+              new_crashes.size());
+  for (const std::string& sig : signatures) std::printf("  signature: %s\n", sig.c_str());
+  for (const std::string& c : new_crashes) {
+    const fs::path crash = artifacts / c;
+    if (o.fuzzer == "fuzz_ops") {
+      const fs::path regressions = o.regressions_dir.empty() ? src / "corpora/regressions" : fs::path(o.regressions_dir);
+      const std::string repro = write_reproducer(crash, regressions, target);
+      std::printf("  crash %s -> reproducer %s\n", crash.c_str(), repro.c_str());
+    } else {
+      std::printf("  crash %s (replay: %s %s)\n", crash.c_str(), bin.c_str(), crash.c_str());
+    }
+  }
+  if (!new_crashes.empty()) return 1;
+  if (status != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    std::printf("  the fuzzer exited with status %d without leaving a crash\n", status);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ptc::cli

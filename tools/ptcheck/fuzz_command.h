@@ -1,0 +1,25 @@
+// `ptcheck fuzz [FUZZER] [--time S] [--jobs N] [--target LIB.so]`: a libFuzzer campaign (-fork=N) on one
+// of the fuzzers of the `fuzz` preset, with progress lines and a summary; every crash of fuzz_ops is
+// minimized into a readable reproducer under corpora/regressions/.
+#pragma once
+#include <string>
+
+#include "ptcheck/target.h"
+
+namespace ptc::cli {
+
+struct FuzzOptions {
+  std::string fuzzer = "fuzz_ops";
+  unsigned seconds = 60;
+  unsigned jobs = 1;
+  std::string target_path;   // PTCHECK_TARGET for fuzz_ops
+  std::string source_dir;    // the repository: seeds and dictionaries
+  std::string regressions_dir;  // where reproducers go (default: source_dir/corpora/regressions)
+  std::string fuzzer_dir;    // where the fuzz preset put the binaries
+  uint64_t seed = 0;         // 0: libFuzzer picks (and prints) one
+};
+
+// Exit status: 0 nothing found, 1 crashes (reproducers written), 2 bad input (no such fuzzer, ...).
+int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target_for_minimizing);
+
+}  // namespace ptc::cli
