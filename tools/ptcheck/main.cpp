@@ -52,9 +52,10 @@ const char kUsage[] =
     "        a libFuzzer campaign (fuzz_ops, fuzz_bitmap or fuzz_script; default fuzz_ops) with\n"
     "        progress lines and a summary; fuzz_ops crashes become minimized reproducers under\n"
     "        corpora/regressions/ (or DIR/regressions). Needs the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz).\n"
-    "  check [--target LIB.so] [--corpora DIR]\n"
-    "        the gate before merging: every scenario under corpora/scenarios and every script\n"
-    "        under corpora/regressions.\n"
+    "  check [--target LIB.so] [--corpora DIR] [--time S] [--fuzzers DIR]\n"
+    "        the gate before merging: replays corpora/scenarios, corpora/regressions and the\n"
+    "        fuzz_ops corpus, then fuzzes each fuzzer for S seconds (default 10; 0: no fuzzing)\n"
+    "        when the fuzz preset is built.\n"
     "  help  this text\n"
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
@@ -354,17 +355,43 @@ int main(int argc, char** argv) {
   }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");
+    unsigned fuzz_seconds = 10;
+    if (!parse_count(a.time, 0, 86400, &fuzz_seconds)) return bad("--time must be 0..86400 seconds per fuzzer");
     const std::string root = a.corpora.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/corpora" : a.corpora;
     std::vector<std::string> dirs;
-    for (const char* sub : {"scenarios", "regressions"})
+    for (const char* sub : {"scenarios", "regressions", "fuzz/fuzz_ops"})
       if (fs::is_directory(root + "/" + sub)) dirs.push_back(root + "/" + sub);
     if (dirs.empty()) return bad(root + ":0: no scenarios/ or regressions/ folder");
     std::vector<std::string> files;
     if (!collect_scripts(dirs, &files)) return kBadInput;
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    std::printf("ptcheck check: target %s, %zu scripts under %s\n", t->name ? t->name : "?", files.size(), root.c_str());
-    return run_scripts(files, t, true, "", a.target_path);
+    std::printf("ptcheck check: target %s\n== replay: %zu scripts and fuzz_ops inputs under %s\n", t->name ? t->name : "?",
+                files.size(), root.c_str());
+    int status = run_scripts(files, t, true, "", a.target_path);
+    // A short fuzz of each fuzzer, when the fuzz preset is built.
+    const std::string fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
+    if (fuzz_seconds == 0) {
+      std::printf("== fuzz: off (--time 0)\n");
+    } else if (!fs::is_regular_file(fuzzer_dir + "/fuzz_ops")) {
+      std::printf("== fuzz: skipped, no fuzzers in %s (cmake --preset fuzz && cmake --build --preset fuzz)\n",
+                  fuzzer_dir.c_str());
+    } else {
+      for (const char* f : {"fuzz_ops", "fuzz_bitmap", "fuzz_script"}) {
+        std::printf("== fuzz: %s, %us\n", f, fuzz_seconds);
+        ptc::cli::FuzzOptions fo;
+        fo.fuzzer = f;
+        fo.seconds = fuzz_seconds;
+        fo.seed = 1;
+        fo.target_path = a.target_path;
+        fo.source_dir = PTCHECK_SOURCE_DIR;
+        fo.fuzzer_dir = fuzzer_dir;
+        const int r = ptc::cli::run_fuzz_campaign(fo, t);
+        if (r != kHolds && status == kHolds) status = r;
+      }
+    }
+    std::printf("ptcheck check: %s\n", status == kHolds ? "every oracle holds" : status == kBug ? "BUGS FOUND" : "bad input");
+    return status;
   }
   return bad("unknown command '" + a.command + "' (try `ptcheck help`)");
 }
