@@ -206,7 +206,9 @@ class Decoder {
     for (unsigned i = 0; i < n && !r_.done(); ++i) {
       Injection inj;
       const uint16_t at = r_.u16();
-      inj.after_access = (at & 0x8000) ? at & 0x7fff : at % 24;  // most land in the first accesses
+      // Most races sit in an op's first few accesses (walks, the install's read and CAS); table builds
+      // reach a few hundred; a 1G split a quarter million.
+      inj.after_access = (at & 0x8000) ? at & 0x7fff : (at & 0x4000) ? at % 1024 : at % 32;
       const uint8_t what = r_.u8() % 8;
       if (what < 6) {
         inj.op.kind = OpKind::Dev;
