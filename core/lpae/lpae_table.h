@@ -222,7 +222,15 @@ class LpaeTable {
     if constexpr (!has_bug(kBugEnomemPartial)) {
       if (!pool.reserve(tables_needed)) return -ENOMEM;
     }
-    return map_range(start_level_, root_, iova, args.end, args, pool);
+    std::vector<Replaced> replaced;
+    const int rc = map_range(start_level_, root_, iova, args.end, args, pool, replaced);
+    // Empty tables a leaf replaced leave the walk cache before they are freed.
+    if (!replaced.empty()) {
+      for (const Replaced& r : replaced) mem_.inv_range(r.base, level_size(r.level), kPageSize, /*leaf_only=*/0);
+      mem_.sync();
+      for (const Replaced& r : replaced) free_subtree(r.table, r.level + 1);
+    }
+    return rc;
   }
 
   // ---- unmap ----
@@ -376,6 +384,13 @@ class LpaeTable {
     uint64_t base, size, start, end;
     bool whole() const { return start == base && end == base + size; }
   };
+  // A table a map replaced with a leaf: the slot's level and base, and the table below it.
+  struct Replaced {
+    pte_t* table;
+    unsigned level;
+    uint64_t base;
+  };
+
   struct MapArgs {
     uint64_t end;    // end of the whole map (the leaf choice depends on what is left)
     uint64_t delta;  // paddr - iova, modulo 2^64
@@ -552,7 +567,9 @@ class LpaeTable {
   int plan_map(unsigned level, pte_t* table, uint64_t start, uint64_t end, const MapArgs& a, size_t& tables) const {
     return for_each_slot(level, start, end, [&](const Slot& s) -> int {
       const pte_t d = table ? mem_.read(&table[s.idx]) : 0;
-      if (leaf_here(level, s.start, a)) return pte_valid(d) ? -EEXIST : 0;
+      // A leaf may replace a table that maps nothing (left behind by unmaps of all its pages).
+      if (leaf_here(level, s.start, a))
+        return !pte_valid(d) || (pte_is_table(d, level) && subtree_empty(level + 1, pte_table(d))) ? 0 : -EEXIST;
       if (!pte_valid(d)) {
         ++tables;
         return level + 1 < kLastLevel ? plan_map(level + 1, nullptr, s.start, s.end, a, tables) : 0;
@@ -563,24 +580,52 @@ class LpaeTable {
   }
 
   // Writing pass: installs tables from the pool and writes the leaves.
-  int map_range(unsigned level, pte_t* table, uint64_t start, uint64_t end, const MapArgs& a, TablePool<Mem>& pool) {
+  int map_range(unsigned level, pte_t* table, uint64_t start, uint64_t end, const MapArgs& a, TablePool<Mem>& pool,
+                std::vector<Replaced>& replaced) {
     bool wrote_leaf = false;
     const int rc = for_each_slot(level, start, end, [&](const Slot& s) -> int {
       pte_t* ptep = &table[s.idx];
       if (leaf_here(level, s.start, a)) {
-        mem_.write(ptep, make_leaf(level, s.start + a.delta, a.writable, /*dirty=*/true));
+        const pte_t leaf = make_leaf(level, s.start + a.delta, a.writable, /*dirty=*/true);
+        const pte_t seen = mem_.read(ptep);
+        if (pte_is_table(seen, level)) {
+          // An empty table (the plan checked): swap it for the leaf, free it after invalidation.
+          if (mem_.cmpxchg(ptep, seen, leaf) == seen) replaced.push_back({pte_table(seen), level, s.base});
+        } else {
+          mem_.write(ptep, leaf);
+        }
         wrote_leaf = true;
         return 0;
       }
       pte_t* child = table_for_map(ptep, level, pool);
       if (!child) return -ENOMEM;
-      return map_range(level + 1, child, s.start, s.end, a, pool);
+      return map_range(level + 1, child, s.start, s.end, a, pool, replaced);
     });
     if constexpr (has_bug(kBugDirectOob)) {
       if (wrote_leaf) table[entries(level)] = 0;  // deliberate: a plain store one past the table's end
     }
     (void)wrote_leaf;
     return rc;
+  }
+
+  // Whether the subtree of `table` (at `level`) holds no valid leaf.
+  bool subtree_empty(unsigned level, pte_t* table) const {
+    for (unsigned i = 0; i < entries(level); ++i) {
+      const pte_t d = mem_.read(&table[i]);
+      if (!pte_valid(d)) continue;
+      if (!pte_is_table(d, level) || !subtree_empty(level + 1, pte_table(d))) return false;
+    }
+    return true;
+  }
+
+  // Frees `table` (at `level`) and every table below it; the device can no longer reach them.
+  void free_subtree(pte_t* table, unsigned level) const {
+    if (level < kLastLevel)
+      for (unsigned i = 0; i < entries(level); ++i) {
+        const pte_t d = mem_.read(&table[i]);
+        if (pte_is_table(d, level)) free_subtree(pte_table(d), level + 1);
+      }
+    mem_.free(table);
   }
 
   // The table below *ptep, installing a reserved one if the slot is empty. A map of a neighbouring

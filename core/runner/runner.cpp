@@ -293,6 +293,12 @@ int64_t Run::apply_reference(const Op& op, OpContext& ctx, std::vector<RefRecord
   // The written page itself is certainly dirty after a split, or after a read that does not clear.
   if (op.kind == OpKind::Split || (op.kind == OpKind::Dirty && op.noclear))
     for (uint64_t a : ctx.writes) ref_->device_write(a, DirtyState::Dirty);
+  // A clearing read cleaned every leaf wholly inside its range, and the write may have come before or
+  // after the clean: even a leaf that was dirty before is clean-or-dirty now.
+  if (op.kind == OpKind::Dirty && !op.noclear && r == 0)
+    for (uint64_t a : ctx.writes)
+      if (RefLeaf* l = ref_->leaf_at(a); l && l->writable && l->iova >= op.iova && l->end() - op.iova <= op.size)
+        l->dirty = DirtyState::Maybe;
   return r;
 }
 

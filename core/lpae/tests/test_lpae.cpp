@@ -691,6 +691,29 @@ TEST_F(Lpae, LazyUnmapRemovingATableInvalidatesWalksAtOnce) {
   EXPECT_TRUE(fake.log.empty());
 }
 
+// A table left empty by unmaps does not stop a block from being mapped over it (found by fuzz_ops):
+// the block replaces the table by CAS, and the table is freed only after a non-leaf invalidation.
+TEST_F(Lpae, BlockReplacesAnEmptyTable) {
+  make(cfg(48, kAllSizes, 1, kDirty));
+  ASSERT_EQ(t->map(0x0, 0x40000000, k4K, RW), 0);
+  pte_t* pages = table_at(*l2_slot(t->root(), 0));
+  ASSERT_EQ(t->unmap(0x0, 2 * k4K), int64_t(k4K));
+  fake.log.clear();
+  ASSERT_EQ(t->map(0x0, 0x0, k2M, RW), 0);
+  EXPECT_EQ(t->iova_to_phys(0x1000), 0x1000u);
+  const size_t inv = fake.find([](const Event& e) { return e.kind == Ev::InvRange && e.a == 0 && e.b == k2M && e.leaf_only == 0; });
+  const size_t sync = fake.find([](const Event& e) { return e.kind == Ev::Sync; });
+  const size_t freed = fake.find([&](const Event& e) { return e.kind == Ev::Free && e.ptr == pages; });
+  ASSERT_LT(freed, fake.log.size());
+  EXPECT_LT(inv, sync);
+  EXPECT_LT(sync, freed);
+  // A table that still maps a page is not replaced.
+  ASSERT_EQ(t->map(0x40000000, 0x40000000, k4K, RW), 0);
+  ASSERT_EQ(t->unmap(0x40000000, k4K), int64_t(k4K));
+  ASSERT_EQ(t->map(0x40001000, 0x40001000, k4K, RW), 0);
+  EXPECT_EQ(t->map(0x40000000, 0x0, k2M, RW), -EEXIST);
+}
+
 TEST_F(Lpae, StrictFlushIsANoop) {
   make(cfg());
   ASSERT_EQ(t->map(0x0, 0x0, k4K, RW), 0);
