@@ -102,7 +102,9 @@ for f in $fuzzers; do
       keep="$repo/build/cflite-crashes"
       mkdir -p "$keep" && cp "$c" "$keep/"
       echo "cflite_local: crash input kept as build/cflite-crashes/$(basename "$c")" >&2
-      [ "$f" = fuzz_ops ] && echo "  readable: ptcheck explain build/cflite-crashes/$(basename "$c") --minimize" >&2
+      if [ "$f" = fuzz_ops ]; then
+        echo "  as a script: ptcheck explain build/cflite-crashes/$(basename "$c") --minimize${PTCHECK_TARGET:+ --target $PTCHECK_TARGET}" >&2
+      fi
     done
   else
     stats="$(grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" |
