@@ -246,10 +246,11 @@ void Smmu::detach() {
 void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label) {
   if (op_active_) {
     op_stack_.push_back(OpFrame{op_kind_, op_id_, op_iova_, op_size_, op_label_, op_accesses_, op_allocs_, fail_at_,
-                                alloc_failed_});
+                                alloc_failed_, op_began_at_});
     fail_at_ = 0;  // `fail alloc N` belongs to the outer op
   }
   ++seq_;  // an op begins strictly after everything before it
+  op_began_at_ = seq_;
   op_active_ = true;
   op_kind_ = kind;
   op_iova_ = iova;
@@ -265,7 +266,8 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label
 void Smmu::end_op() {
   ++seq_;
   note("cpu returns: " + op_label_);
-  returned_ = Returned{op_id_, op_kind_, op_label_};
+  returned_ = Returned{op_id_, op_kind_, op_label_, op_began_at_};
+  op_returned_at_[op_id_] = seq_;
   if (!op_stack_.empty()) {
     const OpFrame f = op_stack_.back();
     op_stack_.pop_back();
@@ -278,6 +280,7 @@ void Smmu::end_op() {
     op_allocs_ = f.allocs;
     fail_at_ = f.fail_at;
     alloc_failed_ = f.alloc_failed;
+    op_began_at_ = f.began_at;
     return;
   }
   op_active_ = false;
@@ -666,13 +669,20 @@ void Smmu::tlb_sync() {
 void Smmu::check_returned_op() {
   if (!attached_) return;
   const bool flush = returned_.kind == OpKind::Flush;
-  check_stale_at_return(returned_.id, returned_.label, flush, flush ? "flush() returned" : "it returned");
+  check_stale_at_return(returned_.id, returned_.label, flush ? returned_.began_at : 0,
+                        flush ? "flush() returned" : "it returned");
 }
 
-void Smmu::check_stale_at_return(uint64_t op_id, const std::string& label, bool lazy_unmaps_too, const char* when) {
+// flush_began_at: 0 for an op other than flush; for flush, the step it began at. flush() answers for
+// the lazy unmaps that returned before it began ("nothing unmapped earlier"), not for one still running.
+void Smmu::check_stale_at_return(uint64_t op_id, const std::string& label, uint64_t flush_began_at, const char* when) {
   const std::string& op_label_ = label;
   for (const Stale& s : stale_) {
-    const bool due = s.lazy_unmap ? lazy_unmaps_too : s.op_id == op_id;
+    bool due = s.op_id == op_id && !s.lazy_unmap;
+    if (s.lazy_unmap && flush_began_at) {
+      auto r = op_returned_at_.find(s.op_id);
+      due = r != op_returned_at_.end() && r->second < flush_began_at;
+    }
     if (!due) continue;
     // Compare the possibly cached translation with what the tables say now, address run by run.
     uint64_t a = s.iova;

@@ -201,7 +201,7 @@ class Smmu {
                       uint64_t hi) const;
   void add_stale(const std::vector<HwLeaf>& leaves, const std::string& cause);
   void check_new_translations(const std::vector<HwLeaf>& leaves, const std::string& where);
-  void check_stale_at_return(uint64_t op_id, const std::string& label, bool lazy_unmaps_too, const char* when);
+  void check_stale_at_return(uint64_t op_id, const std::string& label, uint64_t flush_began_at, const char* when);
 
   Walk walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache);
   void fill_tlb(const Walk& w);
@@ -237,13 +237,17 @@ class Smmu {
     std::string label;
     uint64_t accesses, allocs, fail_at;
     bool alloc_failed;
+    uint64_t began_at;
   };
   std::vector<OpFrame> op_stack_;
   struct Returned {
     uint64_t id = 0;
     OpKind kind = OpKind::Map;
     std::string label;
+    uint64_t began_at = 0;
   } returned_;
+  uint64_t op_began_at_ = 0;
+  std::map<uint64_t, uint64_t> op_returned_at_;  // op id -> step at which it returned
 
   std::optional<Violation> violation_;
   // One event, stored compactly: descriptor accesses are formatted only when a trace is printed.
