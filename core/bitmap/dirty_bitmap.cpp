@@ -48,15 +48,19 @@ uint64_t BitmapGeometry::nbytes() const { return nbits() / 8 + (nbits() % 8 != 0
 
 void plain_bitmap_record(const BitmapGeometry& g, uint8_t* bytes, uint64_t iova, uint64_t len) {
   require_valid(g);
-  uint64_t lo, hi;
-  if (!clip(g, iova, len, &lo, &hi)) return;
-  // Bit i covers [base + i*pgsize, base + (i+1)*pgsize): the bits of lo and hi, and every bit between.
-  uint64_t first = (lo - g.base) / g.pgsize;
-  uint64_t last = (hi - g.base) / g.pgsize;
-  for (uint64_t i = first; i <= last; i++) {
-    assert(i < g.nbits());
-    bytes[i / 8] = static_cast<uint8_t>(bytes[i / 8] | (1u << (i % 8)));
-  }
+  // The reference writer does its own arithmetic, in 128 bits, and shares none of the windowed
+  // writer's bit math (bitmap_math.h): a shared helper would be a shared bug. Addresses do not wrap:
+  // whatever lies at or past 2^64 is outside.
+  using u128 = unsigned __int128;
+  const u128 top = u128(1) << 64;
+  const u128 range_end = std::min<u128>(u128(g.base) + g.length, top);
+  const u128 lo = std::max<u128>(iova, g.base);
+  const u128 hi = std::min<u128>(std::min<u128>(u128(iova) + len, top), range_end);  // exclusive
+  if (len == 0 || lo >= hi) return;
+  const u128 nbits = (u128(g.length) + g.pgsize - 1) / g.pgsize;
+  // Bit i covers [base + i*pgsize, base + (i+1)*pgsize): every bit from lo's to (hi-1)'s.
+  for (u128 i = (lo - g.base) / g.pgsize; i <= (hi - 1 - g.base) / g.pgsize && i < nbits; ++i)
+    bytes[size_t(i / 8)] = static_cast<uint8_t>(bytes[size_t(i / 8)] | (1u << unsigned(i % 8)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
