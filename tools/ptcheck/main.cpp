@@ -81,30 +81,34 @@ int bad(const std::string& line) {
 int parse_args(int argc, char** argv, Args* a) {
   if (argc < 2) return bad("no command (try `ptcheck help`)");
   a->command = argv[1];
+  // Options that take a value: `--flag VALUE` or `--flag=VALUE`.
+  const struct {
+    const char* flag;
+    std::string Args::*field;
+    const char* what;
+  } valued[] = {{"--target", &Args::target_path, "a library path"},
+                {"--corpora", &Args::corpora, "a folder"},
+                {"--expect-violation", &Args::expect_violation, "an oracle name"},
+                {"--time", &Args::time, "seconds"},
+                {"--jobs", &Args::jobs, "a count"},
+                {"--seed", &Args::seed, "a number"},
+                {"--fuzzers", &Args::fuzzer_dir, "a folder"}};
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      return true;
-    };
-    if (s == "--target") {
-      if (!value(&a->target_path)) return bad("--target needs a library path");
-    } else if (s.rfind("--target=", 0) == 0) {
-      a->target_path = s.substr(9);
-    } else if (s == "--corpora") {
-      if (!value(&a->corpora)) return bad("--corpora needs a folder");
-    } else if (s == "--expect-violation") {
-      if (!value(&a->expect_violation)) return bad("--expect-violation needs an oracle name");
-    } else if (s == "--time") {
-      if (!value(&a->time)) return bad("--time needs seconds");
-    } else if (s == "--jobs") {
-      if (!value(&a->jobs)) return bad("--jobs needs a count");
-    } else if (s == "--seed") {
-      if (!value(&a->seed)) return bad("--seed needs a number");
-    } else if (s == "--fuzzers") {
-      if (!value(&a->fuzzer_dir)) return bad("--fuzzers needs a folder");
-    } else if (s == "--minimize") {
+    bool taken = false;
+    for (const auto& v : valued) {
+      const std::string flag = v.flag;
+      if (s == flag) {
+        if (i + 1 >= argc) return bad(flag + " needs " + v.what);
+        a->*v.field = argv[++i];
+        taken = true;
+      } else if (s.rfind(flag + "=", 0) == 0) {
+        a->*v.field = s.substr(flag.size() + 1);
+        taken = true;
+      }
+    }
+    if (taken) continue;
+    if (s == "--minimize") {
       a->minimize = true;
     } else if (s == "-h" || s == "--help") {
       a->command = "help";
