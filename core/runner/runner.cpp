@@ -85,17 +85,31 @@ struct DirtyLedger {
   void write(uint64_t page, uint64_t t) { pending.emplace(page, t); }
 };
 
-class Run {
+}  // namespace
+
+// The state of one differential run: the reference model, the simulated SMMU and the target, fed
+// one statement at a time. Statements are appended to script_ as they run so a failure trace shows
+// the whole sequence that led to it (scripts, RapidCheck sequences and fuzz inputs alike).
+class Session::Impl {
  public:
-  Run(const Script& s, const ptc_target_ops* ops, const RunOptions& o) : script_(s), ops_(ops), opts_(o) {}
-  ~Run() {
+  Impl(const Config& cfg, const ptc_target_ops* ops, const RunOptions& o, std::string file) : ops_(ops), opts_(o) {
+    script_.config = cfg;
+    script_.file = std::move(file);
+  }
+  ~Impl() {
     if (target_) {
       smmu_->detach();
       ops_->destroy(target_);
     }
   }
 
-  RunResult go();
+  bool start(std::string* skip_reason);
+  bool step(const Op& op);
+  bool finish();
+
+  Script script_;
+  std::optional<Failure> failure_;
+  size_t statements_ = 0;
 
  private:
   // The op in progress, with what device actions did during it.
@@ -128,7 +142,6 @@ class Run {
     return op.kind != OpKind::Flush && a >= op.iova && a - op.iova < op.size;
   }
 
-  const Script& script_;
   const ptc_target_ops* ops_;
   RunOptions opts_;
   std::unique_ptr<Smmu> smmu_;
@@ -137,9 +150,12 @@ class Run {
   DirtyLedger ledger_;
   OpContext* current_ = nullptr;
   const Op* current_top_ = nullptr;
-  std::optional<Failure> failure_;
-  size_t statements_ = 0;
+  bool finished_ = false;
 };
+
+namespace {
+using Run = Session::Impl;
+}  // namespace
 
 bool Run::fail(Oracle o, const Op* op, const std::string& message) {
   if (failure_) return false;
@@ -186,42 +202,51 @@ bool Run::check_smmu(const Op* op) {
   return true;
 }
 
-RunResult Run::go() {
-  RunResult rr;
+bool Run::start(std::string* skip_reason) {
   const Config& cfg = script_.config;
   smmu_ = std::make_unique<Smmu>(cfg);
   ref_ = std::make_unique<ReferenceModel>(cfg);
   const ptc_cfg abi_cfg = cfg.to_abi();
   target_ = ops_->create(&abi_cfg, smmu_->hw());
   if (!target_) {
-    rr.skipped = true;
-    rr.skip_reason = "target " + std::string(ops_->name ? ops_->name : "?") + " refuses config " + print_config(cfg);
+    *skip_reason = "target " + std::string(ops_->name ? ops_->name : "?") + " refuses config " + print_config(cfg);
     smmu_->check_leaks();
-    return rr;
+    return false;
   }
   smmu_->attach(ops_->root(target_));
-  bool ok = check_smmu(nullptr);
-  for (const Op& op : script_.ops) {
-    if (!ok) break;
-    current_top_ = &op;
-    ok = exec(op, false);
+  check_smmu(nullptr);
+  return true;
+}
+
+bool Run::step(const Op& op) {
+  if (failure_ || finished_ || !target_) return false;
+  // Statements run in order of their lines; one appended without a line gets the next.
+  script_.ops.push_back(op);
+  Op& mine = script_.ops.back();
+  if (mine.line == 0) {
+    const size_t n = script_.ops.size();
+    mine.line = n > 1 ? script_.ops[n - 2].line + 1 + int(script_.ops[n - 2].inject.size()) : 1;
+    int l = mine.line;
+    for (Injection& inj : mine.inject)
+      if (inj.op.line == 0) inj.op.line = ++l;
   }
+  current_top_ = &mine;
+  const bool ok = exec(mine, false);
   current_top_ = nullptr;
-  if (ok) {
-    // The whole address space, then teardown: every table must come back.
-    const uint64_t top = 1ull << cfg.ias;
-    ok = compare_state(nullptr, 0, top, Oracle::Divergence, "at the end of the script");
-    if (ok) {
-      smmu_->detach();
-      ops_->destroy(target_);
-      target_ = nullptr;
-      smmu_->check_leaks();
-      ok = check_smmu(nullptr);
-    }
-  }
-  rr.failure = failure_;
-  rr.statements = statements_;
-  return rr;
+  return ok;
+}
+
+bool Run::finish() {
+  if (failure_ || finished_ || !target_) return !failure_;
+  finished_ = true;
+  // The whole address space, then teardown: every table must come back.
+  const uint64_t top = 1ull << script_.config.ias;
+  if (!compare_state(nullptr, 0, top, Oracle::Divergence, "at the end of the script")) return false;
+  smmu_->detach();
+  ops_->destroy(target_);
+  target_ = nullptr;
+  smmu_->check_leaks();
+  return check_smmu(nullptr);
 }
 
 bool Run::exec(const Op& op, bool injected) {
@@ -631,7 +656,6 @@ bool Run::check_expect(const Op& op, int64_t got, int64_t ref, const CallerBitma
   return true;
 }
 
-}  // namespace
 
 std::string config_signature(const Config& c) {
   std::string s = fmt("ias%u-", c.ias);
@@ -664,9 +688,31 @@ std::string check_runnable(const Script& script) {
   return "";
 }
 
+Session::Session(const Config& cfg, const ptc_target_ops* target, const RunOptions& opts, std::string file)
+    : impl_(std::make_unique<Impl>(cfg, target, opts, std::move(file))) {
+  started_ = impl_->start(&skip_reason_);
+}
+Session::~Session() = default;
+bool Session::step(const Op& op) { return impl_->step(op); }
+bool Session::finish() { return impl_->finish(); }
+const std::optional<Failure>& Session::failure() const { return impl_->failure_; }
+const Script& Session::script() const { return impl_->script_; }
+size_t Session::statements() const { return impl_->statements_; }
+
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
-  Run run(script, target, opts);
-  return run.go();
+  RunResult rr;
+  Session session(script.config, target, opts, script.file);
+  if (!session.started()) {
+    rr.skipped = true;
+    rr.skip_reason = session.skip_reason();
+    return rr;
+  }
+  for (const Op& op : script.ops)
+    if (!session.step(op)) break;
+  session.finish();
+  rr.failure = session.failure();
+  rr.statements = session.statements();
+  return rr;
 }
 
 }  // namespace ptc

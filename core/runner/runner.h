@@ -3,6 +3,7 @@
 // statement. The first violation ends the run with a readable trace and a one-line signature
 // (`oracle:op:config`), as Cryptofuzz reports a mismatch.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -45,6 +46,36 @@ std::string config_signature(const Config& c);
 // "" when the script can run; else one line FILE:LINE: why not (bad input, exit status 2), e.g. a
 // dirty read whose caller's bitmap would be unreasonably large.
 std::string check_runnable(const Script& script);
+
+// One differential run fed a statement at a time (RapidCheck commands, schedulers): the same checks
+// as run_script, which is a Session over a script's statements. A statement whose line is 0 gets the
+// next line number, so traces and printed scripts read in order.
+class Session {
+ public:
+  Session(const Config& cfg, const ptc_target_ops* target, const RunOptions& opts = {}, std::string file = "");
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // False when the target refused the config (skip_reason() says why); step() then does nothing.
+  bool started() const { return started_; }
+  const std::string& skip_reason() const { return skip_reason_; }
+  // Runs one statement (with its injections); false once an oracle fired.
+  bool step(const Op& op);
+  // The final whole-space comparison, teardown and leak check; false if an oracle fired.
+  bool finish();
+  const std::optional<Failure>& failure() const;
+  // The statements run so far, with the session's config: print_script() gives a replayable .ops.
+  const Script& script() const;
+  size_t statements() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  bool started_ = false;
+  std::string skip_reason_;
+};
 
 // Runs a script that parsed and passed check_runnable().
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts = {});

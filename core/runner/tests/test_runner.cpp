@@ -173,5 +173,52 @@ TEST(Runner, InjectionsRunDuringAndAfterTheOp) {
   EXPECT_EQ(r.statements, 6u);
 }
 
+Op map_op(uint64_t iova, uint64_t pa, uint64_t size) {
+  Op op;
+  op.kind = OpKind::Map;
+  op.iova = iova;
+  op.paddr = pa;
+  op.size = size;
+  op.prot = PTC_PROT_READ | PTC_PROT_WRITE;
+  return op;
+}
+
+TEST(Session, StatementsRunOneAtATimeAndNumberThemselves) {
+  Session s(Config{}, &real(), {}, "seq.ops");
+  ASSERT_TRUE(s.started());
+  EXPECT_TRUE(s.step(map_op(0x1000, 0x2000, 0x1000)));
+  Op dev;
+  dev.kind = OpKind::Dev;
+  dev.dev = DevKind::Write;
+  dev.iova = 0x1000;
+  EXPECT_TRUE(s.step(dev));
+  EXPECT_TRUE(s.finish());
+  ASSERT_EQ(s.script().ops.size(), 2u);
+  EXPECT_EQ(s.script().ops[0].line, 1);
+  EXPECT_EQ(s.script().ops[1].line, 2);
+  EXPECT_EQ(s.statements(), 2u);
+}
+
+TEST(Session, FailureTraceShowsTheSequenceAndStopsFurtherSteps) {
+  const ptc_target_ops o = with_phys_off_by_page();
+  Session s(Config{}, &o, {}, "seq.ops");
+  EXPECT_FALSE(s.step(map_op(0x1000, 0x2000, 0x1000)));
+  ASSERT_TRUE(s.failure());
+  EXPECT_EQ(s.failure()->oracle, Oracle::Divergence);
+  EXPECT_EQ(s.failure()->line, 1);
+  EXPECT_NE(s.failure()->trace.find("map 0x1000 0x2000 4K rw"), std::string::npos) << s.failure()->trace;
+  EXPECT_FALSE(s.step(map_op(0x3000, 0x2000, 0x1000)));  // nothing runs after a failure
+  EXPECT_EQ(s.script().ops.size(), 1u);
+  EXPECT_FALSE(s.finish());
+}
+
+TEST(Session, RefusedConfigDoesNotStart) {
+  const ptc_target_ops o = refusing_everything();
+  Session s(Config{}, &o);
+  EXPECT_FALSE(s.started());
+  EXPECT_NE(s.skip_reason().find("refuses config"), std::string::npos);
+  EXPECT_FALSE(s.step(map_op(0x1000, 0x2000, 0x1000)));
+}
+
 }  // namespace
 }  // namespace ptc
