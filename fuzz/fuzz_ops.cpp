@@ -4,11 +4,22 @@
 // with its one-line signature (oracle:op:config) and the readable trace.
 //
 // The target is the built-in optimized table, or the library named by PTCHECK_TARGET (SPEC section 6).
+//
+// Mutation: three times in four a structural mutation of the decoded program (core/encoding/
+// script_mutator.h: move an `@N`, add a device action inside an op or an op racing beside it, ...),
+// written back as a readable .ops script; otherwise libFuzzer's own byte mutations. A third of the
+// structural ones are aimed: the program runs once with its descriptor accesses observed, and the
+// injection lands right after one of them (a race window is one access wide; blind `@N` values
+// hit it rarely). Crossover splices
+// two programs. PTCHECK_FUZZ_MUTATOR=bytes turns the structural mutator off (to measure it).
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/encoding/fuzz_input.h"
+#include "core/encoding/script_mutator.h"
 #include "core/lpae/lpae_target.h"
 #include "core/runner/runner.h"
 #include "core/runner/target_loader.h"
@@ -16,9 +27,59 @@
 
 namespace {
 const ptc_target_ops* g_target = nullptr;
+bool g_structural = true;
+
+// Writes a script as the input; false when its text does not fit.
+bool emit(const ptc::Script& s, uint8_t* data, size_t max_size, size_t* size) {
+  const std::string text = ptc::print_script(s);
+  if (text.size() > max_size) return false;
+  std::memcpy(data, text.data(), text.size());
+  *size = text.size();
+  return true;
+}
+}  // namespace
+
+extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
+  ptc::MutationRng rng(seed);
+  if (g_structural && rng() % 4 != 0) {
+    ptc::Script s = ptc::decode_fuzz_input(data, size);
+    if (rng() % 3 == 0) {
+      // Aimed: run the program once, watching its descriptor accesses, and inject right after one.
+      std::vector<ptc::ObservedAccess> seen;
+      ptc::RunOptions opts;
+      opts.observe_access = [&seen](size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova) {
+        if (seen.size() < 8192) seen.push_back({statement, access, read, level, slot_iova});
+      };
+      ptc::run_script(s, g_target, opts);
+      ptc::Script m = s;
+      size_t out = 0;
+      if (ptc::aim_injection(m, seen, rng) && emit(m, data, max_size, &out)) return out;
+    }
+    for (int tries = 0; tries < 4; ++tries) {
+      ptc::Script m = s;
+      size_t out = 0;
+      if (ptc::mutate_script(m, rng) && emit(m, data, max_size, &out)) return out;
+    }
+  }
+  return LLVMFuzzerMutate(data, size, max_size);
+}
+
+extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1, const uint8_t* data2, size_t size2,
+                                            uint8_t* out, size_t max_out_size, unsigned int seed) {
+  ptc::MutationRng rng(seed);
+  const ptc::Script child =
+      ptc::cross_over_scripts(ptc::decode_fuzz_input(data1, size1), ptc::decode_fuzz_input(data2, size2), rng);
+  size_t n = 0;
+  if (emit(child, out, max_out_size, &n)) return n;
+  const size_t keep = std::min(size1, max_out_size);  // too long as text: the first parent, cut
+  std::memcpy(out, data1, keep);
+  return keep;
 }
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  if (const char* m = std::getenv("PTCHECK_FUZZ_MUTATOR")) g_structural = std::strcmp(m, "bytes") != 0;
   const char* lib = std::getenv("PTCHECK_TARGET");
   if (!lib || !*lib) {
     g_target = ptc_lpae_ops();

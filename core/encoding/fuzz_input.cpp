@@ -38,12 +38,13 @@ bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) { return a < b +
 
 bool ranged(OpKind k) { return k != OpKind::Flush && k != OpKind::Dev && k != OpKind::FailAlloc; }
 
-// At most how many leaves an op can create: what makes an input slow (a 1G split makes 262144).
-uint64_t leaf_cost(const Op& op) {
+// At most how many leaves an op can create: what makes an input slow (a 1G split makes 262144, and
+// so does a 1G map where the config has no 2M pages or the addresses are not 2M-aligned).
+uint64_t leaf_cost(const Op& op, uint64_t pgsizes) {
   const uint64_t pages = op.size / kSize4K;
   if (op.kind == OpKind::Split) return pages;
   if (op.kind != OpKind::Map) return 0;
-  if (((op.iova | op.paddr) & (kSize2M - 1)) == 0) return std::max<uint64_t>(1, op.size / kSize2M);
+  if ((pgsizes & kSize2M) && ((op.iova | op.paddr) & (kSize2M - 1)) == 0) return std::max<uint64_t>(1, op.size / kSize2M);
   return pages;
 }
 
@@ -154,7 +155,7 @@ class Decoder {
         op.size = size();
         op.paddr = out_addr(op.iova);
         op.prot = std::array<unsigned, 8>{3, 3, 3, 3, 1, 1, 1, 2}[r_.u8() % 8];  // mostly rw, some r, rarely no READ
-        if (mapped_ + op.size > lim_.max_mapped || leaves_ + leaf_cost(op) > lim_.max_leaves) return std::nullopt;
+        if (mapped_ + op.size > lim_.max_mapped || leaves_ + leaf_cost(op, cfg_.pgsizes) > lim_.max_leaves) return std::nullopt;
         break;
       case OpKind::Unmap:
       case OpKind::Merge:
@@ -165,7 +166,8 @@ class Decoder {
         op.iova = addr();
         op.size = size();
         if (op.size >= kSize1G && big_splits_ >= lim_.max_big_splits) op.size = kSize2M;
-        if (leaves_ + leaf_cost(op) > lim_.max_leaves) op.size = std::min<uint64_t>(op.size, kSize2M);
+        if (leaves_ + leaf_cost(op, cfg_.pgsizes) > lim_.max_leaves) op.size = std::min<uint64_t>(op.size, kSize2M);
+        if (leaves_ + leaf_cost(op, cfg_.pgsizes) > lim_.max_leaves) return std::nullopt;
         break;
       case OpKind::Dirty:
       case OpKind::UnmapDirty:
@@ -195,7 +197,7 @@ class Decoder {
     }
     if (k == OpKind::Map) mapped_ += op.size;
     if (k == OpKind::Split && op.size >= kSize1G) ++big_splits_;
-    leaves_ += leaf_cost(op);
+    leaves_ += leaf_cost(op, cfg_.pgsizes);
     if (!outer && is_target_op(k)) decode_injections(op);
     return op;
   }
@@ -244,7 +246,7 @@ bool within_fuzz_limits(const Script& s, const FuzzLimits& lim) {
   unsigned big_splits = 0;
   uint64_t leaves = 0;
   auto check = [&](const Op& op) {
-    leaves += std::min<uint64_t>(leaf_cost(op), lim.max_leaves + 1);
+    leaves += std::min<uint64_t>(leaf_cost(op, s.config.pgsizes), lim.max_leaves + 1);
     if (op.kind == OpKind::Map) mapped += std::min<uint64_t>(op.size, lim.max_mapped + 1);
     if (op.kind == OpKind::Split && op.size >= kSize1G) ++big_splits;
     if ((op.kind == OpKind::Dirty || op.kind == OpKind::UnmapDirty) && op.size / op.bitmap_pgsize / 8 > lim.max_bitmap_bytes)

@@ -29,7 +29,7 @@ struct FuzzLimits {
   uint64_t max_mapped = 2ull << 30;     // total bytes a program maps
   unsigned max_big_splits = 0;          // splits whose range can hold a 1G block (262144 pages each)
   uint64_t max_bitmap_bytes = 1u << 20; // the caller's bitmap of one dirty op
-  uint64_t max_leaves = 16384;          // leaves maps and splits may create (pages cost most)
+  uint64_t max_leaves = 4096;           // leaves maps and splits may create (pages cost most)
 };
 
 // Decodes any bytes into a valid script (never fails).

@@ -339,7 +339,13 @@ bool Run::exec_target_op(const Op& op, bool injected) {
     if (outer) outer->injected_ops.push_back(&op);
     smmu_->set_hook_enabled(false);
   } else {
-    smmu_->on_access = [this, &op](uint64_t n) { run_injections(op, n, false); };
+    smmu_->on_access = [this, &op](uint64_t n) {
+      if (opts_.observe_access) {
+        const Smmu::AccessSite& a = smmu_->last_access();
+        opts_.observe_access(script_.ops.size() - 1, n, a.read, a.level, a.slot_iova);
+      }
+      run_injections(op, n, false);
+    };
     if (!run_injections(op, 0, false)) return false;
   }
 

@@ -3,6 +3,7 @@
 // statement. The first violation ends the run with a readable trace and a one-line signature
 // (`oracle:op:config`), as Cryptofuzz reports a mismatch.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,10 @@ struct RunOptions {
   size_t trace_events = 60;
   // Appended to the trace's replay command (e.g. "--target ./libmine.so").
   std::string replay_args;
+  // Called after each descriptor access of a top-level statement (injected ops' accesses are not
+  // the statement's), with the statement's index in the script and the access count an `@N` line
+  // would name: fuzz_ops aims its injections with it.
+  std::function<void(size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova)> observe_access;
 };
 
 struct Failure {

@@ -53,6 +53,9 @@ void Smmu::note(const std::string& event) {
 void Smmu::note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
                        uint64_t c, bool ok) {
   if (!op_active_ || harness_call_) return;  // the harness's own iova_to_phys checks stay out of traces
+  last_access_.read = verb[0] == 'r';
+  last_access_.level = t.reachable ? t.level : -1;
+  last_access_.slot_iova = t.level >= 0 ? t.iova_base + (uint64_t(index) << level_shift(t.level)) : 0;
   if (events_.size() >= kMaxAccessEvents) events_.pop_front();
   Event e;
   e.t = seq_;
@@ -128,10 +131,17 @@ Smmu::Table* Smmu::live_table(uintptr_t addr) {
 
 Smmu::Table* Smmu::table_of(const ptc_pte_t* p, uintptr_t* base) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  // Walks and scans touch one table many times in a row: remember the last one found.
+  if (last_table_ && a - last_table_base_ < last_table_->bytes) {
+    *base = last_table_base_;
+    return last_table_;
+  }
   auto it = tables_.upper_bound(a);
   if (it == tables_.begin()) return nullptr;
   --it;
   if (a - it->first >= it->second.bytes) return nullptr;
+  last_table_base_ = it->first;
+  last_table_ = &it->second;
   *base = it->first;
   return &it->second;
 }
@@ -196,6 +206,7 @@ void Smmu::free_table(void* table) {
     const uintptr_t p = reinterpret_cast<uintptr_t>(e.ptep);
     return p >= a && p < end;
   });
+  if (last_table_ == t) last_table_ = nullptr;
   tables_.erase(a);
   std::free(table);
 }
@@ -211,6 +222,7 @@ void Smmu::check_leaks() {
                           tables_.size() > 4 ? " ..." : ""));
   for (auto& [addr, t] : tables_) std::free(reinterpret_cast<void*>(addr));
   tables_.clear();
+  last_table_ = nullptr;
 }
 
 // ---- attach / ops -------------------------------------------------------------------------------
@@ -494,7 +506,7 @@ static std::vector<HwLeaf> coalesce(const std::vector<HwLeaf>& leaves, std::vect
 
 static bool cacheable(const HwLeaf& l, unsigned bbml) { return l.af && !(l.nt && bbml == 1); }
 
-void Smmu::add_stale(const std::vector<HwLeaf>& leaves, const std::string& cause) {
+void Smmu::add_stale(const std::vector<HwLeaf>& leaves, const Describe& cause) {
   std::vector<HwLeaf> c;
   for (const HwLeaf& l : leaves)
     if (cacheable(l, cfg_.bbml)) c.push_back(l);
@@ -523,12 +535,12 @@ void Smmu::add_stale(const std::vector<HwLeaf>& leaves, const std::string& cause
     s.created_at = seq_;
     s.op_id = op_active_ ? op_id_ : 0;
     s.lazy_unmap = cfg_.lazy && op_active_ && op_kind_ == OpKind::Unmap;
-    s.cause = cause;
+    s.cause = cause();
     stale_.push_back(s);
   }
 }
 
-void Smmu::check_new_translations(const std::vector<HwLeaf>& leaves, const std::string& where_) {
+void Smmu::check_new_translations(const std::vector<HwLeaf>& leaves, const Describe& where_) {
   if (cfg_.bbml >= 2 || stale_.empty()) return;
   std::vector<uint64_t> spans;
   std::vector<HwLeaf> c;
@@ -544,7 +556,7 @@ void Smmu::check_new_translations(const std::vector<HwLeaf>& leaves, const std::
               fmt("at bbml %u, %s made the %s leaf [0x%llx+0x%llx) -> 0x%llx walkable at t%llu while the IOTLB may "
                   "still hold the %s leaf [0x%llx+0x%llx) -> 0x%llx (%s at t%llu; no invalidation covering it synced "
                   "since): a fill gives two entries of different %s for one address",
-                  cfg_.bbml, where_.c_str(), fmt("0x%llx", ull(n.size)).c_str(), ull(n.iova), ull(spans[i]), ull(n.pa),
+                  cfg_.bbml, where_().c_str(), fmt("0x%llx", ull(n.size)).c_str(), ull(n.iova), ull(spans[i]), ull(n.pa),
                   ull(seq_), fmt("0x%llx", ull(s.leaf_size)).c_str(), ull(s.iova), ull(s.span), ull(s.pa),
                   s.cause.c_str(), ull(s.created_at), s.leaf_size != n.size ? "size" : "output"));
         return;
@@ -553,28 +565,28 @@ void Smmu::check_new_translations(const std::vector<HwLeaf>& leaves, const std::
   }
 }
 
-void Smmu::link(uintptr_t child, int level, uint64_t base, const std::string& w) {
+void Smmu::link(uintptr_t child, int level, uint64_t base, const Describe& w) {
   Table* c = live_table(child);
   if (!c) {
     raise(Oracle::TableUseAfterFree,
-          fmt("%s now points to 0x%llx (t%llu), which is not a live table", w.c_str(), ull(child), ull(seq_)));
+          fmt("%s now points to 0x%llx (t%llu), which is not a live table", w().c_str(), ull(child), ull(seq_)));
     return;
   }
   if (++c->parents != 1) return;
   mark_reachable(*c, child, level, base);
   std::vector<HwLeaf> leaves;
   collect_leaves(child, level, base, leaves, base, base + (1ull << (level_shift(level) + 9)));
-  check_new_translations(leaves, "installing a table at " + w);
+  check_new_translations(leaves, [&] { return "installing a table at " + w(); });
 }
 
-void Smmu::unlink(uintptr_t child, const std::string& w) {
+void Smmu::unlink(uintptr_t child, const Describe& w) {
   Table* c = live_table(child);
   if (!c || c->parents == 0) return;
   if (--c->parents != 0) return;
   std::vector<HwLeaf> leaves;
   collect_leaves(child, c->level, c->iova_base, leaves, c->iova_base,
                  c->iova_base + (1ull << (level_shift(c->level) + 9)));
-  add_stale(leaves, "its table unlinked at " + w);
+  add_stale(leaves, [&] { return "its table unlinked at " + w(); });
   mark_unreachable(*c, child);
 }
 
@@ -582,7 +594,7 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
   if (old_val == new_val || !attached_ || !t.reachable || t.level < 0) return;
   const int level = t.level;
   const uint64_t slot = t.iova_base + (uint64_t(index) << level_shift(level));
-  const std::string w = where(base, t, index);
+  const Describe w = [&] { return where(base, t, index); };
   const bool old_table = is_table_desc(level, old_val), new_table = is_table_desc(level, new_val);
   const uintptr_t old_child = uintptr_t(old_val & pte::kAddrMask), new_child = uintptr_t(new_val & pte::kAddrMask);
   const std::optional<HwLeaf> old_leaf = decode_leaf(level, slot, old_val);
@@ -595,7 +607,7 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
   if ((op_kind_ == OpKind::Split || op_kind_ == OpKind::Merge) && op_active_ && cfg_.bbml >= 1 && old_maps && !new_maps)
     raise(Oracle::FaultDuringSplit,
           fmt("%s made %s invalid at t%llu while %s runs at bbml %u: a device access to iova 0x%llx faults there",
-              op_label_.c_str(), w.c_str(), ull(seq_), op_name(op_kind_), cfg_.bbml, ull(slot)));
+              op_label_.c_str(), w().c_str(), ull(seq_), op_name(op_kind_), cfg_.bbml, ull(slot)));
 
   // What the IOTLB may still hold of the old descriptor.
   if (old_table && !same_table) unlink(old_child, w);
@@ -603,13 +615,13 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
     const bool harmless = new_leaf && new_leaf->size == old_leaf->size && new_leaf->pa == old_leaf->pa &&
                           new_leaf->writable == old_leaf->writable && !(old_leaf->dirty && !new_leaf->dirty) &&
                           new_leaf->af == old_leaf->af && (new_leaf->nt == old_leaf->nt || old_leaf->nt);
-    if (!harmless) add_stale({*old_leaf}, fmt("descriptor %s changed by the target", w.c_str()));
+    if (!harmless) add_stale({*old_leaf}, [&] { return "descriptor " + w() + " changed by the target"; });
   }
   // What becomes walkable. A leaf that keeps its size and output (a permission or dirty change)
   // cannot conflict with anything.
   if (new_table && !same_table) link(new_child, level + 1, slot, w);
   const bool same_translation = old_leaf && new_leaf && old_leaf->size == new_leaf->size && old_leaf->pa == new_leaf->pa;
-  if (new_leaf && !same_translation) check_new_translations({*new_leaf}, "writing a leaf at " + w);
+  if (new_leaf && !same_translation) check_new_translations({*new_leaf}, [&] { return "writing a leaf at " + w(); });
 }
 
 // ---- TLB maintenance ----------------------------------------------------------------------------
@@ -795,11 +807,20 @@ Smmu::Walk Smmu::walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache) 
 void Smmu::fill_tlb(const Walk& w) {
   const HwLeaf& l = w.leaf;
   if (l.nt && cfg_.bbml == 1) return;  // BBML1: an nT block is never cached
-  for (auto it = tlb_.begin(); it != tlb_.end(); ++it) {
-    if (!overlaps(it->iova, it->size, l.iova, l.size)) continue;
+  for (auto it = tlb_.begin(); it != tlb_.end();) {
+    if (!overlaps(it->iova, it->size, l.iova, l.size)) {
+      ++it;
+      continue;
+    }
     if (it->size == l.size && it->iova == l.iova && it->pa == l.pa) {
       tlb_.erase(it);  // refill of the same translation
       break;
+    }
+    // An entry a lazy unmap left (its IOVA mapped again before flush): the device may use the old or
+    // the new translation until flush returns (docs/HARNESS.md); this fill takes the new one.
+    if (removed_by_lazy_unmap(*it)) {
+      it = tlb_.erase(it);
+      continue;
     }
     if (cfg_.bbml < 2)
       raise(Oracle::TlbConflict,
@@ -807,8 +828,16 @@ void Smmu::fill_tlb(const Walk& w) {
                 "entries of different %s for iova 0x%llx",
                 cfg_.bbml, leaf_text(l, cfg_.hw_dirty).c_str(), ull(seq_), ull(it->iova), ull(it->size), ull(it->pa),
                 ull(it->filled_at), it->size != l.size ? "size" : "output", ull(std::max(it->iova, l.iova))));
+    ++it;
   }
   tlb_.push_back(TlbEntry{l.iova, l.size, l.pa, l.writable, l.dirty, l.desc, w.ptep, seq_});
+}
+
+bool Smmu::removed_by_lazy_unmap(const TlbEntry& e) const {
+  for (const Stale& s : stale_)
+    if (s.lazy_unmap && s.iova <= e.iova && e.iova + e.size <= s.iova + s.span && s.pa - s.iova == e.pa - e.iova)
+      return true;
+  return false;
 }
 
 DeviceResult Smmu::device_access(uint64_t iova, bool write) {

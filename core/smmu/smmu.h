@@ -74,6 +74,13 @@ class Smmu {
   bool in_op() const { return op_active_; }
   uint64_t op_accesses() const { return op_accesses_; }
   std::function<void(uint64_t access_count)> on_access;
+  // The descriptor access on_access follows: which slot, of which level, read or stored.
+  struct AccessSite {
+    bool read = false;
+    int level = -1;          // -1: a table not linked into the tree
+    uint64_t slot_iova = 0;  // the first IOVA the slot translates
+  };
+  const AccessSite& last_access() const { return last_access_; }
   // Suspend the counting and the hook (an injected op runs as if on another CPU).
   void set_hook_enabled(bool on) { hook_enabled_ = on; }
   // The harness's own calls into the target (iova_to_phys checks) are not the op's accesses: they
@@ -193,14 +200,17 @@ class Smmu {
   bool is_table_desc(int level, ptc_pte_t d) const { return level < 3 && (d & 3) == 3; }
   std::optional<HwLeaf> decode_leaf(int level, uint64_t iova, ptc_pte_t d) const;
 
-  void link(uintptr_t child, int level, uint64_t base, const std::string& where);
-  void unlink(uintptr_t child, const std::string& where);
+  // Where a store happened, as text: built only when a report or a stale entry needs it (every
+  // descriptor store goes through on_store, and formatting each was a tenth of a fuzz run).
+  using Describe = std::function<std::string()>;
+  void link(uintptr_t child, int level, uint64_t base, const Describe& where);
+  void unlink(uintptr_t child, const Describe& where);
   void mark_reachable(Table& t, uintptr_t base, int level, uint64_t iova_base);
   void mark_unreachable(Table& t, uintptr_t base);
   void collect_leaves(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>& out, uint64_t lo,
                       uint64_t hi) const;
-  void add_stale(const std::vector<HwLeaf>& leaves, const std::string& cause);
-  void check_new_translations(const std::vector<HwLeaf>& leaves, const std::string& where);
+  void add_stale(const std::vector<HwLeaf>& leaves, const Describe& cause);
+  void check_new_translations(const std::vector<HwLeaf>& leaves, const Describe& where);
   void check_stale_at_return(uint64_t op_id, const std::string& label, uint64_t flush_began_at, const char* when);
 
   Walk walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache);
@@ -213,6 +223,8 @@ class Smmu {
   uintptr_t root_ = 0;
   bool attached_ = false;
   std::map<uintptr_t, Table> tables_;
+  Table* last_table_ = nullptr;  // table_of()'s cache (map nodes stay put until erased)
+  uintptr_t last_table_base_ = 0;
   std::vector<Stale> stale_;
   std::vector<TlbEntry> tlb_;
   std::vector<WalkEntry> walk_cache_;
@@ -266,6 +278,9 @@ class Smmu {
                    uint64_t c, bool ok);
   static std::string format(const Event& e);
   std::deque<Event> events_;  // descriptor accesses
+  AccessSite last_access_;
+  // Whether an IOTLB entry translates through a leaf a lazy unmap removed (allowed until flush).
+  bool removed_by_lazy_unmap(const TlbEntry& e) const;
   std::deque<Event> notes_;   // everything else
 };
 

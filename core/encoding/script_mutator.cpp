@@ -1,0 +1,360 @@
+#include "core/encoding/script_mutator.h"
+
+#include <algorithm>
+#include <array>
+#include <iterator>
+
+namespace ptc {
+
+namespace {
+
+size_t pick(MutationRng& rng, size_t n) { return n ? size_t(rng() % n) : 0; }
+bool chance(MutationRng& rng, unsigned percent) { return rng() % 100 < percent; }
+
+bool has_range(OpKind k) {
+  return k == OpKind::Map || k == OpKind::Unmap || k == OpKind::Split || k == OpKind::Merge || k == OpKind::Dirty ||
+         k == OpKind::UnmapDirty;
+}
+bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) {
+  return a < b + std::max<uint64_t>(bs, 1) && b < a + std::max<uint64_t>(as, 1);
+}
+
+// Where an `@N` lands: races sit in an op's first few dozen accesses (walks, an install's read and
+// compare-and-swap, a leaf's read before its clear); table builds and scans reach a few hundred.
+uint64_t injection_point(MutationRng& rng, uint64_t near) {
+  const unsigned r = unsigned(rng() % 100);
+  if (r < 45) {
+    const int64_t step = 1 + int64_t(pick(rng, 3));
+    return chance(rng, 50) ? near + uint64_t(step) : (near >= uint64_t(step) ? near - uint64_t(step) : 0);
+  }
+  if (r < 85) return pick(rng, 40);
+  return pick(rng, 1100);
+}
+
+// A page of op's range a device action should touch: the first pages and block edges, where
+// splits, merges and scans change things, come up most.
+uint64_t page_inside(const Op& op, MutationRng& rng) {
+  const uint64_t pages = std::max<uint64_t>(op.size / kSize4K, 1);
+  uint64_t page;
+  switch (pick(rng, 4)) {
+    case 0: page = 0; break;
+    case 1: page = std::min<uint64_t>(1, pages - 1); break;
+    case 2: page = pages - 1; break;
+    default: page = pick(rng, pages); break;
+  }
+  return (op.iova & ~(kSize4K - 1)) + page * kSize4K;
+}
+
+std::vector<Op*> target_ops(Script& s) {
+  std::vector<Op*> v;
+  for (Op& op : s.ops)
+    if (is_target_op(op.kind)) v.push_back(&op);
+  return v;
+}
+
+Op device_op(DevKind kind, uint64_t iova) {
+  Op d;
+  d.kind = OpKind::Dev;
+  d.dev = kind;
+  d.iova = kind == DevKind::EvictAll ? 0 : iova;
+  return d;
+}
+
+DevKind some_device_kind(MutationRng& rng) {
+  // Writes find lost and phantom dirt; fills make the IOTLB hold what a split or unmap must evict.
+  static constexpr std::array<DevKind, 10> kKinds = {DevKind::Write, DevKind::Write, DevKind::Write, DevKind::Write,
+                                                     DevKind::Read,  DevKind::Read,  DevKind::Fill,  DevKind::Fill,
+                                                     DevKind::Evict, DevKind::EvictAll};
+  return kKinds[pick(rng, kKinds.size())];
+}
+
+uint64_t some_size(MutationRng& rng) {
+  static constexpr std::array<uint64_t, 8> kSizes = {kSize4K, 2 * kSize4K, 16 * kSize4K, kSize2M,
+                                                     2 * kSize2M, kSize1G, kSize4K, kSize2M};
+  return kSizes[pick(rng, kSizes.size())];
+}
+
+// ---- the mutations: each returns false when it does not apply to this script ----
+
+bool retarget_injection(Script& s, MutationRng& rng) {
+  std::vector<Injection*> all;
+  for (Op& op : s.ops)
+    for (Injection& inj : op.inject) all.push_back(&inj);
+  if (all.empty()) return false;
+  Injection& inj = *all[pick(rng, all.size())];
+  inj.after_access = injection_point(rng, inj.after_access);
+  return true;
+}
+
+bool add_device_injection(Script& s, MutationRng& rng, const FuzzLimits& lim) {
+  std::vector<Op*> ops = target_ops(s);
+  if (ops.empty()) return false;
+  Op& op = *ops[pick(rng, ops.size())];
+  if (op.inject.size() >= lim.max_injections) return false;
+  const uint64_t iova = has_range(op.kind) && op.size ? page_inside(op, rng) : op.iova & ~(kSize4K - 1);
+  Injection inj;
+  inj.after_access = injection_point(rng, op.inject.empty() ? 8 : op.inject.back().after_access);
+  inj.op = device_op(some_device_kind(rng), iova);
+  op.inject.insert(op.inject.begin() + long(pick(rng, op.inject.size() + 1)), inj);
+  return true;
+}
+
+// An op on a range next to op's: in the same last-level or next-level table, so the two race to
+// install, split or scan the same tables (CPU against CPU).
+bool add_op_injection(Script& s, MutationRng& rng, const FuzzLimits& lim) {
+  std::vector<Op*> ops;
+  for (Op* op : target_ops(s))
+    if (has_range(op->kind) && op->size) ops.push_back(op);
+  if (ops.empty()) return false;
+  Op& outer = *ops[pick(rng, ops.size())];
+  if (outer.inject.size() >= lim.max_injections) return false;
+  const uint64_t end = outer.iova + outer.size;
+  const std::array<uint64_t, 5> bases = {(end + kSize2M - 1) & ~(kSize2M - 1), outer.iova - kSize2M, end,
+                                         outer.iova + kSize1G, (end + kSize1G - 1) & ~(kSize1G - 1)};
+  static constexpr std::array<OpKind, 7> kKinds = {OpKind::Map,   OpKind::Map,   OpKind::Unmap, OpKind::Split,
+                                                   OpKind::Dirty, OpKind::Merge, OpKind::Flush};
+  Op inner;
+  inner.kind = kKinds[pick(rng, kKinds.size())];
+  if (inner.kind != OpKind::Flush) {
+    inner.iova = bases[pick(rng, bases.size())];
+    inner.size = chance(rng, 60) ? outer.size : some_size(rng);
+    if (overlaps(inner.iova, inner.size, outer.iova, outer.size)) return false;
+    if (inner.kind == OpKind::Map) {
+      inner.paddr = (outer.paddr + kSize1G + (inner.iova & (kSize2M - 1))) & ((1ull << s.config.oas) - 1);
+      inner.prot = PTC_PROT_READ | PTC_PROT_WRITE;
+    }
+  }
+  Injection inj;
+  inj.after_access = injection_point(rng, 2);
+  inj.op = inner;
+  outer.inject.push_back(inj);
+  return true;
+}
+
+bool remove_injection(Script& s, MutationRng& rng) {
+  std::vector<Op*> with;
+  for (Op& op : s.ops)
+    if (!op.inject.empty()) with.push_back(&op);
+  if (with.empty()) return false;
+  Op& op = *with[pick(rng, with.size())];
+  op.inject.erase(op.inject.begin() + long(pick(rng, op.inject.size())));
+  return true;
+}
+
+bool duplicate_statement(Script& s, MutationRng& rng, const FuzzLimits& lim) {
+  if (s.ops.empty() || s.ops.size() >= lim.max_statements) return false;
+  const Op copy = s.ops[pick(rng, s.ops.size())];
+  s.ops.insert(s.ops.begin() + long(pick(rng, s.ops.size() + 1)), copy);
+  return true;
+}
+
+bool remove_statement(Script& s, MutationRng& rng) {
+  if (s.ops.size() < 2) return false;
+  s.ops.erase(s.ops.begin() + long(pick(rng, s.ops.size())));
+  return true;
+}
+
+bool swap_statements(Script& s, MutationRng& rng) {
+  if (s.ops.size() < 2) return false;
+  const size_t i = pick(rng, s.ops.size() - 1);
+  std::swap(s.ops[i], s.ops[i + 1]);
+  return true;
+}
+
+// A statement about a range the script already uses: the device touching it, a scan, a split,
+// an unmap, a flush.
+bool insert_statement(Script& s, MutationRng& rng, const FuzzLimits& lim) {
+  std::vector<const Op*> ranged;
+  for (const Op& op : s.ops)
+    if (has_range(op.kind) && op.size) ranged.push_back(&op);
+  if (ranged.empty() || s.ops.size() >= lim.max_statements) return false;
+  const Op& from = *ranged[pick(rng, ranged.size())];
+  Op op;
+  switch (pick(rng, 8)) {
+    case 0:
+    case 1: op = device_op(some_device_kind(rng), page_inside(from, rng)); break;
+    case 2:
+      op.kind = OpKind::Dirty;
+      op.noclear = chance(rng, 25);
+      break;
+    case 3: op.kind = OpKind::Split; break;
+    case 4: op.kind = OpKind::Merge; break;
+    case 5: op.kind = chance(rng, 50) ? OpKind::Unmap : OpKind::UnmapDirty; break;
+    case 6: op.kind = OpKind::Flush; break;
+    default:
+      op.kind = OpKind::Phys;
+      op.iova = page_inside(from, rng);
+      break;
+  }
+  if (has_range(op.kind)) {
+    op.iova = from.iova;
+    op.size = from.size;
+  }
+  s.ops.insert(s.ops.begin() + long(pick(rng, s.ops.size() + 1)), op);
+  return true;
+}
+
+bool change_kind(Script& s, MutationRng& rng) {
+  std::vector<Op*> ops = target_ops(s);
+  if (ops.empty()) return false;
+  Op& op = *ops[pick(rng, ops.size())];
+  switch (op.kind) {
+    case OpKind::Split: op.kind = OpKind::Merge; return true;
+    case OpKind::Merge: op.kind = OpKind::Split; return true;
+    case OpKind::Unmap: op.kind = OpKind::UnmapDirty; return true;
+    case OpKind::UnmapDirty: op.kind = chance(rng, 50) ? OpKind::Unmap : OpKind::Dirty; return true;
+    case OpKind::Dirty:
+      if (chance(rng, 50)) op.noclear = !op.noclear;
+      else op.kind = OpKind::UnmapDirty, op.noclear = false;
+      return true;
+    case OpKind::Map:
+      op.prot = op.prot == (PTC_PROT_READ | PTC_PROT_WRITE) ? unsigned(PTC_PROT_READ) : PTC_PROT_READ | PTC_PROT_WRITE;
+      return true;
+    default: return false;
+  }
+}
+
+bool change_config(Script& s, MutationRng& rng) {
+  Config& c = s.config;
+  switch (pick(rng, 4)) {
+    case 0: c.bbml = (c.bbml + 1 + unsigned(pick(rng, 2))) % 3; break;
+    case 1: c.hw_dirty = !c.hw_dirty; break;
+    case 2: c.lazy = !c.lazy; break;
+    default: c.pgsizes ^= chance(rng, 50) ? kSize2M : kSize1G; break;
+  }
+  s.has_config = true;
+  return true;
+}
+
+bool change_size(Script& s, MutationRng& rng) {
+  std::vector<Op*> ops;
+  for (Op& op : s.ops)
+    if (has_range(op.kind)) ops.push_back(&op);
+  if (ops.empty()) return false;
+  Op& op = *ops[pick(rng, ops.size())];
+  const uint64_t old = op.size;
+  switch (pick(rng, 3)) {
+    case 0: op.size = some_size(rng); break;
+    case 1: op.size = old ? old * 2 : kSize4K; break;
+    default: op.size = old > kSize4K ? old / 2 : kSize4K; break;
+  }
+  // An injected op must stay clear of the op it runs inside.
+  for (const Injection& inj : op.inject)
+    if (has_range(inj.op.kind) && overlaps(inj.op.iova, inj.op.size, op.iova, op.size)) return false;
+  return op.size != old;
+}
+
+constexpr std::array<const char*, 11> kNames = {
+    "retarget-injection", "add-device-injection", "add-op-injection", "remove-injection",
+    "duplicate-statement", "remove-statement",   "swap-statements",  "insert-statement",
+    "change-kind",         "change-config",      "change-size"};
+
+// Weights: moving `@N` and adding device actions inside ops find the races; the rest keep the
+// corpus's programs varied.
+constexpr std::array<unsigned, 11> kWeights = {6, 4, 2, 1, 2, 1, 1, 2, 1, 1, 1};
+
+bool apply(size_t which, Script& s, MutationRng& rng, const FuzzLimits& lim) {
+  switch (which) {
+    case 0: return retarget_injection(s, rng);
+    case 1: return add_device_injection(s, rng, lim);
+    case 2: return add_op_injection(s, rng, lim);
+    case 3: return remove_injection(s, rng);
+    case 4: return duplicate_statement(s, rng, lim);
+    case 5: return remove_statement(s, rng);
+    case 6: return swap_statements(s, rng);
+    case 7: return insert_statement(s, rng, lim);
+    case 8: return change_kind(s, rng);
+    case 9: return change_config(s, rng);
+    default: return change_size(s, rng);
+  }
+}
+
+}  // namespace
+
+const char* mutate_script(Script& s, MutationRng& rng, const FuzzLimits& limits) {
+  unsigned total = 0;
+  for (unsigned w : kWeights) total += w;
+  unsigned r = unsigned(rng() % total);
+  size_t which = 0;
+  while (r >= kWeights[which]) r -= kWeights[which++];
+  Script candidate = s;
+  if (!apply(which, candidate, rng, limits) || !within_fuzz_limits(candidate, limits)) return nullptr;
+  s = std::move(candidate);
+  return kNames[which];
+}
+
+Script cross_over_scripts(const Script& a, const Script& b, MutationRng& rng, const FuzzLimits& limits) {
+  Script child;
+  child.config = a.config;
+  child.has_config = true;
+  child.file = a.file;
+  const size_t keep = pick(rng, a.ops.size() + 1);
+  const size_t from = pick(rng, b.ops.size() + 1);
+  child.ops.assign(a.ops.begin(), a.ops.begin() + long(keep));
+  for (size_t i = from; i < b.ops.size() && child.ops.size() < limits.max_statements; ++i) child.ops.push_back(b.ops[i]);
+  if (child.ops.empty() || !within_fuzz_limits(child, limits)) return a;
+  return child;
+}
+
+const char* aim_injection(Script& s, const std::vector<ObservedAccess>& accesses, MutationRng& rng,
+                          const FuzzLimits& limits) {
+  if (accesses.empty()) return nullptr;
+  const ObservedAccess* a = &accesses[pick(rng, accesses.size())];
+  for (int tries = 0; tries < 3 && !a->read; ++tries) a = &accesses[pick(rng, accesses.size())];
+  if (a->statement >= s.ops.size() || a->level < 0 || a->level > 3) return nullptr;
+  Script candidate = s;
+  Op& op = candidate.ops[a->statement];
+  if (op.inject.size() >= limits.max_injections) return nullptr;
+  const uint64_t span = kSize4K << (9 * (3 - a->level));  // what the slot translates
+  Injection inj;
+  inj.after_access = a->access;
+  if (chance(rng, 75) || !has_range(op.kind)) {
+    // A page the slot translates, inside the op's range where they meet.
+    uint64_t lo = a->slot_iova, hi = a->slot_iova + span;
+    if (has_range(op.kind) && op.size && overlaps(lo, span, op.iova, op.size)) {
+      lo = std::max(lo, op.iova & ~(kSize4K - 1));
+      hi = std::min(hi, op.iova + op.size);
+    }
+    const uint64_t pages = std::max<uint64_t>((hi - lo) / kSize4K, 1);
+    const uint64_t page = chance(rng, 50) ? 0 : pick(rng, pages);
+    static constexpr std::array<DevKind, 5> kKinds = {DevKind::Write, DevKind::Write, DevKind::Write, DevKind::Read,
+                                                      DevKind::Fill};
+    inj.op = device_op(kKinds[pick(rng, kKinds.size())], lo + page * kSize4K);
+  } else {
+    // Another op clear of this one that walks, installs or scans the same table: behind the same
+    // slot (a table slot), or in the slot just before or after the op's range (a sibling).
+    const uint64_t sub = std::max<uint64_t>(span / 512, kSize4K);
+    const uint64_t after = (op.iova + op.size + span - 1) & ~(span - 1);
+    struct Place {
+      uint64_t iova, size;
+    };
+    const std::array<Place, 4> at = {Place{a->slot_iova + span / 2, std::min(sub, kSize2M)},
+                                     Place{a->slot_iova + span - sub, std::min(sub, kSize2M)},
+                                     Place{after, std::min(span, kSize2M)},
+                                     Place{(op.iova & ~(span - 1)) - span, std::min(span, kSize2M)}};
+    static constexpr std::array<OpKind, 5> kKinds = {OpKind::Map, OpKind::Map, OpKind::Unmap, OpKind::Split,
+                                                     OpKind::Dirty};
+    const Place& where = at[pick(rng, at.size())];
+    Op inner;
+    inner.kind = kKinds[pick(rng, kKinds.size())];
+    inner.iova = where.iova;
+    inner.size = where.size;
+    if (overlaps(inner.iova, inner.size, op.iova, op.size)) return nullptr;
+    if (inner.kind == OpKind::Map) {
+      inner.paddr = (op.paddr + kSize1G + (inner.iova & (kSize2M - 1))) & ((1ull << s.config.oas) - 1);
+      inner.prot = PTC_PROT_READ | PTC_PROT_WRITE;
+    }
+    inj.op = inner;
+  }
+  op.inject.push_back(inj);
+  if (!within_fuzz_limits(candidate, limits)) return nullptr;
+  s = std::move(candidate);
+  return "aim-injection";
+}
+
+const char* const* mutation_names(size_t* count) {
+  *count = kNames.size();
+  return kNames.data();
+}
+
+}  // namespace ptc

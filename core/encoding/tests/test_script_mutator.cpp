@@ -1,0 +1,183 @@
+// The structural mutator of fuzz_ops: deterministic from its seed, every mutation reachable, every
+// result a valid program that decode_fuzz_input() takes back exactly from its printed text, and the
+// caller contract kept (an injected op never overlaps the op it runs inside).
+#include "core/encoding/script_mutator.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "core/script/script.h"
+
+namespace ptc {
+namespace {
+
+Script parse(const std::string& text) {
+  auto r = parse_script(text, "test.ops");
+  if (auto* e = std::get_if<ParseError>(&r)) ADD_FAILURE() << e->str();
+  return std::get<Script>(r);
+}
+
+const char kProgram[] =
+    "config bbml=2\n"
+    "map 0x40000000 0x80000000 2M rw\n"
+    "split 0x40000000 2M\n"
+    "  @3 dev write 0x40001000\n"
+    "dirty 0x40000000 2M\n"
+    "unmap_dirty 0x40000000 64K\n"
+    "  @13 dev write 0x40004000\n"
+    "flush\n";
+
+bool overlapping(const Op& a, const Op& b) {
+  auto ranged = [](const Op& o) { return is_target_op(o.kind) && o.kind != OpKind::Flush && o.kind != OpKind::Phys; };
+  if (!ranged(a) || !ranged(b)) return false;
+  const uint64_t as = std::max<uint64_t>(a.size, 1), bs = std::max<uint64_t>(b.size, 1);
+  return a.iova < b.iova + bs && b.iova < a.iova + as;
+}
+
+void expect_valid(const Script& m, const std::string& what) {
+  ASSERT_TRUE(within_fuzz_limits(m)) << what;
+  const std::string text = print_script(m);
+  const Script back = decode_fuzz_input(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  EXPECT_TRUE(same_script(back, m)) << what << " does not come back from its text:\n" << text;
+  for (const Op& op : m.ops)
+    for (const Injection& inj : op.inject)
+      EXPECT_FALSE(overlapping(op, inj.op)) << what << " injected an overlapping op:\n" << text;
+}
+
+TEST(ScriptMutator, SameSeedSameMutation) {
+  for (unsigned seed = 0; seed < 50; ++seed) {
+    Script a = parse(kProgram), b = parse(kProgram);
+    MutationRng ra(seed), rb(seed);
+    const char* na = mutate_script(a, ra);
+    const char* nb = mutate_script(b, rb);
+    EXPECT_EQ(na == nullptr, nb == nullptr);
+    if (na && nb) EXPECT_STREQ(na, nb);
+    EXPECT_EQ(print_script(a), print_script(b)) << "seed " << seed;
+  }
+}
+
+TEST(ScriptMutator, EveryMutationIsReachedAndStaysValid) {
+  std::map<std::string, int> seen;
+  for (unsigned seed = 0; seed < 3000; ++seed) {
+    Script s = parse(kProgram);
+    MutationRng rng(seed);
+    // Chains of mutations, as libFuzzer applies them to corpus entries over time.
+    for (int step = 0; step < 4; ++step) {
+      const Script before = s;
+      const char* name = mutate_script(s, rng);
+      if (!name) {
+        EXPECT_TRUE(same_script(s, before)) << "a mutation that did not apply changed the script";
+        continue;
+      }
+      ++seen[name];
+      expect_valid(s, std::string(name) + " (seed " + std::to_string(seed) + ")");
+      if (HasFailure()) return;
+    }
+  }
+  size_t n = 0;
+  const char* const* names = mutation_names(&n);
+  for (size_t i = 0; i < n; ++i) EXPECT_GT(seen[names[i]], 0) << names[i] << " never applied";
+}
+
+TEST(ScriptMutator, RetargetMovesInjectionsMostlyNearby) {
+  int near = 0, total = 0;
+  for (unsigned seed = 0; seed < 2000; ++seed) {
+    Script s = parse("map 0x40000000 0x80000000 4K rw\n  @20 dev write 0x40000000\n");
+    MutationRng rng(seed);
+    const char* name = mutate_script(s, rng);
+    if (!name || std::string(name) != "retarget-injection") continue;
+    ++total;
+    const uint64_t n = s.ops[0].inject[0].after_access;
+    if (n >= 17 && n <= 23) ++near;
+  }
+  ASSERT_GT(total, 100);
+  EXPECT_GT(near * 3, total) << near << " of " << total << " within 3 accesses";
+}
+
+TEST(ScriptMutator, AimedInjectionLandsRightAfterAnObservedAccess) {
+  const Script program = parse(kProgram);
+  // Accesses of `unmap_dirty 0x40000000 64K` (statement 3): the L3 slot of page 4 read at access 25.
+  const std::vector<ObservedAccess> seen = {{3, 25, true, 3, 0x40004000}};
+  int device = 0, op = 0;
+  for (unsigned seed = 0; seed < 400; ++seed) {
+    Script s = program;
+    MutationRng rng(seed);
+    const char* name = aim_injection(s, seen, rng);
+    if (!name) continue;
+    EXPECT_STREQ(name, "aim-injection");
+    expect_valid(s, "aim-injection");
+    const Injection& inj = s.ops[3].inject.back();
+    EXPECT_EQ(inj.after_access, 25u);
+    if (inj.op.kind == OpKind::Dev) {
+      ++device;
+      EXPECT_EQ(inj.op.iova, 0x40004000u) << "the slot translates one page";
+    } else {
+      ++op;
+    }
+  }
+  EXPECT_GT(device, 100);
+  EXPECT_GT(op, 10) << "ops racing behind the same slot";
+}
+
+TEST(ScriptMutator, AimedOpsShareTheSlotButNotTheRange) {
+  // `map 0x40000000 4K` read the empty L1 slot of the 1G region: another map in that region installs
+  // the same L2 table.
+  const Script program = parse("map 0x40000000 0x80000000 4K rw\n");
+  const std::vector<ObservedAccess> seen = {{0, 2, true, 1, 0x40000000}};
+  int behind = 0, sibling = 0;
+  for (unsigned seed = 0; seed < 400; ++seed) {
+    Script s = program;
+    MutationRng rng(seed);
+    if (!aim_injection(s, seen, rng)) continue;
+    const Op& inner = s.ops[0].inject.back().op;
+    if (inner.kind == OpKind::Dev) continue;
+    EXPECT_FALSE(overlapping(s.ops[0], inner));
+    if (inner.iova >= 0x40000000u && inner.iova < 0x80000000u) ++behind;  // the same L2 table
+    else if (inner.iova == 0 || inner.iova == 0x80000000u) ++sibling;   // the L1 slots either side
+    else ADD_FAILURE() << "an op at " << print_addr(inner.iova) << " shares no table with the map";
+  }
+  EXPECT_GT(behind, 10);
+  EXPECT_GT(sibling, 10);
+}
+
+TEST(ScriptMutator, AimingWithoutObservationsDoesNothing) {
+  Script s = parse(kProgram);
+  MutationRng rng(1);
+  EXPECT_EQ(aim_injection(s, {}, rng), nullptr);
+  EXPECT_EQ(aim_injection(s, {{99, 1, true, 3, 0}}, rng), nullptr) << "a statement the script does not have";
+  EXPECT_TRUE(same_script(s, parse(kProgram)));
+}
+
+TEST(ScriptMutator, CrossOverKeepsTheFirstConfigAndTheLimits) {
+  const Script a = parse(kProgram);
+  const Script b = parse("config bbml=0 flush=lazy\nmap 0x1000 0x2000 4K rw\nunmap 0x1000 4K\nflush\n");
+  std::set<size_t> sizes;
+  for (unsigned seed = 0; seed < 200; ++seed) {
+    MutationRng rng(seed);
+    const Script c = cross_over_scripts(a, b, rng);
+    EXPECT_EQ(c.config, a.config);
+    EXPECT_FALSE(c.ops.empty());
+    expect_valid(c, "cross-over");
+    sizes.insert(c.ops.size());
+  }
+  EXPECT_GT(sizes.size(), 4u) << "children of different lengths";
+}
+
+TEST(ScriptMutator, MutationsRespectTheStatementLimit) {
+  FuzzLimits lim;
+  lim.max_statements = 5;
+  Script s = parse(kProgram);  // 5 statements already
+  for (unsigned seed = 0; seed < 500; ++seed) {
+    MutationRng rng(seed);
+    Script m = s;
+    mutate_script(m, rng, lim);
+    EXPECT_LE(m.ops.size(), 5u);
+  }
+}
+
+}  // namespace
+}  // namespace ptc
