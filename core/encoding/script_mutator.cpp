@@ -194,6 +194,21 @@ bool insert_statement(Script& s, MutationRng& rng, const FuzzLimits& lim) {
   return true;
 }
 
+// `fail alloc N` before an op: its Nth table allocation fails, and it must return -ENOMEM with
+// nothing changed.
+bool add_fail_alloc(Script& s, MutationRng& rng, const FuzzLimits& lim) {
+  if (s.ops.size() >= lim.max_statements) return false;
+  std::vector<size_t> at;
+  for (size_t i = 0; i < s.ops.size(); ++i)
+    if (s.ops[i].kind == OpKind::Map || s.ops[i].kind == OpKind::Split) at.push_back(i);
+  if (at.empty()) return false;
+  Op f;
+  f.kind = OpKind::FailAlloc;
+  f.fail_index = 1 + pick(rng, chance(rng, 80) ? 4 : 64);
+  s.ops.insert(s.ops.begin() + long(at[pick(rng, at.size())]), f);
+  return true;
+}
+
 bool change_kind(Script& s, MutationRng& rng) {
   std::vector<Op*> ops = target_ops(s);
   if (ops.empty()) return false;
@@ -244,14 +259,14 @@ bool change_size(Script& s, MutationRng& rng) {
   return op.size != old;
 }
 
-constexpr std::array<const char*, 11> kNames = {
+constexpr std::array<const char*, 12> kNames = {
     "retarget-injection", "add-device-injection", "add-op-injection", "remove-injection",
     "duplicate-statement", "remove-statement",   "swap-statements",  "insert-statement",
-    "change-kind",         "change-config",      "change-size"};
+    "change-kind",         "change-config",      "change-size",      "add-fail-alloc"};
 
 // Weights: moving `@N` and adding device actions inside ops find the races; the rest keep the
 // corpus's programs varied.
-constexpr std::array<unsigned, 11> kWeights = {6, 4, 2, 1, 2, 1, 1, 2, 1, 1, 1};
+constexpr std::array<unsigned, 12> kWeights = {6, 4, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1};
 
 bool apply(size_t which, Script& s, MutationRng& rng, const FuzzLimits& lim) {
   switch (which) {
@@ -265,7 +280,8 @@ bool apply(size_t which, Script& s, MutationRng& rng, const FuzzLimits& lim) {
     case 7: return insert_statement(s, rng, lim);
     case 8: return change_kind(s, rng);
     case 9: return change_config(s, rng);
-    default: return change_size(s, rng);
+    case 10: return change_size(s, rng);
+    default: return add_fail_alloc(s, rng, lim);
   }
 }
 
@@ -301,13 +317,23 @@ const char* aim_injection(Script& s, const std::vector<ObservedAccess>& accesses
   if (accesses.empty()) return nullptr;
   const ObservedAccess* a = &accesses[pick(rng, accesses.size())];
   for (int tries = 0; tries < 3 && !a->read; ++tries) a = &accesses[pick(rng, accesses.size())];
-  if (a->statement >= s.ops.size() || a->level < 0 || a->level > 3) return nullptr;
+  if (a->statement >= s.ops.size() || a->level > 3) return nullptr;
   Script candidate = s;
   Op& op = candidate.ops[a->statement];
   if (op.inject.size() >= limits.max_injections) return nullptr;
-  const uint64_t span = kSize4K << (9 * (3 - a->level));  // what the slot translates
   Injection inj;
   inj.after_access = a->access;
+  if (a->level < 0) {
+    // A table not linked yet (a split or map building it off-line): the device acts on the op's
+    // range meanwhile, through what the tables still say.
+    if (!has_range(op.kind) || !op.size) return nullptr;
+    inj.op = device_op(chance(rng, 75) ? DevKind::Write : DevKind::Read, page_inside(op, rng));
+    op.inject.push_back(inj);
+    if (!within_fuzz_limits(candidate, limits)) return nullptr;
+    s = std::move(candidate);
+    return "aim-injection";
+  }
+  const uint64_t span = kSize4K << (9 * (3 - a->level));  // what the slot translates
   if (chance(rng, 75) || !has_range(op.kind)) {
     // A page the slot translates, inside the op's range where they meet.
     uint64_t lo = a->slot_iova, hi = a->slot_iova + span;

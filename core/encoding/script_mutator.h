@@ -5,7 +5,8 @@
 // write lands inside an op (`@N`), a second op racing to install the same table, the same range
 // split and then read for dirt. These mutations work on the decoded Script: they move an `@N` by a
 // step or two, add a device action inside the op's range or an op on a disjoint neighbouring range,
-// duplicate, drop and reorder statements, change a kind or a config axis. The result is printed as
+// duplicate, drop and reorder statements, make a table allocation fail, change a kind or a config
+// axis. The result is printed as
 // an `.ops` script, which decode_fuzz_input() takes back exactly, so a mutated corpus entry is also
 // a readable one.
 //

@@ -144,6 +144,26 @@ TEST(ScriptMutator, AimedOpsShareTheSlotButNotTheRange) {
   EXPECT_GT(sibling, 10);
 }
 
+TEST(ScriptMutator, AimedAtATableBuiltOffLineTheDeviceUsesTheOpsRange) {
+  // `split 0x40000000 2M` writes its new table before linking it (level -1): the device writes the
+  // block meanwhile (the race a plain-write install loses).
+  const Script program = parse(kProgram);
+  const std::vector<ObservedAccess> seen = {{1, 100, false, -1, 0}};
+  int n = 0;
+  for (unsigned seed = 0; seed < 100; ++seed) {
+    Script s = program;
+    MutationRng rng(seed);
+    if (!aim_injection(s, seen, rng)) continue;
+    ++n;
+    const Injection& inj = s.ops[1].inject.back();
+    EXPECT_EQ(inj.after_access, 100u);
+    EXPECT_EQ(inj.op.kind, OpKind::Dev);
+    EXPECT_GE(inj.op.iova, 0x40000000u);
+    EXPECT_LT(inj.op.iova, 0x40200000u);
+  }
+  EXPECT_GT(n, 90);
+}
+
 TEST(ScriptMutator, AimingWithoutObservationsDoesNothing) {
   Script s = parse(kProgram);
   MutationRng rng(1);
