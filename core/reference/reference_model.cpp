@@ -1,5 +1,6 @@
 #include "core/reference/reference_model.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -94,13 +95,20 @@ int ReferenceModel::map(uint64_t iova, uint64_t pa, uint64_t size, unsigned prot
   return 0;
 }
 
+void ReferenceModel::keep_lazily_unmapped(const RefLeaf& l) {
+  auto [lo, hi] = lazily_unmapped_.equal_range(l.iova);
+  for (auto it = lo; it != hi; ++it)
+    if (it->second.size == l.size && it->second.pa == l.pa && it->second.writable == l.writable) return;
+  lazily_unmapped_.emplace(l.iova, l);
+}
+
 int64_t ReferenceModel::remove_leaves(uint64_t iova, uint64_t size, std::vector<RefRecord>* records, bool keep_stale) {
   int64_t bytes = 0;
   for (const RefLeaf& l : leaves_in(iova, size)) {
     bytes += int64_t(l.size);
     if (records && cfg_.hw_dirty && l.writable && l.dirty != DirtyState::Clean)
       records->push_back({l.iova, l.size, l.dirty == DirtyState::Maybe});
-    if (keep_stale) lazily_unmapped_[l.iova] = l;
+    if (keep_stale) keep_lazily_unmapped(l);
     leaves_.erase(l.iova);
   }
   return bytes;
@@ -198,10 +206,13 @@ std::vector<DeviceOutcome> ReferenceModel::device_outcomes(uint64_t iova, bool w
     out.push_back({false, l->pa + (iova - l->iova)});
   else
     out.push_back({true, 0});
-  auto it = lazily_unmapped_.upper_bound(iova);
-  if (it != lazily_unmapped_.begin()) {
-    const RefLeaf& s = std::prev(it)->second;
-    if (s.contains(iova) && (!write || s.writable)) out.push_back({false, s.pa + (iova - s.iova)});
+  // Leaves are at most 1G: only those starting within 1G below iova can hold it.
+  const uint64_t from = iova >= kSize1G ? iova - kSize1G + 1 : 0;
+  for (auto it = lazily_unmapped_.lower_bound(from); it != lazily_unmapped_.end() && it->first <= iova; ++it) {
+    const RefLeaf& s = it->second;
+    const DeviceOutcome o{false, s.pa + (iova - s.iova)};
+    if (s.contains(iova) && (!write || s.writable) && std::find(out.begin(), out.end(), o) == out.end())
+      out.push_back(o);
   }
   return out;
 }

@@ -80,10 +80,13 @@ class ReferenceModel {
   uint64_t pick_leaf_size(uint64_t iova, uint64_t pa, uint64_t left) const;
   bool merge_region(uint64_t start, uint64_t size);
   int64_t remove_leaves(uint64_t iova, uint64_t size, std::vector<RefRecord>* records, bool keep_stale);
+  void keep_lazily_unmapped(const RefLeaf& l);
 
   Config cfg_;
   std::map<uint64_t, RefLeaf> leaves_;           // key: leaf start
-  std::map<uint64_t, RefLeaf> lazily_unmapped_;  // lazy mode: removed, maybe still cached, until flush
+  // Lazy mode: leaves removed but maybe still cached, until flush. An IOVA unmapped, mapped again and
+  // unmapped again before flush has several: the IOTLB may hold any of them.
+  std::multimap<uint64_t, RefLeaf> lazily_unmapped_;
 };
 
 }  // namespace ptc

@@ -466,9 +466,14 @@ bool Run::exec_device(const Op& op, OpContext* during) {
     const RefLeaf* l = ref_->leaf_at(a);
     const bool current = l && l->writable && l->pa + (a - l->iova) == r.pa;
     const bool into_new = racing && during->op->kind == OpKind::Map;
+    // A write to a block the op's range reaches into races with the op's scan of that block, even
+    // when the page written lies outside the range (fuzz-found: corpora/regressions/
+    // harness_write_to_straddling_block_during_dirty.ops).
+    const bool into_op_block = during && during->op->kind != OpKind::Flush && l &&
+                               l->iova < during->op->iova + during->op->size && during->op->iova < l->end();
     if (script_.config.hw_dirty && (current || into_new)) {
       ledger_.write(a & ~(kSize4K - 1), smmu_->now());
-      if (in_op_range)
+      if (in_op_range || into_op_block)
         during->writes.push_back(a);
       else
         ref_->device_write(a);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cerrno>
 
 namespace ptc {
@@ -86,6 +88,29 @@ TEST(Reference, LazyUnmapKeepsOldTranslationUntilFlush) {
   EXPECT_EQ(o[1].pa, 0x5000u);
   m.flush();
   EXPECT_EQ(m.device_outcomes(0x1000, false).size(), 1u);
+}
+
+TEST(Reference, EveryLazilyUnmappedTranslationCountsUntilFlush) {
+  Config c;
+  c.lazy = true;
+  ReferenceModel m(c);
+  ASSERT_EQ(m.map(0x40000000, 0x90000000, kSize4K, RW), 0);
+  ASSERT_EQ(m.unmap(0x40000000, kSize4K), int64_t(kSize4K));
+  ASSERT_EQ(m.map(0x40000000, 0x80000000, kSize2M, RW), 0);  // a block over the old page
+  ASSERT_EQ(m.unmap(0x40000000, kSize2M), int64_t(kSize2M));
+  ASSERT_EQ(m.map(0x40000000, 0x70000000, kSize4K, RW), 0);
+  ASSERT_EQ(m.unmap(0x40000000, kSize4K), int64_t(kSize4K));
+  ASSERT_EQ(m.unmap(0x40000000, kSize4K), 0);  // nothing left: no duplicate
+  const auto o = m.device_outcomes(0x40000000, true);
+  ASSERT_EQ(o.size(), 4u);  // fault, and each of the three translations
+  EXPECT_TRUE(o[0].fault);
+  std::vector<uint64_t> pas;
+  for (size_t i = 1; i < o.size(); ++i) pas.push_back(o[i].pa);
+  std::sort(pas.begin(), pas.end());
+  EXPECT_EQ(pas, (std::vector<uint64_t>{0x70000000, 0x80000000, 0x90000000}));
+  EXPECT_EQ(m.device_outcomes(0x40001000, false).size(), 2u) << "only the block held the next page";
+  m.flush();
+  EXPECT_EQ(m.device_outcomes(0x40000000, false).size(), 1u);
 }
 
 TEST(Reference, SplitKeepsDirtyStatePerBlock) {
