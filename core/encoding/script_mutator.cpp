@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
+#include <set>
+#include <utility>
 
 namespace ptc {
 
@@ -312,11 +314,41 @@ Script cross_over_scripts(const Script& a, const Script& b, MutationRng& rng, co
   return child;
 }
 
+// The reads that open a read-modify-write window: the same statement later stores to that slot, to
+// a slot above it (a block or table replacing it) or to one below it (a table built under it). A
+// leaf read before its clear, an empty slot read before its install, the pages a merge reads before
+// it writes the block: what a racing device write or a second CPU must not fall into.
+std::vector<size_t> race_windows(const std::vector<ObservedAccess>& accesses) {
+  auto span = [](int level) { return kSize4K << (9 * (3 - level)); };
+  std::vector<size_t> out;
+  std::set<std::pair<int, uint64_t>> stored, below_stored;  // later stores; the slots above them
+  for (size_t i = accesses.size(); i-- > 0;) {
+    const ObservedAccess& a = accesses[i];
+    if (i + 1 < accesses.size() && accesses[i + 1].statement != a.statement) stored.clear(), below_stored.clear();
+    if (a.level < 0 || a.level > 3) continue;
+    if (!a.read) {
+      stored.insert({a.level, a.slot_iova});
+      for (int l = 0; l < a.level; ++l) below_stored.insert({l, a.slot_iova & ~(span(l) - 1)});
+      continue;
+    }
+    bool opens = below_stored.count({a.level, a.slot_iova}) > 0;
+    for (int l = 0; l <= a.level && !opens; ++l) opens = stored.count({l, a.slot_iova & ~(span(l) - 1)}) > 0;
+    if (opens) out.push_back(i);
+  }
+  return out;
+}
+
 const char* aim_injection(Script& s, const std::vector<ObservedAccess>& accesses, MutationRng& rng,
                           const FuzzLimits& limits) {
   if (accesses.empty()) return nullptr;
-  const ObservedAccess* a = &accesses[pick(rng, accesses.size())];
-  for (int tries = 0; tries < 3 && !a->read; ++tries) a = &accesses[pick(rng, accesses.size())];
+  const ObservedAccess* a = nullptr;
+  const std::vector<size_t> windows = race_windows(accesses);
+  if (!windows.empty() && chance(rng, 70)) {
+    a = &accesses[windows[pick(rng, windows.size())]];
+  } else {
+    a = &accesses[pick(rng, accesses.size())];
+    for (int tries = 0; tries < 3 && !a->read; ++tries) a = &accesses[pick(rng, accesses.size())];
+  }
   if (a->statement >= s.ops.size() || a->level > 3) return nullptr;
   Script candidate = s;
   Op& op = candidate.ops[a->statement];

@@ -38,6 +38,10 @@ struct ObservedAccess {
   uint64_t slot_iova = 0; // the first IOVA the slot translates
 };
 
+// Indices of the reads that open a read-modify-write window: the same statement stores later to
+// that slot, to a slot above it or to one below it. The aimed mutation prefers them.
+std::vector<size_t> race_windows(const std::vector<ObservedAccess>& accesses);
+
 // The aimed mutation: picks an access the program made (reads first: a read opens the window a
 // racing write closes) and injects right after it either a device action on an address the slot
 // translates, or an op on a disjoint range behind the same slot (CPU against CPU).

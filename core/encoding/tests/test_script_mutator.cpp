@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <map>
 #include <set>
 #include <string>
@@ -162,6 +164,24 @@ TEST(ScriptMutator, AimedAtATableBuiltOffLineTheDeviceUsesTheOpsRange) {
     EXPECT_LT(inj.op.iova, 0x40200000u);
   }
   EXPECT_GT(n, 90);
+}
+
+TEST(ScriptMutator, RaceWindowsAreReadsOfSlotsStoredLaterInTheSameStatement) {
+  const std::vector<ObservedAccess> seen = {
+      {0, 1, true, 1, 0x40000000},   // 0: L1 slot; a table is installed under it later (a store at L2)
+      {0, 2, true, 3, 0x40001000},   // 1: a leaf read, cleared at access 4
+      {0, 3, true, 3, 0x40002000},   // 2: read, never stored
+      {0, 4, false, 3, 0x40001000},  // 3: the clear
+      {0, 5, false, 2, 0x40000000},  // 4: a store at L2 over 0x40000000-0x401fffff
+      {0, 6, true, 3, 0x40003000},   // 5: read after every store: no window
+      {1, 1, true, 3, 0x40005000},   // 6: another statement; its store below is at L3 elsewhere
+      {1, 2, false, 3, 0x40006000},
+      {1, 3, true, -1, 0},           // 8: an unlinked table: never a window
+  };
+  std::vector<size_t> w = race_windows(seen);
+  std::sort(w.begin(), w.end());
+  // 2 lies under the L2 store at 4 (a block or table replacing its page), so it opens a window too.
+  EXPECT_EQ(w, (std::vector<size_t>{0, 1, 2}));
 }
 
 TEST(ScriptMutator, AimingWithoutObservationsDoesNothing) {
