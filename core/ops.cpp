@@ -71,4 +71,12 @@ std::optional<int64_t> errno_value(const std::string& name) {
   return std::nullopt;
 }
 
+bool injection_breaks_contract(const Op& outer, const Op& inner) {
+  auto ranged = [](const Op& o) { return is_target_op(o.kind) && o.kind != OpKind::Flush; };
+  if (!ranged(outer) || !ranged(inner)) return false;
+  const uint64_t os = outer.size ? outer.size : 1, is = inner.size ? inner.size : 1;
+  // [a, a+as) and [b, b+bs) overlap, without computing an end that could wrap.
+  return outer.iova >= inner.iova ? outer.iova - inner.iova < is : inner.iova - outer.iova < os;
+}
+
 }  // namespace ptc

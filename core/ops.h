@@ -119,4 +119,9 @@ inline bool is_target_op(OpKind k) {
   return k != OpKind::Dev && k != OpKind::FailAlloc;
 }
 
+// SPEC section 6: the caller never runs two operations on overlapping ranges at once. True when
+// `inner`, injected into `outer` (`@N op`), would: both are target operations other than flush, and
+// their ranges (an iova_to_phys: its address) overlap. Device actions never do.
+bool injection_breaks_contract(const Op& outer, const Op& inner);
+
 }  // namespace ptc

@@ -120,7 +120,7 @@ bool add_op_injection(Script& s, MutationRng& rng, const FuzzLimits& lim) {
   if (inner.kind != OpKind::Flush) {
     inner.iova = bases[pick(rng, bases.size())];
     inner.size = chance(rng, 60) ? outer.size : some_size(rng);
-    if (overlaps(inner.iova, inner.size, outer.iova, outer.size)) return false;
+    if (injection_breaks_contract(outer, inner)) return false;
     if (inner.kind == OpKind::Map) {
       inner.paddr = (outer.paddr + kSize1G + (inner.iova & (kSize2M - 1))) & ((1ull << s.config.oas) - 1);
       inner.prot = PTC_PROT_READ | PTC_PROT_WRITE;
@@ -257,7 +257,7 @@ bool change_size(Script& s, MutationRng& rng) {
   }
   // An injected op must stay clear of the op it runs inside.
   for (const Injection& inj : op.inject)
-    if (has_range(inj.op.kind) && overlaps(inj.op.iova, inj.op.size, op.iova, op.size)) return false;
+    if (injection_breaks_contract(op, inj.op)) return false;
   return op.size != old;
 }
 
@@ -397,7 +397,7 @@ const char* aim_injection(Script& s, const std::vector<ObservedAccess>& accesses
     inner.kind = kKinds[pick(rng, kKinds.size())];
     inner.iova = where.iova;
     inner.size = where.size;
-    if (overlaps(inner.iova, inner.size, op.iova, op.size)) return nullptr;
+    if (injection_breaks_contract(op, inner)) return nullptr;
     if (inner.kind == OpKind::Map) {
       inner.paddr = (op.paddr + kSize1G + (inner.iova & (kSize2M - 1))) & ((1ull << s.config.oas) - 1);
       inner.prot = PTC_PROT_READ | PTC_PROT_WRITE;

@@ -210,9 +210,9 @@ std::vector<DeviceOutcome> ReferenceModel::device_outcomes(uint64_t iova, bool w
   const uint64_t from = iova >= kSize1G ? iova - kSize1G + 1 : 0;
   for (auto it = lazily_unmapped_.lower_bound(from); it != lazily_unmapped_.end() && it->first <= iova; ++it) {
     const RefLeaf& s = it->second;
-    const DeviceOutcome o{false, s.pa + (iova - s.iova)};
-    if (s.contains(iova) && (!write || s.writable) && std::find(out.begin(), out.end(), o) == out.end())
-      out.push_back(o);
+    // A write through a cached read-only translation faults (a permission fault).
+    const DeviceOutcome o = write && !s.writable ? DeviceOutcome{true, 0} : DeviceOutcome{false, s.pa + (iova - s.iova)};
+    if (s.contains(iova) && std::find(out.begin(), out.end(), o) == out.end()) out.push_back(o);
   }
   return out;
 }

@@ -693,8 +693,13 @@ std::string check_runnable(const Script& script) {
   };
   for (const Op& op : script.ops) {
     if (std::string e = check(op); !e.empty()) return e;
-    for (const Injection& inj : op.inject)
+    for (const Injection& inj : op.inject) {
       if (std::string e = check(inj.op); !e.empty()) return e;
+      if (injection_breaks_contract(op, inj.op))
+        return fmt("%s:%d: `%s` overlaps `%s`, which it runs inside: the caller never runs two operations on "
+                   "overlapping ranges at once (SPEC section 6)",
+                   script.file.c_str(), inj.op.line, print_statement(inj.op).c_str(), print_statement(op).c_str());
+    }
   }
   return "";
 }

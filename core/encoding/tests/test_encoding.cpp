@@ -60,6 +60,39 @@ TEST(Encoding, TextScriptsPassThrough) {
   EXPECT_FALSE(s.ops[1].expect);
 }
 
+TEST(Encoding, TextInjectionsOutsideTheCallerContractAreDropped) {
+  const std::string text =
+      "map 0x40000000 0x80000000 1G rw\n"
+      "unmap 0x40000000 1G\n"
+      "  @22 unmap 0x40200000 4K\n"     // inside the outer range: two ops on one range at once
+      "  @3 dev write 0x40200000\n"     // a device action: fine
+      "  @4 map 0x80000000 0x1000 4K rw\n"  // disjoint: fine
+      "  @5 flush\n";
+  const Script s = decode_fuzz_input(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  ASSERT_EQ(s.ops.size(), 2u);
+  ASSERT_EQ(s.ops[1].inject.size(), 3u);
+  EXPECT_EQ(s.ops[1].inject[0].op.kind, OpKind::Dev);
+  EXPECT_EQ(s.ops[1].inject[1].op.kind, OpKind::Map);
+  EXPECT_EQ(s.ops[1].inject[2].op.kind, OpKind::Flush);
+}
+
+TEST(Encoding, ContractOverlapNeverWrapsAround) {
+  Op outer, inner;
+  outer.kind = inner.kind = OpKind::Unmap;
+  outer.iova = 0xfffffffffffff000;
+  outer.size = 0x2000;  // would wrap past 2^64
+  inner.iova = 0x1000;
+  inner.size = 0x1000;
+  EXPECT_FALSE(injection_breaks_contract(outer, inner));
+  inner.iova = 0xfffffffffffff800;
+  EXPECT_TRUE(injection_breaks_contract(outer, inner));
+  inner.kind = OpKind::Phys;  // an address: size 0 counts as one byte
+  inner.size = 0;
+  EXPECT_TRUE(injection_breaks_contract(outer, inner));
+  inner.iova = outer.iova - 1;
+  EXPECT_FALSE(injection_breaks_contract(outer, inner));
+}
+
 TEST(Encoding, TextBeyondTheLimitsIsDecodedAsBytes) {
   const std::string text = "map 0x0 0x0 0x100000000000 rw\n";  // 16 TiB
   const Script s = decode_fuzz_input(reinterpret_cast<const uint8_t*>(text.data()), text.size());
