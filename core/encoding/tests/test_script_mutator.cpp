@@ -13,15 +13,12 @@
 #include <variant>
 
 #include "core/script/script.h"
+#include "core/script/testing/parse_for_test.h"
 
 namespace ptc {
 namespace {
 
-Script parse(const std::string& text) {
-  auto r = parse_script(text, "test.ops");
-  if (auto* e = std::get_if<ParseError>(&r)) ADD_FAILURE() << e->str();
-  return std::get<Script>(r);
-}
+Script parse(const std::string& text) { return parse_for_test(text); }
 
 const char kProgram[] =
     "config bbml=2\n"

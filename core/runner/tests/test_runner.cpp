@@ -11,15 +11,12 @@
 
 #include "core/lpae/lpae_target.h"
 #include "core/script/script.h"
+#include "core/script/testing/parse_for_test.h"
 
 namespace ptc {
 namespace {
 
-Script parse(const std::string& text) {
-  auto r = parse_script(text, "test.ops");
-  if (auto* e = std::get_if<ParseError>(&r)) ADD_FAILURE() << e->str();
-  return std::get<Script>(r);
-}
+Script parse(const std::string& text) { return parse_for_test(text); }
 
 const ptc_target_ops& real() { return *ptc_lpae_ops(); }
 
