@@ -25,9 +25,35 @@ void StatementCommand::apply(Model& m) const { m.apply(op_); }
 
 void StatementCommand::run(const Model&, SessionUnderTest& sut) const { sut.step(op_); }
 
-void StatementCommand::show(std::ostream& os) const {
-  os << print_statement(op_);
-  for (const Injection& inj : op_.inject) os << "\n  @" << inj.after_access << " " << print_statement(inj.op);
+namespace {
+void show_statement(std::ostream& os, const Op& op) {
+  os << print_statement(op);
+  for (const Injection& inj : op.inject) os << "\n  @" << inj.after_access << " " << print_statement(inj.op);
+}
+}  // namespace
+
+void StatementCommand::show(std::ostream& os) const { show_statement(os, op_); }
+
+FailAllocCommand::FailAllocCommand(const Model& m) {
+  op_ = *gen_op(m, OpKind::FailAlloc);
+  allocating_ = *gen_op(m, *rc::gen::weightedElement<OpKind>({{3, OpKind::Map}, {1, OpKind::Split}}));
+  allocating_.inject = *gen_injections(m, allocating_);
+  RC_PRE(m.affordable(allocating_));
+}
+
+void FailAllocCommand::checkPreconditions(const Model& m) const { RC_PRE(m.affordable(allocating_)); }
+
+void FailAllocCommand::apply(Model& m) const { m.apply(allocating_); }
+
+void FailAllocCommand::run(const Model&, SessionUnderTest& sut) const {
+  sut.step(op_);
+  sut.step(allocating_);
+}
+
+void FailAllocCommand::show(std::ostream& os) const {
+  show_statement(os, op_);
+  os << "\n";
+  show_statement(os, allocating_);
 }
 
 template <OpKind K>
@@ -46,7 +72,6 @@ template class OpCommand<OpKind::Dirty>;
 template class OpCommand<OpKind::UnmapDirty>;
 template class OpCommand<OpKind::Phys>;
 template class OpCommand<OpKind::Dev>;
-template class OpCommand<OpKind::FailAlloc>;
 
 rc::Gen<std::shared_ptr<const Command>> gen_command(const Model& m) {
   using rc::state::gen::execOneOfWithArgs;
@@ -60,7 +85,7 @@ rc::Gen<std::shared_ptr<const Command>> gen_command(const Model& m) {
       {2, execOneOfWithArgs<UnmapReadDirtyCommand>()(m)},
       {m.cfg.lazy ? 2u : 1u, execOneOfWithArgs<FlushCommand>()(m)},
       {1, execOneOfWithArgs<IovaToPhysCommand>()(m)},
-      {1, execOneOfWithArgs<FailAllocCommand>()(m)},
+      {2, execOneOfWithArgs<FailAllocCommand>()(m)},
   });
 }
 

@@ -65,7 +65,20 @@ using ReadAndClearDirtyCommand = OpCommand<OpKind::Dirty>;
 using UnmapReadDirtyCommand = OpCommand<OpKind::UnmapDirty>;
 using IovaToPhysCommand = OpCommand<OpKind::Phys>;
 using DeviceCommand = OpCommand<OpKind::Dev>;          // read | write | fill | evict | evict all
-using FailAllocCommand = OpCommand<OpKind::FailAlloc>;
+
+// `fail alloc N` and the op it is for (a map or split: the ops that allocate tables), as one command
+// so that the failure meets an allocation (a directive nothing allocates after expires unused).
+class FailAllocCommand : public StatementCommand {
+ public:
+  explicit FailAllocCommand(const Model& m);
+  void checkPreconditions(const Model& m) const override;
+  void apply(Model& m) const override;
+  void run(const Model& m, SessionUnderTest& sut) const override;
+  void show(std::ostream& os) const override;
+
+ private:
+  Op allocating_;
+};
 
 // The next command for a model state, weighted toward maps, device actions and dirty reads.
 rc::Gen<std::shared_ptr<const Command>> gen_command(const Model& m);

@@ -73,7 +73,7 @@ Gen<uint64_t> gen_paddr(uint64_t iova, unsigned oas) {
 
 Gen<DevKind> gen_dev_kind() {
   return gen::weightedElement<DevKind>(
-      {{4, DevKind::Write}, {3, DevKind::Read}, {3, DevKind::Fill}, {1, DevKind::Evict}, {1, DevKind::EvictAll}});
+      {{5, DevKind::Write}, {2, DevKind::Read}, {3, DevKind::Fill}, {1, DevKind::Evict}, {1, DevKind::EvictAll}});
 }
 
 Gen<Op> gen_dev(const Model& m, Gen<uint64_t> where) {
@@ -235,7 +235,7 @@ Gen<Op> gen_op(const Model& m, OpKind k) {
       return gen::exec([] {
         Op op;
         op.kind = OpKind::FailAlloc;
-        op.fail_index = *gen::weightedOneOf<uint64_t>({{6, gen::inRange<uint64_t>(1, 5)}, {1, gen::inRange<uint64_t>(5, 600)}});
+        op.fail_index = *gen::weightedOneOf<uint64_t>({{6, gen::inRange<uint64_t>(1, 9)}, {1, gen::inRange<uint64_t>(9, 600)}});
         return op;
       });
     default: {  // unmap, split, merge, dirty, unmap_dirty
@@ -255,23 +255,36 @@ Gen<Op> gen_op(const Model& m, OpKind k) {
 Gen<std::vector<Injection>> gen_injections(const Model& m, const Op& outer) {
   return gen::exec([m, outer] {
     std::vector<Injection> out;
-    const int n = *gen::weightedElement<int>({{5, 0}, {3, 1}, {2, 2}, {1, 3}});
+    const bool ranged = has_range(outer.kind) && outer.size > 0;
+    const int n = *gen::weightedElement<int>({{3, 0}, {4, 1}, {2, 2}, {1, 3}});
     for (int i = 0; i < n; ++i) {
-      Injection inj;
       // Most races sit in the first accesses (walks, the install's read and CAS); table builds reach
-      // a few hundred or thousand.
-      inj.after_access = *gen::weightedOneOf<uint64_t>({{5, gen::inRange<uint64_t>(0, 32)},
-                                                         {3, gen::inRange<uint64_t>(0, 1100)},
+      // a few hundred; a 1G split a quarter million.
+      const uint64_t at = *gen::weightedOneOf<uint64_t>({{4, gen::inRange<uint64_t>(0, 8)},
+                                                         {3, gen::inRange<uint64_t>(0, 64)},
+                                                         {2, gen::inRange<uint64_t>(0, 600)},
                                                          {1, gen::inRange<uint64_t>(0, 1u << 15)}});
-      const bool ranged = has_range(outer.kind) && outer.size > 0;
-      const unsigned what = *gen::weightedElement<unsigned>({{5, 0u}, {2, 1u}, {2, 2u}});
-      if (what == 0 && ranged) {  // a device action inside the op's range
-        const uint64_t off = pages(*gen::inRange<uint64_t>(0, std::max<uint64_t>(1, outer.size / kSize4K)));
-        inj.op = *gen_dev(m, gen::just(outer.iova + off));
-      } else if (what <= 1) {
+      const unsigned what = *gen::weightedElement<unsigned>({{5, 0u}, {1, 1u}, {3, 2u}});
+      if (what == 0 && ranged) {
+        // A device action on a page inside the op's range, sometimes as a burst at consecutive
+        // accesses (the device hammering a page: a race window may be a single access wide).
+        const uint64_t npages = std::max<uint64_t>(1, outer.size / kSize4K);
+        const uint64_t off = pages(*gen::weightedOneOf<uint64_t>(
+            {{2, gen::just(uint64_t(0))}, {1, gen::just(npages - 1)}, {3, gen::inRange<uint64_t>(0, npages)}}));
+        const Op dev = *gen_dev(m, gen::just(outer.iova + off));
+        const uint64_t burst = *gen::weightedElement<uint64_t>({{4, 1}, {2, 16}, {1, 64}});
+        for (uint64_t k = 0; k < burst; ++k) out.push_back(Injection{at + k, dev});
+        continue;
+      }
+      Injection inj;
+      inj.after_access = at;
+      if (what <= 1) {
         inj.op = *gen_dev(m, gen_mapped_page(m));
-      } else {  // another op, on a disjoint range
-        const OpKind k = *gen::elementOf(std::vector<OpKind>(std::begin(kRangedKinds), std::end(kRangedKinds)));
+      } else {
+        // Another op on a disjoint range: often one of the same kind next to this one (two maps
+        // installing one new table, two splits, two unmaps freeing neighbours).
+        const std::vector<OpKind> kinds(std::begin(kRangedKinds), std::end(kRangedKinds));
+        const OpKind k = ranged && *gen::weightedElement<bool>({{1, true}, {1, false}}) ? outer.kind : *gen::elementOf(kinds);
         inj.op = *gen_op(m, k);
         if (has_range(k)) {
           const Range r = *gen_neighbour_range(m, outer);
@@ -280,7 +293,8 @@ Gen<std::vector<Injection>> gen_injections(const Model& m, const Op& outer) {
           if (k == OpKind::Map) inj.op.paddr = *gen_paddr(r.iova, m.cfg.oas);
           if (k == OpKind::Dirty || k == OpKind::UnmapDirty) bound_bitmap(m, inj.op);
         }
-        if (ranged && has_range(k) && overlaps(inj.op.iova, inj.op.size, outer.iova, outer.size)) continue;
+        // Phys has no size: its range is the address (overlaps() counts a size of 0 as 1).
+        if (has_range(outer.kind) && has_range(k) && overlaps(inj.op.iova, inj.op.size, outer.iova, outer.size)) continue;
       }
       out.push_back(std::move(inj));
     }

@@ -12,6 +12,7 @@
 
 #include "core/ops.h"
 #include "properties/stateful/model.h"
+#include "properties/stateful/show.h"
 
 namespace ptc::props {
 
@@ -23,6 +24,7 @@ rc::Gen<Config> gen_config_with_hw_dirty();
 struct Range {
   uint64_t iova = 0, size = 0;
 };
+inline void showValue(const Range& r, std::ostream& os) { os << print_addr(r.iova) << " " << print_size(r.size); }
 
 rc::Gen<uint64_t> gen_iova(const Model& m);
 rc::Gen<uint64_t> gen_size();

@@ -19,6 +19,7 @@ void stateful_sequences(const PropertyContext& ctx) {
   RC_PRE(session.started());  // the target refuses this config
   SessionUnderTest sut{session, ctx, kStatefulSequences};
   rc::state::check(Model(cfg), sut, &gen_command);
+  RC_TAG(session.statements() / 20 * 20);
   sut.finish();
 }
 
