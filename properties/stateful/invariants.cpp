@@ -231,9 +231,19 @@ void unmap_read_dirty_is_clearing_read_then_unmap(const PropertyContext& ctx) {
 void write_after_clearing_read_is_recorded(const PropertyContext& ctx) {
   InvariantCase c(ctx, "write_after_clearing_read_is_recorded", gen_config_with_hw_dirty());
   c.setup();
-  std::vector<HwLeaf> writable;
-  for (const HwLeaf& l : c.probe().leaves())
-    if (l.writable && l.af) writable.push_back(l);
+  auto writable_leaves = [&c] {
+    std::vector<HwLeaf> w;
+    for (const HwLeaf& l : c.probe().leaves())
+      if (l.writable && l.af) w.push_back(l);
+    return w;
+  };
+  std::vector<HwLeaf> writable = writable_leaves();
+  if (writable.empty()) {  // a writable mapping to write through
+    Op map = *gen_op(c.model(), OpKind::Map);
+    map.prot = PTC_PROT_READ | PTC_PROT_WRITE;
+    if (c.model().affordable(map)) c.run_all(map);
+    writable = writable_leaves();
+  }
   RC_PRE(!writable.empty());
   const HwLeaf leaf = *gen::elementOf(writable);
   const uint64_t page = leaf.iova + *gen::inRange<uint64_t>(0, leaf.size / kSize4K) * kSize4K;
