@@ -98,6 +98,9 @@ class Session::Impl {
   }
   ~Impl() {
     if (target_) {
+      // A failure inside an `@N` injection ends the op early with its hook still set: destroy's
+      // descriptor accesses must not run that op's injections (its context is gone).
+      smmu_->on_access = nullptr;
       smmu_->detach();
       ops_->destroy(target_);
     }

@@ -21,11 +21,15 @@
 #include "core/runner/minimize.h"
 #include "core/runner/runner.h"
 #include "tools/ptcheck/fuzz_command.h"
+#include "tools/ptcheck/properties_command.h"
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 
 #ifndef PTCHECK_SOURCE_DIR
 #define PTCHECK_SOURCE_DIR "."
+#endif
+#ifndef PTCHECK_BINARY_DIR
+#define PTCHECK_BINARY_DIR "."
 #endif
 
 namespace fs = std::filesystem;
@@ -52,10 +56,14 @@ const char kUsage[] =
     "        a libFuzzer campaign (fuzz_ops, fuzz_bitmap or fuzz_script; default fuzz_ops) with\n"
     "        progress lines and a summary; fuzz_ops crashes become minimized reproducers under\n"
     "        corpora/regressions/ (or DIR/regressions). Needs the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz).\n"
-    "  check [--target LIB.so] [--corpora DIR] [--time S] [--fuzzers DIR]\n"
+    "  check [--target LIB.so] [--corpora DIR] [--time S] [--fuzzers DIR] [--cases N]\n"
     "        the gate before merging: replays corpora/scenarios, corpora/regressions and the\n"
-    "        fuzz_ops corpus, then fuzzes each fuzzer for S seconds (default 10; 0: no fuzzing)\n"
+    "        fuzz_ops corpus, runs the RapidCheck property suites for N cases each (default 100;\n"
+    "        0: none), then fuzzes each fuzzer for S seconds (default 10; 0: no fuzzing)\n"
     "        when the fuzz preset is built.\n"
+    "  properties [--cases N] [--seed N] [--target LIB.so]\n"
+    "        the RapidCheck property suites alone (stateful sequences, invariants), N cases each\n"
+    "        (default 100) from seed N (default 1); a failure is shrunk and written as an .ops script.\n"
     "  help  this text\n"
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
@@ -69,7 +77,7 @@ struct Args {
   std::string corpora;
   std::string expect_violation;
   bool minimize = false;
-  std::string time, jobs, seed, fuzzer_dir;
+  std::string time, jobs, seed, fuzzer_dir, cases;
 };
 
 int bad(const std::string& line) {
@@ -92,7 +100,8 @@ int parse_args(int argc, char** argv, Args* a) {
                 {"--time", &Args::time, "seconds"},
                 {"--jobs", &Args::jobs, "a count"},
                 {"--seed", &Args::seed, "a number"},
-                {"--fuzzers", &Args::fuzzer_dir, "a folder"}};
+                {"--fuzzers", &Args::fuzzer_dir, "a folder"},
+                {"--cases", &Args::cases, "a count"}};
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
     bool taken = false;
@@ -357,10 +366,26 @@ int main(int argc, char** argv) {
     if (!t) return kBadInput;
     return ptc::cli::run_fuzz_campaign(fo, t);
   }
+  if (a.command == "properties") {
+    if (!a.inputs.empty()) return bad("properties takes no positional arguments");
+    ptc::cli::PropertiesOptions po;
+    if (!ptc::cli::properties_available()) return bad("properties: this ptcheck was built without them (PTCHECK_BUILD_TESTS=ON)");
+    if (!parse_count(a.cases, 1, 1000000, &po.cases)) return bad("--cases must be 1..1000000");
+    unsigned seed = 1;
+    if (!parse_count(a.seed, 0, 0xffffffffu, &seed)) return bad("--seed must be a number");
+    po.seed = seed;
+    po.target_path = a.target_path;
+    po.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
+    const ptc_target_ops* t = select_target(a);
+    if (!t) return kBadInput;
+    return ptc::cli::run_property_suites(po, t);
+  }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");
     unsigned fuzz_seconds = 10;
     if (!parse_count(a.time, 0, 86400, &fuzz_seconds)) return bad("--time must be 0..86400 seconds per fuzzer");
+    ptc::cli::PropertiesOptions po;
+    if (!parse_count(a.cases, 0, 1000000, &po.cases)) return bad("--cases must be 0..1000000");
     const std::string root = a.corpora.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/corpora" : a.corpora;
     std::vector<std::string> dirs;
     for (const char* sub : {"scenarios", "regressions", "fuzz/fuzz_ops"})
@@ -373,6 +398,15 @@ int main(int argc, char** argv) {
     std::printf("ptcheck check: target %s\n== replay: %zu scripts and fuzz_ops inputs under %s\n", t->name ? t->name : "?",
                 files.size(), root.c_str());
     int status = run_scripts(files, t, true, "", a.target_path);
+    if (po.cases == 0 || !ptc::cli::properties_available()) {
+      std::printf("== properties: %s\n", po.cases == 0 ? "off (--cases 0)" : "not built (PTCHECK_BUILD_TESTS=OFF)");
+    } else {
+      po.target_path = a.target_path;
+      po.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
+      std::fflush(stdout);
+      const int r = ptc::cli::run_property_suites(po, t);
+      if (r != kHolds && status == kHolds) status = r;
+    }
     // A short fuzz of each fuzzer, when the fuzz preset is built.
     const std::string fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
     if (fuzz_seconds == 0) {

@@ -1,0 +1,73 @@
+#include "properties/stateful/model.h"
+
+#include <algorithm>
+
+namespace ptc::props {
+
+namespace {
+
+// How many leaves SPEC 3's greedy choice makes for a map, counting no further than `limit`.
+uint64_t map_leaves(const Config& cfg, uint64_t iova, uint64_t pa, uint64_t size, uint64_t limit) {
+  if ((iova | pa | size) & (kSize4K - 1)) return 0;  // -EINVAL: nothing is created
+  uint64_t n = 0;
+  for (uint64_t off = 0; off < size && n <= limit; ++n) {
+    uint64_t leaf = kSize4K;
+    for (uint64_t s : {kSize1G, kSize2M})
+      if ((cfg.pgsizes & s) && (iova + off) % s == 0 && (pa + off) % s == 0 && s <= size - off) {
+        leaf = s;
+        break;
+      }
+    off += leaf;
+  }
+  return n;
+}
+
+void remember(std::vector<uint64_t>& recent, uint64_t iova) {
+  if (std::find(recent.begin(), recent.end(), iova) != recent.end()) return;
+  if (recent.size() == 8) recent.erase(recent.begin());
+  recent.push_back(iova);
+}
+
+// One op's effect on the reference (device writes make their leaf dirty; the rest as SPEC 3).
+void apply_to(ReferenceModel& ref, const Op& op) {
+  switch (op.kind) {
+    case OpKind::Map: ref.map(op.iova, op.paddr, op.size, op.prot); break;
+    case OpKind::Unmap: ref.unmap(op.iova, op.size); break;
+    case OpKind::Flush: ref.flush(); break;
+    case OpKind::Split: ref.split(op.iova, op.size); break;
+    case OpKind::Merge: ref.merge(op.iova, op.size); break;
+    case OpKind::Dirty: ref.read_and_clear_dirty(op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, nullptr); break;
+    case OpKind::UnmapDirty: ref.unmap_read_dirty(op.iova, op.size, nullptr); break;
+    case OpKind::Dev:
+      if (op.dev == DevKind::Write) ref.device_write(op.iova);
+      break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+Model::Model(const Config& c) : cfg(c), ref(std::make_shared<ReferenceModel>(c)) {}
+
+uint64_t Model::leaf_cost(const Op& op) const {
+  uint64_t n = 0;
+  const uint64_t limit = limits.max_new_leaves;
+  if (op.kind == OpKind::Map) n = map_leaves(cfg, op.iova, op.paddr, op.size, limit);
+  if (op.kind == OpKind::Split && ref->valid_range(op.iova, op.size))
+    for (const RefLeaf& l : ref->leaves_in(op.iova, op.size))
+      if (l.size > kSize4K) n += l.size / kSize4K;
+  for (const Injection& inj : op.inject) n += leaf_cost(inj.op);
+  return n;
+}
+
+void Model::apply(const Op& op) {
+  if (op.kind == OpKind::FailAlloc) return;
+  new_leaves += leaf_cost(op);
+  auto next = std::make_shared<ReferenceModel>(*ref);
+  apply_to(*next, op);
+  for (const Injection& inj : op.inject) apply_to(*next, inj.op);
+  ref = std::move(next);
+  if (op.kind != OpKind::Flush && !(op.kind == OpKind::Dev && op.dev == DevKind::EvictAll)) remember(recent, op.iova);
+}
+
+}  // namespace ptc::props

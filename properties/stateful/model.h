@@ -1,0 +1,40 @@
+// The RapidCheck model of a stateful run: the config and the reference model's leaves as they stand
+// after the statements generated so far. Generators and preconditions read it; the postcondition of
+// every command is the differential runner's own check (Session::step), so this model only has to
+// be close, not exact: a device write that raced an op, or a map that `fail alloc` made fail, leaves
+// it slightly off, which changes what gets generated next and nothing else.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/ops.h"
+#include "core/reference/reference_model.h"
+
+namespace ptc::props {
+
+// Bounds that keep one generated case cheap under ASan (a 1G split makes 262144 pages).
+struct CaseLimits {
+  uint64_t max_new_leaves = 6000;      // leaves that maps and splits of one case may create
+  uint64_t max_bitmap_bytes = 8192;    // the caller's bitmap of one dirty op (coarser bitmap pages above)
+};
+
+struct Model {
+  explicit Model(const Config& c);
+
+  Config cfg;
+  // Shared and replaced on change: RapidCheck copies the model for every command it generates.
+  std::shared_ptr<const ReferenceModel> ref;
+  uint64_t new_leaves = 0;          // leaves created so far (against CaseLimits::max_new_leaves)
+  std::vector<uint64_t> recent;     // iovas of recent statements: overlaps and neighbours come up often
+  CaseLimits limits;
+
+  uint64_t top() const { return 1ull << cfg.ias; }
+  // Leaves a map or split (and the ops injected into it) would create.
+  uint64_t leaf_cost(const Op& op) const;
+  bool affordable(const Op& op) const { return new_leaves + leaf_cost(op) <= limits.max_new_leaves; }
+  // The statement ran: its effect (and its injected ops') on the leaves, the budget and `recent`.
+  void apply(const Op& op);
+};
+
+}  // namespace ptc::props

@@ -1,0 +1,16 @@
+// What every property runs against, and where its failures go. Set once per suite run: by the
+// GoogleTest main from PTCHECK_TARGET, or by `ptcheck check` / `ptcheck properties` from --target.
+#pragma once
+#include <string>
+
+#include "ptcheck/target.h"
+
+namespace ptc::props {
+
+struct PropertyContext {
+  const ptc_target_ops* target = nullptr;  // the system under test
+  std::string target_path;                 // "" for the built-in optimized table
+  std::string failure_dir;                 // where a failure's .ops reproducer is written
+};
+
+}  // namespace ptc::props
