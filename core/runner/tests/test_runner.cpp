@@ -209,6 +209,24 @@ TEST(Session, FailureTraceShowsTheSequenceAndStopsFurtherSteps) {
   EXPECT_FALSE(s.finish());
 }
 
+TEST(Session, FailureInsideAnInjectionEndsTheRunCleanly) {
+  // The injected map fails its check while the outer op is still running; tearing the target down
+  // afterwards must not run the dead op's injections (ASan reported a use after free).
+  ptc_target_ops o = real();
+  o.iova_to_phys = [](struct ptc_target* t, uint64_t iova) -> uint64_t {
+    const uint64_t pa = ptc_lpae_ops()->iova_to_phys(t, iova);
+    return pa && iova >= 0x80000000 ? pa + 0x1000 : pa;  // wrong only for the injected map's range
+  };
+  const RunResult r = run_script(parse("map 0x40000000 0x80000000 2M rw\n"
+                                       "split 0x40000000 2M\n"
+                                       "  @0 map 0x80000000 0x5000 4K rw\n"
+                                       "  @2 dev write 0x40001000\n"),
+                                 &o);
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->oracle, Oracle::Divergence);
+  EXPECT_EQ(r.failure->line, 3) << r.failure->trace;
+}
+
 TEST(Session, RefusedConfigDoesNotStart) {
   const ptc_target_ops o = refusing_everything();
   Session s(Config{}, &o);
