@@ -1,0 +1,154 @@
+#include "proofs/obligations/target_obligations.h"
+
+#include <cerrno>
+#include <chrono>
+
+namespace ptc::proofs {
+
+const Subject& SubjectCache::get(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
+  auto key = std::make_tuple(static_cast<const void*>(ops), int(c.shape), c.bbml, c.lazy, int(p));
+  auto& slot = subjects_[key];
+  if (!slot) slot = std::make_unique<Subject>(record_subject(ops, c, p));
+  return *slot;
+}
+
+Result check_subject(const std::string& name, const std::string& statement, const Subject& subj, const ModelSpec& spec_in,
+                     Property p, unsigned timeout_ms) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Result r;
+  r.name = name;
+  r.statement = statement;
+  if (!subj.skipped.empty()) {
+    r.verdict = Verdict::kSkipped;
+    r.note = subj.skipped;
+  } else if (!subj.unknown.empty() || subj.groups.empty()) {
+    r.verdict = Verdict::kUnknown;
+    r.note = subj.unknown.empty() ? "nothing recorded" : subj.unknown;
+  } else {
+    ModelSpec spec = spec_in;
+    spec.ntables = int(subj.table_ids.size());
+    spec.table_ids = subj.table_ids;
+    const ModelOutcome o = check_property(spec, subj.groups, p, timeout_ms);
+    r.verdict = o.verdict;
+    r.bound = o.bound;
+    r.counterexample = o.counterexample;
+    r.script = o.script;
+    r.note = o.note;
+    const std::string facts = std::to_string(subj.recordings) + " recording(s), " + std::to_string(subj.groups.size()) +
+                              " distinct step sequence(s) over the 512 pages";
+    r.note = r.note.empty() ? facts : r.note + "; " + facts;
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+namespace {
+
+constexpr int64_t k2M = 0x200000;
+
+struct Spec {
+  std::string name, statement;
+  Canonical canonical;
+  Pipeline pipeline;
+  Property property;
+  ModelSpec model;
+};
+
+ModelSpec split_spec(unsigned bbml) {
+  ModelSpec m;
+  m.bbml = bbml;
+  m.final_spec = bbml == 0 ? FinalSpec::kUnchangedBlock : FinalSpec::kSplitDone;
+  m.expected_returns = {bbml == 0 ? -EOPNOTSUPP : 0};
+  return m;
+}
+ModelSpec merge_spec(unsigned bbml) {
+  ModelSpec m;
+  m.bbml = bbml;
+  m.final_spec = bbml == 0 ? FinalSpec::kUnchangedPages : FinalSpec::kMergeDone;
+  m.expected_returns = {bbml == 0 ? -EOPNOTSUPP : 0};
+  return m;
+}
+ModelSpec unmap_spec(bool lazy) {
+  ModelSpec m;
+  m.final_spec = FinalSpec::kUnmapped;
+  m.expected_returns = lazy ? std::vector<int64_t>{k2M, 0} : std::vector<int64_t>{k2M};
+  return m;
+}
+
+std::vector<Spec> specs() {
+  std::vector<Spec> out;
+  for (unsigned bbml : {0u, 1u, 2u}) {
+    const std::string b = "bbml" + std::to_string(bbml);
+    for (bool split : {true, false}) {
+      const std::string op = split ? "split" : "merge";
+      const Canonical c{split ? Shape::kBlock : Shape::kPages, bbml, false};
+      const Pipeline pl = split ? Pipeline::kSplit : Pipeline::kMerge;
+      const ModelSpec ms = split ? split_spec(bbml) : merge_spec(bbml);
+      const std::string what = split ? "split of a writable-clean 2M block" : "merge of 512 writable-clean 4K pages";
+      if (bbml < 2)
+        out.push_back({op + "." + b + ".no-tlb-conflict", what + ": the IOTLB never holds two entries of another size or output for a page",
+                       c, pl, Property::kNoTlbConflict, ms});
+      if (bbml > 0)
+        out.push_back({op + "." + b + ".no-fault-same-output", what + ": while it runs, every device access translates, to the page's own output",
+                       c, pl, Property::kNoFaultSameOutput, ms});
+      out.push_back({op + "." + b + ".no-lost-dirty", what + ": a device write leaves its page (or the block) dirty",
+                     c, pl, Property::kNoLostDirty, ms});
+      out.push_back({op + "." + b + ".final-state", what + ": the return value and end state are SPEC section 3's",
+                     c, pl, Property::kFinalState, ms});
+      if (!split && bbml > 0)
+        out.push_back({op + "." + b + ".no-freed-table-walk", what + ": no walk reads the old table after it is freed",
+                       c, pl, Property::kNoFreedTableWalk, ms});
+    }
+  }
+  for (bool lazy : {false, true}) {
+    const std::string mode = lazy ? "lazy" : "strict";
+    const Pipeline pl = lazy ? Pipeline::kUnmapLazy : Pipeline::kUnmapStrict;
+    const std::string after = lazy ? "flush() returns" : "unmap returns";
+    for (Shape shape : {Shape::kBlock, Shape::kPages}) {
+      const std::string sh = shape == Shape::kBlock ? "block" : "pages";
+      const Canonical c{shape, 2, lazy};
+      out.push_back({"unmap." + mode + "." + sh + ".no-stale-access",
+                     "unmap of a 2M " + std::string(shape == Shape::kBlock ? "block" : "region of 4K pages") +
+                         ": once " + after + " and the caller reuses IOVA and memory, no device access succeeds",
+                     c, pl, Property::kNoStaleAccess, unmap_spec(lazy)});
+      out.push_back({"unmap." + mode + "." + sh + ".final-state", "unmap: returns 2M and the translation is gone",
+                     c, pl, Property::kFinalState, unmap_spec(lazy)});
+      if (shape == Shape::kPages)
+        out.push_back({"unmap." + mode + ".pages.no-freed-table-walk",
+                       "unmap of 4K pages: the removed table is freed only when no walk can reach it (or a stale walk-cache entry)",
+                       c, pl, Property::kNoFreedTableWalk, unmap_spec(lazy)});
+    }
+  }
+  for (Shape shape : {Shape::kBlock, Shape::kPages}) {
+    const std::string sh = shape == Shape::kBlock ? "block" : "pages";
+    ModelSpec urd = unmap_spec(false);
+    out.push_back({"unmap_read_dirty." + sh + ".writes-recorded",
+                   "unmap_read_dirty: a device write completed before it returns is recorded", Canonical{shape, 2, false},
+                   Pipeline::kUnmapReadDirty, Property::kWritesRecorded, urd});
+    out.push_back({"unmap_read_dirty." + sh + ".no-stale-access", "unmap_read_dirty (lazy config too): no device access succeeds after it returns",
+                   Canonical{shape, 2, true}, Pipeline::kUnmapReadDirty, Property::kNoStaleAccess, urd});
+    ModelSpec rcd;
+    rcd.expected_returns = {0};
+    out.push_back({"read_and_clear_dirty." + sh + ".no-lost-dirty",
+                   "read_and_clear_dirty: a write before its sync is recorded or stays dirty; one after it dirties the leaf again",
+                   Canonical{shape, 2, false}, Pipeline::kReadAndClearDirty, Property::kDirtyNotLost, rcd});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Obligation> target_obligations() {
+  std::vector<Obligation> out;
+  for (const Spec& s : specs()) {
+    out.push_back({s.name, s.statement, false, 20000, [s](const ProveTarget& t, unsigned ms) {
+                     SubjectCache local;
+                     SubjectCache& cache = t.cache ? *t.cache : local;
+                     return check_subject(s.name, s.statement, cache.get(t.ops, s.canonical, s.pipeline), s.model,
+                                          s.property, ms);
+                   }});
+  }
+  return out;
+}
+
+}  // namespace ptc::proofs
