@@ -73,7 +73,7 @@ void print_text(std::FILE* out, const Result& r, const ProveTarget& t) {
     std::fprintf(out, "         claim: %s%s\n", r.expect_refuted ? "must be refuted: " : "", r.statement.c_str());
     if (!r.note.empty()) std::fprintf(out, "         note: %s\n", r.note.c_str());
   }
-  if (!r.counterexample.empty() && !r.passed()) {
+  if (!r.counterexample.empty()) {
     std::fprintf(out, "         counterexample (CPU steps as recorded, device actions between them):\n%s",
                  indent(r.counterexample, "       ").c_str());
     if (!r.script.empty()) {

@@ -1,7 +1,10 @@
 #include "proofs/model/device_model.h"
 
 #include <algorithm>
+#include <chrono>
+#include <z3.h>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "proofs/model/timeline.h"
@@ -43,7 +46,11 @@ const char* const kFixedNames[] = {"pc", "trace", "page", "s_valid", "s_table", 
                                    "tp_ap2", "tp_dbm", "tp_oa_ok", "tp_fresh", "tp_doom", "tp_tid", "wc_valid", "wc_doom",
                                    "wc_tid", "wrote_op", "wrote_after", "recorded", "returned", "reused", "conflict",
                                    "fault", "wrong_oa", "uaf", "stale"};
-bool is_int_var(int v) { return v == PC || v == TR || v == IX || v == S_TID || v == TP_TID || v == WC_TID; }
+bool is_int_var(int v) { return v == PC || v == TR || v == IX; }
+// Table ids (a tracked table 0..3, -1 for none, kNotATable) are 5-bit vectors: every predicate argument has
+// a finite sort, which Z3's Datalog engine needs.
+bool is_tid_var(int v) { return v == S_TID || v == TP_TID || v == WC_TID; }
+constexpr unsigned kTidBits = 5;
 
 using State = std::vector<z3::expr>;
 
@@ -53,7 +60,12 @@ class Model {
       : c_(c), spec_(spec), groups_(groups), nt_(spec.ntables) {
     for (int v = 0; v < nvars(); ++v) {
       const std::string name = var_name(v);
-      pre_.push_back(v < kFixedVars && is_int_var(v) ? c_.int_const(name.c_str()) : c_.bool_const(name.c_str()));
+      if (v < kFixedVars && is_int_var(v))
+        pre_.push_back(c_.int_const(name.c_str()));
+      else if (v < kFixedVars && is_tid_var(v))
+        pre_.push_back(c_.bv_const(name.c_str(), kTidBits));
+      else
+        pre_.push_back(c_.bool_const(name.c_str()));
     }
     build_rules();
   }
@@ -78,7 +90,7 @@ class Model {
       for (int v : {TB_V, TB_AP2, TB_DBM, TB_OA, TB_FRESH, TB_DOOM, TP_V, TP_AP2, TP_DBM, TP_OA, TP_FRESH, TP_DOOM, WC_V,
                     WC_DOOM, WROTE_OP, WROTE_AFTER, RECORDED, RETURNED, REUSED, CONFLICT, FAULT, WRONG_OA, UAF, STALE})
         e = e && !s[v];
-      e = e && s[TP_TID] == 0 && s[WC_TID] == 0;
+      e = e && s[TP_TID] == tid(0) && s[WC_TID] == tid(0);
       any = any || e;
     }
     return any;
@@ -109,9 +121,10 @@ class Model {
     return e;
   }
   z3::expr b(bool v) const { return c_.bool_val(v); }
+  z3::expr tid(int t) const { return c_.bv_val(unsigned(t) & ((1u << kTidBits) - 1), kTidBits); }
   z3::expr eq_slot(const State& s, const AbsDesc& a) const {
     return s[S_V] == b(a.valid) && s[S_T] == b(a.table) && s[S_AP2] == b(a.ap2) && s[S_DBM] == b(a.dbm) &&
-           s[S_AF] == b(a.af) && s[S_NT] == b(a.nt) && s[S_OA] == b(a.oa_ok) && s[S_TID] == a.tid;
+           s[S_AF] == b(a.af) && s[S_NT] == b(a.nt) && s[S_OA] == b(a.oa_ok) && s[S_TID] == tid(a.tid);
   }
   z3::expr eq_page(const State& s, int t, const AbsDesc& a) const {
     return s[E(t, E_V)] == b(a.valid) && s[E(t, E_AP2)] == b(a.ap2) && s[E(t, E_DBM)] == b(a.dbm) &&
@@ -119,18 +132,18 @@ class Model {
   }
   void set_slot(State& n, const AbsDesc& a) const {
     n[S_V] = b(a.valid), n[S_T] = b(a.table), n[S_AP2] = b(a.ap2), n[S_DBM] = b(a.dbm), n[S_AF] = b(a.af);
-    n[S_NT] = b(a.nt), n[S_OA] = b(a.oa_ok), n[S_TID] = c_.int_val(a.tid);
+    n[S_NT] = b(a.nt), n[S_OA] = b(a.oa_ok), n[S_TID] = tid(a.tid);
   }
   void set_page(State& n, int t, const AbsDesc& a) const {
     n[E(t, E_V)] = b(a.valid), n[E(t, E_AP2)] = b(a.ap2), n[E(t, E_DBM)] = b(a.dbm), n[E(t, E_AF)] = b(a.af);
     n[E(t, E_OA)] = b(a.oa_ok);
   }
   z3::expr block(const State& s) const { return s[S_V] && !s[S_T]; }
-  z3::expr via_slot(const State& s, int t) const { return s[S_V] && s[S_T] && s[S_TID] == t; }
-  z3::expr via_wc(const State& s, int t) const { return s[WC_V] && s[WC_TID] == t; }
-  z3::expr live_tid(const State& s, const z3::expr& tid) const {
+  z3::expr via_slot(const State& s, int t) const { return s[S_V] && s[S_T] && s[S_TID] == tid(t); }
+  z3::expr via_wc(const State& s, int t) const { return s[WC_V] && s[WC_TID] == tid(t); }
+  z3::expr live_tid(const State& s, const z3::expr& id) const {
     z3::expr e = b(false);
-    for (int t = 0; t < nt_; ++t) e = e || (tid == t && s[E(t, E_LIVE)]);
+    for (int t = 0; t < nt_; ++t) e = e || (id == tid(t) && s[E(t, E_LIVE)]);
     return e;
   }
   z3::expr page_ok(const State& s, int t) const { return s[E(t, E_LIVE)] && s[E(t, E_V)] && s[E(t, E_AF)]; }
@@ -213,15 +226,15 @@ void Model::cpu_rules() {
       z3::expr guard = s[TR] == int(g) && s[PC] == int(k);
       switch (st.kind) {
         case AKind::kSlot:
-          guard = guard && eq_slot(s, st.before);
+          if (st.observes) guard = guard && eq_slot(s, st.before);
           set_slot(n, st.after);
           if (st.changed) n[TB_FRESH] = b(false);
           break;
         case AKind::kPage:
-          guard = guard && eq_page(s, st.tid, st.before);
+          if (st.observes) guard = guard && eq_page(s, st.tid, st.before);
           set_page(n, st.tid, st.after);
           n[UAF] = s[UAF] || !s[E(st.tid, E_LIVE)];
-          if (st.changed) n[TP_FRESH] = s[TP_FRESH] && !(s[TP_TID] == st.tid);
+          if (st.changed) n[TP_FRESH] = s[TP_FRESH] && !(s[TP_TID] == tid(st.tid));
           break;
         case AKind::kInv:
           n[TB_DOOM] = s[TB_DOOM] || s[TB_V];
@@ -272,7 +285,7 @@ void Model::device_rules() {
     for (bool wc : {false, true}) {  // fill the page's entry, walking from the slot or through the walk cache
       State n = s;
       n[TP_V] = b(true), n[TP_AP2] = s[E(t, E_AP2)], n[TP_DBM] = s[E(t, E_DBM)], n[TP_OA] = s[E(t, E_OA)];
-      n[TP_FRESH] = b(true), n[TP_DOOM] = wc ? s[WC_DOOM] : b(false), n[TP_TID] = c_.int_val(t);
+      n[TP_FRESH] = b(true), n[TP_DOOM] = wc ? s[WC_DOOM] : b(false), n[TP_TID] = tid(t);
       n[CONFLICT] = s[CONFLICT] || (b(may_conflict) && (s[TB_V] || (s[TP_V] && s[TP_OA] != s[E(t, E_OA)])));
       dev(DevAction::kFillPage, t, wc ? "walk cache" : "walk", (wc ? via_wc(s, t) : via_slot(s, t)) && page_ok(s, t), n);
     }
@@ -318,7 +331,7 @@ void Model::device_rules() {
       h[E(t, E_AP2)] = b(false), h[TP_AP2] = b(false);
       h[UAF] = s[UAF] || !s[E(t, E_LIVE)];  // a CAS into a freed table
       dev(DevAction::kWriteCached, t, "page entry, HTTU CAS clean->dirty",
-          s[TP_V] && s[TP_AP2] && s[TP_DBM] && s[TP_FRESH] && s[TP_TID] == t, h);
+          s[TP_V] && s[TP_AP2] && s[TP_DBM] && s[TP_FRESH] && s[TP_TID] == tid(t), h);
     }
   }
   // Accesses by a fresh walk (nothing cached).
@@ -341,7 +354,7 @@ void Model::device_rules() {
       State w = n;
       wrote(w);
       w[E(t, E_AP2)] = b(false);
-      w[TP_FRESH] = s[TP_FRESH] && !(s[TP_TID] == t && s[E(t, E_AP2)]);
+      w[TP_FRESH] = s[TP_FRESH] && !(s[TP_TID] == tid(t) && s[E(t, E_AP2)]);
       dev(DevAction::kWriteWalk, t, wc ? "page, through the walk cache" : "page",
           via && page_ok(s, t) && (s[E(t, E_DBM)] || !s[E(t, E_AP2)]), w);
     }
@@ -385,34 +398,130 @@ z3::expr substitute_state(const z3::expr& e, const State& from, const State& to)
   return copy.substitute(f, t);
 }
 
-// Spacer: Reach(state) is the least relation with init => Reach and Reach /\ rule => Reach(next).
-z3::check_result spacer(z3::context& c, const Model& m, Property p, unsigned timeout_ms, std::string* reason) {
+// Spacer, one predicate per program location (group g, CPU step k): P_g_k(state) holds for every state
+// reachable with the CPU about to perform step k of group g. Device actions loop on a location; a CPU step
+// moves to the next. PC, TR and IX are constants of a location, so they are not arguments.
+// The state variables `e` mentions (indexes into pre).
+void collect_vars(const z3::expr& e, const State& pre, std::vector<bool>& in, std::vector<unsigned>& seen) {
+  const unsigned id = Z3_get_ast_id(e.ctx(), e);
+  if (std::find(seen.begin(), seen.end(), id) != seen.end()) return;
+  seen.push_back(id);
+  if (e.is_const()) {
+    for (size_t v = 0; v < pre.size(); ++v)
+      if (z3::eq(e, pre[v])) in[v] = true;
+    return;
+  }
+  for (unsigned k = 0; k < e.num_args(); ++k) collect_vars(e.arg(k), pre, in, seen);
+}
+
+// Cone of influence: the variables the property depends on -- those it reads, those any guard reads (they
+// decide what is reachable), and, transitively, those their next values read. The others (most sticky
+// violation flags) are left out of the fixedpoint's state: each would double the states it enumerates.
+std::vector<bool> cone(const Model& m, Property p) {
+  const State& pre = m.pre();
+  std::vector<bool> in(pre.size(), false);
+  std::vector<unsigned> seen;
+  collect_vars(m.bad(pre, p), pre, in, seen);
+  for (const TimelineRule& r : m.rules()) collect_vars(r.guard, pre, in, seen);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (size_t v = 0; v < pre.size(); ++v) {
+      if (!in[v]) continue;
+      for (const TimelineRule& r : m.rules()) {
+        std::vector<bool> more(pre.size(), false);
+        std::vector<unsigned> s2;
+        collect_vars(r.next[v], pre, more, s2);
+        for (size_t w = 0; w < pre.size(); ++w)
+          if (more[w] && !in[w]) in[w] = grew = true;
+      }
+    }
+  }
+  return in;
+}
+
+// Z3's fixedpoint engine, one predicate per program location (group g, CPU step k): P_g_k(state) holds for
+// every state reachable with the CPU about to perform step k of group g. Device actions loop on a location;
+// a CPU step moves to the next. PC, TR and IX are constants of a location, so they are not arguments.
+// Every argument has a finite sort, so the Datalog engine computes the exact least fixpoint (Spacer, for
+// PTC_PROVE_ENGINE=spacer, does not finish on this encoding in reasonable time).
+z3::check_result spacer(z3::context& c, const Model& m, const std::vector<Group>& groups, Property p, unsigned timeout_ms,
+                        std::string* reason) {
+  const auto t_start = std::chrono::steady_clock::now();
   z3::fixedpoint fp(c);
   z3::params params(c);
-  params.set("engine", c.str_symbol("spacer"));
+  const char* engine = std::getenv("PTC_PROVE_ENGINE");
+  params.set("engine", c.str_symbol(engine ? engine : "datalog"));
   params.set("timeout", timeout_ms);
   fp.set(params);
+  const State& pre = m.pre();
+  const std::vector<bool> relevant = cone(m, p);
   z3::sort_vector sorts(c);
-  for (const z3::expr& v : m.pre()) sorts.push_back(v.get_sort());
-  z3::func_decl reach = c.function("Reach", sorts, c.bool_sort());
-  z3::func_decl bad = c.function("Bad", 0, nullptr, c.bool_sort());
-  fp.register_relation(reach);
-  fp.register_relation(bad);
-  z3::expr_vector vars(c), args(c);
-  for (const z3::expr& v : m.pre()) vars.push_back(v), args.push_back(v);
-  const z3::expr now = reach(args);
-  z3::expr init_rule = z3::forall(vars, z3::implies(m.init(m.pre()), now));
-  fp.add_rule(init_rule, c.str_symbol("init"));
-  int k = 0;
-  for (const TimelineRule& r : m.rules()) {
-    z3::expr_vector next(c);
-    for (const z3::expr& e : r.next) next.push_back(e);
-    z3::expr rule = z3::forall(vars, z3::implies(now && r.guard, reach(next)));
-    fp.add_rule(rule, c.str_symbol(("r" + std::to_string(k++)).c_str()));
+  z3::expr_vector vars(c);
+  std::vector<int> args_of;  // state variables that are predicate arguments
+  for (int v = 0; v < int(pre.size()); ++v) {
+    if (v == PC || v == TR || v == IX || !relevant[size_t(v)]) continue;
+    args_of.push_back(v);
+    sorts.push_back(pre[size_t(v)].get_sort());
+    vars.push_back(pre[size_t(v)]);
   }
-  z3::expr bad_rule = z3::forall(vars, z3::implies(now && m.bad(m.pre(), p), bad()));
-  fp.add_rule(bad_rule, c.str_symbol("bad"));
+  z3::func_decl bad = c.function("Bad", 0, nullptr, c.bool_sort());
+  fp.register_relation(bad);
+  int rule_no = 0;
+  auto add = [&](const z3::expr& body, const z3::expr& head) {
+    z3::expr r = z3::forall(vars, z3::implies(body, head));
+    fp.add_rule(r, c.str_symbol(("r" + std::to_string(rule_no++)).c_str()));
+  };
+  // Device rules read and write only the cone (guards are in it by construction) and never PC/TR/IX: their
+  // bodies and heads are the same at every location.
+  std::vector<std::pair<z3::expr, z3::expr_vector>> device;
+  for (const TimelineRule& r : m.rules()) {
+    if (r.cpu) continue;
+    z3::expr_vector head(c);
+    for (int v : args_of) head.push_back(r.next[size_t(v)]);
+    device.emplace_back(r.guard, head);
+  }
+  const z3::expr bad_now = m.bad(pre, p);
+  z3::expr_vector here_args(c);
+  for (int v : args_of) here_args.push_back(pre[size_t(v)]);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const size_t len = groups[g].trace.steps.size();
+    std::vector<z3::func_decl> loc;
+    for (size_t k = 0; k <= len; ++k) {
+      loc.push_back(c.function(("P_" + std::to_string(g) + "_" + std::to_string(k)).c_str(), sorts, c.bool_sort()));
+      fp.register_relation(loc.back());
+    }
+    auto at = [&](size_t k, const z3::expr& e) {  // e with this location's constants
+      z3::expr_vector from(c), to(c);
+      from.push_back(pre[PC]), to.push_back(c.int_val(int(k)));
+      from.push_back(pre[TR]), to.push_back(c.int_val(int(g)));
+      from.push_back(pre[IX]), to.push_back(c.int_val(int(groups[g].ranges.front().first)));
+      for (size_t v = 0; v < pre.size(); ++v) {  // outside the cone: never read, so any value will do
+        if (relevant[v] || v == PC || v == TR || v == IX) continue;
+        from.push_back(pre[v]);
+        to.push_back(pre[v].is_bool() ? c.bool_val(false) : c.bv_val(0, pre[v].get_sort().bv_size()));
+      }
+      z3::expr copy = e;
+      return copy.substitute(from, to).simplify();
+    };
+    auto app = [&](size_t k, const State& st) {
+      z3::expr_vector a(c);
+      for (int v : args_of) a.push_back(at(k, st[size_t(v)]));
+      return loc[k](a);
+    };
+    add(at(0, m.init(pre)), app(0, pre));
+    for (size_t k = 0; k <= len; ++k) {
+      const z3::expr here = loc[k](here_args);
+      for (const auto& [guard, head] : device) add(here && guard, loc[k](head));
+      for (const TimelineRule& r : m.rules())
+        if (r.cpu && r.group == int(g) && r.step == int(k)) add(here && at(k, r.guard), app(k + 1, r.next));
+      add(here && at(k, bad_now), bad());
+    }
+  }
   z3::expr q = bad();
+  const auto t_built = std::chrono::steady_clock::now();
+  if (std::getenv("PTC_PROVE_DEBUG"))
+    std::fprintf(stderr, "fixedpoint: %d rules, %zu arguments, built in %.2fs\n", rule_no, args_of.size(),
+                 std::chrono::duration<double>(t_built - t_start).count());
   try {
     const z3::check_result r = fp.query(q);
     if (r == z3::unknown) *reason = fp.reason_unknown();
@@ -424,7 +533,8 @@ z3::check_result spacer(z3::context& c, const Model& m, Property p, unsigned tim
 }
 
 // Bounded unrolling: the shortest sequence of steps and device actions reaching a bad state, up to
-// max_frames transitions. Returns the frames' rule indexes and the reduced model, or empty.
+// max_frames transitions. Each frame picks one rule by a choice variable; a variable's next value is an
+// if-then-else over the rules that change it.
 struct Path {
   std::vector<int> rules;
   std::vector<State> states;
@@ -436,14 +546,20 @@ bool bmc(z3::context& c, const Model& m, Property p, int max_frames, unsigned ti
   z3::params params(c);
   params.set("timeout", timeout_ms);
   s.set(params);
+  const State& pre = m.pre();
   auto frame = [&](int f) {
     State st;
-    for (size_t v = 0; v < m.pre().size(); ++v) {
-      const std::string name = m.pre()[v].to_string() + "@" + std::to_string(f);
-      st.push_back(m.pre()[v].is_int() ? c.int_const(name.c_str()) : c.bool_const(name.c_str()));
+    for (size_t v = 0; v < pre.size(); ++v) {
+      const std::string name = pre[v].to_string() + "@" + std::to_string(f);
+      st.push_back(c.constant(name.c_str(), pre[v].get_sort()));
     }
     return st;
   };
+  // Per variable, the rules whose next value is not the variable itself.
+  std::vector<std::vector<size_t>> changers(pre.size());
+  for (size_t k = 0; k < m.rules().size(); ++k)
+    for (size_t v = 0; v < pre.size(); ++v)
+      if (!z3::eq(m.rules()[k].next[v], pre[v])) changers[v].push_back(k);
   std::vector<State> states{frame(0)};
   std::vector<z3::expr> choice;
   s.add(m.init(states[0]));
@@ -452,8 +568,7 @@ bool bmc(z3::context& c, const Model& m, Property p, int max_frames, unsigned ti
     s.add(m.bad(states[size_t(f)], p));
     const z3::check_result r = s.check();
     if (r == z3::sat) {
-      // Small values first: the page index, then each choice in order.
-      std::vector<z3::expr> reduce{states[0][IX]};
+      std::vector<z3::expr> reduce{states[0][IX]};  // small values first: the page index
       z3::model model = reduce_model(s, reduce);
       out->states = states;
       for (const z3::expr& ch : choice) out->rules.push_back(int(model_u64(model, ch)));
@@ -462,19 +577,24 @@ bool bmc(z3::context& c, const Model& m, Property p, int max_frames, unsigned ti
     }
     s.pop();
     if (r == z3::unknown || f == max_frames) return false;
-    // Transition f -> f+1.
     states.push_back(frame(f + 1));
+    const State& cur = states[size_t(f)];
+    const State& nxt = states.back();
     const z3::expr ch = c.int_const(("choice@" + std::to_string(f)).c_str());
     choice.push_back(ch);
-    z3::expr any = c.bool_val(false);
+    auto sub = [&](const z3::expr& e) { return substitute_state(e, pre, cur); };
+    z3::expr_vector allowed(c);
     for (size_t k = 0; k < m.rules().size(); ++k) {
       const TimelineRule& rule = m.rules()[k];
-      z3::expr step = substitute_state(rule.guard, m.pre(), states[size_t(f)]);
-      for (size_t v = 0; v < rule.next.size(); ++v)
-        step = step && states[size_t(f) + 1][v] == substitute_state(rule.next[v], m.pre(), states[size_t(f)]);
-      s.add(z3::implies(ch == int(k), step));
+      if (rule.cpu && rule.step > f) continue;  // the CPU cannot be past step f after f transitions
+      allowed.push_back(ch == int(k) && sub(rule.guard));
     }
-    s.add(ch >= 0 && ch < int(m.rules().size()));
+    s.add(z3::mk_or(allowed));
+    for (size_t v = 0; v < pre.size(); ++v) {
+      z3::expr value = cur[v];
+      for (size_t k : changers[v]) value = z3::ite(ch == int(k), sub(m.rules()[k].next[v]), value);
+      s.add(nxt[v] == value);
+    }
   }
   return false;
 }
@@ -486,22 +606,28 @@ ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& gro
   z3::context c;
   Model m(c, spec, groups);
   std::string reason;
-  const z3::check_result r = spacer(c, m, p, timeout_ms, &reason);
+  if (std::getenv("PTC_PROVE_DEBUG")) {
+    std::fprintf(stderr, "groups %zu rules %zu:", groups.size(), m.rules().size());
+    for (const Group& g : groups) std::fprintf(stderr, " %zu", g.trace.steps.size());
+    std::fprintf(stderr, "\n");
+  }
+  const z3::check_result r = spacer(c, m, groups, p, timeout_ms, &reason);
+  if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "fixedpoint %d %s\n", int(r), reason.c_str());
   size_t longest = 0;
   for (const Group& g : groups) longest = std::max(longest, g.trace.steps.size());
   constexpr int kDeviceBound = 12;  // device actions in all, for counterexamples and the bounded fallback
   const int frames = int(longest) + kDeviceBound;
   if (r == z3::unsat) {
     out.verdict = Verdict::kProved;
-    out.bound = "unbounded (Spacer): any number of device actions in every gap";
+    out.bound = "unbounded (Z3 fixedpoint): any number of device actions in every gap";
     return out;
   }
   Path path;
   const bool found = bmc(c, m, p, frames, timeout_ms, &path);
   if (found) {
     out.verdict = Verdict::kRefuted;
-    out.bound = r == z3::sat ? "unbounded (Spacer); shortest counterexample by bounded unrolling"
-                             : "bounded: " + std::to_string(frames) + " transitions (Spacer: " + reason + ")";
+    out.bound = r == z3::sat ? "unbounded (Z3 fixedpoint); shortest counterexample by bounded unrolling"
+                             : "bounded: " + std::to_string(frames) + " transitions (fixedpoint: " + reason + ")";
     std::vector<TimelineEvent> events;
     for (size_t f = 0; f < path.rules.size(); ++f) {
       const TimelineRule& rule = m.rules()[size_t(path.rules[f])];
@@ -516,13 +642,13 @@ ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& gro
   }
   if (r == z3::sat) {
     out.verdict = Verdict::kRefuted;
-    out.bound = "unbounded (Spacer)";
+    out.bound = "unbounded (Z3 fixedpoint)";
     out.note = "no counterexample within " + std::to_string(frames) + " transitions to print";
     return out;
   }
   out.verdict = Verdict::kUnknown;
   out.bound = "bounded: no counterexample within " + std::to_string(frames) + " transitions";
-  out.note = "Spacer: " + reason;
+  out.note = "fixedpoint: " + reason;
   return out;
 }
 

@@ -114,7 +114,9 @@ AddrTrace project(const Trace& t, const std::vector<int>& tracked, unsigned i) {
           as.before = abstract_page(t, s.before, i);
           as.after = abstract_page(t, s.after, i);
         }
-        as.changed = s.before != s.after;
+        // A plain write sees nothing: whatever the device did to the entry first, the write replaces it.
+        as.observes = s.kind != StepKind::kWrite;
+        as.changed = s.before != s.after || !as.observes;
         break;
       }
       case StepKind::kInvRange:

@@ -33,11 +33,12 @@ struct AStep {
   int tid = -1;            // kPage, kAlloc, kFree (kNotATable for a free of something else)
   AbsDesc before, after;   // kSlot, kPage
   bool changed = false;    // kSlot, kPage: the concrete value changed (a device CAS against it then fails)
+  bool observes = false;   // kSlot, kPage: the CPU sees the old value (read, cmpxchg, xchg, fetch_or; not write)
   bool leaf_only = false;  // kInv
   size_t raw = 0;          // index of the recorded step this comes from
   bool operator==(const AStep& o) const {
-    return kind == o.kind && tid == o.tid && before == o.before && after == o.after && changed == o.changed &&
-           leaf_only == o.leaf_only;
+    return kind == o.kind && tid == o.tid && (before == o.before || !observes) && after == o.after &&
+           changed == o.changed && observes == o.observes && leaf_only == o.leaf_only;
   }
 };
 

@@ -2,6 +2,7 @@
 //   ptcheck run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]
 //   ptcheck replay DIR... [--target LIB.so]
 //   ptcheck check [--target LIB.so] [--corpora DIR]
+//   ptcheck prove [--json] [--target LIB.so] [--only NAME]
 // Exit status: 0 the oracles hold, 1 a bug was found, 2 bad input (one line: FILE:LINE: what is wrong).
 #include <algorithm>
 #include <cerrno>
@@ -21,6 +22,7 @@
 #include "core/runner/minimize.h"
 #include "core/runner/runner.h"
 #include "tools/ptcheck/fuzz_command.h"
+#include "tools/ptcheck/prove_command.h"
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 
@@ -56,6 +58,10 @@ const char kUsage[] =
     "        the gate before merging: replays corpora/scenarios, corpora/regressions and the\n"
     "        fuzz_ops corpus, then fuzzes each fuzzer for S seconds (default 10; 0: no fuzzing)\n"
     "        when the fuzz preset is built.\n"
+    "  prove [--json] [--target LIB.so] [--only NAME]\n"
+    "        the Z3 obligations: bit-level equivalence of the table's arithmetic, BBML split/merge and\n"
+    "        strict/lazy TLB ordering on the target's recorded step sequences, known-bad variants;\n"
+    "        each proved or refuted with a counterexample timeline. --only: a name or a prefix (split.*).\n"
     "  help  this text\n"
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
@@ -69,6 +75,8 @@ struct Args {
   std::string corpora;
   std::string expect_violation;
   bool minimize = false;
+  bool json = false;
+  std::string only;
   std::string time, jobs, seed, fuzzer_dir;
 };
 
@@ -92,7 +100,8 @@ int parse_args(int argc, char** argv, Args* a) {
                 {"--time", &Args::time, "seconds"},
                 {"--jobs", &Args::jobs, "a count"},
                 {"--seed", &Args::seed, "a number"},
-                {"--fuzzers", &Args::fuzzer_dir, "a folder"}};
+                {"--fuzzers", &Args::fuzzer_dir, "a folder"},
+                {"--only", &Args::only, "an obligation name"}};
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
     bool taken = false;
@@ -110,6 +119,8 @@ int parse_args(int argc, char** argv, Args* a) {
     if (taken) continue;
     if (s == "--minimize") {
       a->minimize = true;
+    } else if (s == "--json") {
+      a->json = true;
     } else if (s == "-h" || s == "--help") {
       a->command = "help";
     } else if (!s.empty() && s[0] == '-') {
@@ -357,6 +368,12 @@ int main(int argc, char** argv) {
     if (!t) return kBadInput;
     return ptc::cli::run_fuzz_campaign(fo, t);
   }
+  if (a.command == "prove") {
+    if (!a.inputs.empty()) return bad("prove takes no positional arguments");
+    const ptc_target_ops* t = select_target(a);
+    if (!t) return kBadInput;
+    return ptc::cli::run_prove_command(ptc::cli::ProveOptions{a.only, a.json, a.target_path}, t);
+  }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");
     unsigned fuzz_seconds = 10;
@@ -373,6 +390,8 @@ int main(int argc, char** argv) {
     std::printf("ptcheck check: target %s\n== replay: %zu scripts and fuzz_ops inputs under %s\n", t->name ? t->name : "?",
                 files.size(), root.c_str());
     int status = run_scripts(files, t, true, "", a.target_path);
+    std::printf("== prove: the BBML and TLB-ordering obligations on the target's recorded step sequences\n");
+    if (const int p = ptc::cli::run_prove_for_check(t, a.target_path); p != kHolds && status == kHolds) status = p;
     // A short fuzz of each fuzzer, when the fuzz preset is built.
     const std::string fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
     if (fuzz_seconds == 0) {
