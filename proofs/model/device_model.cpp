@@ -417,11 +417,11 @@ void collect_vars(const z3::expr& e, const State& pre, std::vector<bool>& in, st
 // Cone of influence: the variables the property depends on -- those it reads, those any guard reads (they
 // decide what is reachable), and, transitively, those their next values read. The others (most sticky
 // violation flags) are left out of the fixedpoint's state: each would double the states it enumerates.
-std::vector<bool> cone(const Model& m, Property p) {
+std::vector<bool> cone(const Model& m, const z3::expr& bad_now) {
   const State& pre = m.pre();
   std::vector<bool> in(pre.size(), false);
   std::vector<unsigned> seen;
-  collect_vars(m.bad(pre, p), pre, in, seen);
+  collect_vars(bad_now, pre, in, seen);
   for (const TimelineRule& r : m.rules()) collect_vars(r.guard, pre, in, seen);
   for (bool grew = true; grew;) {
     grew = false;
@@ -444,25 +444,43 @@ std::vector<bool> cone(const Model& m, Property p) {
 // a CPU step moves to the next. PC, TR and IX are constants of a location, so they are not arguments.
 // Every argument has a finite sort, so the Datalog engine computes the exact least fixpoint (Spacer, for
 // PTC_PROVE_ENGINE=spacer, does not finish on this encoding in reasonable time).
-z3::check_result spacer(z3::context& c, const Model& m, const std::vector<Group>& groups, Property p, unsigned timeout_ms,
-                        std::string* reason) {
+z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Group>& groups,
+                            const std::vector<Property>& props, unsigned timeout_ms, std::string* reason) {
   const auto t_start = std::chrono::steady_clock::now();
   z3::fixedpoint fp(c);
   z3::params params(c);
   const char* engine = std::getenv("PTC_PROVE_ENGINE");
   params.set("engine", c.str_symbol(engine ? engine : "datalog"));
   params.set("timeout", timeout_ms);
+  if (const char* extra = std::getenv("PTC_PROVE_PARAMS")) {  // experiments: key=value,key=value
+    std::string all = extra;
+    for (size_t at = 0; at < all.size();) {
+      size_t end = all.find(',', at);
+      if (end == std::string::npos) end = all.size();
+      const std::string kv = all.substr(at, end - at);
+      const size_t eq = kv.find('=');
+      if (eq != std::string::npos) {
+        const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+        if (v == "true" || v == "false") params.set(k.c_str(), v == "true");
+        else params.set(k.c_str(), c.str_symbol(v.c_str()));
+      }
+      at = end + 1;
+    }
+  }
   fp.set(params);
   const State& pre = m.pre();
-  const std::vector<bool> relevant = cone(m, p);
+  z3::expr bad_now = c.bool_val(false);
+  for (Property p : props) bad_now = bad_now || m.bad(m.pre(), p);
+  const std::vector<bool> relevant = cone(m, bad_now);
   z3::sort_vector sorts(c);
   z3::expr_vector vars(c);
   std::vector<int> args_of;  // state variables that are predicate arguments
   for (int v = 0; v < int(pre.size()); ++v) {
-    if (v == PC || v == TR || v == IX || !relevant[size_t(v)]) continue;
+    if (v == PC || v == TR || v == IX) continue;
+    vars.push_back(pre[size_t(v)]);  // outside the cone a variable is only constrained by init: quantified away
+    if (!relevant[size_t(v)]) continue;
     args_of.push_back(v);
     sorts.push_back(pre[size_t(v)].get_sort());
-    vars.push_back(pre[size_t(v)]);
   }
   z3::func_decl bad = c.function("Bad", 0, nullptr, c.bool_sort());
   fp.register_relation(bad);
@@ -480,7 +498,6 @@ z3::check_result spacer(z3::context& c, const Model& m, const std::vector<Group>
     for (int v : args_of) head.push_back(r.next[size_t(v)]);
     device.emplace_back(r.guard, head);
   }
-  const z3::expr bad_now = m.bad(pre, p);
   z3::expr_vector here_args(c);
   for (int v : args_of) here_args.push_back(pre[size_t(v)]);
   for (size_t g = 0; g < groups.size(); ++g) {
@@ -495,11 +512,6 @@ z3::check_result spacer(z3::context& c, const Model& m, const std::vector<Group>
       from.push_back(pre[PC]), to.push_back(c.int_val(int(k)));
       from.push_back(pre[TR]), to.push_back(c.int_val(int(g)));
       from.push_back(pre[IX]), to.push_back(c.int_val(int(groups[g].ranges.front().first)));
-      for (size_t v = 0; v < pre.size(); ++v) {  // outside the cone: never read, so any value will do
-        if (relevant[v] || v == PC || v == TR || v == IX) continue;
-        from.push_back(pre[v]);
-        to.push_back(pre[v].is_bool() ? c.bool_val(false) : c.bv_val(0, pre[v].get_sort().bv_size()));
-      }
       z3::expr copy = e;
       return copy.substitute(from, to).simplify();
     };
@@ -522,6 +534,12 @@ z3::check_result spacer(z3::context& c, const Model& m, const std::vector<Group>
   if (std::getenv("PTC_PROVE_DEBUG"))
     std::fprintf(stderr, "fixedpoint: %d rules, %zu arguments, built in %.2fs\n", rule_no, args_of.size(),
                  std::chrono::duration<double>(t_built - t_start).count());
+  if (const char* dump = std::getenv("PTC_PROVE_DUMP")) {
+    if (std::FILE* f = std::fopen(dump, "w")) {
+      std::fputs(fp.to_string().c_str(), f);
+      std::fclose(f);
+    }
+  }
   try {
     const z3::check_result r = fp.query(q);
     if (r == z3::unknown) *reason = fp.reason_unknown();
@@ -599,19 +617,96 @@ bool bmc(z3::context& c, const Model& m, Property p, int max_frames, unsigned ti
   return false;
 }
 
+// Against vacuity: every group's recorded steps must be performable in the model -- a concrete path that
+// reaches the end, where before a step whose assumption does not hold yet the device may take up to two
+// actions (an injected recording needs the device to dirty something first). Returns "" or what fails.
+std::string replay_check(z3::context& c, const Model& m, const std::vector<Group>& groups) {
+  const State& pre = m.pre();
+  z3::expr_vector from(c);
+  for (const z3::expr& v : pre) from.push_back(v);
+  auto holds = [&](const z3::expr& e, const z3::expr_vector& at) {
+    z3::expr copy = e;
+    return copy.substitute(from, at).simplify().is_true();
+  };
+  auto apply = [&](const TimelineRule& r, const z3::expr_vector& at) {
+    z3::expr_vector next(c);
+    for (const z3::expr& e : r.next) {
+      z3::expr copy = e;
+      next.push_back(copy.substitute(from, at).simplify());
+    }
+    return next;
+  };
+  for (size_t g = 0; g < groups.size(); ++g) {
+    z3::solver s(c);
+    s.add(m.init(pre) && pre[TR] == int(g) && pre[IX] == int(groups[g].ranges.front().first));
+    if (s.check() != z3::sat) return "group " + std::to_string(g) + ": no initial state";
+    const z3::model init = s.get_model();
+    z3::expr_vector state(c);
+    for (const z3::expr& v : pre) state.push_back(init.eval(v, true));
+    for (size_t k = 0; k < groups[g].trace.steps.size(); ++k) {
+      const TimelineRule* step = nullptr;
+      for (const TimelineRule& r : m.rules())
+        if (r.cpu && r.group == int(g) && r.step == int(k)) step = &r;
+      // Breadth first: no device action, then one, then two.
+      std::vector<z3::expr_vector> frontier{state};
+      bool done = false;
+      for (int depth = 0; depth <= 2 && !done; ++depth) {
+        std::vector<z3::expr_vector> next_frontier;
+        for (const z3::expr_vector& at : frontier) {
+          if (holds(step->guard, at)) {
+            state = apply(*step, at);
+            done = true;
+            break;
+          }
+          if (depth < 2)
+            for (const TimelineRule& d : m.rules())
+              if (!d.cpu && holds(d.guard, at)) next_frontier.push_back(apply(d, at));
+        }
+        frontier = std::move(next_frontier);
+      }
+      if (!done) return "the recording's step #" + std::to_string(groups[g].trace.steps[k].raw) + " cannot happen in the model";
+    }
+  }
+  return "";
+}
+
 }  // namespace
+
+std::vector<ModelOutcome> check_properties(const ModelSpec& spec, const std::vector<Group>& groups,
+                                           const std::vector<Property>& props, unsigned timeout_ms) {
+  if (props.size() > 1) {
+    // One run for all: when no property's violation is reachable (a correct target), that settles them all.
+    z3::context c;
+    Model m(c, spec, groups);
+    std::string reason;
+    if (replay_check(c, m, groups).empty() && fixedpoint(c, m, groups, props, timeout_ms, &reason) == z3::unsat) {
+      ModelOutcome proved;
+      proved.verdict = Verdict::kProved;
+      proved.bound = "unbounded (Z3 fixedpoint): any number of device actions in every gap";
+      return std::vector<ModelOutcome>(props.size(), proved);
+    }
+  }
+  std::vector<ModelOutcome> out;
+  for (Property p : props) out.push_back(check_property(spec, groups, p, timeout_ms));
+  return out;
+}
 
 ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms) {
   ModelOutcome out;
   z3::context c;
   Model m(c, spec, groups);
+  if (std::string why = replay_check(c, m, groups); !why.empty()) {
+    out.verdict = Verdict::kUnknown;
+    out.note = "vacuous encoding: " + why;
+    return out;
+  }
   std::string reason;
   if (std::getenv("PTC_PROVE_DEBUG")) {
     std::fprintf(stderr, "groups %zu rules %zu:", groups.size(), m.rules().size());
     for (const Group& g : groups) std::fprintf(stderr, " %zu", g.trace.steps.size());
     std::fprintf(stderr, "\n");
   }
-  const z3::check_result r = spacer(c, m, groups, p, timeout_ms, &reason);
+  const z3::check_result r = fixedpoint(c, m, groups, {p}, timeout_ms, &reason);
   if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "fixedpoint %d %s\n", int(r), reason.c_str());
   size_t longest = 0;
   for (const Group& g : groups) longest = std::max(longest, g.trace.steps.size());

@@ -65,4 +65,9 @@ struct ModelOutcome {
 
 ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms);
 
+// Several properties of the same recordings: one fixedpoint run for all of them first (their violations'
+// disjunction); only when that is reachable, one run per property.
+std::vector<ModelOutcome> check_properties(const ModelSpec& spec, const std::vector<Group>& groups,
+                                           const std::vector<Property>& props, unsigned timeout_ms);
+
 }  // namespace ptc::proofs

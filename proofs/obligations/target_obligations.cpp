@@ -5,40 +5,51 @@
 
 namespace ptc::proofs {
 
-const Subject& SubjectCache::get(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
-  auto key = std::make_tuple(static_cast<const void*>(ops), int(c.shape), c.bbml, c.lazy, int(p));
-  auto& slot = subjects_[key];
-  if (!slot) slot = std::make_unique<Subject>(record_subject(ops, c, p));
-  return *slot;
+SubjectCache::Entry& SubjectCache::entry(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
+  Entry& e = entries_[std::make_tuple(static_cast<const void*>(ops), int(c.shape), c.bbml, c.lazy, int(p))];
+  if (!e.subject) e.subject = std::make_unique<Subject>(record_subject(ops, c, p));
+  return e;
 }
 
-Result check_subject(const std::string& name, const std::string& statement, const Subject& subj, const ModelSpec& spec_in,
-                     Property p, unsigned timeout_ms) {
-  const auto t0 = std::chrono::steady_clock::now();
+const Subject& SubjectCache::get(const ptc_target_ops* ops, const Canonical& c, Pipeline p) { return *entry(ops, c, p).subject; }
+
+const ModelOutcome& SubjectCache::outcome(const ptc_target_ops* ops, const Canonical& c, Pipeline p, const ModelSpec& spec,
+                                          Property prop, const std::vector<Property>& props, unsigned timeout_ms) {
+  Entry& e = entry(ops, c, p);
+  if (!e.outcomes.count(prop)) {
+    const std::vector<ModelOutcome> all = check_properties(spec_for(*e.subject, spec), e.subject->groups, props, timeout_ms);
+    for (size_t k = 0; k < props.size(); ++k) e.outcomes[props[k]] = all[k];
+  }
+  return e.outcomes[prop];
+}
+
+ModelSpec spec_for(const Subject& subj, ModelSpec spec) {
+  spec.ntables = int(subj.table_ids.size());
+  spec.table_ids = subj.table_ids;
+  return spec;
+}
+
+Result make_result(const std::string& name, const std::string& statement, const Subject& subj, const ModelOutcome* o) {
   Result r;
   r.name = name;
   r.statement = statement;
   if (!subj.skipped.empty()) {
     r.verdict = Verdict::kSkipped;
     r.note = subj.skipped;
-  } else if (!subj.unknown.empty() || subj.groups.empty()) {
+    return r;
+  }
+  if (!subj.unknown.empty() || subj.groups.empty() || !o) {
     r.verdict = Verdict::kUnknown;
     r.note = subj.unknown.empty() ? "nothing recorded" : subj.unknown;
-  } else {
-    ModelSpec spec = spec_in;
-    spec.ntables = int(subj.table_ids.size());
-    spec.table_ids = subj.table_ids;
-    const ModelOutcome o = check_property(spec, subj.groups, p, timeout_ms);
-    r.verdict = o.verdict;
-    r.bound = o.bound;
-    r.counterexample = o.counterexample;
-    r.script = o.script;
-    r.note = o.note;
-    const std::string facts = std::to_string(subj.recordings) + " recording(s), " + std::to_string(subj.groups.size()) +
-                              " distinct step sequence(s) over the 512 pages";
-    r.note = r.note.empty() ? facts : r.note + "; " + facts;
+    return r;
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.verdict = o->verdict;
+  r.bound = o->bound;
+  r.counterexample = o->counterexample;
+  r.script = o->script;
+  const std::string facts = std::to_string(subj.recordings) + " recording(s), " + std::to_string(subj.groups.size()) +
+                            " distinct step sequence(s) over the 512 pages";
+  r.note = o->note.empty() ? facts : o->note + "; " + facts;
   return r;
 }
 
@@ -140,12 +151,24 @@ std::vector<Spec> specs() {
 
 std::vector<Obligation> target_obligations() {
   std::vector<Obligation> out;
-  for (const Spec& s : specs()) {
-    out.push_back({s.name, s.statement, false, 20000, [s](const ProveTarget& t, unsigned ms) {
+  const std::vector<Spec> all = specs();
+  for (const Spec& s : all) {
+    std::vector<Property> siblings;  // the properties checked on the same recordings
+    for (const Spec& o : all)
+      if (o.pipeline == s.pipeline && o.canonical.shape == s.canonical.shape && o.canonical.bbml == s.canonical.bbml &&
+          o.canonical.lazy == s.canonical.lazy)
+        siblings.push_back(o.property);
+    out.push_back({s.name, s.statement, false, 20000, [s, siblings](const ProveTarget& t, unsigned ms) {
+                     const auto t0 = std::chrono::steady_clock::now();
                      SubjectCache local;
                      SubjectCache& cache = t.cache ? *t.cache : local;
-                     return check_subject(s.name, s.statement, cache.get(t.ops, s.canonical, s.pipeline), s.model,
-                                          s.property, ms);
+                     const Subject& subj = cache.get(t.ops, s.canonical, s.pipeline);
+                     const bool checkable = subj.skipped.empty() && subj.unknown.empty() && !subj.groups.empty();
+                     const ModelOutcome* o =
+                         checkable ? &cache.outcome(t.ops, s.canonical, s.pipeline, s.model, s.property, siblings, ms) : nullptr;
+                     Result r = make_result(s.name, s.statement, subj, o);
+                     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                     return r;
                    }});
   }
   return out;

@@ -11,19 +11,28 @@
 
 namespace ptc::proofs {
 
-// Recordings are the expensive part; the obligations that share a pipeline and canonical state share them.
+// The obligations that share a pipeline and canonical state share its recordings and one fixedpoint run.
 class SubjectCache {
  public:
   const Subject& get(const ptc_target_ops* ops, const Canonical& c, Pipeline p);
+  // The outcome of `prop`; the first request computes every property in `props` at once (check_properties).
+  const ModelOutcome& outcome(const ptc_target_ops* ops, const Canonical& c, Pipeline p, const ModelSpec& spec,
+                              Property prop, const std::vector<Property>& props, unsigned timeout_ms);
 
  private:
-  std::map<std::tuple<const void*, int, unsigned, bool, int>, std::unique_ptr<Subject>> subjects_;
+  struct Entry {
+    std::unique_ptr<Subject> subject;
+    std::map<Property, ModelOutcome> outcomes;
+  };
+  Entry& entry(const ptc_target_ops* ops, const Canonical& c, Pipeline p);
+  std::map<std::tuple<const void*, int, unsigned, bool, int>, Entry> entries_;
 };
 
 std::vector<Obligation> target_obligations();
 
-// Runs one property over a subject into a Result (shared with the known-bad variants).
-Result check_subject(const std::string& name, const std::string& statement, const Subject& subj, const ModelSpec& spec,
-                     Property p, unsigned timeout_ms);
+// The model spec a subject's properties are checked with (its tables filled in).
+ModelSpec spec_for(const Subject& subj, ModelSpec spec);
+// A Result from a subject and, unless it was skipped or is outside the encoding, its outcome.
+Result make_result(const std::string& name, const std::string& statement, const Subject& subj, const ModelOutcome* o);
 
 }  // namespace ptc::proofs
