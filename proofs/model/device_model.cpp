@@ -4,8 +4,10 @@
 #include <chrono>
 #include <z3.h>
 #include <cstdio>
+#include <functional>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "proofs/model/timeline.h"
 #include "proofs/smt/reduce.h"
@@ -51,6 +53,9 @@ bool is_int_var(int v) { return v == PC || v == TR || v == IX; }
 // a finite sort, which Z3's Datalog engine needs.
 bool is_tid_var(int v) { return v == S_TID || v == TP_TID || v == WC_TID; }
 constexpr unsigned kTidBits = 5;
+// PC, TR, IX and the unrolling's rule choice are 16-bit vectors: the bounded unrolling is then pure
+// bit-level (SAT), far faster than with integers.
+constexpr unsigned kCounterBits = 16;
 
 using State = std::vector<z3::expr>;
 
@@ -61,7 +66,7 @@ class Model {
     for (int v = 0; v < nvars(); ++v) {
       const std::string name = var_name(v);
       if (v < kFixedVars && is_int_var(v))
-        pre_.push_back(c_.int_const(name.c_str()));
+        pre_.push_back(c_.bv_const(name.c_str(), kCounterBits));
       else if (v < kFixedVars && is_tid_var(v))
         pre_.push_back(c_.bv_const(name.c_str(), kTidBits));
       else
@@ -117,10 +122,11 @@ class Model {
  private:
   z3::expr in_ranges(const z3::expr& ix, const std::vector<std::pair<unsigned, unsigned>>& ranges) const {
     z3::expr e = c_.bool_val(false);
-    for (auto [lo, hi] : ranges) e = e || (ix >= int(lo) && ix <= int(hi));
+    for (auto [lo, hi] : ranges) e = e || (z3::uge(ix, num(lo)) && z3::ule(ix, num(hi)));
     return e;
   }
   z3::expr b(bool v) const { return c_.bool_val(v); }
+  z3::expr num(size_t v) const { return c_.bv_val(unsigned(v), kCounterBits); }
   z3::expr tid(int t) const { return c_.bv_val(unsigned(t) & ((1u << kTidBits) - 1), kTidBits); }
   z3::expr eq_slot(const State& s, const AbsDesc& a) const {
     return s[S_V] == b(a.valid) && s[S_T] == b(a.table) && s[S_AP2] == b(a.ap2) && s[S_DBM] == b(a.dbm) &&
@@ -222,7 +228,7 @@ void Model::cpu_rules() {
     for (size_t k = 0; k < steps.size(); ++k) {
       const AStep& st = steps[k];
       State n = s;
-      n[PC] = c_.int_val(int(k + 1));
+      n[PC] = num(k + 1);
       z3::expr guard = s[TR] == int(g) && s[PC] == int(k);
       switch (st.kind) {
         case AKind::kSlot:
@@ -444,8 +450,9 @@ std::vector<bool> cone(const Model& m, const z3::expr& bad_now) {
 // a CPU step moves to the next. PC, TR and IX are constants of a location, so they are not arguments.
 // Every argument has a finite sort, so the Datalog engine computes the exact least fixpoint (Spacer, for
 // PTC_PROVE_ENGINE=spacer, does not finish on this encoding in reasonable time).
+// With `ends`, the query is instead whether the end of every group is reachable (the vacuity check).
 z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Group>& groups,
-                            const std::vector<Property>& props, unsigned timeout_ms, std::string* reason) {
+                            const std::vector<Property>& props, unsigned timeout_ms, std::string* reason, bool ends = false) {
   const auto t_start = std::chrono::steady_clock::now();
   z3::fixedpoint fp(c);
   z3::params params(c);
@@ -484,6 +491,9 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
   }
   z3::func_decl bad = c.function("Bad", 0, nullptr, c.bool_sort());
   fp.register_relation(bad);
+  z3::func_decl all_ends = c.function("AllEnds", 0, nullptr, c.bool_sort());
+  fp.register_relation(all_ends);
+  z3::expr all_ends_body = c.bool_val(true);
   int rule_no = 0;
   auto add = [&](const z3::expr& body, const z3::expr& head) {
     z3::expr r = z3::forall(vars, z3::implies(body, head));
@@ -509,9 +519,9 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
     }
     auto at = [&](size_t k, const z3::expr& e) {  // e with this location's constants
       z3::expr_vector from(c), to(c);
-      from.push_back(pre[PC]), to.push_back(c.int_val(int(k)));
-      from.push_back(pre[TR]), to.push_back(c.int_val(int(g)));
-      from.push_back(pre[IX]), to.push_back(c.int_val(int(groups[g].ranges.front().first)));
+      from.push_back(pre[PC]), to.push_back(c.bv_val(unsigned(k), kCounterBits));
+      from.push_back(pre[TR]), to.push_back(c.bv_val(unsigned(g), kCounterBits));
+      from.push_back(pre[IX]), to.push_back(c.bv_val(groups[g].ranges.front().first, kCounterBits));
       z3::expr copy = e;
       return copy.substitute(from, to).simplify();
     };
@@ -526,10 +536,17 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
       for (const auto& [guard, head] : device) add(here && guard, loc[k](head));
       for (const TimelineRule& r : m.rules())
         if (r.cpu && r.group == int(g) && r.step == int(k)) add(here && at(k, r.guard), app(k + 1, r.next));
-      add(here && at(k, bad_now), bad());
+      if (!ends) add(here && at(k, bad_now), bad());
+    }
+    if (ends) {
+      z3::func_decl end = c.function(("End_" + std::to_string(g)).c_str(), 0, nullptr, c.bool_sort());
+      fp.register_relation(end);
+      add(loc[len](here_args), end());
+      all_ends_body = all_ends_body && end();
     }
   }
-  z3::expr q = bad();
+  if (ends) add(all_ends_body, all_ends());
+  z3::expr q = ends ? all_ends() : bad();
   const auto t_built = std::chrono::steady_clock::now();
   if (std::getenv("PTC_PROVE_DEBUG"))
     std::fprintf(stderr, "fixedpoint: %d rules, %zu arguments, built in %.2fs\n", rule_no, args_of.size(),
@@ -550,152 +567,114 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
   }
 }
 
-// Bounded unrolling: the shortest sequence of steps and device actions reaching a bad state, up to
-// max_frames transitions. Each frame picks one rule by a choice variable; a variable's next value is an
-// if-then-else over the rules that change it.
+// Bounded unrolling for the counterexample: for d = 0, 1, ... device actions, and each group in turn, one
+// SAT problem with exactly the group's CPU steps and d device actions (len + d transitions ending at the
+// group's end; the violation flags are sticky, and the others are judged at the end). The first found has
+// the fewest device actions; then the page index is reduced (small values first).
 struct Path {
   std::vector<int> rules;
   std::vector<State> states;
   std::unique_ptr<z3::model> model;
 };
 
-bool bmc(z3::context& c, const Model& m, Property p, int max_frames, unsigned timeout_ms, Path* out) {
-  z3::solver s(c);
-  z3::params params(c);
-  params.set("timeout", timeout_ms);
-  s.set(params);
+bool bmc(z3::context& c, const Model& m, const std::vector<Group>& groups, Property p, int max_device, unsigned timeout_ms,
+         Path* out) {
   const State& pre = m.pre();
-  auto frame = [&](int f) {
-    State st;
-    for (size_t v = 0; v < pre.size(); ++v) {
-      const std::string name = pre[v].to_string() + "@" + std::to_string(f);
-      st.push_back(c.constant(name.c_str(), pre[v].get_sort()));
-    }
-    return st;
-  };
-  // Per variable, the rules whose next value is not the variable itself.
-  std::vector<std::vector<size_t>> changers(pre.size());
+  std::vector<std::vector<size_t>> changers(pre.size());  // per variable, the rules that change it
   for (size_t k = 0; k < m.rules().size(); ++k)
     for (size_t v = 0; v < pre.size(); ++v)
       if (!z3::eq(m.rules()[k].next[v], pre[v])) changers[v].push_back(k);
-  std::vector<State> states{frame(0)};
-  std::vector<z3::expr> choice;
-  s.add(m.init(states[0]));
-  for (int f = 0; f <= max_frames; ++f) {
-    s.push();
-    s.add(m.bad(states[size_t(f)], p));
-    const z3::check_result r = s.check();
-    if (r == z3::sat) {
-      std::vector<z3::expr> reduce{states[0][IX]};  // small values first: the page index
+  for (int d = 0; d <= max_device; ++d) {
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const int len = int(groups[g].trace.steps.size());
+      z3::solver s(c);
+      z3::params params(c);
+      params.set("timeout", timeout_ms);
+      s.set(params);
+      std::vector<State> states;
+      auto frame = [&](int f) {
+        State st;
+        for (size_t v = 0; v < pre.size(); ++v)
+          st.push_back(c.constant((pre[v].to_string() + "@" + std::to_string(f)).c_str(), pre[v].get_sort()));
+        return st;
+      };
+      states.push_back(frame(0));
+      s.add(m.init(states[0]) && states[0][TR] == int(g));
+      std::vector<z3::expr> choice;
+      for (int f = 0; f < len + d; ++f) {
+        states.push_back(frame(f + 1));
+        const State& cur = states[size_t(f)];
+        const State& nxt = states.back();
+        const z3::expr ch = c.bv_const(("choice@" + std::to_string(f)).c_str(), kCounterBits);
+        choice.push_back(ch);
+        auto sub = [&](const z3::expr& e) { return substitute_state(e, pre, cur); };
+        z3::expr_vector allowed(c);
+        for (size_t k = 0; k < m.rules().size(); ++k) {
+          const TimelineRule& rule = m.rules()[k];
+          if (rule.cpu && rule.group != int(g)) continue;
+          allowed.push_back(ch == int(k) && sub(rule.guard));
+        }
+        s.add(z3::mk_or(allowed));
+        for (size_t v = 0; v < pre.size(); ++v) {
+          z3::expr value = cur[v];
+          for (size_t k : changers[v])
+            if (!m.rules()[k].cpu || m.rules()[k].group == int(g)) value = z3::ite(ch == int(k), sub(m.rules()[k].next[v]), value);
+          s.add(nxt[v] == value);
+        }
+      }
+      s.add(states.back()[PC] == len && m.bad(states.back(), p));
+      const z3::check_result r = s.check();
+      if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "bmc group %zu, %d device action(s): %d\n", g, d, int(r));
+      if (r != z3::sat) continue;
+      std::vector<z3::expr> reduce{states[0][IX]};
       z3::model model = reduce_model(s, reduce);
       out->states = states;
       for (const z3::expr& ch : choice) out->rules.push_back(int(model_u64(model, ch)));
       out->model = std::make_unique<z3::model>(model);
       return true;
     }
-    s.pop();
-    if (r == z3::unknown || f == max_frames) return false;
-    states.push_back(frame(f + 1));
-    const State& cur = states[size_t(f)];
-    const State& nxt = states.back();
-    const z3::expr ch = c.int_const(("choice@" + std::to_string(f)).c_str());
-    choice.push_back(ch);
-    auto sub = [&](const z3::expr& e) { return substitute_state(e, pre, cur); };
-    z3::expr_vector allowed(c);
-    for (size_t k = 0; k < m.rules().size(); ++k) {
-      const TimelineRule& rule = m.rules()[k];
-      if (rule.cpu && rule.step > f) continue;  // the CPU cannot be past step f after f transitions
-      allowed.push_back(ch == int(k) && sub(rule.guard));
-    }
-    s.add(z3::mk_or(allowed));
-    for (size_t v = 0; v < pre.size(); ++v) {
-      z3::expr value = cur[v];
-      for (size_t k : changers[v]) value = z3::ite(ch == int(k), sub(m.rules()[k].next[v]), value);
-      s.add(nxt[v] == value);
-    }
   }
   return false;
 }
 
-// Against vacuity: every group's recorded steps must be performable in the model -- a concrete path that
-// reaches the end, where before a step whose assumption does not hold yet the device may take up to two
-// actions (an injected recording needs the device to dirty something first). Returns "" or what fails.
-std::string replay_check(z3::context& c, const Model& m, const std::vector<Group>& groups) {
-  const State& pre = m.pre();
-  z3::expr_vector from(c);
-  for (const z3::expr& v : pre) from.push_back(v);
-  auto holds = [&](const z3::expr& e, const z3::expr_vector& at) {
-    z3::expr copy = e;
-    return copy.substitute(from, at).simplify().is_true();
-  };
-  auto apply = [&](const TimelineRule& r, const z3::expr_vector& at) {
-    z3::expr_vector next(c);
-    for (const z3::expr& e : r.next) {
-      z3::expr copy = e;
-      next.push_back(copy.substitute(from, at).simplify());
-    }
-    return next;
-  };
-  for (size_t g = 0; g < groups.size(); ++g) {
-    z3::solver s(c);
-    s.add(m.init(pre) && pre[TR] == int(g) && pre[IX] == int(groups[g].ranges.front().first));
-    if (s.check() != z3::sat) return "group " + std::to_string(g) + ": no initial state";
-    const z3::model init = s.get_model();
-    z3::expr_vector state(c);
-    for (const z3::expr& v : pre) state.push_back(init.eval(v, true));
-    for (size_t k = 0; k < groups[g].trace.steps.size(); ++k) {
-      const TimelineRule* step = nullptr;
-      for (const TimelineRule& r : m.rules())
-        if (r.cpu && r.group == int(g) && r.step == int(k)) step = &r;
-      // Breadth first: no device action, then one, then two.
-      std::vector<z3::expr_vector> frontier{state};
-      bool done = false;
-      for (int depth = 0; depth <= 2 && !done; ++depth) {
-        std::vector<z3::expr_vector> next_frontier;
-        for (const z3::expr_vector& at : frontier) {
-          if (holds(step->guard, at)) {
-            state = apply(*step, at);
-            done = true;
-            break;
-          }
-          if (depth < 2)
-            for (const TimelineRule& d : m.rules())
-              if (!d.cpu && holds(d.guard, at)) next_frontier.push_back(apply(d, at));
-        }
-        frontier = std::move(next_frontier);
-      }
-      if (!done) return "the recording's step #" + std::to_string(groups[g].trace.steps[k].raw) + " cannot happen in the model";
-    }
-  }
-  return "";
+// Against vacuity: the end of every group's recorded steps must be reachable in the model (an injected
+// recording needs the device to dirty something first, so device actions are allowed). An assumption no
+// device behaviour satisfies would make every claim about that group hold.
+std::string replay_check(z3::context& c, const Model& m, const std::vector<Group>& groups, unsigned timeout_ms) {
+  std::string reason;
+  const z3::check_result r = fixedpoint(c, m, groups, {}, timeout_ms, &reason, /*ends=*/true);
+  if (r == z3::sat) return "";
+  return r == z3::unsat ? "some recorded step sequence cannot happen in the model (its assumptions contradict)"
+                        : "could not check that the recorded steps can happen: " + reason;
 }
 
 }  // namespace
 
-std::vector<ModelOutcome> check_properties(const ModelSpec& spec, const std::vector<Group>& groups,
-                                           const std::vector<Property>& props, unsigned timeout_ms) {
-  if (props.size() > 1) {
-    // One run for all: when no property's violation is reachable (a correct target), that settles them all.
-    z3::context c;
-    Model m(c, spec, groups);
-    std::string reason;
-    if (replay_check(c, m, groups).empty() && fixedpoint(c, m, groups, props, timeout_ms, &reason) == z3::unsat) {
-      ModelOutcome proved;
-      proved.verdict = Verdict::kProved;
-      proved.bound = "unbounded (Z3 fixedpoint): any number of device actions in every gap";
-      return std::vector<ModelOutcome>(props.size(), proved);
-    }
+std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<Group>& groups,
+                                      const std::vector<Property>& props, unsigned timeout_ms) {
+  z3::context c;
+  Model m(c, spec, groups);
+  ModelOutcome out;
+  if (std::string why = replay_check(c, m, groups, timeout_ms); !why.empty()) {
+    out.verdict = Verdict::kUnknown;
+    out.note = "vacuous encoding: " + why;
+    return out;
   }
-  std::vector<ModelOutcome> out;
-  for (Property p : props) out.push_back(check_property(spec, groups, p, timeout_ms));
+  std::string reason;
+  const z3::check_result r = fixedpoint(c, m, groups, props, timeout_ms, &reason);
+  if (r == z3::sat) return std::nullopt;
+  out.verdict = r == z3::unsat ? Verdict::kProved : Verdict::kUnknown;
+  out.bound = "unbounded (Z3 fixedpoint): any number of device actions in every gap";
+  if (r != z3::unsat) out.note = "fixedpoint: " + reason;
   return out;
 }
 
-ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms) {
+ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms,
+                            bool replay_checked) {
   ModelOutcome out;
   z3::context c;
   Model m(c, spec, groups);
-  if (std::string why = replay_check(c, m, groups); !why.empty()) {
+  if (std::string why = replay_checked ? "" : replay_check(c, m, groups, timeout_ms); !why.empty()) {
     out.verdict = Verdict::kUnknown;
     out.note = "vacuous encoding: " + why;
     return out;
@@ -710,19 +689,19 @@ ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& gro
   if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "fixedpoint %d %s\n", int(r), reason.c_str());
   size_t longest = 0;
   for (const Group& g : groups) longest = std::max(longest, g.trace.steps.size());
-  constexpr int kDeviceBound = 12;  // device actions in all, for counterexamples and the bounded fallback
-  const int frames = int(longest) + kDeviceBound;
+  constexpr int kDeviceBound = 6;  // device actions in all, for counterexamples and the bounded fallback
+  const int frames = kDeviceBound;
   if (r == z3::unsat) {
     out.verdict = Verdict::kProved;
     out.bound = "unbounded (Z3 fixedpoint): any number of device actions in every gap";
     return out;
   }
   Path path;
-  const bool found = bmc(c, m, p, frames, timeout_ms, &path);
+  const bool found = bmc(c, m, groups, p, kDeviceBound, timeout_ms, &path);
   if (found) {
     out.verdict = Verdict::kRefuted;
     out.bound = r == z3::sat ? "unbounded (Z3 fixedpoint); shortest counterexample by bounded unrolling"
-                             : "bounded: " + std::to_string(frames) + " transitions (fixedpoint: " + reason + ")";
+                             : "bounded: up to " + std::to_string(frames) + " device actions (fixedpoint: " + reason + ")";
     std::vector<TimelineEvent> events;
     for (size_t f = 0; f < path.rules.size(); ++f) {
       const TimelineRule& rule = m.rules()[size_t(path.rules[f])];
@@ -738,11 +717,11 @@ ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& gro
   if (r == z3::sat) {
     out.verdict = Verdict::kRefuted;
     out.bound = "unbounded (Z3 fixedpoint)";
-    out.note = "no counterexample within " + std::to_string(frames) + " transitions to print";
+    out.note = "no counterexample with up to " + std::to_string(frames) + " device actions to print";
     return out;
   }
   out.verdict = Verdict::kUnknown;
-  out.bound = "bounded: no counterexample within " + std::to_string(frames) + " transitions";
+  out.bound = "bounded: no counterexample with up to " + std::to_string(frames) + " device actions";
   out.note = "fixedpoint: " + reason;
   return out;
 }

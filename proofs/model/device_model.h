@@ -14,6 +14,7 @@
 #pragma once
 #include <z3++.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,11 +64,15 @@ struct ModelOutcome {
   std::string note;
 };
 
-ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms);
+// One property: the vacuity check (unless `replay_checked`), the fixedpoint, and for a refutation the
+// shortest counterexample.
+ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms,
+                            bool replay_checked = false);
 
-// Several properties of the same recordings: one fixedpoint run for all of them first (their violations'
-// disjunction); only when that is reachable, one run per property.
-std::vector<ModelOutcome> check_properties(const ModelSpec& spec, const std::vector<Group>& groups,
-                                           const std::vector<Property>& props, unsigned timeout_ms);
+// Several properties of the same recordings in one fixedpoint run (their violations' disjunction): the
+// common outcome when none is reachable (proved) or the check is vacuous or unknown; nullopt when some
+// violation is reachable (then check_property, with replay_checked, tells which).
+std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<Group>& groups,
+                                      const std::vector<Property>& props, unsigned timeout_ms);
 
 }  // namespace ptc::proofs

@@ -1,6 +1,9 @@
 #include "proofs/model/subject.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "core/descriptor_bits.h"
@@ -93,7 +96,18 @@ std::vector<unsigned> all_pages() {
 }  // namespace
 
 Subject record_subject(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
+  const auto t0 = std::chrono::steady_clock::now();
+  struct Report {
+    const Subject* s;
+    std::chrono::steady_clock::time_point t0;
+    ~Report() {
+      if (std::getenv("PTC_PROVE_DEBUG"))
+        std::fprintf(stderr, "recorded %zu in %.2fs, %zu groups\n", s->recordings,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), s->groups.size());
+    }
+  };
   Subject subj;
+  Report report{&subj, t0};
   std::string why;
   auto base = record_pipeline(ops, c, p, {}, &why);
   ++subj.recordings;

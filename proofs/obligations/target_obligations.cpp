@@ -16,10 +16,14 @@ const Subject& SubjectCache::get(const ptc_target_ops* ops, const Canonical& c, 
 const ModelOutcome& SubjectCache::outcome(const ptc_target_ops* ops, const Canonical& c, Pipeline p, const ModelSpec& spec,
                                           Property prop, const std::vector<Property>& props, unsigned timeout_ms) {
   Entry& e = entry(ops, c, p);
-  if (!e.outcomes.count(prop)) {
-    const std::vector<ModelOutcome> all = check_properties(spec_for(*e.subject, spec), e.subject->groups, props, timeout_ms);
-    for (size_t k = 0; k < props.size(); ++k) e.outcomes[props[k]] = all[k];
+  const ModelSpec full = spec_for(*e.subject, spec);
+  if (!e.all_checked) {
+    e.all_checked = true;
+    e.all = check_all(full, e.subject->groups, props, timeout_ms);
   }
+  if (e.all) return *e.all;
+  if (!e.outcomes.count(prop))
+    e.outcomes[prop] = check_property(full, e.subject->groups, prop, timeout_ms, /*replay_checked=*/true);
   return e.outcomes[prop];
 }
 

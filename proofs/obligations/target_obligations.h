@@ -3,6 +3,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -22,6 +23,8 @@ class SubjectCache {
  private:
   struct Entry {
     std::unique_ptr<Subject> subject;
+    bool all_checked = false;
+    std::optional<ModelOutcome> all;  // check_all's outcome, when it settles every property
     std::map<Property, ModelOutcome> outcomes;
   };
   Entry& entry(const ptc_target_ops* ops, const Canonical& c, Pipeline p);
