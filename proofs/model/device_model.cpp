@@ -312,26 +312,24 @@ void Model::device_rules() {
     n[v] = b(false), n[d] = b(false);
     dev(a, -1, "", s[v], n);
   }
-  // Accesses through the cached block entry.
-  {
+  // Reads through a cached entry, and writes through one that is writable without a descriptor update;
+  // returns the state after a write (for the HTTU variants).
+  auto cached = [&](int valid, int ap2, int oa, const std::string& what) {
     State n = s;
-    success(n, s[TB_OA]);
-    dev(DevAction::kReadCached, -1, "block entry", s[TB_V], n);
+    success(n, s[oa]);
+    dev(DevAction::kReadCached, -1, what, s[valid], n);
     State w = n;
     wrote(w);
-    dev(DevAction::kWriteCached, -1, "block entry, already dirty", s[TB_V] && !s[TB_AP2], w);
-    State h = w;  // HTTU: CAS of the descriptor the entry was filled from
+    dev(DevAction::kWriteCached, -1, what + ", already dirty", s[valid] && !s[ap2], w);
+    return w;
+  };
+  {
+    State h = cached(TB_V, TB_AP2, TB_OA, "block entry");  // HTTU: CAS of the descriptor the entry was filled from
     h[S_AP2] = b(false), h[TB_AP2] = b(false);
     dev(DevAction::kWriteCached, -1, "block entry, HTTU CAS clean->dirty", s[TB_V] && s[TB_AP2] && s[TB_DBM] && s[TB_FRESH], h);
   }
-  // Accesses through the cached page entry.
   {
-    State n = s;
-    success(n, s[TP_OA]);
-    dev(DevAction::kReadCached, -1, "page entry", s[TP_V], n);
-    State w = n;
-    wrote(w);
-    dev(DevAction::kWriteCached, -1, "page entry, already dirty", s[TP_V] && !s[TP_AP2], w);
+    const State w = cached(TP_V, TP_AP2, TP_OA, "page entry");
     for (int t = 0; t < nt_; ++t) {
       State h = w;
       h[E(t, E_AP2)] = b(false), h[TP_AP2] = b(false);
@@ -459,21 +457,6 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
   const char* engine = std::getenv("PTC_PROVE_ENGINE");
   params.set("engine", c.str_symbol(engine ? engine : "datalog"));
   params.set("timeout", timeout_ms);
-  if (const char* extra = std::getenv("PTC_PROVE_PARAMS")) {  // experiments: key=value,key=value
-    std::string all = extra;
-    for (size_t at = 0; at < all.size();) {
-      size_t end = all.find(',', at);
-      if (end == std::string::npos) end = all.size();
-      const std::string kv = all.substr(at, end - at);
-      const size_t eq = kv.find('=');
-      if (eq != std::string::npos) {
-        const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-        if (v == "true" || v == "false") params.set(k.c_str(), v == "true");
-        else params.set(k.c_str(), c.str_symbol(v.c_str()));
-      }
-      at = end + 1;
-    }
-  }
   fp.set(params);
   const State& pre = m.pre();
   z3::expr bad_now = c.bool_val(false);

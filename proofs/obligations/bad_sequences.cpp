@@ -134,6 +134,20 @@ Trace split_sequence(const char* what, unsigned bbml, bool cas_install, bool pag
   return b.take();
 }
 
+// Split by break-before-make: clear the block, invalidate, sync, then build and install the table. Correct at
+// bbml 0; at bbml 1 and 2 the device faults while the block is gone.
+Trace split_break_before_make(const char* what, unsigned bbml) {
+  SequenceBuilder b(what, bbml, false, Shape::kBlock);
+  b.xchg_slot(SequenceBuilder::block_clean(), 0);
+  b.inv(true);
+  b.sync();
+  const int t = b.alloc();
+  b.write_pages(t, false);
+  b.write_slot(b.table_desc(t));
+  b.ret("split", 0);
+  return b.take();
+}
+
 struct BadSequence {
   const char* name;
   const char* statement;
@@ -173,33 +187,12 @@ const BadSequence kSequences[] = {
     {"good.split-bbml0-break-before-make",
      "split at bbml 0 by break-before-make (clear, invalidate, sync, install) is proved by no-tlb-conflict",
      Property::kNoTlbConflict, false,
-     [] {
-       SequenceBuilder b("hand-written split: bbml 0 break-before-make", 0, false, Shape::kBlock);
-       const uint64_t block = SequenceBuilder::block_clean();
-       b.xchg_slot(block, 0);
-       b.inv(true);
-       b.sync();
-       const int t = b.alloc();
-       b.write_pages(t, false);
-       b.write_slot(b.table_desc(t));
-       b.ret("split", 0);
-       return b.take();
-     },
+     [] { return split_break_before_make("hand-written split: bbml 0 break-before-make", 0); },
      [] { return split_done(0); }},
     {"bad.split-bbml1-break-before-make",
      "split at bbml 1 by break-before-make (the device faults meanwhile) is refuted by no-fault-same-output",
      Property::kNoFaultSameOutput, true,
-     [] {
-       SequenceBuilder b("hand-written split: break-before-make at bbml 1", 1, false, Shape::kBlock);
-       b.xchg_slot(SequenceBuilder::block_clean(), 0);
-       b.inv(true);
-       b.sync();
-       const int t = b.alloc();
-       b.write_pages(t, false);
-       b.write_slot(b.table_desc(t));
-       b.ret("split", 0);
-       return b.take();
-     },
+     [] { return split_break_before_make("hand-written split: break-before-make at bbml 1", 1); },
      [] { return split_done(1); }},
     {"bad.split-clean-pages-from-dirty-block",
      "split making clean pages from a block it read dirty is refuted by final-state", Property::kFinalState, true,

@@ -69,17 +69,14 @@ struct Spec {
   ModelSpec model;
 };
 
-ModelSpec split_spec(unsigned bbml) {
+// Split and merge: -EOPNOTSUPP with nothing changed at bbml 0 (SPEC section 3), else 0 and the new shape.
+ModelSpec split_merge_spec(bool split, unsigned bbml) {
   ModelSpec m;
   m.bbml = bbml;
-  m.final_spec = bbml == 0 ? FinalSpec::kUnchangedBlock : FinalSpec::kSplitDone;
-  m.expected_returns = {bbml == 0 ? -EOPNOTSUPP : 0};
-  return m;
-}
-ModelSpec merge_spec(unsigned bbml) {
-  ModelSpec m;
-  m.bbml = bbml;
-  m.final_spec = bbml == 0 ? FinalSpec::kUnchangedPages : FinalSpec::kMergeDone;
+  if (bbml == 0)
+    m.final_spec = split ? FinalSpec::kUnchangedBlock : FinalSpec::kUnchangedPages;
+  else
+    m.final_spec = split ? FinalSpec::kSplitDone : FinalSpec::kMergeDone;
   m.expected_returns = {bbml == 0 ? -EOPNOTSUPP : 0};
   return m;
 }
@@ -98,7 +95,7 @@ std::vector<Spec> specs() {
       const std::string op = split ? "split" : "merge";
       const Canonical c{split ? Shape::kBlock : Shape::kPages, bbml, false};
       const Pipeline pl = split ? Pipeline::kSplit : Pipeline::kMerge;
-      const ModelSpec ms = split ? split_spec(bbml) : merge_spec(bbml);
+      const ModelSpec ms = split_merge_spec(split, bbml);
       const std::string what = split ? "split of a writable-clean 2M block" : "merge of 512 writable-clean 4K pages";
       if (bbml < 2)
         out.push_back({op + "." + b + ".no-tlb-conflict", what + ": the IOTLB never holds two entries of another size or output for a page",

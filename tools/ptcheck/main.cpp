@@ -390,7 +390,7 @@ int main(int argc, char** argv) {
     std::printf("ptcheck check: target %s\n== replay: %zu scripts and fuzz_ops inputs under %s\n", t->name ? t->name : "?",
                 files.size(), root.c_str());
     int status = run_scripts(files, t, true, "", a.target_path);
-    std::printf("== prove: the BBML and TLB-ordering obligations on the target's recorded step sequences\n");
+    std::printf("== prove: split and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)\n");
     if (const int p = ptc::cli::run_prove_for_check(t, a.target_path); p != kHolds && status == kHolds) status = p;
     // A short fuzz of each fuzzer, when the fuzz preset is built.
     const std::string fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
