@@ -61,7 +61,7 @@ cmake -S "$src" -B "$build" "${generator[@]}" \
   -DCMAKE_BUILD_TYPE= \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
   -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
-  -DPTCHECK_FUZZ=ON -DPTCHECK_BUILD_TESTS=OFF -DPTCHECK_SANITIZE= \
+  -DPTCHECK_FUZZ=ON -DPTCHECK_BUILD_TESTS=OFF -DPTCHECK_PROOFS=OFF -DPTCHECK_SANITIZE= \
   -DPTCHECK_FUZZ_INSTRUMENT="$instrument" -DPTCHECK_FUZZ_ENGINE="$engine"
 # shellcheck disable=SC2086
 cmake --build "$build" --parallel "$(nproc)" --target $fuzzers

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/descriptor_bits.h"
+#include "core/lpae/lpae_bits.h"
 #include "core/lpae/lpae_bugs.h"
 #include "core/lpae/lpae_mem.h"
 #include "ptcheck/target.h"
@@ -49,21 +50,22 @@ constexpr uint64_t level_size(unsigned level) { return 1ull << level_shift(level
 constexpr unsigned start_level_for_ias(unsigned ias) { return ias > level_shift(0) ? 0 : 1; }
 
 // ---- Descriptors (SPEC section 2) ---------------------------------------------------------------
+// The bit arithmetic is lpae_bits.h's templates (proved equal to independent definitions by proofs/).
 
-constexpr bool pte_valid(pte_t d) { return d & pte::kValid; }
+constexpr bool pte_valid(pte_t d) { return lpae_bits::is_valid<pte_t>(d) != 0; }
 constexpr bool pte_is_table(pte_t d, unsigned level) {
-  return level < kLastLevel && (d & (pte::kValid | pte::kTable)) == (pte::kValid | pte::kTable);
+  return level < kLastLevel && lpae_bits::is_table_above_l3<pte_t>(d) != 0;
 }
 constexpr bool pte_is_leaf(pte_t d, unsigned level) { return pte_valid(d) && !pte_is_table(d, level); }
 // A block's output address is bits 47:N; the bits below (nT among them) are not part of it.
-constexpr uint64_t pte_output(pte_t d, unsigned level) { return d & pte::kAddrMask & ~(level_size(level) - 1); }
-constexpr bool pte_writable_dirty(pte_t d) { return (d & pte::kDbm) && !(d & pte::kAp2); }
-constexpr bool pte_read_only(pte_t d) { return (d & pte::kAp2) && !(d & pte::kDbm); }
+constexpr uint64_t pte_output(pte_t d, unsigned level) { return lpae_bits::leaf_output<pte_t>(d, level_shift(level)); }
+constexpr bool pte_writable_dirty(pte_t d) { return lpae_bits::is_writable_dirty<pte_t>(d) != 0; }
+constexpr bool pte_read_only(pte_t d) { return lpae_bits::is_read_only<pte_t>(d) != 0; }
 
 inline pte_t* pte_table(pte_t d) { return reinterpret_cast<pte_t*>(static_cast<uintptr_t>(d & pte::kAddrMask)); }
 // Table descriptors hold the table's address as alloc returned it (identity "physical" address).
 inline pte_t make_table_desc(const pte_t* table) {
-  return pte::kValid | pte::kTable | (reinterpret_cast<uintptr_t>(table) & pte::kAddrMask);
+  return lpae_bits::table_desc<pte_t>(reinterpret_cast<uintptr_t>(table));
 }
 inline bool table_address_fits(const void* table) {
   return (reinterpret_cast<uintptr_t>(table) & ~pte::kAddrMask) == 0;
@@ -462,7 +464,7 @@ class LpaeTable {
 
   unsigned entries(unsigned level) const { return level == start_level_ ? root_entries_ : kTableEntries; }
   unsigned index(uint64_t iova, unsigned level) const {
-    return static_cast<unsigned>(iova >> level_shift(level)) & (entries(level) - 1);
+    return static_cast<unsigned>(lpae_bits::level_index<uint64_t>(iova, level_shift(level), entries(level) - 1));
   }
 
   // Calls fn(Slot) for every entry of a level-`level` table that [start, end) touches; stops at
@@ -492,14 +494,8 @@ class LpaeTable {
   }
 
   pte_t make_leaf(unsigned level, uint64_t oa, bool writable, bool dirty) const {
-    pte_t d = pte::kValid | (oa & pte::kAddrMask & ~(level_size(level) - 1));
-    if constexpr (!has_bug(kBugMapNoAf)) d |= pte::kAf;
-    if (level == kLastLevel) d |= pte::kPage;
-    if (!writable)
-      d |= pte::kAp2;
-    else if (hw_dirty_)
-      d |= pte::kDbm | (dirty ? 0 : pte::kAp2);
-    return d;
+    const uint64_t attrs = lpae_bits::leaf_attrs(level == kLastLevel, writable, hw_dirty_, dirty, has_bug(kBugMapNoAf));
+    return lpae_bits::leaf_desc<pte_t>(oa, level_shift(level), attrs);
   }
 
   void issue_invalidations(const std::vector<InvRun>& runs) const {
@@ -547,14 +543,8 @@ class LpaeTable {
   // Linux's iommu_pgsize: the largest allowed size to which both addresses are aligned and that
   // fits in what is left.
   uint64_t choose_leaf_size(uint64_t iova, uint64_t paddr, uint64_t remaining) const {
-    const uint64_t fit = std::bit_floor(remaining);
-    uint64_t candidates = pgsizes_ & (fit | (fit - 1));
-    const uint64_t addr_bits = has_bug(kBugPgsizeNoAlign) ? iova : (iova | paddr);
-    if (addr_bits) {
-      const uint64_t align = addr_bits & -addr_bits;
-      candidates &= align | (align - 1);
-    }
-    return std::bit_floor(candidates);
+    // The bug ignores paddr's alignment: iova | iova is iova.
+    return lpae_bits::choose_leaf_size<uint64_t>(iova, has_bug(kBugPgsizeNoAlign) ? iova : paddr, remaining, pgsizes_);
   }
   // Whether the greedy choice puts a leaf of this level's size at iova. Smaller leaves never cross
   // a slot boundary, so the decision per slot is exactly the greedy sequence.

@@ -2,6 +2,7 @@
 //   ptcheck run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]
 //   ptcheck replay DIR... [--target LIB.so]
 //   ptcheck check [--target LIB.so] [--corpora DIR]
+//   ptcheck prove [--json] [--target LIB.so] [--only NAME]
 // Exit status: 0 the oracles hold, 1 a bug was found, 2 bad input (one line: FILE:LINE: what is wrong).
 #include <algorithm>
 #include <cerrno>
@@ -22,6 +23,7 @@
 #include "core/runner/runner.h"
 #include "tools/ptcheck/fuzz_command.h"
 #include "tools/ptcheck/properties_command.h"
+#include "tools/ptcheck/prove_command.h"
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 
@@ -64,6 +66,10 @@ const char kUsage[] =
     "  properties [--cases N] [--seed N] [--target LIB.so]\n"
     "        the RapidCheck property suites alone (stateful sequences, invariants), N cases each\n"
     "        (default 100) from seed N (default 1); a failure is shrunk and written as an .ops script.\n"
+    "  prove [--json] [--target LIB.so] [--only NAME]\n"
+    "        the Z3 obligations: bit-level equivalence of the table's arithmetic, BBML split/merge and\n"
+    "        strict/lazy TLB ordering on the target's recorded step sequences, known-bad variants;\n"
+    "        each proved or refuted with a counterexample timeline. --only: a name or a prefix (split.*).\n"
     "  help  this text\n"
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
@@ -77,6 +83,8 @@ struct Args {
   std::string corpora;
   std::string expect_violation;
   bool minimize = false;
+  bool json = false;
+  std::string only;
   std::string time, jobs, seed, fuzzer_dir, cases;
 };
 
@@ -101,7 +109,8 @@ int parse_args(int argc, char** argv, Args* a) {
                 {"--jobs", &Args::jobs, "a count"},
                 {"--seed", &Args::seed, "a number"},
                 {"--fuzzers", &Args::fuzzer_dir, "a folder"},
-                {"--cases", &Args::cases, "a count"}};
+                {"--cases", &Args::cases, "a count"},
+                {"--only", &Args::only, "an obligation name"}};
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
     bool taken = false;
@@ -119,6 +128,8 @@ int parse_args(int argc, char** argv, Args* a) {
     if (taken) continue;
     if (s == "--minimize") {
       a->minimize = true;
+    } else if (s == "--json") {
+      a->json = true;
     } else if (s == "-h" || s == "--help") {
       a->command = "help";
     } else if (!s.empty() && s[0] == '-') {
@@ -380,6 +391,12 @@ int main(int argc, char** argv) {
     if (!t) return kBadInput;
     return ptc::cli::run_property_suites(po, t);
   }
+  if (a.command == "prove") {
+    if (!a.inputs.empty()) return bad("prove takes no positional arguments");
+    const ptc_target_ops* t = select_target(a);
+    if (!t) return kBadInput;
+    return ptc::cli::run_prove_command(ptc::cli::ProveOptions{a.only, a.json, a.target_path}, t);
+  }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");
     unsigned fuzz_seconds = 10;
@@ -407,6 +424,8 @@ int main(int argc, char** argv) {
       const int r = ptc::cli::run_property_suites(po, t);
       if (r != kHolds && status == kHolds) status = r;
     }
+    std::printf("== prove: split and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)\n");
+    if (const int p = ptc::cli::run_prove_for_check(t, a.target_path); p != kHolds && status == kHolds) status = p;
     // A short fuzz of each fuzzer, when the fuzz preset is built.
     const std::string fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
     if (fuzz_seconds == 0) {

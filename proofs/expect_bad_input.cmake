@@ -1,0 +1,12 @@
+# Runs ptcheck with ARGS (separated by '^') and passes only on exit status 2 with one line containing EXPECT.
+string(REPLACE "^" ";" args "${ARGS}")
+execute_process(COMMAND ${PTCHECK} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "expected exit status 2, got ${rc}\n${out}${err}")
+endif()
+string(FIND "${err}" "${EXPECT}" at)
+string(REGEX MATCHALL "\n" lines "${err}")
+list(LENGTH lines n)
+if(at EQUAL -1 OR NOT n EQUAL 1)
+  message(FATAL_ERROR "expected one line containing '${EXPECT}', got:\n${err}")
+endif()

@@ -1,0 +1,178 @@
+#include "proofs/obligations/target_obligations.h"
+
+#include <cerrno>
+#include <chrono>
+
+namespace ptc::proofs {
+
+SubjectCache::Entry& SubjectCache::entry(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
+  Entry& e = entries_[std::make_tuple(static_cast<const void*>(ops), int(c.shape), c.bbml, c.lazy, int(p))];
+  if (!e.subject) e.subject = std::make_unique<Subject>(record_subject(ops, c, p));
+  return e;
+}
+
+const Subject& SubjectCache::get(const ptc_target_ops* ops, const Canonical& c, Pipeline p) { return *entry(ops, c, p).subject; }
+
+const ModelOutcome& SubjectCache::outcome(const ptc_target_ops* ops, const Canonical& c, Pipeline p, const ModelSpec& spec,
+                                          Property prop, const std::vector<Property>& props, unsigned timeout_ms) {
+  Entry& e = entry(ops, c, p);
+  const ModelSpec full = spec_for(*e.subject, spec);
+  if (!e.all_checked) {
+    e.all_checked = true;
+    e.all = check_all(full, e.subject->groups, props, timeout_ms);
+  }
+  if (e.all) return *e.all;
+  if (!e.outcomes.count(prop))
+    e.outcomes[prop] = check_property(full, e.subject->groups, prop, timeout_ms, /*replay_checked=*/true);
+  return e.outcomes[prop];
+}
+
+ModelSpec spec_for(const Subject& subj, ModelSpec spec) {
+  spec.ntables = int(subj.table_ids.size());
+  spec.table_ids = subj.table_ids;
+  return spec;
+}
+
+Result make_result(const std::string& name, const std::string& statement, const Subject& subj, const ModelOutcome* o) {
+  Result r;
+  r.name = name;
+  r.statement = statement;
+  if (!subj.skipped.empty()) {
+    r.verdict = Verdict::kSkipped;
+    r.note = subj.skipped;
+    return r;
+  }
+  if (!subj.unknown.empty() || subj.groups.empty() || !o) {
+    r.verdict = Verdict::kUnknown;
+    r.note = subj.unknown.empty() ? "nothing recorded" : subj.unknown;
+    return r;
+  }
+  r.verdict = o->verdict;
+  r.bound = o->bound;
+  r.counterexample = o->counterexample;
+  r.script = o->script;
+  const std::string facts = std::to_string(subj.recordings) + " recording(s), " + std::to_string(subj.groups.size()) +
+                            " distinct step sequence(s) over the 512 pages";
+  r.note = o->note.empty() ? facts : o->note + "; " + facts;
+  return r;
+}
+
+namespace {
+
+constexpr int64_t k2M = 0x200000;
+
+struct Spec {
+  std::string name, statement;
+  Canonical canonical;
+  Pipeline pipeline;
+  Property property;
+  ModelSpec model;
+};
+
+// Split and merge: -EOPNOTSUPP with nothing changed at bbml 0 (SPEC section 3), else 0 and the new shape.
+ModelSpec split_merge_spec(bool split, unsigned bbml) {
+  ModelSpec m;
+  m.bbml = bbml;
+  if (bbml == 0)
+    m.final_spec = split ? FinalSpec::kUnchangedBlock : FinalSpec::kUnchangedPages;
+  else
+    m.final_spec = split ? FinalSpec::kSplitDone : FinalSpec::kMergeDone;
+  m.expected_returns = {bbml == 0 ? -EOPNOTSUPP : 0};
+  return m;
+}
+ModelSpec unmap_spec(bool lazy) {
+  ModelSpec m;
+  m.final_spec = FinalSpec::kUnmapped;
+  m.expected_returns = lazy ? std::vector<int64_t>{k2M, 0} : std::vector<int64_t>{k2M};
+  return m;
+}
+
+std::vector<Spec> specs() {
+  std::vector<Spec> out;
+  for (unsigned bbml : {0u, 1u, 2u}) {
+    const std::string b = "bbml" + std::to_string(bbml);
+    for (bool split : {true, false}) {
+      const std::string op = split ? "split" : "merge";
+      const Canonical c{split ? Shape::kBlock : Shape::kPages, bbml, false};
+      const Pipeline pl = split ? Pipeline::kSplit : Pipeline::kMerge;
+      const ModelSpec ms = split_merge_spec(split, bbml);
+      const std::string what = split ? "split of a writable-clean 2M block" : "merge of 512 writable-clean 4K pages";
+      if (bbml < 2)
+        out.push_back({op + "." + b + ".no-tlb-conflict", what + ": the IOTLB never holds two entries of another size or output for a page",
+                       c, pl, Property::kNoTlbConflict, ms});
+      if (bbml > 0)
+        out.push_back({op + "." + b + ".no-fault-same-output", what + ": while it runs, every device access translates, to the page's own output",
+                       c, pl, Property::kNoFaultSameOutput, ms});
+      out.push_back({op + "." + b + ".no-lost-dirty", what + ": a device write leaves its page (or the block) dirty",
+                     c, pl, Property::kNoLostDirty, ms});
+      out.push_back({op + "." + b + ".final-state", what + ": the return value and end state are SPEC section 3's",
+                     c, pl, Property::kFinalState, ms});
+      if (!split && bbml > 0)
+        out.push_back({op + "." + b + ".no-freed-table-walk", what + ": no walk reads the old table after it is freed",
+                       c, pl, Property::kNoFreedTableWalk, ms});
+    }
+  }
+  for (bool lazy : {false, true}) {
+    const std::string mode = lazy ? "lazy" : "strict";
+    const Pipeline pl = lazy ? Pipeline::kUnmapLazy : Pipeline::kUnmapStrict;
+    const std::string after = lazy ? "flush() returns" : "unmap returns";
+    for (Shape shape : {Shape::kBlock, Shape::kPages}) {
+      const std::string sh = shape == Shape::kBlock ? "block" : "pages";
+      const Canonical c{shape, 2, lazy};
+      out.push_back({"unmap." + mode + "." + sh + ".no-stale-access",
+                     "unmap of a 2M " + std::string(shape == Shape::kBlock ? "block" : "region of 4K pages") +
+                         ": once " + after + " and the caller reuses IOVA and memory, no device access succeeds",
+                     c, pl, Property::kNoStaleAccess, unmap_spec(lazy)});
+      out.push_back({"unmap." + mode + "." + sh + ".final-state", "unmap: returns 2M and the translation is gone",
+                     c, pl, Property::kFinalState, unmap_spec(lazy)});
+      if (shape == Shape::kPages)
+        out.push_back({"unmap." + mode + ".pages.no-freed-table-walk",
+                       "unmap of 4K pages: the removed table is freed only when no walk can reach it (or a stale walk-cache entry)",
+                       c, pl, Property::kNoFreedTableWalk, unmap_spec(lazy)});
+    }
+  }
+  for (Shape shape : {Shape::kBlock, Shape::kPages}) {
+    const std::string sh = shape == Shape::kBlock ? "block" : "pages";
+    ModelSpec urd = unmap_spec(false);
+    out.push_back({"unmap_read_dirty." + sh + ".writes-recorded",
+                   "unmap_read_dirty: a device write completed before it returns is recorded", Canonical{shape, 2, false},
+                   Pipeline::kUnmapReadDirty, Property::kWritesRecorded, urd});
+    out.push_back({"unmap_read_dirty." + sh + ".no-stale-access", "unmap_read_dirty (lazy config too): no device access succeeds after it returns",
+                   Canonical{shape, 2, true}, Pipeline::kUnmapReadDirty, Property::kNoStaleAccess, urd});
+    ModelSpec rcd;
+    rcd.expected_returns = {0};
+    out.push_back({"read_and_clear_dirty." + sh + ".no-lost-dirty",
+                   "read_and_clear_dirty: a write before its sync is recorded or stays dirty; one after it dirties the leaf again",
+                   Canonical{shape, 2, false}, Pipeline::kReadAndClearDirty, Property::kDirtyNotLost, rcd});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Obligation> target_obligations() {
+  std::vector<Obligation> out;
+  const std::vector<Spec> all = specs();
+  for (const Spec& s : all) {
+    std::vector<Property> siblings;  // the properties checked on the same recordings
+    for (const Spec& o : all)
+      if (o.pipeline == s.pipeline && o.canonical.shape == s.canonical.shape && o.canonical.bbml == s.canonical.bbml &&
+          o.canonical.lazy == s.canonical.lazy)
+        siblings.push_back(o.property);
+    out.push_back({s.name, s.statement, false, 20000, [s, siblings](const ProveTarget& t, unsigned ms) {
+                     const auto t0 = std::chrono::steady_clock::now();
+                     SubjectCache local;
+                     SubjectCache& cache = t.cache ? *t.cache : local;
+                     const Subject& subj = cache.get(t.ops, s.canonical, s.pipeline);
+                     const bool checkable = subj.skipped.empty() && subj.unknown.empty() && !subj.groups.empty();
+                     const ModelOutcome* o =
+                         checkable ? &cache.outcome(t.ops, s.canonical, s.pipeline, s.model, s.property, siblings, ms) : nullptr;
+                     Result r = make_result(s.name, s.statement, subj, o);
+                     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                     return r;
+                   }});
+  }
+  return out;
+}
+
+}  // namespace ptc::proofs

@@ -1,0 +1,132 @@
+#include "proofs/prove.h"
+
+#include "proofs/bits/bit_obligations.h"
+#include "proofs/obligations/bad_sequences.h"
+#include "proofs/obligations/target_obligations.h"
+
+namespace ptc::proofs {
+
+std::vector<Obligation> all_obligations() {
+  std::vector<Obligation> out = target_obligations();
+  for (auto* more : {bit_obligations, bad_sequence_obligations})
+    for (Obligation& o : more()) out.push_back(std::move(o));
+  return out;
+}
+
+Result run_obligation(const Obligation& o, const ProveTarget& t) {
+  Result r = o.run(t, o.timeout_ms);
+  r.name = o.name;
+  r.expect_refuted = o.expect_refuted;
+  return r;
+}
+
+std::vector<const Obligation*> select_obligations(const std::vector<Obligation>& all, const std::string& only) {
+  std::vector<const Obligation*> out;
+  const bool prefix = !only.empty() && (only.back() == '.' || only.back() == '*');
+  const std::string stem = prefix && only.back() == '*' ? only.substr(0, only.size() - 1) : only;
+  for (const Obligation& o : all)
+    if (only.empty() || o.name == only || (prefix && o.name.rfind(stem, 0) == 0)) out.push_back(&o);
+  return out;
+}
+
+namespace {
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", ch);
+          out += b;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string indent(const std::string& text, const char* prefix) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out += prefix + text.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+void print_text(std::FILE* out, const Result& r, const ProveTarget& t) {
+  const char* v = r.verdict == Verdict::kRefuted ? (r.expect_refuted ? "refuted" : "REFUTED")
+                                                   : r.verdict == Verdict::kProved ? (r.expect_refuted ? "PROVED" : "proved")
+                                                                                   : verdict_name(r.verdict);
+  std::fprintf(out, "%-8s %-52s %7.2fs  %s\n", v, r.name.c_str(), r.seconds, r.bound.c_str());
+  if (!r.passed() || r.verdict == Verdict::kSkipped || r.verdict == Verdict::kUnknown) {
+    std::fprintf(out, "         claim: %s%s\n", r.expect_refuted ? "must be refuted: " : "", r.statement.c_str());
+    if (!r.note.empty()) std::fprintf(out, "         note: %s\n", r.note.c_str());
+  }
+  if (!r.counterexample.empty()) {
+    std::fprintf(out, "         counterexample (CPU steps as recorded, device actions between them):\n%s",
+                 indent(r.counterexample, "       ").c_str());
+    if (!r.script.empty()) {
+      std::fprintf(out, "         reproduce: save as FILE.ops, then ptcheck run FILE.ops%s\n%s",
+                   t.replay_args.empty() ? "" : (" " + t.replay_args).c_str(), indent(r.script, "           ").c_str());
+    }
+  }
+}
+
+void print_json(std::FILE* out, const Result& r, bool last) {
+  std::fprintf(out,
+               "  {\"name\": %s, \"verdict\": %s, \"expected\": %s, \"passed\": %s, \"seconds\": %.3f, \"bound\": %s, "
+               "\"statement\": %s, \"note\": %s, \"counterexample\": %s, \"script\": %s}%s\n",
+               json_string(r.name).c_str(), json_string(verdict_name(r.verdict)).c_str(),
+               json_string(r.expect_refuted ? "refuted" : "proved").c_str(), r.passed() ? "true" : "false", r.seconds,
+               json_string(r.bound).c_str(), json_string(r.statement).c_str(), json_string(r.note).c_str(),
+               json_string(r.counterexample).c_str(), json_string(r.script).c_str(), last ? "" : ",");
+}
+
+}  // namespace
+
+int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& selected, bool json, std::FILE* out) {
+  SubjectCache cache;
+  ProveTarget t = t_in;
+  t.cache = &cache;
+  size_t proved = 0, refuted = 0, unknown = 0, skipped = 0, variants = 0, variants_ok = 0;
+  bool all_passed = true;
+  if (json) std::fprintf(out, "[\n");
+  else std::fprintf(out, "ptcheck prove: target %s, %zu obligation(s)\n", t.ops && t.ops->name ? t.ops->name : "?", selected.size());
+  for (size_t k = 0; k < selected.size(); ++k) {
+    const Result r = run_obligation(*selected[k], t);
+    if (json) print_json(out, r, k + 1 == selected.size());
+    else print_text(out, r, t);
+    std::fflush(out);
+    if (r.expect_refuted) {
+      ++variants;
+      variants_ok += r.passed();
+    } else {
+      proved += r.verdict == Verdict::kProved;
+      refuted += r.verdict == Verdict::kRefuted;
+      unknown += r.verdict == Verdict::kUnknown;
+      skipped += r.verdict == Verdict::kSkipped;
+    }
+    if (!r.passed() && r.verdict != Verdict::kSkipped) all_passed = false;
+  }
+  if (json) {
+    std::fprintf(out, "]\n");
+  } else {
+    std::fprintf(out, "ptcheck prove: %zu proved, %zu refuted, %zu unknown, %zu skipped", proved, refuted, unknown, skipped);
+    if (variants) std::fprintf(out, "; known-bad variants refuted: %zu of %zu", variants_ok, variants);
+    std::fprintf(out, "\n");
+  }
+  return all_passed ? 0 : 1;
+}
+
+}  // namespace ptc::proofs

@@ -1,0 +1,30 @@
+// `ptcheck prove`: every obligation (bit-level equivalence, BBML and TLB-ordering obligations on the
+// target's recordings, known-bad variants), run and reported as text or JSON.
+#pragma once
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "proofs/obligation.h"
+
+namespace ptc::proofs {
+
+std::vector<Obligation> all_obligations();
+
+// Runs one obligation (the Result carries its name and whether refutation is the expected verdict).
+Result run_obligation(const Obligation& o, const ProveTarget& t);
+
+struct ProveOptions {
+  std::string only;      // empty: all; else an obligation name, or a prefix ending in '.' or '*'
+  bool json = false;
+  bool quick = false;    // only the obligations on the target (no bit-level proofs, no known-bad variants)
+};
+
+// The obligations `only` selects; empty when it names none.
+std::vector<const Obligation*> select_obligations(const std::vector<Obligation>& all, const std::string& only);
+
+// Runs and prints; returns 0 when every obligation passed (proved, or a known-bad variant refuted), 1 when
+// one was refuted or left unknown.
+int run_prove(const ProveTarget& t, const std::vector<const Obligation*>& selected, bool json, std::FILE* out);
+
+}  // namespace ptc::proofs

@@ -1,0 +1,15 @@
+#include "proofs/smt/result.h"
+
+namespace ptc::proofs {
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kProved: return "proved";
+    case Verdict::kRefuted: return "refuted";
+    case Verdict::kUnknown: return "unknown";
+    case Verdict::kSkipped: return "skipped";
+  }
+  return "?";
+}
+
+}  // namespace ptc::proofs

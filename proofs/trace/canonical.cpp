@@ -1,0 +1,164 @@
+#include "proofs/trace/canonical.h"
+
+#include <cstdio>
+
+#include "core/descriptor_bits.h"
+
+namespace ptc::proofs {
+
+const char* pipeline_name(Pipeline p) {
+  switch (p) {
+    case Pipeline::kSplit: return "split";
+    case Pipeline::kMerge: return "merge";
+    case Pipeline::kUnmapStrict: return "unmap (strict)";
+    case Pipeline::kUnmapLazy: return "unmap + flush (lazy)";
+    case Pipeline::kUnmapReadDirty: return "unmap_read_dirty";
+    case Pipeline::kReadAndClearDirty: return "read_and_clear_dirty";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string hex(uint64_t v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+// Builds the canonical region; false with *why when the target does not give it.
+bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonical& c, Trace& tr, std::string* why) {
+  const ptc_dirty none{nullptr, nullptr};
+  auto clear = [&]() {  // new mappings start dirty; the canonical state is writable-clean
+    if (int rc = ops->read_and_clear_dirty(t, kRegionIova, kRegionSize, 0, &none)) {
+      *why = "setup: read_and_clear_dirty returned " + std::to_string(rc);
+      return false;
+    }
+    tr.setup_script.push_back("dirty " + hex(kRegionIova) + " 2M");
+    return true;
+  };
+  if (c.shape == Shape::kBlock || c.bbml > 0) {
+    if (int rc = ops->map(t, kRegionIova, kRegionPa, kRegionSize, PTC_PROT_READ | PTC_PROT_WRITE)) {
+      *why = "setup: map of the 2M block returned " + std::to_string(rc);
+      return false;
+    }
+    tr.setup_script.push_back("map " + hex(kRegionIova) + " " + hex(kRegionPa) + " 2M rw");
+    if (!clear()) return false;
+    if (c.shape == Shape::kBlock) return true;
+    // Pages from the clean block: one split is far cheaper to record 512 times than 512 maps.
+    if (int rc = ops->split(t, kRegionIova, kRegionSize)) {
+      *why = "setup: split of the 2M block returned " + std::to_string(rc);
+      return false;
+    }
+    tr.setup_script.push_back("split " + hex(kRegionIova) + " 2M");
+    return true;
+  }
+  for (unsigned k = 0; k < kPagesPerRegion; ++k) {  // bbml 0: no split, so page by page
+    if (int rc = ops->map(t, kRegionIova + k * 4096ull, kRegionPa + k * 4096ull, 4096, PTC_PROT_READ | PTC_PROT_WRITE)) {
+      *why = "setup: map of page " + std::to_string(k) + " returned " + std::to_string(rc);
+      return false;
+    }
+    tr.setup_script.push_back("map " + hex(kRegionIova + k * 4096ull) + " " + hex(kRegionPa + k * 4096ull) + " 4K rw");
+  }
+  return clear();
+}
+
+// The walk from the root to the region's slot (its L2 entry), on the recorder's memory.
+bool find_slot(const ptc_target_ops* ops, struct ptc_target* t, const Recorder& rec, Trace& tr, std::string* why) {
+  uint64_t table_addr = reinterpret_cast<uintptr_t>(ops->root(t));
+  for (unsigned level = 0; level <= 2; ++level) {
+    const int id = rec.table_of(table_addr);
+    if (id < 0 || rec.tables()[size_t(id)].addr != table_addr) {
+      *why = "setup: the walk to the region reaches " + hex(table_addr) + ", not a table from alloc_table";
+      return false;
+    }
+    const unsigned shift = 12 + 9 * (3 - level);
+    const unsigned index = unsigned(kRegionIova >> shift) & 511;
+    if (level == 2) {
+      tr.slot_table = id;
+      tr.slot_index = index;
+      tr.slot_at_start = rec.peek(id, index);
+      return true;
+    }
+    const uint64_t d = rec.peek(id, index);
+    if ((d & (pte::kValid | pte::kTable)) != (pte::kValid | pte::kTable)) {
+      *why = "setup: the L" + std::to_string(level) + " entry above the region is not a table descriptor";
+      return false;
+    }
+    tr.path_tables.push_back(id);
+    tr.path_indexes.push_back(index);
+    table_addr = d & pte::kAddrMask;
+  }
+  return false;
+}
+
+std::string region_op(const char* op) { return std::string(op) + " " + hex(kRegionIova) + " 2M"; }
+
+}  // namespace
+
+std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical& c, Pipeline p,
+                                     const std::vector<Injection>& injections, std::string* why) {
+  Trace tr;
+  tr.cfg = ptc_cfg{48, 48, 0x1000 | 0x200000 | 0x40000000, c.bbml, PTC_CFG_HW_DIRTY | (c.lazy ? PTC_CFG_LAZY : 0u)};
+  tr.region_iova = kRegionIova;
+  tr.region_pa = kRegionPa;
+  Recorder rec;
+  struct ptc_target* t = ops->create(&tr.cfg, rec.hw());
+  if (!t) {
+    *why = "refused: create() returned NULL for this configuration";
+    return std::nullopt;
+  }
+  bool ok = build_state(ops, t, c, tr, why) && ops->flush(t) == 0 && find_slot(ops, t, rec, tr, why);
+  if (ok) {
+    rec.begin(tr.slot_table, tr.slot_index, tr.path_tables, injections);
+    const ptc_dirty* d = rec.dirty();
+    switch (p) {
+      case Pipeline::kSplit:
+        rec.note_return("split", ops->split(t, kRegionIova, kRegionSize));
+        tr.op_script = region_op("split");
+        break;
+      case Pipeline::kMerge:
+        rec.note_return("merge", ops->merge(t, kRegionIova, kRegionSize));
+        tr.op_script = region_op("merge");
+        break;
+      case Pipeline::kUnmapStrict:
+        rec.note_return("unmap", ops->unmap(t, kRegionIova, kRegionSize));
+        rec.note_reuse();
+        tr.op_script = region_op("unmap");
+        break;
+      case Pipeline::kUnmapLazy:
+        rec.note_return("unmap", ops->unmap(t, kRegionIova, kRegionSize));
+        rec.next_op();
+        rec.note_return("flush", ops->flush(t));
+        rec.note_reuse();
+        tr.op_script = region_op("unmap");
+        break;
+      case Pipeline::kUnmapReadDirty:
+        rec.note_return("unmap_read_dirty", ops->unmap_read_dirty(t, kRegionIova, kRegionSize, d));
+        rec.note_reuse();
+        tr.op_script = region_op("unmap_dirty");
+        break;
+      case Pipeline::kReadAndClearDirty:
+        rec.note_return("read_and_clear_dirty", ops->read_and_clear_dirty(t, kRegionIova, kRegionSize, 0, d));
+        tr.op_script = region_op("dirty");
+        break;
+    }
+    rec.stop();
+    if (!rec.injections_applied()) {
+      ok = false;
+      *why = "injection not applicable";
+    }
+  }
+  ops->destroy(t);
+  if (!ok) return std::nullopt;
+  tr.tables = rec.tables();
+  tr.steps = rec.steps();
+  char what[160];
+  std::snprintf(what, sizeof what, "%s of the 2M region at %s (%s, bbml %u, %s) on target %s", pipeline_name(p),
+                hex(kRegionIova).c_str(), c.shape == Shape::kBlock ? "one 2M block" : "512 4K pages", c.bbml,
+                c.lazy ? "lazy" : "strict", ops->name ? ops->name : "?");
+  tr.what = what;
+  return tr;
+}
+
+}  // namespace ptc::proofs

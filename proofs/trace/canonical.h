@@ -1,0 +1,44 @@
+// Canonical states and the operations recorded on them. One 2M region at IOVA 0x40000000 -> 0x80000000
+// (ias 48, pgsizes 4K|2M|1G, hw_dirty on), made writable-clean by a read-and-clear, mapped either as one 2M
+// block or as 512 4K pages; then the operation under proof runs on it while the Recorder records.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proofs/trace/recorder.h"
+#include "proofs/trace/trace.h"
+#include "ptcheck/target.h"
+
+namespace ptc::proofs {
+
+inline constexpr uint64_t kRegionIova = 0x40000000;
+inline constexpr uint64_t kRegionPa = 0x80000000;
+inline constexpr uint64_t kRegionSize = 0x200000;
+inline constexpr unsigned kPagesPerRegion = 512;
+
+enum class Shape { kBlock, kPages };
+// What runs on the canonical state, as Linux's callers run it.
+enum class Pipeline {
+  kSplit,              // split(region)
+  kMerge,              // merge(region)
+  kUnmapStrict,        // unmap(region); the caller frees IOVA and memory
+  kUnmapLazy,          // unmap(region); flush(); the caller frees IOVA and memory
+  kUnmapReadDirty,     // unmap_read_dirty(region); the caller frees IOVA and memory
+  kReadAndClearDirty,  // read_and_clear_dirty(region)
+};
+
+struct Canonical {
+  Shape shape = Shape::kBlock;
+  unsigned bbml = 2;
+  bool lazy = false;
+};
+
+const char* pipeline_name(Pipeline p);
+
+// Records `p` on the canonical state with the given injections. Returns nullopt with *why set when the
+// target refuses the config (why starts with "refused") or the setup does not give the canonical state.
+std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical& c, Pipeline p,
+                                     const std::vector<Injection>& injections, std::string* why);
+
+}  // namespace ptc::proofs
