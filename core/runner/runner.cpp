@@ -110,6 +110,7 @@ class Session::Impl {
   Script script_;
   std::optional<Failure> failure_;
   size_t statements_ = 0;
+  uint64_t last_op_accesses_ = 0;
 
  private:
   // The op in progress, with what device actions did during it.
@@ -352,6 +353,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   if (injected) {
     smmu_->set_hook_enabled(true);
   } else {
+    last_op_accesses_ = accesses;
     smmu_->on_access = nullptr;
     // Injections past the op's last descriptor access run right after it returns.
     if (!failure_ && !run_injections(op, accesses, true)) return false;
@@ -523,6 +525,13 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
                       ull(std::max(at, lo)), hw_text(h).c_str(), describe(r, cfg.hw_dirty).c_str()));
     }
     if (cfg.hw_dirty && r.writable) {
+      // An op injected into another (`@N op`) may share a leaf with the outer op's range: a device
+      // write into the outer op's range during it is applied to the reference only once the outer op
+      // returns, so until then that leaf may already be dirty in the target.
+      const bool outer_write = current_ && current_->op != op &&
+                               std::any_of(current_->writes.begin(), current_->writes.end(),
+                                           [&](uint64_t a) { return r.contains(a); });
+      if (outer_write && h.dirty) continue;
       if (r.dirty == DirtyState::Maybe) {
         ref_->leaf_at(r.iova)->dirty = h.dirty ? DirtyState::Dirty : DirtyState::Clean;
       } else if ((r.dirty == DirtyState::Dirty) != h.dirty) {
@@ -698,6 +707,7 @@ bool Session::finish() { return impl_->finish(); }
 const std::optional<Failure>& Session::failure() const { return impl_->failure_; }
 const Script& Session::script() const { return impl_->script_; }
 size_t Session::statements() const { return impl_->statements_; }
+uint64_t Session::last_op_accesses() const { return impl_->last_op_accesses_; }
 
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
   RunResult rr;
