@@ -431,7 +431,13 @@ bool Run::exec_device(const Op& op, OpContext* during) {
   const bool write = op.dev == DevKind::Write;
   // During an op on a range holding `a`: a translation may be the old or the new one, and a write
   // may or may not be seen by the op's scan.
-  const bool in_op_range = during && in_range(*during->op, a);
+  // A leaf that sticks into the op's range races with it too, wherever in the leaf the access lands
+  // (a clearing read may scan the leaf before the write).
+  const RefLeaf* leaf = ref_->leaf_at(a);
+  const bool in_op_range =
+      during && (in_range(*during->op, a) || (leaf && during->op->kind != OpKind::Flush &&
+                                              leaf->iova < during->op->iova + during->op->size &&
+                                              during->op->iova < leaf->end()));
   const bool racing = in_op_range && changes_translations(during->op->kind);
   const std::vector<DeviceOutcome> now = ref_->device_outcomes(a, write);
   const DeviceResult r = op.dev == DevKind::Fill ? smmu_->device_fill(a) : smmu_->device_access(a, write);
@@ -563,8 +569,14 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
   return check_smmu(op);
 }
 
-bool Run::check_records(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
+bool Run::check_records(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& reference_records,
                         const RecordingSink& sink, const CallerBitmap& bm) {
+  // An op injected into another: a leaf the outer op's pending device writes reached may be dirty
+  // already (see compare_state), so the injected read may report it.
+  std::vector<RefRecord> ref_records = reference_records;
+  if (current_ && current_->op != &op)
+    for (uint64_t a : current_->writes)
+      if (const RefLeaf* l = ref_->leaf_at(a)) ref_records.push_back(RefRecord{l->iova, l->size, true});
   const std::string stmt = print_statement(op);
   IntervalSet got, required, maybe, range;
   range.add(op.iova, op.iova + op.size);

@@ -40,6 +40,29 @@ void run_in(Session& s, const Script& script) {
   s.finish();
 }
 
+// An op for a region in a given state, weighted towards what races there: installs into an empty
+// region, splits and dirty reads of a block, merges of pages.
+enum class RegionState { Empty, Block, Pages };
+
+OpKind kind_for(Rng& rng, RegionState st) {
+  const unsigned c = unsigned(rng.below(100));
+  switch (st) {
+    case RegionState::Empty: return c < 70 ? OpKind::Map : random_kind(rng, false);
+    case RegionState::Block:
+      return c < 30 ? OpKind::Split : c < 50 ? OpKind::UnmapDirty : c < 70 ? OpKind::Dirty : c < 80 ? OpKind::Unmap
+             : c < 88 ? OpKind::Merge : random_kind(rng, false);
+    case RegionState::Pages:
+      return c < 30 ? OpKind::Merge : c < 50 ? OpKind::UnmapDirty : c < 70 ? OpKind::Dirty : c < 80 ? OpKind::Unmap
+             : c < 88 ? OpKind::Split : random_kind(rng, false);
+  }
+  return OpKind::Map;
+}
+
+Op op_for(Rng& rng, const Region& r, RegionState st) {
+  const Range g = rng.percent(60) ? Range{r.iova, kRegionSize} : random_range(rng, r);
+  return make_op(rng, kind_for(rng, st), r, g);
+}
+
 }  // namespace
 
 Sequence random_sequence(uint64_t seed) {
@@ -47,29 +70,41 @@ Sequence random_sequence(uint64_t seed) {
   Sequence q;
   q.config = random_config(rng, /*allow_lazy=*/true);
   const std::vector<Region> regions = random_regions(rng, q.config, 2 + rng.below(2));
-  // Prefix: map each region (a block, or some pages), perhaps split it, make it clean, cache some.
-  for (const Region& r : regions) {
+  std::vector<RegionState> state(regions.size(), RegionState::Empty);
+  // A fresh table a quarter of the time (two ops race to install the first tables); else a prefix
+  // maps each region (a block, or some pages), perhaps splits it, makes it clean, caches some of it.
+  const bool fresh = rng.percent(25);
+  for (size_t i = 0; i < regions.size() && !fresh; ++i) {
+    const Region& r = regions[i];
     const unsigned c = unsigned(rng.below(100));
     if (c >= 80) continue;
     const Range g = c < 55 ? Range{r.iova, kRegionSize} : random_range(rng, r);
     Op m = make_op(rng, OpKind::Map, r, g);
     m.prot = PTC_PROT_READ | PTC_PROT_WRITE;
     q.prefix.push_back(m);
-    if (rng.percent(40)) q.prefix.push_back(make_op(rng, OpKind::Split, r, {r.iova, kRegionSize}));
+    state[i] = c < 55 && m.paddr % kSize2M == 0 ? RegionState::Block : RegionState::Pages;
+    if (rng.percent(40)) {
+      q.prefix.push_back(make_op(rng, OpKind::Split, r, {r.iova, kRegionSize}));
+      state[i] = RegionState::Pages;
+    }
     if (rng.percent(65)) {
       Op d = make_op(rng, OpKind::Dirty, r, {r.iova, kRegionSize});
       d.noclear = false;
       q.prefix.push_back(d);
     }
-    for (unsigned i = rng.below(3); i > 0; --i) q.prefix.push_back(dev_op(DevKind::Fill, page_in(rng, g.iova, g.size)));
+    for (unsigned n = unsigned(rng.below(3)); n > 0; --n)
+      q.prefix.push_back(dev_op(DevKind::Fill, page_in(rng, g.iova, g.size)));
   }
   // A and B, on disjoint ranges.
-  const Region& ra = regions[rng.below(regions.size())];
-  q.a = make_op(rng, random_kind(rng, false), ra, random_range(rng, ra));
-  if (rng.percent(75)) {
+  const size_t ia = rng.below(regions.size());
+  const Region& ra = regions[ia];
+  q.a = op_for(rng, ra, state[ia]);
+  if (rng.percent(fresh ? 100 : 75)) {
     for (int tries = 0; tries < 8; ++tries) {
-      const Region& rb = regions[rng.below(regions.size())];
-      Op b = make_op(rng, random_kind(rng, q.config.lazy), rb, random_range(rng, rb));
+      const size_t ib = rng.percent(40) ? ia : rng.below(regions.size());
+      Op b = fresh ? make_op(rng, OpKind::Map, regions[ib], random_range(rng, regions[ib]))
+                   : rng.percent(10) && q.config.lazy ? make_op(rng, OpKind::Flush, regions[ib], {})
+                                                       : op_for(rng, regions[ib], state[ib]);
       if (disjoint(q.a, b)) {
         q.b = b;
         break;
@@ -146,12 +181,11 @@ std::optional<SchedFailure> explore_schedules(const ptc_target_ops* target, cons
     Schedule sch;
     sch.b_outer = seq.b && rng.percent(50);
     const uint64_t k = accesses[sch.b_outer ? 1 : 0];
-    // The first injected item walks every point of a short op in turn; the rest are random.
-    // Device actions may also come right after the op returns (k + 1).
-    const uint64_t systematic = s <= k ? s : rng.below(k + 1);
-    sch.inner_at = systematic;
+    // The inner op walks every point of a short outer op in turn, and the first device action every
+    // point (and right after the op returns, k + 1) in reverse; the rest are random.
+    sch.inner_at = s <= k ? s : rng.below(k + 1);
     for (size_t i = 0; i < seq.device.size(); ++i)
-      sch.device_at.push_back(i == 0 && !seq.b ? systematic : rng.below(k + 2));
+      sch.device_at.push_back(i == 0 && s <= k + 1 ? k + 1 - s : rng.below(k + 2));
     const Script script = schedule_script(seq, sch);
     const std::string name = fmt("sched-%llu-%u.ops", ull(seed), s);
     Session run(seq.config, target, ro, o.out_dir.empty() ? name : o.out_dir + "/" + name);
