@@ -21,6 +21,9 @@
 #include "core/runner/minimize.h"
 #include "core/runner/runner.h"
 #include "tools/ptcheck/fuzz_command.h"
+#if PTCHECK_HAVE_STRESS
+#include "tools/ptcheck/stress_command.h"
+#endif
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 
@@ -55,7 +58,12 @@ const char kUsage[] =
     "  check [--target LIB.so] [--corpora DIR] [--time S] [--fuzzers DIR]\n"
     "        the gate before merging: replays corpora/scenarios, corpora/regressions and the\n"
     "        fuzz_ops corpus, then fuzzes each fuzzer for S seconds (default 10; 0: no fuzzing)\n"
-    "        when the fuzz preset is built.\n"
+    "        when the fuzz preset is built, then a 3-second `stress` run.\n"
+    "  stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR]\n"
+    "        the concurrent checker for S seconds (default 10): real-thread histories (N CPU threads,\n"
+    "        default 3, N ops each, default 16, and 2 device threads) checked for linearizability and\n"
+    "        the dirty accounting, and deterministic schedules run through the differential runner\n"
+    "        (failing ones written as .ops under DIR). Progress lines and a summary.\n"
     "  help  this text\n"
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
@@ -304,6 +312,9 @@ int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const 
 }  // namespace
 
 int main(int argc, char** argv) {
+#if PTCHECK_HAVE_STRESS
+  if (argc >= 2 && std::string(argv[1]) == "stress") return ptc::cli::stress_main(argc - 2, argv + 2);
+#endif
   Args a;
   if (parse_args(argc, argv, &a) != kHolds) return kBadInput;
   if (a.command == "help") {
@@ -394,6 +405,18 @@ int main(int argc, char** argv) {
         if (r != kHolds && status == kHolds) status = r;
       }
     }
+#if PTCHECK_HAVE_STRESS
+    {
+      std::printf("== stress: 3s\n");
+      ptc::cli::StressOptions so;
+      so.seconds = 3;
+      so.seed = 1;
+      so.quiet = true;
+      so.target_path = a.target_path;
+      const int r = ptc::cli::run_stress(so, t);
+      if (r != kHolds && status == kHolds) status = r;
+    }
+#endif
     std::printf("ptcheck check: %s\n", status == kHolds ? "every oracle holds" : status == kBug ? "BUGS FOUND" : "bad input");
     return status;
   }
