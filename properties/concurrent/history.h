@@ -35,11 +35,13 @@ struct HistOp {
   // Only the op's effect counts, not its result: a projection made by the checker (a CPU op seen
   // from one page; a device write seen for its dirty effect). Never set in a recorded history.
   bool unchecked = false;
-  // An unchecked device write that overlapped a dirty read, a split or an unmap_read_dirty of its
-  // page: those scan page by page, so the write may land before or after the scan of its page
-  // whatever order the other pages suggest; its leaf becomes clean-or-dirty (as the differential
-  // runner does), and check_dirty_accounting polices the write itself.
+  // Device writes and scans (read_and_clear_dirty, split, unmap_read_dirty scan page by page): a
+  // write that overlapped a scan of its page may land before or after the scan of that page whatever
+  // order other pages suggest, so it has no effect at its own point (racy); the scan makes its leaf
+  // clean-or-dirty instead (racing_writes: the addresses), as the differential runner does, and
+  // check_dirty_accounting polices the write itself.
   bool racy = false;
+  std::vector<uint64_t> racing_writes;
 
   static constexpr int kObserver = -1;
   // The IOVA range the op concerns: its range, the page of a device access or phys, nothing (size 0)

@@ -110,9 +110,9 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
   const Op& op = h.op;
   const Config& cfg = m.config();
   if (h.unchecked && op.kind == OpKind::Dev) {
-    if (op.dev == DevKind::Write && !h.fault && cfg.hw_dirty)
+    if (op.dev == DevKind::Write && !h.fault && cfg.hw_dirty && !h.racy)
       if (const RefLeaf* l = m.leaf_at(op.iova); l && l->writable && l->pa + (op.iova - l->iova) == uint64_t(h.result))
-        m.device_write(op.iova, h.racy ? DirtyState::Maybe : DirtyState::Dirty);
+        m.device_write(op.iova);
     return true;
   }
   if (h.snapshot) {
@@ -130,6 +130,8 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
     }
     return true;
   }
+  // Writes racing with this scan: clean-or-dirty for it (a dirty leaf stays dirty).
+  for (uint64_t a : h.racing_writes) m.device_write(a, DirtyState::Maybe);
   int64_t r = 0;
   std::vector<RefRecord> records;
   switch (op.kind) {
@@ -164,6 +166,14 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
       return true;
     }
     default: return true;
+  }
+  // After the scan: a clearing read may have cleaned the leaf before or after the write; otherwise
+  // (a split, a read that does not clear, a scan that failed) the write certainly made it dirty.
+  for (uint64_t a : h.racing_writes) {
+    RefLeaf* l = m.leaf_at(a);
+    if (!l || !l->writable || !cfg.hw_dirty) continue;
+    const bool cleaned = op.kind == OpKind::Dirty && !op.noclear && r == 0;
+    l->dirty = cleaned ? DirtyState::Maybe : DirtyState::Dirty;
   }
   if (h.unchecked) return true;
   if (r != h.result) {
@@ -332,21 +342,59 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
   LinResult total;
   bool unknown = false;
 
-  // 1. Device outcomes, page by page.
+  // 1. Device outcomes, page by page. An access that overlapped an op changing its page's translation
+  //    may give the old or the new translation (the IOTLB may still hold the old one until the op's
+  //    invalidation completes, so "old after new" is allowed); the others must be linearizable with the
+  //    translation-changing ops projected onto the page.
   std::map<uint64_t, std::vector<HistOp>> pages;
   for (const HistOp& d : h.ops)
     if (!d.snapshot && d.op.kind == OpKind::Dev) pages[d.lo()].push_back(d);
-  for (auto& [page, ops] : pages) {
-    for (const HistOp& c : h.ops) {
-      const bool flush = h.config.lazy && c.op.kind == OpKind::Flush;
-      if (!flush && (!changes_translation(c) || page < c.lo() || page >= c.hi())) continue;
-      HistOp p = c;
-      p.unchecked = true;
-      if (!flush) {
-        p.op.paddr += page - c.op.iova;
-        p.op.iova = page;
-        p.op.size = kSize4K;
+  for (auto& [page, devs] : pages) {
+    std::vector<const HistOp*> changes;
+    for (const HistOp& c : h.ops)
+      if (changes_translation(c) && page >= c.lo() && page < c.hi()) changes.push_back(&c);
+    std::vector<HistOp> ops;
+    for (const HistOp& d : devs) {
+      std::vector<DeviceOutcome> allowed;
+      bool during = false;
+      for (const HistOp* c : changes) {
+        if (!(c->call < d.ret && d.call < c->ret)) continue;
+        during = true;
+        const bool write = d.op.dev == DevKind::Write;
+        allowed.push_back(DeviceOutcome{true, 0});
+        // The translation the op makes (map) or the one it removes (the last map before it).
+        const HistOp* m = nullptr;
+        if (c->op.kind == OpKind::Map)
+          m = c;
+        else
+          for (const HistOp* x : changes)
+            if (x->op.kind == OpKind::Map && x->ret < c->call && (!m || x->ret > m->ret)) m = x;
+        if (m && (!write || (m->op.prot & PTC_PROT_WRITE)))
+          allowed.push_back({false, m->op.paddr + (d.op.iova - m->op.iova)});
       }
+      if (!during) {
+        ops.push_back(d);
+        continue;
+      }
+      const DeviceOutcome got{d.fault, d.fault ? 0 : uint64_t(d.result)};
+      if (std::find(allowed.begin(), allowed.end(), got) == allowed.end()) {
+        LinResult r;
+        r.verdict = Verdict::NotLinearizable;
+        for (const HistOp& o : h.ops)
+          if (o.hi() > page && o.lo() <= page) r.failing_part.push_back(&o);
+        r.explanation = fmt("`%s`, during an op that changes the translation of page 0x%llx, gave neither the old "
+                            "nor the new translation\n",
+                            print_op(d).c_str(), ull(page));
+        fold(total, std::move(r), unknown);
+        return total;
+      }
+    }
+    for (const HistOp* c : changes) {
+      HistOp p = *c;
+      p.unchecked = true;
+      p.op.paddr += page - c->op.iova;
+      p.op.iova = page;
+      p.op.size = kSize4K;
       ops.push_back(std::move(p));
     }
     std::vector<const HistOp*> ptrs;
@@ -373,12 +421,17 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
     origin.push_back(size_t(&o - &h.ops[0]));
     rest.ops.push_back(o);
     if (o.snapshot || o.op.kind != OpKind::Dev) continue;
-    HistOp& w = rest.ops.back();
-    w.unchecked = true;
-    for (const HistOp& c : h.ops) {
+    rest.ops.back().unchecked = true;
+  }
+  for (HistOp& w : rest.ops) {
+    if (w.snapshot || w.op.kind != OpKind::Dev) continue;
+    for (HistOp& c : rest.ops) {
       const bool scans = !c.snapshot && (c.op.kind == OpKind::Dirty || c.op.kind == OpKind::Split ||
                                          c.op.kind == OpKind::UnmapDirty);
-      if (scans && c.call < w.ret && w.call < c.ret && w.lo() >= c.lo() && w.lo() < c.hi()) w.racy = true;
+      if (scans && c.call < w.ret && w.call < c.ret && w.lo() >= c.lo() && w.lo() < c.hi()) {
+        w.racy = true;
+        c.racing_writes.push_back(w.op.iova);
+      }
     }
   }
   for (const auto& part : partition_by_range(rest)) {

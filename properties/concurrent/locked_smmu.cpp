@@ -10,6 +10,8 @@ namespace ptc::conc {
 namespace {
 
 thread_local uint64_t t_yield_state = 0;
+thread_local void (*t_pause)(void*) = nullptr;
+thread_local void* t_pause_arg = nullptr;
 
 LockedSmmu* self(void* ctx) { return static_cast<LockedSmmu*>(ctx); }
 
@@ -21,36 +23,42 @@ LockedSmmu::LockedSmmu(const Config& cfg, unsigned yield_permille)
                &xchg, &fetch_or, &inv_range, &inv_all, &sync};
 }
 
-void LockedSmmu::set_thread_seed(uint64_t seed) { t_yield_state = seed; }
+void LockedSmmu::set_thread_seed(uint64_t seed, void (*pause)(void*), void* arg) {
+  t_yield_state = seed;
+  t_pause = pause;
+  t_pause_arg = arg;
+}
 
-void LockedSmmu::maybe_yield(const LockedSmmu* s) {
+void LockedSmmu::maybe_yield(const LockedSmmu* s, bool after_read) {
   if (!t_yield_state || !s->yield_permille_) return;
   const uint64_t r = splitmix64(t_yield_state);
-  if (r % 1000 >= s->yield_permille_) return;
-  if ((r >> 20) % 8 == 0)
+  if (r % 1000 >= (after_read ? s->yield_permille_ : s->yield_permille_ / 4)) return;
+  if (t_pause)
+    t_pause(t_pause_arg);
+  else if ((r >> 20) % 8 == 0)
     std::this_thread::sleep_for(std::chrono::microseconds(5 + (r >> 32) % 40));
   else
     std::this_thread::yield();
 }
 
-// Each thunk: the SMMU's service under the lock, then perhaps a yield outside it.
-#define PTC_LOCKED(call)                          \
+// Each thunk: the SMMU's service under the lock, then perhaps a pause outside it.
+#define PTC_LOCKED(after_read, call)              \
   LockedSmmu* s = self(ctx);                      \
   auto r = [&] {                                  \
     std::lock_guard<std::mutex> lock(s->mu_);     \
     return s->inner_->call;                       \
   }();                                            \
-  maybe_yield(s);                                 \
+  maybe_yield(s, after_read);                     \
   return r
 
-void* LockedSmmu::alloc(void* ctx, size_t bytes) { PTC_LOCKED(alloc_table(s->inner_->ctx, bytes)); }
-ptc_pte_t LockedSmmu::read(void* ctx, ptc_pte_t* p) { PTC_LOCKED(read(s->inner_->ctx, p)); }
+void* LockedSmmu::alloc(void* ctx, size_t bytes) { PTC_LOCKED(false, alloc_table(s->inner_->ctx, bytes)); }
+ptc_pte_t LockedSmmu::read(void* ctx, ptc_pte_t* p) { PTC_LOCKED(true, read(s->inner_->ctx, p)); }
 ptc_pte_t LockedSmmu::cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
-  PTC_LOCKED(cmpxchg(s->inner_->ctx, p, o, v));
+  PTC_LOCKED(false, cmpxchg(s->inner_->ctx, p, o, v));
 }
-ptc_pte_t LockedSmmu::xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) { PTC_LOCKED(xchg(s->inner_->ctx, p, v)); }
+ptc_pte_t LockedSmmu::xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) { PTC_LOCKED(false, xchg(s->inner_->ctx, p, v)); }
 ptc_pte_t LockedSmmu::fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
-  PTC_LOCKED(fetch_or(s->inner_->ctx, p, bits));
+  PTC_LOCKED(false, fetch_or(s->inner_->ctx, p, bits));
 }
 #undef PTC_LOCKED
 

@@ -10,8 +10,10 @@
 // so the per-op checks of the differential runner are replaced by the history checks of
 // linearizability.h.
 //
-// To widen race windows, a CPU thread may yield or sleep briefly after a descriptor access, with a
-// probability drawn from its own seeded generator (set_thread_seed).
+// To widen race windows, a CPU thread may pause after a descriptor access (more often after a read,
+// which is where read-then-write windows open), with a probability drawn from its own seeded
+// generator (set_thread_seed); the pause runs the thread's hook (a device action in its range) or
+// yields.
 #pragma once
 #include <cstdint>
 #include <mutex>
@@ -25,16 +27,17 @@ namespace ptc::conc {
 
 class LockedSmmu {
  public:
-  // yield_permille: the chance, per descriptor access of a CPU thread, that it yields (one time in
-  // eight it sleeps a few microseconds instead).
+  // yield_permille: the chance, per descriptor read of a CPU thread, that it pauses (a quarter of
+  // that after other accesses).
   LockedSmmu(const Config& cfg, unsigned yield_permille);
   LockedSmmu(const LockedSmmu&) = delete;
   LockedSmmu& operator=(const LockedSmmu&) = delete;
 
   // The services a target gets: the SMMU's, each call under the lock.
   const ptc_hw* hw() const { return &hw_; }
-  // Seeds the calling thread's yield generator (0: this thread never yields).
-  static void set_thread_seed(uint64_t seed);
+  // Seeds the calling thread's pause generator (0: this thread never pauses); `pause`, when given,
+  // runs at each pause instead of a plain yield.
+  static void set_thread_seed(uint64_t seed, void (*pause)(void*) = nullptr, void* arg = nullptr);
 
   void attach(ptc_pte_t* root);
   void detach();
@@ -48,7 +51,7 @@ class LockedSmmu {
   std::vector<std::string> events();
 
  private:
-  static void maybe_yield(const LockedSmmu* s);
+  static void maybe_yield(const LockedSmmu* s, bool after_read = false);
   static void* alloc(void* ctx, size_t bytes);
   static void free_table(void* ctx, void* table);
   static ptc_pte_t read(void* ctx, ptc_pte_t* p);

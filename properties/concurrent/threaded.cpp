@@ -75,6 +75,28 @@ std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regi
   return plans;
 }
 
+// Pause windows: a CPU thread that pauses after a descriptor access opens a window (a ticket) and
+// waits briefly until a device thread has acted inside its op's range, so that read-then-write
+// windows of the target are hit by the device on purpose rather than by luck.
+struct Windows {
+  explicit Windows(unsigned n)
+      : open(new std::atomic<uint64_t>[n]), claimed(new std::atomic<uint64_t>[n]), done(new std::atomic<uint64_t>[n]) {
+    for (unsigned i = 0; i < n; ++i) open[i] = claimed[i] = done[i] = 0;
+  }
+  std::unique_ptr<std::atomic<uint64_t>[]> open, claimed, done;
+};
+
+struct PauseArg {
+  Windows* w;
+  unsigned t;
+  static void pause(void* arg) {
+    auto* p = static_cast<PauseArg*>(arg);
+    const uint64_t ticket = p->w->open[p->t].fetch_add(1) + 1;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(500);
+    while (p->w->done[p->t].load() < ticket && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  }
+};
+
 std::string regions_text(const std::vector<Region>& regions) {
   std::string s;
   for (const Region& r : regions) s += (s.empty() ? "" : ", ") + print_addr(r.iova) + "+2M";
@@ -110,6 +132,7 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   for (unsigned t = 0; t < o.cpu_threads; ++t) hot_lo[t] = hot_hi[t] = 0;
   std::atomic<unsigned> ready{0}, cpu_done{0};
   std::atomic<uint64_t> cpu_ops_started{0};
+  Windows windows(o.cpu_threads);
   std::vector<std::vector<HistOp>> logs(nthreads);
   auto start_together = [&] {
     ready.fetch_add(1);
@@ -117,7 +140,8 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   };
 
   auto cpu = [&](unsigned t) {
-    LockedSmmu::set_thread_seed(derive_seed(seed, 100 + t));
+    PauseArg pause{&windows, t};
+    LockedSmmu::set_thread_seed(derive_seed(seed, 100 + t), &PauseArg::pause, &pause);
     Rng pace(derive_seed(seed, 300 + t));
     start_together();
     for (const Planned& p : plans[t]) {
@@ -148,42 +172,61 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
     Rng rng(derive_seed(seed, 200 + d));
     const uint64_t per_cpu_op = std::max(1u, o.device_ops_per_cpu_op / std::max(1u, o.device_threads));
     start_together();
+    auto act = [&](uint64_t a, unsigned c) {
+      if (c < 15) {
+        smmu.evict(a);
+        return;
+      }
+      if (c < 18) {
+        smmu.evict_all();
+        return;
+      }
+      HistOp h;
+      h.thread = int(o.cpu_threads + d);
+      h.op.kind = OpKind::Dev;
+      h.op.dev = c < 60 ? DevKind::Write : c < 80 ? DevKind::Read : DevKind::Fill;
+      h.op.iova = a;
+      h.call = clock.fetch_add(1);
+      const DeviceResult r = h.op.dev == DevKind::Fill ? smmu.fill(a) : smmu.access(a, h.op.dev == DevKind::Write);
+      h.ret = clock.fetch_add(1);
+      h.fault = r.fault;
+      h.result = r.fault ? 0 : int64_t(r.pa);
+      logs[o.cpu_threads + d].push_back(std::move(h));
+    };
+    auto page_in = [&](unsigned t, uint64_t* a) {
+      const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
+      if (hi <= lo || hi - lo > kRegionSize) return false;
+      *a = lo + rng.below((hi - lo) / kSize4K) * kSize4K;
+      return true;
+    };
+    // A pause window of a CPU thread, if one is open: act in its range (writes, fills and reads).
+    auto serve_window = [&] {
+      for (unsigned t = 0; t < o.cpu_threads; ++t) {
+        const uint64_t open = windows.open[t].load();
+        uint64_t c = windows.claimed[t].load();
+        if (open <= c || !windows.claimed[t].compare_exchange_strong(c, open)) continue;
+        uint64_t a = 0;
+        if (page_in(t, &a)) act(a, 18 + unsigned(rng.below(82)));
+        windows.done[t].store(open);
+        return true;
+      }
+      return false;
+    };
     uint64_t done = 0;
     while (cpu_done.load() < o.cpu_threads) {
-      // Spread the actions over the run: a few per CPU op begun.
+      if (serve_window()) continue;
+      // Besides windows, spread a few actions over the run: some per CPU op begun.
       if (done >= (cpu_ops_started.load() + 1) * per_cpu_op) {
         std::this_thread::yield();
         continue;
       }
       ++done;
       uint64_t a = 0;
-      if (rng.percent(75) && o.cpu_threads) {
-        const unsigned t = unsigned(rng.below(o.cpu_threads));
-        const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
-        if (hi > lo && hi - lo <= kRegionSize) a = lo + rng.below((hi - lo) / kSize4K) * kSize4K;
-      }
-      if (!a) {
+      if (!rng.percent(75) || !o.cpu_threads || !page_in(unsigned(rng.below(o.cpu_threads)), &a)) {
         const Region& r = regions[rng.below(regions.size())];
         a = r.iova + rng.below(kRegionSize / kSize4K) * kSize4K;
       }
-      const unsigned c = unsigned(rng.below(100));
-      if (c < 15) {
-        smmu.evict(a);
-      } else if (c < 18) {
-        smmu.evict_all();
-      } else {
-        HistOp h;
-        h.thread = int(o.cpu_threads + d);
-        h.op.kind = OpKind::Dev;
-        h.op.dev = c < 60 ? DevKind::Write : c < 80 ? DevKind::Read : DevKind::Fill;
-        h.op.iova = a;
-        h.call = clock.fetch_add(1);
-        const DeviceResult r = h.op.dev == DevKind::Fill ? smmu.fill(a) : smmu.access(a, h.op.dev == DevKind::Write);
-        h.ret = clock.fetch_add(1);
-        h.fault = r.fault;
-        h.result = r.fault ? 0 : int64_t(r.pa);
-        logs[o.cpu_threads + d].push_back(std::move(h));
-      }
+      act(a, unsigned(rng.below(100)));
       std::this_thread::yield();
     }
   };
