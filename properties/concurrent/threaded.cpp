@@ -57,13 +57,44 @@ void call_target(const ptc_target_ops* t, struct ptc_target* tgt, HistOp& h) {
 std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regions, const ThreadedOptions& o) {
   std::vector<std::vector<Planned>> plans(o.cpu_threads);
   for (auto& p : plans) {
+    Range last{};
     for (unsigned i = 0; i < o.ops_per_thread; ++i) {
-      // Every thread starts with a map, so that they race to install the first tables.
+      // Now and then the life of a tracked block on one whole region: empty it, map it, clean it,
+      // split it, clean the pages, merge them back (each step races with the device and the other
+      // threads). Or empty, map, clean and unmap_read_dirty it.
+      static const std::vector<OpKind> kBlockLife = {OpKind::Unmap, OpKind::Map,   OpKind::Dirty,
+                                                     OpKind::Split, OpKind::Dirty, OpKind::Merge};
+      static const std::vector<OpKind> kCleanUnmap = {OpKind::Unmap, OpKind::Map, OpKind::Dirty, OpKind::UnmapDirty};
+      const std::vector<OpKind>& chain_ops = rng.percent(70) ? kBlockLife : kCleanUnmap;
+      if (i > 0 && i + chain_ops.size() <= o.ops_per_thread && rng.percent(20)) {
+        const size_t region = rng.below(regions.size());
+        const Region& r = regions[region];
+        const Range whole{r.iova, kRegionSize};
+        for (OpKind k : chain_ops) {
+          Planned x;
+          x.region = region;
+          x.op = make_op(rng, k, r, whole);
+          x.op.paddr = r.pa;
+          x.op.prot = PTC_PROT_READ | PTC_PROT_WRITE;
+          x.op.noclear = false;
+          x.first_chunk = 0;
+          x.last_chunk = kChunksPerRegion - 1;
+          p.push_back(x);
+        }
+        i += unsigned(chain_ops.size()) - 1;
+        last = whole;
+        continue;
+      }
+      // Every thread starts with a map, so that they race to install the first tables. Half the
+      // time an op works on the range of the one before (map, clean, split, dirty, merge chains).
       const OpKind kind = i == 0 ? OpKind::Map : random_kind(rng, true);
       Planned x;
-      x.region = rng.below(regions.size());
+      const bool chain = i > 0 && rng.percent(50);
+      x.region = chain ? p.back().region : rng.below(regions.size());
       const Region& r = regions[x.region];
-      x.op = make_op(rng, kind, r, random_range(rng, r));
+      if (!chain) last = random_range(rng, r);
+      // A merge makes a block only of a whole 2M region.
+      x.op = make_op(rng, kind, r, kind == OpKind::Merge ? Range{r.iova, kRegionSize} : last);
       if (kind != OpKind::Flush) {
         const uint64_t lo = x.op.iova, hi = kind == OpKind::Phys ? x.op.iova + 1 : x.op.iova + x.op.size;
         x.first_chunk = unsigned((lo - r.iova) / kChunkSize);

@@ -23,7 +23,7 @@ struct ThreadedOptions {
   unsigned device_threads = 2;
   unsigned ops_per_thread = 16;
   unsigned regions = 3;
-  unsigned yield_permille = 80;  // pauses per 1000 descriptor reads of a CPU thread (a quarter after other accesses)
+  unsigned yield_permille = 120;  // pauses per 1000 descriptor reads of a CPU thread (a quarter after other accesses)
   unsigned device_ops_per_cpu_op = 6;  // a bound on device actions per history
   std::chrono::milliseconds lin_budget{3000};  // then the verdict is Unknown
   std::string replay_args;  // appended to the replay line (e.g. "--threads 4 --target lib.so")

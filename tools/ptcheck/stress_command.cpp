@@ -1,6 +1,8 @@
 #include "tools/ptcheck/stress_command.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -117,47 +119,39 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
 
 int stress_main(int argc, char** argv) {
   StressOptions o;
+  unsigned long long seed = 0;
+  // The numeric options: flag, range, where it goes, what the error says.
+  const struct {
+    const char* flag;
+    unsigned long long lo, hi;
+    unsigned* out;
+    const char* error;
+  } numbers[] = {{"--threads", 1, 64, &o.threads, "--threads must be 1..64"},
+                 {"--time", 1, 86400 * 7, &o.seconds, "--time must be 1..604800 seconds"},
+                 {"--ops", 1, 100000, &o.ops, "--ops must be 1..100000"}};
   for (int i = 0; i < argc; ++i) {
     const std::string s = argv[i];
-    auto value = [&](const char* what) -> const char* {
-      if (i + 1 >= argc) {
-        bad(s + " needs " + what);
-        return nullptr;
-      }
-      return argv[++i];
-    };
-    unsigned long long v = 0;
-    if (s == "--threads") {
-      const char* x = value("a count");
-      if (!x) return kBadInput;
-      if (!parse_number(x, 1, 64, &v)) return bad("--threads must be 1..64");
-      o.threads = unsigned(v);
-    } else if (s == "--time") {
-      const char* x = value("seconds");
-      if (!x) return kBadInput;
-      if (!parse_number(x, 1, 86400 * 7, &v)) return bad("--time must be 1..604800 seconds");
-      o.seconds = unsigned(v);
-    } else if (s == "--ops") {
-      const char* x = value("a count");
-      if (!x) return kBadInput;
-      if (!parse_number(x, 1, 100000, &v)) return bad("--ops must be 1..100000");
-      o.ops = unsigned(v);
-    } else if (s == "--seed") {
-      const char* x = value("a number");
-      if (!x) return kBadInput;
-      if (!parse_number(x, 1, ~0ull, &v)) return bad("--seed must be a number > 0");
-      o.seed = v;
-    } else if (s == "--target") {
-      const char* x = value("a library path");
-      if (!x) return kBadInput;
-      o.target_path = x;
-    } else if (s == "--out") {
-      const char* x = value("a folder");
-      if (!x) return kBadInput;
-      o.out_dir = x;
-    } else {
+    const bool takes_value = s == "--seed" || s == "--target" || s == "--out" ||
+                             std::any_of(std::begin(numbers), std::end(numbers), [&](const auto& n) { return s == n.flag; });
+    if (!takes_value)
       return bad((s.empty() || s[0] != '-' ? "stress takes no positional argument '" : "unknown option '") + s +
                  "' (try `ptcheck help`)");
+    if (i + 1 >= argc) return bad(s + " needs a value");
+    const char* x = argv[++i];
+    unsigned long long v = 0;
+    if (s == "--target") {
+      o.target_path = x;
+    } else if (s == "--out") {
+      o.out_dir = x;
+    } else if (s == "--seed") {
+      if (!parse_number(x, 1, ~0ull, &seed)) return bad("--seed must be a number > 0");
+      o.seed = seed;
+    } else {
+      for (const auto& n : numbers)
+        if (s == n.flag) {
+          if (!parse_number(x, n.lo, n.hi, &v)) return bad(n.error);
+          *n.out = unsigned(v);
+        }
     }
   }
   const ptc_target_ops* target = ptc_lpae_ops();

@@ -271,18 +271,25 @@ Op map_op(uint64_t iova, uint64_t pa, uint64_t size) {
   return Op{.kind = OpKind::Map, .iova = iova, .paddr = pa, .size = size, .prot = PTC_PROT_READ | PTC_PROT_WRITE};
 }
 
+// Every schedule of q holds on the correct table; on broken target `bug` one fails, and its script
+// replays with the same oracle.
+std::optional<SchedFailure> holds_then_caught(const Sequence& q, uint64_t seed, unsigned schedules, const char* bug) {
+  SchedOptions o;
+  o.schedules = schedules;
+  SchedStats st;
+  const auto ok = explore_schedules(correct_target(), q, seed, o, &st);
+  EXPECT_FALSE(ok) << ok->report;
+  o.out_dir = out_dir();
+  auto f = explore_schedules(broken(bug), q, seed, o, &st);
+  if (f) EXPECT_TRUE(f->replayed_same) << f->report;
+  return f;
+}
+
 // CPU vs CPU: two maps installing tables at the same empty slots, every preemption point.
 TEST(Scheduler, TwoMapsRacingToInstallTables) {
   const Sequence q = two_ops(map_op(A, PA, kSize4K), map_op(A + kSize2M, PA + kSize2M, kSize4K));
-  SchedOptions o;
-  o.schedules = 40;
-  SchedStats st;
-  const auto ok = explore_schedules(correct_target(), q, 7, o, &st);
-  EXPECT_FALSE(ok) << ok->report;
-  o.out_dir = out_dir();
-  const auto f = explore_schedules(broken("map_plain_install"), q, 7, o, &st);
+  const auto f = holds_then_caught(q, 7, 40, "map_plain_install");
   ASSERT_TRUE(f);
-  EXPECT_TRUE(f->replayed_same) << f->report;
   EXPECT_NE(f->script.find("  @"), std::string::npos);
   EXPECT_NE(f->script.find(" map 0x40"), std::string::npos) << f->script;  // the injected op
 }
@@ -294,16 +301,9 @@ TEST(Scheduler, SplitBesideAMapInTheSameTable) {
   q.config.bbml = 2;
   q.device.push_back(Op{.kind = OpKind::Dev, .iova = A + 0x3000, .dev = DevKind::Write});
   q.suffix.push_back(Op{.kind = OpKind::Dirty, .iova = A, .size = kSize2M});
-  SchedOptions o;
-  o.schedules = 24;
-  SchedStats st;
-  const auto f = explore_schedules(correct_target(), q, 11, o, &st);
-  EXPECT_FALSE(f) << f->report;
-  o.out_dir = out_dir();
-  const auto g = explore_schedules(broken("split_plain_write"), q, 11, o, &st);
-  ASSERT_TRUE(g);
-  EXPECT_TRUE(g->replayed_same) << g->report;
-  EXPECT_EQ(g->failure.oracle, Oracle::LostDirty) << g->report;
+  const auto f = holds_then_caught(q, 11, 24, "split_plain_write");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->failure.oracle, Oracle::LostDirty) << f->report;
 }
 
 class RaceOnly : public ::testing::TestWithParam<const char*> {};
@@ -364,24 +364,38 @@ TEST(Threads, CorrectTableHolds) {
   std::printf("threads: %zu histories, %zu ops, %zu unknown\n", checked, ops, unknown);
 }
 
-TEST_P(RaceOnly, CaughtByRealThreads) {
-  const ptc_target_ops* t = broken(GetParam());
-  ASSERT_TRUE(t);
-  ThreadedOptions o = threaded_options();
-  // A fixed budget of histories (seeded workloads; thread timing is the OS's), and a wall-clock cap
-  // for a badly overloaded machine.
-  const auto until = Clock::now() + std::chrono::seconds(120);
-  uint64_t i = 0;
-  for (; i < 600 && Clock::now() < until; ++i) {
+// Histories until one shows the bug (a fixed budget of seeded workloads; thread timing is the OS's,
+// with a wall-clock cap for a badly overloaded machine); the history index, or nothing.
+std::optional<uint64_t> threads_until_caught(const char* bug, uint64_t histories, std::chrono::seconds cap) {
+  const ptc_target_ops* t = broken(bug);
+  if (!t) return std::nullopt;
+  const ThreadedOptions o = threaded_options();
+  const auto until = Clock::now() + cap;
+  for (uint64_t i = 0; i < histories && Clock::now() < until; ++i) {
     const HistoryOutcome h = run_threaded_history(t, base_seed() * 7919 + i, o);
     if (!h.bug()) continue;
     EXPECT_NE(h.report.find("replay: ptcheck stress --seed"), std::string::npos);
-    std::printf("%s: caught by real threads in history %llu (seed %llu): %s\n", GetParam(), (unsigned long long)i,
-                (unsigned long long)h.seed,
-                h.violation ? oracle_name(h.violation->oracle) : verdict_name(h.lin.verdict));
-    return;
+    std::printf("%s: caught by real threads in history %llu (seed %llu): %s\n", bug, (unsigned long long)i,
+                (unsigned long long)h.seed, h.violation ? oracle_name(h.violation->oracle) : verdict_name(h.lin.verdict));
+    return i;
   }
-  FAIL() << GetParam() << ": not caught by real threads in " << i << " histories";
+  return std::nullopt;
+}
+
+TEST_P(RaceOnly, CaughtByRealThreads) {
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  // Under TSan a history runs ~10x slower: the broken targets' race windows are then hit too rarely
+  // for a bounded test. The TSan run is for the checker's own data races (the correct-table tests);
+  // the ASan preset runs this one.
+  GTEST_SKIP() << "real-thread catching is checked in the asan preset";
+#endif
+#endif
+  // merge_loses_dirty needs a clean, split, fully mapped region merged while the device writes a page
+  // the merge already read: 50-450 histories, sometimes more; it runs in the long label.
+  if (std::string(GetParam()) == "merge_loses_dirty") GTEST_SKIP() << "LongThreads.MergeLosesDirtyCaught";
+  EXPECT_TRUE(threads_until_caught(GetParam(), 400, std::chrono::seconds(120)))
+      << GetParam() << ": not caught by real threads in 400 histories";
 }
 
 // Label property-long: the same checks, longer.
@@ -395,6 +409,10 @@ TEST(LongThreads, CorrectTableHoldsForManyHistories) {
     const HistoryOutcome h = run_threaded_history(t, base_seed() * 104729 + i, o);
     ASSERT_FALSE(h.bug()) << h.report;
   }
+}
+
+TEST(LongThreads, MergeLosesDirtyCaught) {
+  EXPECT_TRUE(threads_until_caught("merge_loses_dirty", 3000, std::chrono::seconds(900)));
 }
 
 TEST(LongScheduler, CorrectTableHoldsForManySequences) {
