@@ -41,7 +41,11 @@ struct HistOp {
   // clean-or-dirty instead (racing_writes: the addresses), as the differential runner does, and
   // check_dirty_accounting polices the write itself.
   bool racy = false;
-  std::vector<uint64_t> racing_writes;
+  struct RacingWrite {
+    uint64_t iova = 0;
+    bool cleared_elsewhere = false;  // it also raced with a clearing read, which may have taken it
+  };
+  std::vector<RacingWrite> racing_writes;
 
   static constexpr int kObserver = -1;
   // The IOVA range the op concerns: its range, the page of a device access or phys, nothing (size 0)

@@ -131,7 +131,7 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
     return true;
   }
   // Writes racing with this scan: clean-or-dirty for it (a dirty leaf stays dirty).
-  for (uint64_t a : h.racing_writes) m.device_write(a, DirtyState::Maybe);
+  for (const HistOp::RacingWrite& w : h.racing_writes) m.device_write(w.iova, DirtyState::Maybe);
   int64_t r = 0;
   std::vector<RefRecord> records;
   switch (op.kind) {
@@ -169,10 +169,10 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
   }
   // After the scan: a clearing read may have cleaned the leaf before or after the write; otherwise
   // (a split, a read that does not clear, a scan that failed) the write certainly made it dirty.
-  for (uint64_t a : h.racing_writes) {
-    RefLeaf* l = m.leaf_at(a);
+  for (const HistOp::RacingWrite& w : h.racing_writes) {
+    RefLeaf* l = m.leaf_at(w.iova);
     if (!l || !l->writable || !cfg.hw_dirty) continue;
-    const bool cleaned = op.kind == OpKind::Dirty && !op.noclear && r == 0;
+    const bool cleaned = (op.kind == OpKind::Dirty && !op.noclear && r == 0) || w.cleared_elsewhere;
     l->dirty = cleaned ? DirtyState::Maybe : DirtyState::Dirty;
   }
   if (h.unchecked) return true;
@@ -425,14 +425,18 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
   }
   for (HistOp& w : rest.ops) {
     if (w.snapshot || w.op.kind != OpKind::Dev) continue;
+    std::vector<HistOp*> scans;
+    bool cleared = false;
     for (HistOp& c : rest.ops) {
-      const bool scans = !c.snapshot && (c.op.kind == OpKind::Dirty || c.op.kind == OpKind::Split ||
-                                         c.op.kind == OpKind::UnmapDirty);
-      if (scans && c.call < w.ret && w.call < c.ret && w.lo() >= c.lo() && w.lo() < c.hi()) {
-        w.racy = true;
-        c.racing_writes.push_back(w.op.iova);
+      const bool scan = !c.snapshot && (c.op.kind == OpKind::Dirty || c.op.kind == OpKind::Split ||
+                                        c.op.kind == OpKind::UnmapDirty);
+      if (scan && c.call < w.ret && w.call < c.ret && w.lo() >= c.lo() && w.lo() < c.hi()) {
+        scans.push_back(&c);
+        cleared |= c.is_clearing_read();
       }
     }
+    w.racy = !scans.empty();
+    for (HistOp* c : scans) c->racing_writes.push_back({w.op.iova, cleared});
   }
   for (const auto& part : partition_by_range(rest)) {
     LinResult r = check_partition(h.config, part, deadline);
@@ -473,17 +477,17 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
       if (!o->is_clearing_read() || !covers(o, page) || o->ret < t) continue;
       if (o->pages.contains(page)) recorded = true;
       if (o->call > t && !first_after) first_after = o;
-      if (o->call < t && o->op.kind == OpKind::UnmapDirty && !running) running = o;
+      if (o->call < w->call && o->op.kind == OpKind::UnmapDirty && !running) running = o;
     }
     if (recorded) continue;
     const HistOp* due = running ? running : first_after;
     if (!due) continue;
-    // A plain unmap that may have come after the write discards it (the caller did not ask); in
-    // lazy mode a write may also go through a translation an earlier unmap left behind.
+    // A removal that may have come after the write began takes it along: a plain unmap discards it
+    // (the caller did not ask), an unmap_read_dirty answers for it itself (its own check). In lazy
+    // mode a write may also go through a translation an earlier unmap left behind.
     bool discarded = false;
     for (const HistOp* o : ops)
-      if (o->op.kind == OpKind::Unmap && removes(o) && covers(o, page) && o->call < due->call &&
-          (o->ret > w->call || cfg.lazy))
+      if (o != due && removes(o) && covers(o, page) && o->call < due->call && (o->ret > w->call || cfg.lazy))
         discarded = true;
     if (discarded) continue;
     *where = page;
