@@ -741,6 +741,7 @@ Smmu::Walk Smmu::walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache) 
     if (best) {
       level = best->level;
       table = best->table;
+      w.age = best->filled_at;
     }
   }
   for (; level <= 3; ++level) {
@@ -765,7 +766,7 @@ Smmu::Walk Smmu::walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache) 
       const uintptr_t next = uintptr_t(d & pte::kAddrMask);
       if (fill_walk_cache) {
         const uint64_t span = 1ull << level_shift(level);
-        walk_cache_.push_back(WalkEntry{level + 1, iova & ~(span - 1), span, next, seq_});
+        walk_cache_.push_back(WalkEntry{level + 1, iova & ~(span - 1), span, next, std::min(seq_, w.age)});
       }
       table = next;
       continue;
@@ -808,7 +809,7 @@ void Smmu::fill_tlb(const Walk& w) {
                 cfg_.bbml, leaf_text(l, cfg_.hw_dirty).c_str(), ull(seq_), ull(it->iova), ull(it->size), ull(it->pa),
                 ull(it->filled_at), it->size != l.size ? "size" : "output", ull(std::max(it->iova, l.iova))));
   }
-  tlb_.push_back(TlbEntry{l.iova, l.size, l.pa, l.writable, l.dirty, l.desc, w.ptep, seq_});
+  tlb_.push_back(TlbEntry{l.iova, l.size, l.pa, l.writable, l.dirty, l.desc, w.ptep, std::min(seq_, w.age)});
 }
 
 DeviceResult Smmu::device_access(uint64_t iova, bool write) {
