@@ -113,6 +113,7 @@ class Session::Impl {
   Script script_;
   std::optional<Failure> failure_;
   size_t statements_ = 0;
+  uint64_t last_op_accesses_ = 0;
 
  private:
   // The op in progress, with what device actions did during it.
@@ -361,6 +362,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   if (injected) {
     smmu_->set_hook_enabled(true);
   } else {
+    last_op_accesses_ = accesses;
     smmu_->on_access = nullptr;
     // Injections past the op's last descriptor access run right after it returns.
     if (!failure_ && !run_injections(op, accesses, true)) return false;
@@ -438,7 +440,13 @@ bool Run::exec_device(const Op& op, OpContext* during) {
   const bool write = op.dev == DevKind::Write;
   // During an op on a range holding `a`: a translation may be the old or the new one, and a write
   // may or may not be seen by the op's scan.
-  const bool in_op_range = during && in_range(*during->op, a);
+  // A leaf that sticks into the op's range races with it too, wherever in the leaf the access lands
+  // (a clearing read may scan the leaf before the write).
+  const RefLeaf* leaf = ref_->leaf_at(a);
+  const bool in_op_range =
+      during && (in_range(*during->op, a) || (leaf && during->op->kind != OpKind::Flush &&
+                                              leaf->iova < during->op->iova + during->op->size &&
+                                              during->op->iova < leaf->end()));
   const bool racing = in_op_range && changes_translations(during->op->kind);
   const std::vector<DeviceOutcome> now = ref_->device_outcomes(a, write);
   const DeviceResult r = op.dev == DevKind::Fill ? smmu_->device_fill(a) : smmu_->device_access(a, write);
@@ -537,6 +545,13 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
                       ull(std::max(at, lo)), hw_text(h).c_str(), describe(r, cfg.hw_dirty).c_str()));
     }
     if (cfg.hw_dirty && r.writable) {
+      // An op injected into another (`@N op`) may share a leaf with the outer op's range: a device
+      // write into the outer op's range during it is applied to the reference only once the outer op
+      // returns, so until then that leaf may already be dirty in the target.
+      const bool outer_write = current_ && current_->op != op &&
+                               std::any_of(current_->writes.begin(), current_->writes.end(),
+                                           [&](uint64_t a) { return r.contains(a); });
+      if (outer_write && h.dirty) continue;
       if (r.dirty == DirtyState::Maybe) {
         ref_->leaf_at(r.iova)->dirty = h.dirty ? DirtyState::Dirty : DirtyState::Clean;
       } else if ((r.dirty == DirtyState::Dirty) != h.dirty) {
@@ -568,8 +583,14 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
   return check_smmu(op);
 }
 
-bool Run::check_records(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
+bool Run::check_records(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& reference_records,
                         const RecordingSink& sink, const CallerBitmap& bm) {
+  // An op injected into another: a leaf the outer op's pending device writes reached may be dirty
+  // already (see compare_state), so the injected read may report it.
+  std::vector<RefRecord> ref_records = reference_records;
+  if (current_ && current_->op != &op)
+    for (uint64_t a : current_->writes)
+      if (const RefLeaf* l = ref_->leaf_at(a)) ref_records.push_back(RefRecord{l->iova, l->size, true});
   const std::string stmt = print_statement(op);
   IntervalSet got, required, maybe, range;
   range.add(op.iova, op.iova + op.size);
@@ -717,6 +738,7 @@ bool Session::finish() { return impl_->finish(); }
 const std::optional<Failure>& Session::failure() const { return impl_->failure_; }
 const Script& Session::script() const { return impl_->script_; }
 size_t Session::statements() const { return impl_->statements_; }
+uint64_t Session::last_op_accesses() const { return impl_->last_op_accesses_; }
 
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
   RunResult rr;

@@ -73,6 +73,9 @@ class Session {
   // The statements run so far, with the session's config: print_script() gives a replayable .ops.
   const Script& script() const;
   size_t statements() const;
+  // Descriptor accesses of the last top-level statement that was a target operation (accesses of
+  // ops injected into it not counted): the range of `@N` that lands inside it (schedulers).
+  uint64_t last_op_accesses() const;
 
   class Impl;
 

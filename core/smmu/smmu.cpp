@@ -753,6 +753,7 @@ Smmu::Walk Smmu::walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache) 
     if (best) {
       level = best->level;
       table = best->table;
+      w.age = best->filled_at;
     }
   }
   for (; level <= 3; ++level) {
@@ -777,7 +778,7 @@ Smmu::Walk Smmu::walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache) 
       const uintptr_t next = uintptr_t(d & pte::kAddrMask);
       if (fill_walk_cache) {
         const uint64_t span = 1ull << level_shift(level);
-        walk_cache_.push_back(WalkEntry{level + 1, iova & ~(span - 1), span, next, seq_});
+        walk_cache_.push_back(WalkEntry{level + 1, iova & ~(span - 1), span, next, std::min(seq_, w.age)});
       }
       table = next;
       continue;
@@ -830,7 +831,7 @@ void Smmu::fill_tlb(const Walk& w) {
                 ull(it->filled_at), it->size != l.size ? "size" : "output", ull(std::max(it->iova, l.iova))));
     ++it;
   }
-  tlb_.push_back(TlbEntry{l.iova, l.size, l.pa, l.writable, l.dirty, l.desc, w.ptep, seq_});
+  tlb_.push_back(TlbEntry{l.iova, l.size, l.pa, l.writable, l.dirty, l.desc, w.ptep, std::min(seq_, w.age)});
 }
 
 bool Smmu::removed_by_lazy_unmap(const TlbEntry& e) const {

@@ -169,6 +169,9 @@ class Smmu {
     HwLeaf leaf;
     ptc_pte_t* ptep = nullptr;
     std::vector<WalkStep> steps;
+    // When the walk started from a walk-cache entry: that entry's fill time. What the walk caches is
+    // as old as that (an invalidation pending against the entry covers what was derived from it).
+    uint64_t age = ~0ull;
   };
 
   // ptc_hw thunks.

@@ -24,6 +24,9 @@
 #include "tools/ptcheck/fuzz_command.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
+#if PTCHECK_HAVE_STRESS
+#include "tools/ptcheck/stress_command.h"
+#endif
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 
@@ -61,8 +64,8 @@ const char kUsage[] =
     "  check [--target LIB.so] [--corpora DIR] [--time S] [--fuzzers DIR] [--cases N]\n"
     "        the gate before merging: replays corpora/scenarios, corpora/regressions and the\n"
     "        fuzz_ops corpus, runs the RapidCheck property suites for N cases each (default 100;\n"
-    "        0: none), then fuzzes each fuzzer for S seconds (default 10; 0: no fuzzing)\n"
-    "        when the fuzz preset is built.\n"
+    "        0: none), proves the cheap Z3 obligations, then fuzzes each fuzzer for S seconds\n"
+    "        (default 10; 0: no fuzzing) when the fuzz preset is built, then a 3-second `stress` run.\n"
     "  properties [--cases N] [--seed N] [--target LIB.so]\n"
     "        the RapidCheck property suites alone (stateful sequences, invariants), N cases each\n"
     "        (default 100) from seed N (default 1); a failure is shrunk and written as an .ops script.\n"
@@ -70,6 +73,11 @@ const char kUsage[] =
     "        the Z3 obligations: bit-level equivalence of the table's arithmetic, BBML split/merge and\n"
     "        strict/lazy TLB ordering on the target's recorded step sequences, known-bad variants;\n"
     "        each proved or refuted with a counterexample timeline. --only: a name or a prefix (split.*).\n"
+    "  stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR]\n"
+    "        the concurrent checker for S seconds (default 10): real-thread histories (N CPU threads,\n"
+    "        default 3, N ops each, default 16, and 2 device threads) checked for linearizability and\n"
+    "        the dirty accounting, and deterministic schedules run through the differential runner\n"
+    "        (failing ones written as .ops under DIR). Progress lines and a summary.\n"
     "  help  this text\n"
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
@@ -324,6 +332,9 @@ int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const 
 }  // namespace
 
 int main(int argc, char** argv) {
+#if PTCHECK_HAVE_STRESS
+  if (argc >= 2 && std::string(argv[1]) == "stress") return ptc::cli::stress_main(argc - 2, argv + 2);
+#endif
   Args a;
   if (parse_args(argc, argv, &a) != kHolds) return kBadInput;
   if (a.command == "help") {
@@ -447,6 +458,18 @@ int main(int argc, char** argv) {
         if (r != kHolds && status == kHolds) status = r;
       }
     }
+#if PTCHECK_HAVE_STRESS
+    {
+      std::printf("== stress: 3s\n");
+      ptc::cli::StressOptions so;
+      so.seconds = 3;
+      so.seed = 1;
+      so.quiet = true;
+      so.target_path = a.target_path;
+      const int r = ptc::cli::run_stress(so, t);
+      if (r != kHolds && status == kHolds) status = r;
+    }
+#endif
     std::printf("ptcheck check: %s\n", status == kHolds ? "every oracle holds" : status == kBug ? "BUGS FOUND" : "bad input");
     return status;
   }

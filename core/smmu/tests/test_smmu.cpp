@@ -88,6 +88,29 @@ TEST_F(Fixture, InvalidationTakesEffectAtSync) {
   EXPECT_TRUE(smmu->device_access(0x40000000, false).fault);
 }
 
+// A walk that starts from a walk-cache entry an issued (not yet synced) invalidation covers caches
+// nothing newer than that entry: the sync removes what was derived from it too. (Found by the
+// real-thread checker: a page cached through the old L3 table between a merge's invalidation and its
+// sync outlived the sync and conflicted with the block.)
+TEST_F(Fixture, WhatAWalkCachesIsAsOldAsTheWalkCacheEntryItUsed) {
+  cfg.bbml = 2;  // the old and the new entry may coexist: the oldest answers
+  make();
+  ptc_pte_t* l2 = table();
+  ptc_pte_t* l3 = table();
+  set(&l3[0], 0x90000000 | kLeafRwDirty | kPage);
+  set(&l2[0], tdesc(l3));
+  set(&root[1], tdesc(l2));
+  ASSERT_FALSE(smmu->device_fill(0x40000000).fault);  // the walk cache holds the L2 and L3 tables
+  set(&l3[3], 0x90003000 | kLeafRwDirty | kPage);
+  set(&l2[0], 0x80000000 | kLeafRwDirty);  // a 2M block replaces the L3 table
+  hw->tlb_inv_range(hw->ctx, 0x40000000, kSize2M, kSize4K, 0);
+  // Between the invalidation and the sync, a walk through the still-cached L3 table caches a page.
+  ASSERT_EQ(smmu->device_fill(0x40003000).pa, 0x90003000u);
+  hw->tlb_sync(hw->ctx);
+  // That page went with the sync: the device now reads the block.
+  EXPECT_EQ(smmu->device_access(0x40003000, false).pa, 0x80003000u);
+}
+
 TEST_F(Fixture, StaleTranslationAfterUnmapWithoutInvalidation) {
   set(&root[1], 0x80000000 | kLeafRwDirty);
   op(OpKind::Unmap);

@@ -1,0 +1,542 @@
+#include "properties/concurrent/linearizability.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "core/fmt.h"
+#include "core/script/script.h"
+
+namespace ptc::conc {
+
+namespace {
+
+using ull = unsigned long long;
+using Clock = std::chrono::steady_clock;
+
+std::string result_text(int64_t r) {
+  if (r < 0)
+    if (const char* n = errno_name(r)) return n;
+  return std::to_string(r);
+}
+
+bool same_leaves(const ReferenceModel& a, const ReferenceModel& b) {
+  const auto& x = a.leaves();
+  const auto& y = b.leaves();
+  if (x.size() != y.size()) return false;
+  for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
+    const RefLeaf &l = i->second, &r = j->second;
+    if (l.iova != r.iova || l.size != r.size || l.pa != r.pa || l.writable != r.writable || l.dirty != r.dirty)
+      return false;
+  }
+  return true;
+}
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h;
+}
+
+uint64_t hash_model(const ReferenceModel& m) {
+  uint64_t h = 1469598103934665603ull;
+  for (const auto& [k, l] : m.leaves())
+    h = mix(mix(mix(h, l.iova), l.size ^ (l.pa << 1)), uint64_t(l.writable) | uint64_t(l.dirty) << 1);
+  return h;
+}
+
+// The set of ops linearized so far.
+struct Bits {
+  std::vector<uint64_t> w;
+  explicit Bits(size_t n = 0) : w((n + 63) / 64) {}
+  void set(size_t i) { w[i / 64] |= 1ull << (i % 64); }
+  void clear(size_t i) { w[i / 64] &= ~(1ull << (i % 64)); }
+  uint64_t hash() const {
+    uint64_t h = 0;
+    for (uint64_t x : w) h = mix(h, x);
+    return h;
+  }
+  bool operator==(const Bits&) const = default;
+};
+
+// One call or return event in the search's doubly linked list.
+struct Entry {
+  bool is_call = true;
+  size_t op = 0;
+  uint64_t time = 0;
+  Entry* match = nullptr;  // a call's return
+  Entry* prev = nullptr;
+  Entry* next = nullptr;
+};
+
+void lift(Entry* call) {
+  call->prev->next = call->next;
+  call->next->prev = call->prev;
+  Entry* ret = call->match;
+  ret->prev->next = ret->next;
+  if (ret->next) ret->next->prev = ret->prev;
+}
+
+void unlift(Entry* call) {
+  Entry* ret = call->match;
+  ret->prev->next = ret;
+  if (ret->next) ret->next->prev = ret;
+  call->prev->next = call;
+  call->next->prev = call;
+}
+
+std::string leaf_list(const std::vector<SnapLeaf>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size() && i < 6; ++i)
+    s += fmt(" [%s+%s)->%s%s", print_addr(v[i].iova).c_str(), print_size(v[i].size).c_str(),
+             print_addr(v[i].pa).c_str(), !v[i].writable ? " ro" : v[i].dirty ? " dirty" : " clean");
+  if (v.size() > 6) s += " ...";
+  return s.empty() ? " (none)" : s;
+}
+
+}  // namespace
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Linearizable: return "linearizable";
+    case Verdict::NotLinearizable: return "not linearizable";
+    case Verdict::Unknown: return "unknown";
+  }
+  return "?";
+}
+
+bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
+  const Op& op = h.op;
+  const Config& cfg = m.config();
+  if (h.unchecked && op.kind == OpKind::Dev) {
+    if (op.dev == DevKind::Write && !h.fault && cfg.hw_dirty && !h.racy)
+      if (const RefLeaf* l = m.leaf_at(op.iova); l && l->writable && l->pa + (op.iova - l->iova) == uint64_t(h.result))
+        m.device_write(op.iova);
+    return true;
+  }
+  if (h.snapshot) {
+    const std::vector<RefLeaf> want = m.leaves_in(op.iova, op.size);
+    for (size_t i = 0; i < std::max(want.size(), h.leaves.size()); ++i) {
+      const SnapLeaf* g = i < h.leaves.size() ? &h.leaves[i] : nullptr;
+      const RefLeaf* w = i < want.size() ? &want[i] : nullptr;
+      const bool dirty_known = w && cfg.hw_dirty && w->writable && w->dirty != DirtyState::Maybe;
+      if (g && w && g->iova == w->iova && g->size == w->size && g->pa == w->pa && g->writable == w->writable &&
+          g->af && (!dirty_known || g->dirty == (w->dirty == DirtyState::Dirty)))
+        continue;
+      *why = fmt("leaf %zu: the target has %s, the reference %s", i,
+                 g ? leaf_list({*g}).c_str() : " nothing", w ? (" " + describe(*w, cfg.hw_dirty)).c_str() : " nothing");
+      return false;
+    }
+    return true;
+  }
+  // Writes racing with this scan: clean-or-dirty for it (a dirty leaf stays dirty).
+  for (const HistOp::RacingWrite& w : h.racing_writes) m.device_write(w.iova, DirtyState::Maybe);
+  int64_t r = 0;
+  std::vector<RefRecord> records;
+  switch (op.kind) {
+    case OpKind::Map: r = m.map(op.iova, op.paddr, op.size, op.prot); break;
+    case OpKind::Unmap: r = m.unmap(op.iova, op.size); break;
+    case OpKind::Flush: r = m.flush(); break;
+    case OpKind::Split: r = m.split(op.iova, op.size); break;
+    case OpKind::Merge: r = m.merge(op.iova, op.size); break;
+    case OpKind::Dirty:
+      r = m.read_and_clear_dirty(op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, &records);
+      break;
+    case OpKind::UnmapDirty: r = m.unmap_read_dirty(op.iova, op.size, &records); break;
+    case OpKind::Phys: {
+      const uint64_t pa = m.iova_to_phys(op.iova);
+      if (int64_t(pa) == h.result) return true;
+      *why = "the reference gives " + print_addr(pa);
+      return false;
+    }
+    case OpKind::Dev: {
+      const bool write = op.dev == DevKind::Write;
+      const std::vector<DeviceOutcome> allowed = m.device_outcomes(op.iova, write);
+      const DeviceOutcome got{h.fault, h.fault ? 0 : uint64_t(h.result)};
+      if (std::find(allowed.begin(), allowed.end(), got) == allowed.end()) {
+        *why = "the reference gives " + describe(allowed.front());
+        return false;
+      }
+      // A write through the current translation makes its leaf dirty (through a translation a lazy
+      // unmap left behind, it reached the old page and changes nothing here).
+      if (write && !h.fault && cfg.hw_dirty)
+        if (const RefLeaf* l = m.leaf_at(op.iova); l && l->writable && l->pa + (op.iova - l->iova) == got.pa)
+          m.device_write(op.iova);
+      return true;
+    }
+    default: return true;
+  }
+  // After the scan: a clearing read may have cleaned the leaf before or after the write; otherwise
+  // (a split, a read that does not clear, a scan that failed) the write certainly made it dirty.
+  for (const HistOp::RacingWrite& w : h.racing_writes) {
+    RefLeaf* l = m.leaf_at(w.iova);
+    if (!l || !l->writable || !cfg.hw_dirty) continue;
+    const bool cleaned = (op.kind == OpKind::Dirty && !op.noclear && r == 0) || w.cleared_elsewhere;
+    l->dirty = cleaned ? DirtyState::Maybe : DirtyState::Dirty;
+  }
+  if (h.unchecked) return true;
+  if (r != h.result) {
+    *why = "the reference returns " + result_text(r);
+    return false;
+  }
+  if (op.kind == OpKind::Dirty || op.kind == OpKind::UnmapDirty) {
+    if (r < 0) return true;
+    IntervalSet must, may;
+    for (const RefRecord& rec : records)
+      add_record_pages(rec.maybe ? may : must, rec.iova, rec.len, op.iova, op.iova + op.size);
+    IntervalSet allowed = must;
+    allowed.add(may);
+    if (must.first_not_in(h.pages) || h.pages.first_not_in(allowed)) {
+      *why = "the reference records " + print_pages(must) + (may.empty() ? "" : " and maybe " + print_pages(may));
+      return false;
+    }
+  }
+  return true;
+}
+
+LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& ops, Clock::time_point deadline) {
+  LinResult res;
+  res.partitions = 1;
+  res.ops = ops.size();
+  const size_t n = ops.size();
+  if (n == 0) return res;
+
+  // The events in time order; at equal times a return comes first (the ops did not overlap).
+  std::vector<Entry> entries(2 * n + 1);
+  std::vector<Entry*> order;
+  for (size_t i = 0; i < n; ++i) {
+    Entry* c = &entries[1 + 2 * i];
+    Entry* r = &entries[2 + 2 * i];
+    *c = Entry{true, i, ops[i]->call};
+    *r = Entry{false, i, ops[i]->ret};
+    c->match = r;
+    order.push_back(c);
+    order.push_back(r);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
+    if (a->time != b->time) return a->time < b->time;
+    return !a->is_call && b->is_call;
+  });
+  Entry* head = &entries[0];
+  Entry* prev = head;
+  for (Entry* e : order) {
+    prev->next = e;
+    e->prev = prev;
+    prev = e;
+  }
+
+  struct Memo {
+    Bits bits;
+    std::shared_ptr<const ReferenceModel> model;
+  };
+  std::unordered_map<uint64_t, std::vector<Memo>> cache;
+  struct Frame {
+    Entry* call;
+    std::shared_ptr<const ReferenceModel> before;
+  };
+  std::vector<Frame> stack;
+  auto state = std::make_shared<const ReferenceModel>(cfg);
+  Bits linearized(n);
+
+  // For the explanation: the deepest point the search reached and why each next op failed there.
+  size_t best_depth = 0;
+  std::vector<size_t> best_prefix;
+  std::vector<std::string> best_why;
+
+  Entry* entry = head->next;
+  uint64_t iter = 0;
+  while (head->next) {
+    if ((++iter & 255) == 0 && Clock::now() > deadline) {
+      res.verdict = Verdict::Unknown;
+      return res;
+    }
+    if (entry->is_call) {
+      ReferenceModel next = *state;
+      std::string why;
+      ++res.steps;
+      if (apply_to_model(next, *ops[entry->op], &why)) {
+        Bits nb = linearized;
+        nb.set(entry->op);
+        const uint64_t key = mix(nb.hash(), hash_model(next));
+        auto& bucket = cache[key];
+        const bool seen = std::any_of(bucket.begin(), bucket.end(),
+                                      [&](const Memo& m) { return m.bits == nb && same_leaves(*m.model, next); });
+        if (!seen) {
+          auto ns = std::make_shared<const ReferenceModel>(std::move(next));
+          bucket.push_back(Memo{nb, ns});
+          stack.push_back(Frame{entry, state});
+          state = ns;
+          linearized = nb;
+          lift(entry);
+          entry = head->next;
+          continue;
+        }
+      } else {
+        const size_t depth = stack.size();
+        if (depth > best_depth) {
+          best_depth = depth;
+          best_why.clear();
+          best_prefix.clear();
+          for (const Frame& f : stack) best_prefix.push_back(f.call->op);
+        }
+        const std::string line = print_op(*ops[entry->op]) + "\n        -> " + why;
+        if (depth == best_depth && best_why.size() < 6 && std::find(best_why.begin(), best_why.end(), line) == best_why.end())
+          best_why.push_back(line);
+      }
+      entry = entry->next;
+    } else {
+      if (stack.empty()) break;  // a return whose call cannot be linearized at any point
+      const Frame f = stack.back();
+      stack.pop_back();
+      linearized.clear(f.call->op);
+      state = f.before;
+      unlift(f.call);
+      entry = f.call->next;
+    }
+  }
+  if (!head->next) return res;
+
+  res.verdict = Verdict::NotLinearizable;
+  res.failing_part = ops;
+  std::string s = fmt("no order of these %zu ops agrees with the reference model.\n", n);
+  s += fmt("  the longest linearizable prefix the search found (%zu ops):\n", best_prefix.size());
+  const size_t from = best_prefix.size() > 12 ? best_prefix.size() - 12 : 0;
+  if (from) s += fmt("    ... %zu ops before ...\n", from);
+  for (size_t i = from; i < best_prefix.size(); ++i) s += "    " + print_op(*ops[best_prefix[i]]) + "\n";
+  s += "  what the ops tried next there got, against the reference:\n";
+  for (const std::string& w : best_why) s += "    " + w + "\n";
+  res.explanation = s;
+  return res;
+}
+
+namespace {
+
+bool changes_translation(const HistOp& o) {
+  if (o.snapshot) return false;
+  switch (o.op.kind) {
+    case OpKind::Map: return o.result == 0;
+    case OpKind::Unmap:
+    case OpKind::UnmapDirty: return o.result >= 0;
+    default: return false;
+  }
+}
+
+// Folds one part's result into the total; true when the search can stop (not linearizable).
+bool fold(LinResult& total, LinResult r, bool& unknown) {
+  ++total.partitions;
+  total.ops += r.ops;
+  total.steps += r.steps;
+  unknown |= r.verdict == Verdict::Unknown;
+  if (r.verdict != Verdict::NotLinearizable) return false;
+  r.partitions = total.partitions;
+  r.ops = total.ops;
+  r.steps = total.steps;
+  total = std::move(r);
+  return true;
+}
+
+}  // namespace
+
+LinResult check_linearizable(const History& h, Clock::time_point deadline) {
+  LinResult total;
+  bool unknown = false;
+
+  // 1. Device outcomes, page by page. An access that overlapped an op changing its page's translation
+  //    may give the old or the new translation (the IOTLB may still hold the old one until the op's
+  //    invalidation completes, so "old after new" is allowed); the others must be linearizable with the
+  //    translation-changing ops projected onto the page.
+  std::map<uint64_t, std::vector<HistOp>> pages;
+  for (const HistOp& d : h.ops)
+    if (!d.snapshot && d.op.kind == OpKind::Dev) pages[d.lo()].push_back(d);
+  for (auto& [page, devs] : pages) {
+    std::vector<const HistOp*> changes;
+    for (const HistOp& c : h.ops)
+      if (changes_translation(c) && page >= c.lo() && page < c.hi()) changes.push_back(&c);
+    std::vector<HistOp> ops;
+    for (const HistOp& d : devs) {
+      std::vector<DeviceOutcome> allowed;
+      bool during = false;
+      for (const HistOp* c : changes) {
+        if (!(c->call < d.ret && d.call < c->ret)) continue;
+        during = true;
+        const bool write = d.op.dev == DevKind::Write;
+        allowed.push_back(DeviceOutcome{true, 0});
+        // The translation the op makes (map) or the one it removes (the last map before it).
+        const HistOp* m = nullptr;
+        if (c->op.kind == OpKind::Map)
+          m = c;
+        else
+          for (const HistOp* x : changes)
+            if (x->op.kind == OpKind::Map && x->ret < c->call && (!m || x->ret > m->ret)) m = x;
+        if (m && (!write || (m->op.prot & PTC_PROT_WRITE)))
+          allowed.push_back({false, m->op.paddr + (d.op.iova - m->op.iova)});
+      }
+      if (!during) {
+        ops.push_back(d);
+        continue;
+      }
+      const DeviceOutcome got{d.fault, d.fault ? 0 : uint64_t(d.result)};
+      if (std::find(allowed.begin(), allowed.end(), got) == allowed.end()) {
+        LinResult r;
+        r.verdict = Verdict::NotLinearizable;
+        for (const HistOp& o : h.ops)
+          if (o.hi() > page && o.lo() <= page) r.failing_part.push_back(&o);
+        r.explanation = fmt("`%s`, during an op that changes the translation of page 0x%llx, gave neither the old "
+                            "nor the new translation\n",
+                            print_op(d).c_str(), ull(page));
+        fold(total, std::move(r), unknown);
+        return total;
+      }
+    }
+    for (const HistOp* c : changes) {
+      HistOp p = *c;
+      p.unchecked = true;
+      p.op.paddr += page - c->op.iova;
+      p.op.iova = page;
+      p.op.size = kSize4K;
+      ops.push_back(std::move(p));
+    }
+    std::vector<const HistOp*> ptrs;
+    for (const HistOp& o : ops) ptrs.push_back(&o);
+    LinResult r = check_partition(h.config, ptrs, deadline);
+    if (r.verdict == Verdict::NotLinearizable) {
+      // Point at the recorded ops, not at the projections that live only here.
+      std::vector<const HistOp*> recorded;
+      for (const HistOp& o : h.ops)
+        if (o.hi() > page && o.lo() <= page) recorded.push_back(&o);
+      r.failing_part = recorded;
+      r.explanation = fmt("the device's results at page 0x%llx (CPU ops projected onto that page) ", ull(page)) +
+                      r.explanation;
+    }
+    if (fold(total, std::move(r), unknown)) return total;
+  }
+
+  // 2. The CPU ops and snapshots, device writes as effects only.
+  History rest;
+  rest.config = h.config;
+  std::vector<size_t> origin;  // rest.ops[i] is h.ops[origin[i]]
+  for (const HistOp& o : h.ops) {
+    if (!o.snapshot && o.op.kind == OpKind::Dev && (o.op.dev != DevKind::Write || o.fault)) continue;
+    origin.push_back(size_t(&o - &h.ops[0]));
+    rest.ops.push_back(o);
+    if (o.snapshot || o.op.kind != OpKind::Dev) continue;
+    rest.ops.back().unchecked = true;
+  }
+  for (HistOp& w : rest.ops) {
+    if (w.snapshot || w.op.kind != OpKind::Dev) continue;
+    std::vector<HistOp*> scans;
+    bool cleared = false;
+    for (HistOp& c : rest.ops) {
+      const bool scan = !c.snapshot && (c.op.kind == OpKind::Dirty || c.op.kind == OpKind::Split ||
+                                        c.op.kind == OpKind::UnmapDirty);
+      if (scan && c.call < w.ret && w.call < c.ret && w.lo() >= c.lo() && w.lo() < c.hi()) {
+        scans.push_back(&c);
+        cleared |= c.is_clearing_read();
+      }
+    }
+    w.racy = !scans.empty();
+    for (HistOp* c : scans) c->racing_writes.push_back({w.op.iova, cleared});
+  }
+  for (const auto& part : partition_by_range(rest)) {
+    LinResult r = check_partition(h.config, part, deadline);
+    if (r.verdict == Verdict::NotLinearizable) {
+      // The failing part's pointers point into `rest`: map them back to the recorded ops.
+      for (const HistOp*& p : r.failing_part) p = &h.ops[origin[size_t(p - &rest.ops[0])]];
+    }
+    if (fold(total, std::move(r), unknown)) return total;
+  }
+  total.verdict = unknown ? Verdict::Unknown : Verdict::Linearizable;
+  return total;
+}
+
+// ---- dirty accounting ------------------------------------------------------------------------
+
+std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* where) {
+  uint64_t unused = 0;
+  if (!where) where = &unused;
+  const Config& cfg = h.config;
+  if (!cfg.hw_dirty) return std::nullopt;
+  std::vector<const HistOp*> ops;
+  for (const HistOp& o : h.ops) ops.push_back(&o);
+  std::stable_sort(ops.begin(), ops.end(), [](const HistOp* a, const HistOp* b) { return a->call < b->call; });
+  auto covers = [](const HistOp* o, uint64_t a) { return o->hi() > o->lo() && a >= o->lo() && a < o->hi(); };
+  auto is_write = [](const HistOp* o) { return o->op.kind == OpKind::Dev && o->op.dev == DevKind::Write && !o->fault; };
+  auto removes = [](const HistOp* o) {
+    return !o->snapshot && (o->op.kind == OpKind::Unmap || o->op.kind == OpKind::UnmapDirty) && o->result >= 0;
+  };
+
+  // Lost dirty.
+  for (const HistOp* w : ops) {
+    if (!is_write(w)) continue;
+    const uint64_t page = w->op.iova & ~(kSize4K - 1), t = w->ret;
+    bool recorded = false;
+    const HistOp* first_after = nullptr;  // the first clearing read of the page that began after t
+    const HistOp* running = nullptr;      // an unmap_read_dirty of the page running when it completed
+    for (const HistOp* o : ops) {
+      if (!o->is_clearing_read() || !covers(o, page) || o->ret < t) continue;
+      if (o->pages.contains(page)) recorded = true;
+      if (o->call > t && !first_after) first_after = o;
+      if (o->call < w->call && o->op.kind == OpKind::UnmapDirty && !running) running = o;
+    }
+    if (recorded) continue;
+    const HistOp* due = running ? running : first_after;
+    if (!due) continue;
+    // A removal that may have come after the write began takes it along: a plain unmap discards it
+    // (the caller did not ask), an unmap_read_dirty answers for it itself (its own check). In lazy
+    // mode a write may also go through a translation an earlier unmap left behind.
+    bool discarded = false;
+    for (const HistOp* o : ops)
+      if (o != due && removes(o) && covers(o, page) && o->call < due->call && (o->ret > w->call || cfg.lazy))
+        discarded = true;
+    if (discarded) continue;
+    *where = page;
+    return Violation{
+        Oracle::LostDirty,
+        fmt("a device write to page 0x%llx completed at t%llu (%s), but `%s` [t%llu..t%llu] did not record it and no "
+            "clearing read that ended after the write did: the write is lost",
+            ull(page), ull(t), print_op(*w).c_str(), print_op(*due).c_str(), ull(due->call), ull(due->ret))};
+  }
+
+  // Phantom dirty, by aligned regions of the largest leaf size.
+  const uint64_t unit = cfg.pgsizes & kSize1G ? kSize1G : cfg.pgsizes & kSize2M ? kSize2M : kSize4K;
+  for (const HistOp* r : ops) {
+    if (!r->is_clearing_read()) continue;
+    for (auto [lo, hi] : r->pages.ranges()) {
+      for (uint64_t u = lo & ~(unit - 1); u < hi; u += unit) {
+        // The last op before r after which the leaf holding the page was clean or gone: an unmap of
+        // the page (it removes whole leaves or nothing), a clearing read of the page that did not
+        // record it, or a clearing read of the whole region (no leaf can stick out of it).
+        const uint64_t page = std::max(lo, u);
+        uint64_t since = 0;
+        for (const HistOp* o : ops) {
+          if (o->ret >= r->call) continue;
+          const bool cleans = removes(o) ? covers(o, page)
+                              : o->is_clearing_read()
+                                  ? (o->lo() <= u && o->hi() >= u + unit) || (covers(o, page) && !o->pages.contains(page))
+                                  : false;
+          if (cleans) since = std::max(since, o->call);
+        }
+        const HistOp* cause = nullptr;
+        for (const HistOp* o : ops) {
+          if (o->call > r->ret || o->ret < since) continue;
+          const bool dirties = is_write(o) || (!o->snapshot && o->op.kind == OpKind::Map && o->result == 0);
+          if (dirties && o->lo() < u + unit && o->hi() > u) {
+            cause = o;
+            break;
+          }
+        }
+        if (!cause) {
+          *where = page;
+          return Violation{Oracle::PhantomDirty,
+                           fmt("`%s` recorded page 0x%llx, but no device write and no map reached [0x%llx+0x%llx) "
+                               "since it was last cleaned or unmapped (at t%llu)",
+                               print_op(*r).c_str(), ull(page), ull(u), ull(unit), ull(since))};
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace ptc::conc

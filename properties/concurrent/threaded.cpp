@@ -1,0 +1,341 @@
+#include "properties/concurrent/threaded.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/fmt.h"
+#include "core/runner/runner.h"
+#include "core/script/script.h"
+#include "properties/concurrent/locked_smmu.h"
+#include "properties/concurrent/workload.h"
+
+namespace ptc::conc {
+
+namespace {
+
+using ull = unsigned long long;
+
+struct Planned {
+  Op op;
+  size_t region = 0;
+  unsigned first_chunk = 0, last_chunk = 0;  // the chunk locks it holds (none for flush)
+};
+
+struct PageSink {
+  IntervalSet* pages;
+  uint64_t lo, hi;
+  static void record(void* ctx, uint64_t iova, uint64_t len) {
+    auto* s = static_cast<PageSink*>(ctx);
+    add_record_pages(*s->pages, iova, len, s->lo, s->hi);
+  }
+};
+
+// Runs one target op, filling h.result (and h.pages for the dirty ops).
+void call_target(const ptc_target_ops* t, struct ptc_target* tgt, HistOp& h) {
+  const Op& op = h.op;
+  PageSink sink{&h.pages, op.iova, op.iova + op.size};
+  const ptc_dirty dirty{&sink, &PageSink::record};
+  switch (op.kind) {
+    case OpKind::Map: h.result = t->map(tgt, op.iova, op.paddr, op.size, op.prot); break;
+    case OpKind::Unmap: h.result = t->unmap(tgt, op.iova, op.size); break;
+    case OpKind::Flush: h.result = t->flush(tgt); break;
+    case OpKind::Split: h.result = t->split(tgt, op.iova, op.size); break;
+    case OpKind::Merge: h.result = t->merge(tgt, op.iova, op.size); break;
+    case OpKind::Dirty:
+      h.result = t->read_and_clear_dirty(tgt, op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, &dirty);
+      break;
+    case OpKind::UnmapDirty: h.result = t->unmap_read_dirty(tgt, op.iova, op.size, &dirty); break;
+    case OpKind::Phys: h.result = int64_t(t->iova_to_phys(tgt, op.iova)); break;
+    default: break;
+  }
+}
+
+std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regions, const ThreadedOptions& o) {
+  std::vector<std::vector<Planned>> plans(o.cpu_threads);
+  for (auto& p : plans) {
+    Range last{};
+    for (unsigned i = 0; i < o.ops_per_thread; ++i) {
+      // Now and then the life of a tracked block on one whole region: empty it, map it, clean it,
+      // split it, clean the pages, merge them back (each step races with the device and the other
+      // threads). Or empty, map, clean and unmap_read_dirty it.
+      static const std::vector<OpKind> kBlockLife = {OpKind::Unmap, OpKind::Map,   OpKind::Dirty,
+                                                     OpKind::Split, OpKind::Dirty, OpKind::Merge};
+      static const std::vector<OpKind> kCleanUnmap = {OpKind::Unmap, OpKind::Map, OpKind::Dirty, OpKind::UnmapDirty};
+      const std::vector<OpKind>& chain_ops = rng.percent(70) ? kBlockLife : kCleanUnmap;
+      if (i > 0 && i + chain_ops.size() <= o.ops_per_thread && rng.percent(20)) {
+        const size_t region = rng.below(regions.size());
+        const Region& r = regions[region];
+        const Range whole{r.iova, kRegionSize};
+        for (OpKind k : chain_ops) {
+          Planned x;
+          x.region = region;
+          x.op = make_op(rng, k, r, whole);
+          x.op.paddr = r.pa;
+          x.op.prot = PTC_PROT_READ | PTC_PROT_WRITE;
+          x.op.noclear = false;
+          x.first_chunk = 0;
+          x.last_chunk = kChunksPerRegion - 1;
+          p.push_back(x);
+        }
+        i += unsigned(chain_ops.size()) - 1;
+        last = whole;
+        continue;
+      }
+      // Every thread starts with a map, so that they race to install the first tables. Half the
+      // time an op works on the range of the one before (map, clean, split, dirty, merge chains).
+      const OpKind kind = i == 0 ? OpKind::Map : random_kind(rng, true);
+      Planned x;
+      const bool chain = i > 0 && rng.percent(50);
+      x.region = chain ? p.back().region : rng.below(regions.size());
+      const Region& r = regions[x.region];
+      if (!chain) last = random_range(rng, r);
+      // A merge makes a block only of a whole 2M region.
+      x.op = make_op(rng, kind, r, kind == OpKind::Merge ? Range{r.iova, kRegionSize} : last);
+      if (kind != OpKind::Flush) {
+        const uint64_t lo = x.op.iova, hi = kind == OpKind::Phys ? x.op.iova + 1 : x.op.iova + x.op.size;
+        x.first_chunk = unsigned((lo - r.iova) / kChunkSize);
+        x.last_chunk = unsigned((hi - 1 - r.iova) / kChunkSize);
+      }
+      p.push_back(x);
+    }
+  }
+  return plans;
+}
+
+// Pause windows: a CPU thread that pauses after a descriptor access opens a window (a ticket) and
+// waits briefly until a device thread has acted inside its op's range, so that read-then-write
+// windows of the target are hit by the device on purpose rather than by luck.
+struct Windows {
+  explicit Windows(unsigned n)
+      : open(new std::atomic<uint64_t>[n]), claimed(new std::atomic<uint64_t>[n]), done(new std::atomic<uint64_t>[n]) {
+    for (unsigned i = 0; i < n; ++i) open[i] = claimed[i] = done[i] = 0;
+  }
+  std::unique_ptr<std::atomic<uint64_t>[]> open, claimed, done;
+};
+
+struct PauseArg {
+  Windows* w;
+  unsigned t;
+  static void pause(void* arg) {
+    auto* p = static_cast<PauseArg*>(arg);
+    const uint64_t ticket = p->w->open[p->t].fetch_add(1) + 1;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(500);
+    while (p->w->done[p->t].load() < ticket && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  }
+};
+
+std::string regions_text(const std::vector<Region>& regions) {
+  std::string s;
+  for (const Region& r : regions) s += (s.empty() ? "" : ", ") + print_addr(r.iova) + "+2M";
+  return s;
+}
+
+}  // namespace
+
+HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed, const ThreadedOptions& o) {
+  HistoryOutcome out;
+  out.seed = seed;
+  Rng rng(seed);
+  const Config cfg = random_config(rng, /*allow_lazy=*/false);
+  const std::vector<Region> regions = random_regions(rng, cfg, o.regions);
+  const std::vector<std::vector<Planned>> plans = plan(rng, regions, o);
+  out.history.config = cfg;
+
+  LockedSmmu smmu(cfg, o.yield_permille);
+  const ptc_cfg abi = cfg.to_abi();
+  struct ptc_target* tgt = target->create(&abi, smmu.hw());
+  if (!tgt) {
+    out.skipped = true;
+    out.skip_reason = "target " + std::string(target->name ? target->name : "?") + " refuses " + print_config(cfg);
+    return out;
+  }
+  smmu.attach(target->root(tgt));
+
+  const unsigned nthreads = o.cpu_threads + o.device_threads;
+  std::atomic<uint64_t> clock{1};
+  std::unique_ptr<std::mutex[]> chunk_mu(new std::mutex[regions.size() * kChunksPerRegion]);
+  std::unique_ptr<std::atomic<uint64_t>[]> hot_lo(new std::atomic<uint64_t>[o.cpu_threads]);
+  std::unique_ptr<std::atomic<uint64_t>[]> hot_hi(new std::atomic<uint64_t>[o.cpu_threads]);
+  for (unsigned t = 0; t < o.cpu_threads; ++t) hot_lo[t] = hot_hi[t] = 0;
+  std::atomic<unsigned> ready{0}, cpu_done{0};
+  std::atomic<uint64_t> cpu_ops_started{0};
+  Windows windows(o.cpu_threads);
+  std::vector<std::vector<HistOp>> logs(nthreads);
+  auto start_together = [&] {
+    ready.fetch_add(1);
+    while (ready.load() < nthreads) std::this_thread::yield();
+  };
+
+  auto cpu = [&](unsigned t) {
+    PauseArg pause{&windows, t};
+    LockedSmmu::set_thread_seed(derive_seed(seed, 100 + t), &PauseArg::pause, &pause);
+    Rng pace(derive_seed(seed, 300 + t));
+    start_together();
+    for (const Planned& p : plans[t]) {
+      std::mutex* locks = &chunk_mu[p.region * kChunksPerRegion];
+      const bool ranged = p.op.kind != OpKind::Flush;
+      if (ranged)
+        for (unsigned c = p.first_chunk; c <= p.last_chunk; ++c) locks[c].lock();
+      HistOp h;
+      h.thread = int(t);
+      h.op = p.op;
+      hot_lo[t] = h.lo();
+      hot_hi[t] = h.hi();
+      cpu_ops_started.fetch_add(1);
+      h.call = clock.fetch_add(1);
+      call_target(target, tgt, h);
+      h.ret = clock.fetch_add(1);
+      hot_lo[t] = hot_hi[t] = 0;
+      if (ranged)
+        for (unsigned c = p.last_chunk + 1; c-- > p.first_chunk;) locks[c].unlock();
+      logs[t].push_back(std::move(h));
+      if (pace.percent(30)) std::this_thread::yield();
+    }
+    LockedSmmu::set_thread_seed(0);
+    cpu_done.fetch_add(1);
+  };
+
+  auto device = [&](unsigned d) {
+    Rng rng(derive_seed(seed, 200 + d));
+    const uint64_t per_cpu_op = std::max(1u, o.device_ops_per_cpu_op / std::max(1u, o.device_threads));
+    start_together();
+    auto act = [&](uint64_t a, unsigned c) {
+      if (c < 15) {
+        smmu.evict(a);
+        return;
+      }
+      if (c < 18) {
+        smmu.evict_all();
+        return;
+      }
+      HistOp h;
+      h.thread = int(o.cpu_threads + d);
+      h.op.kind = OpKind::Dev;
+      h.op.dev = c < 60 ? DevKind::Write : c < 80 ? DevKind::Read : DevKind::Fill;
+      h.op.iova = a;
+      h.call = clock.fetch_add(1);
+      const DeviceResult r = h.op.dev == DevKind::Fill ? smmu.fill(a) : smmu.access(a, h.op.dev == DevKind::Write);
+      h.ret = clock.fetch_add(1);
+      h.fault = r.fault;
+      h.result = r.fault ? 0 : int64_t(r.pa);
+      logs[o.cpu_threads + d].push_back(std::move(h));
+    };
+    auto page_in = [&](unsigned t, uint64_t* a) {
+      const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
+      if (hi <= lo || hi - lo > kRegionSize) return false;
+      *a = lo + rng.below((hi - lo) / kSize4K) * kSize4K;
+      return true;
+    };
+    // A pause window of a CPU thread, if one is open: act in its range (writes, fills and reads).
+    auto serve_window = [&] {
+      for (unsigned t = 0; t < o.cpu_threads; ++t) {
+        const uint64_t open = windows.open[t].load();
+        uint64_t c = windows.claimed[t].load();
+        if (open <= c || !windows.claimed[t].compare_exchange_strong(c, open)) continue;
+        uint64_t a = 0;
+        if (page_in(t, &a)) act(a, 18 + unsigned(rng.below(82)));
+        windows.done[t].store(open);
+        return true;
+      }
+      return false;
+    };
+    uint64_t done = 0;
+    while (cpu_done.load() < o.cpu_threads) {
+      if (serve_window()) continue;
+      // Besides windows, spread a few actions over the run: some per CPU op begun.
+      if (done >= (cpu_ops_started.load() + 1) * per_cpu_op) {
+        std::this_thread::yield();
+        continue;
+      }
+      ++done;
+      uint64_t a = 0;
+      if (!rng.percent(75) || !o.cpu_threads || !page_in(unsigned(rng.below(o.cpu_threads)), &a)) {
+        const Region& r = regions[rng.below(regions.size())];
+        a = r.iova + rng.below(kRegionSize / kSize4K) * kSize4K;
+      }
+      act(a, unsigned(rng.below(100)));
+      std::this_thread::yield();
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < o.cpu_threads; ++t) threads.emplace_back(cpu, t);
+  for (unsigned d = 0; d < o.device_threads; ++d) threads.emplace_back(device, d);
+  for (std::thread& th : threads) th.join();
+
+  // Quiescent: a snapshot of every region, then teardown.
+  History& h = out.history;
+  for (auto& log : logs)
+    for (HistOp& x : log) h.ops.push_back(std::move(x));
+  for (const Region& r : regions) {
+    HistOp s;
+    s.thread = HistOp::kObserver;
+    s.snapshot = true;
+    s.op.kind = OpKind::Phys;
+    s.op.iova = r.iova;
+    s.op.size = kRegionSize;
+    s.call = clock.fetch_add(1);
+    for (const HwLeaf& l : smmu.leaves_in(r.iova, kRegionSize))
+      s.leaves.push_back(SnapLeaf{l.iova, l.size, l.pa, l.writable, l.dirty, l.af});
+    s.ret = clock.fetch_add(1);
+    h.ops.push_back(std::move(s));
+  }
+  out.violation = smmu.violation();
+  smmu.detach();
+  target->destroy(tgt);
+  smmu.check_leaks();
+  if (!out.violation) out.violation = smmu.violation();
+
+  uint64_t where = 0;
+  if (!out.violation) out.violation = check_dirty_accounting(h, &where);
+  if (!out.violation) out.lin = check_linearizable(h, std::chrono::steady_clock::now() + o.lin_budget);
+  if (!out.bug()) return out;
+
+  // The report.
+  std::string s;
+  const std::string what = out.violation ? oracle_name(out.violation->oracle) : "not linearizable";
+  s += fmt("ptcheck stress: FAIL %s (target %s, history seed %llu)\n", what.c_str(),
+           target->name ? target->name : "?", ull(seed));
+  s += "  " + print_config(cfg) + "\n";
+  s += fmt("  workload: %u CPU threads x %u ops, %u device threads, regions %s; %zu ops in the history\n",
+           o.cpu_threads, o.ops_per_thread, o.device_threads, regions_text(regions).c_str(), h.ops.size());
+  std::vector<const HistOp*> part;
+  if (out.violation) {
+    s += "  what is wrong: " + out.violation->message + "\n";
+    const std::vector<std::string> ev = smmu.events();
+    if (!ev.empty() && !where) {
+      s += "  events leading there (simulated SMMU; t = its step, not the history clock):\n";
+      for (size_t i = ev.size() > 40 ? ev.size() - 40 : 0; i < ev.size(); ++i) s += "    " + ev[i] + "\n";
+    }
+    for (const auto& p : partition_by_range(h))
+      for (const HistOp* x : p)
+        if (where && x->hi() > where && x->lo() <= where) {
+          part = p;
+          break;
+        }
+  } else {
+    s += "  what is wrong: " + out.lin.explanation;
+    part = out.lin.failing_part;
+  }
+  if (!part.empty()) {
+    s += fmt("  the part of the history it concerns (%zu ops; [call..return] on one clock; t<N> = CPU or device "
+             "thread N):\n",
+             part.size());
+    std::string lines = print_history(part, "    ");
+    size_t n = 0, cut = std::string::npos;
+    for (size_t i = 0; i < lines.size(); ++i)
+      if (lines[i] == '\n' && ++n == 150) cut = i + 1;
+    if (cut != std::string::npos) lines = lines.substr(0, cut) + "    ...\n";
+    s += lines;
+  }
+  s += fmt("  replay: ptcheck stress --seed %llu%s (the same workload; thread timing varies)\n", ull(seed),
+           o.replay_args.empty() ? "" : (" " + o.replay_args).c_str());
+  out.report = s;
+  return out;
+}
+
+}  // namespace ptc::conc

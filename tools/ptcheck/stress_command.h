@@ -1,0 +1,29 @@
+// `ptcheck stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR]`: the
+// concurrent checker for as long as asked. Each round runs one real-thread history (checked for the
+// SMMU's oracles, the dirty accounting and linearizability) and one deterministic-scheduler sequence
+// (its schedules through the differential runner). Progress lines, a summary; exit 0 / 1 (a bug, with
+// its report and how to replay it) / 2 (bad input, one line).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "ptcheck/target.h"
+
+namespace ptc::cli {
+
+struct StressOptions {
+  unsigned threads = 3;       // CPU threads (device threads: 2)
+  unsigned seconds = 10;
+  unsigned ops = 16;          // ops per CPU thread per history
+  uint64_t seed = 0;          // 0: from the clock (printed)
+  std::string target_path;    // for replay lines
+  std::string out_dir;        // failing schedules (.ops); default: $TMPDIR/ptcheck-stress
+  bool quiet = false;         // progress every 5 s instead of every second (ptcheck check)
+};
+
+int run_stress(const StressOptions& o, const ptc_target_ops* target);
+
+// `ptcheck stress ARGS...` (argv after "stress"): parses its own options, loads the target, runs.
+int stress_main(int argc, char** argv);
+
+}  // namespace ptc::cli
