@@ -474,8 +474,12 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
     const HistOp* first_after = nullptr;  // the first clearing read of the page that began after t
     const HistOp* running = nullptr;      // an unmap_read_dirty of the page running when it completed
     for (const HistOp* o : ops) {
-      if (!o->is_clearing_read() || !covers(o, page) || o->ret < t) continue;
-      if (o->pages.contains(page)) recorded = true;
+      if (!o->is_clearing_read() || !covers(o, page)) continue;
+      // The write took effect somewhere in [call, ret]: a read that ended after it began and
+      // recorded the page may have seen it (found by `ptcheck check` in a release build, where a
+      // write's return was stamped after a racing read's).
+      if (o->ret >= w->call && o->pages.contains(page)) recorded = true;
+      if (o->ret < t) continue;
       if (o->call > t && !first_after) first_after = o;
       if (o->call < w->call && o->op.kind == OpKind::UnmapDirty && !running) running = o;
     }
