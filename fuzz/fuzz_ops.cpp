@@ -12,6 +12,7 @@
 // injection lands right after one of them (a race window is one access wide; blind `@N` values
 // hit it rarely). Crossover splices
 // two programs. PTCHECK_FUZZ_MUTATOR=bytes turns the structural mutator off (to measure it).
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -47,10 +48,13 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
     ptc::Script s = ptc::decode_fuzz_input(data, size);
     if (rng() % 3 == 0) {
       // Aimed: run the program once, watching its descriptor accesses, and inject right after one.
+      // At most 2,048 accesses of each statement, so a big scan early on leaves later ones visible.
       std::vector<ptc::ObservedAccess> seen;
+      size_t last_statement = SIZE_MAX, of_statement = 0;
       ptc::RunOptions opts;
-      opts.observe_access = [&seen](size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova) {
-        if (seen.size() < 8192) seen.push_back({statement, access, read, level, slot_iova});
+      opts.observe_access = [&](size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova) {
+        if (statement != last_statement) last_statement = statement, of_statement = 0;
+        if (of_statement++ < 2048) seen.push_back({statement, access, read, level, slot_iova});
       };
       ptc::run_script(s, g_target, opts);
       ptc::Script m = s;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
+#include <map>
+#include <tuple>
 #include <set>
 #include <utility>
 
@@ -314,47 +316,117 @@ Script cross_over_scripts(const Script& a, const Script& b, MutationRng& rng, co
   return child;
 }
 
-// The reads that open a read-modify-write window: the same statement later stores to that slot, to
-// a slot above it (a block or table replacing it) or to one below it (a table built under it). A
-// leaf read before its clear, an empty slot read before its install, the pages a merge reads before
-// it writes the block: what a racing device write or a second CPU must not fall into.
-std::vector<size_t> race_windows(const std::vector<ObservedAccess>& accesses) {
+// The reads that open a read-modify-write window, each with the access that closes it: the first
+// later store of the same statement to that slot, to a slot above it (a block or table replacing it)
+// or to one below it (a table built under it). A leaf read before its clear, an empty slot read before
+// its install, the pages a merge reads before it writes the block, a block a split reads before it
+// links the table it built: what a racing device write or a second CPU must not fall into. Only the
+// last read of a slot before its store opens one: an earlier read's race is seen by the next read.
+std::vector<RaceWindow> race_window_spans(const std::vector<ObservedAccess>& accesses) {
   auto span = [](int level) { return kSize4K << (9 * (3 - level)); };
-  std::vector<size_t> out;
-  std::set<std::pair<int, uint64_t>> stored, below_stored;  // later stores; the slots above them
+  std::vector<RaceWindow> out;
+  // Walking backwards, the store recorded last for a slot is the earliest one after the read.
+  std::map<std::pair<int, uint64_t>, uint64_t> stored, below_stored;  // slot -> closing access
+  std::map<std::pair<int, uint64_t>, uint64_t> read_later;             // slot -> its next read
   for (size_t i = accesses.size(); i-- > 0;) {
     const ObservedAccess& a = accesses[i];
-    if (i + 1 < accesses.size() && accesses[i + 1].statement != a.statement) stored.clear(), below_stored.clear();
+    if (i + 1 < accesses.size() && accesses[i + 1].statement != a.statement)
+      stored.clear(), below_stored.clear(), read_later.clear();
     if (a.level < 0 || a.level > 3) continue;
     if (!a.read) {
-      stored.insert({a.level, a.slot_iova});
-      for (int l = 0; l < a.level; ++l) below_stored.insert({l, a.slot_iova & ~(span(l) - 1)});
+      stored[{a.level, a.slot_iova}] = a.access;
+      for (int l = 0; l < a.level; ++l) below_stored[{l, a.slot_iova & ~(span(l) - 1)}] = a.access;
       continue;
     }
-    bool opens = below_stored.count({a.level, a.slot_iova}) > 0;
-    for (int l = 0; l <= a.level && !opens; ++l) opens = stored.count({l, a.slot_iova & ~(span(l) - 1)}) > 0;
-    if (opens) out.push_back(i);
+    uint64_t close = UINT64_MAX;
+    if (auto it = below_stored.find({a.level, a.slot_iova}); it != below_stored.end()) close = it->second;
+    for (int l = 0; l <= a.level; ++l)
+      if (auto it = stored.find({l, a.slot_iova & ~(span(l) - 1)}); it != stored.end()) close = std::min(close, it->second);
+    // The op reads this slot again before the store: a write racing this read is seen by that one
+    // (a scan that walks three times is racy only after its last read).
+    const auto again = read_later.find({a.level, a.slot_iova});
+    const bool reread = again != read_later.end() && again->second < close;
+    read_later[{a.level, a.slot_iova}] = a.access;
+    if (close != UINT64_MAX && !reread) out.push_back({i, close});
   }
   return out;
 }
+
+std::vector<size_t> race_windows(const std::vector<ObservedAccess>& accesses) {
+  std::vector<size_t> out;
+  for (const RaceWindow& w : race_window_spans(accesses)) out.push_back(w.open);
+  return out;
+}
+
+namespace {
+
+// A window to aim at: a statement first (a scan's hundreds of leaf windows must not drown a split's
+// one), then one of its windows, then a point inside it: right after the read half the time, else
+// anywhere before the closing store (a split's window spans the whole off-line build of its table).
+std::pair<const ObservedAccess*, uint64_t> pick_window(const std::vector<ObservedAccess>& accesses,
+                                                       const std::vector<RaceWindow>& windows, MutationRng& rng) {
+  std::vector<size_t> statements;
+  for (const RaceWindow& w : windows) statements.push_back(accesses[w.open].statement);
+  std::sort(statements.begin(), statements.end());
+  statements.erase(std::unique(statements.begin(), statements.end()), statements.end());
+  const size_t statement = statements[pick(rng, statements.size())];
+  std::vector<const RaceWindow*> mine;
+  for (const RaceWindow& w : windows)
+    if (accesses[w.open].statement == statement) mine.push_back(&w);
+  const RaceWindow& w = *mine[pick(rng, mine.size())];
+  const ObservedAccess& open = accesses[w.open];
+  const uint64_t width = w.close_access > open.access ? w.close_access - open.access : 1;
+  return {&open, chance(rng, 50) ? open.access : open.access + pick(rng, width)};
+}
+
+// A device write can only lose dirt that was clean before it and is looked at after it: half the
+// time the aimed write gets a clearing `dirty` of the op's range just before its statement and one
+// just after (unless the neighbours already are such reads, or the budget says no).
+void bracket_with_dirty_reads(Script& s, size_t statement, const FuzzLimits& limits) {
+  const Op& op = s.ops[statement];
+  // A map's range holds nothing clean to lose before it runs: its races are installs, not dirt.
+  if (!has_range(op.kind) || op.kind == OpKind::Map || !op.size || !s.config.hw_dirty) return;
+  Op read;
+  read.kind = OpKind::Dirty;
+  read.iova = op.iova;
+  read.size = op.size;
+  auto covers = [&](size_t i) {
+    return i < s.ops.size() && s.ops[i].kind == OpKind::Dirty && !s.ops[i].noclear && s.ops[i].iova <= op.iova &&
+           s.ops[i].iova + s.ops[i].size >= op.iova + op.size;
+  };
+  Script candidate = s;
+  const bool after = op.kind != OpKind::UnmapDirty && !covers(statement + 1);
+  const bool before = statement == 0 || !covers(statement - 1);
+  if (after) candidate.ops.insert(candidate.ops.begin() + long(statement + 1), read);
+  if (before) candidate.ops.insert(candidate.ops.begin() + long(statement), read);
+  if ((after || before) && within_fuzz_limits(candidate, limits)) s = std::move(candidate);
+}
+
+}  // namespace
 
 const char* aim_injection(Script& s, const std::vector<ObservedAccess>& accesses, MutationRng& rng,
                           const FuzzLimits& limits) {
   if (accesses.empty()) return nullptr;
   const ObservedAccess* a = nullptr;
-  const std::vector<size_t> windows = race_windows(accesses);
+  uint64_t at = 0;
+  const std::vector<RaceWindow> windows = race_window_spans(accesses);
   if (!windows.empty() && chance(rng, 70)) {
-    a = &accesses[windows[pick(rng, windows.size())]];
+    std::tie(a, at) = pick_window(accesses, windows, rng);
   } else {
     a = &accesses[pick(rng, accesses.size())];
     for (int tries = 0; tries < 3 && !a->read; ++tries) a = &accesses[pick(rng, accesses.size())];
+    at = a->access;
   }
   if (a->statement >= s.ops.size() || a->level > 3) return nullptr;
   Script candidate = s;
   Op& op = candidate.ops[a->statement];
-  if (op.inject.size() >= limits.max_injections) return nullptr;
+  // A full op trades one of its injections for the aimed one (seeds often carry many blind ones).
+  if (op.inject.size() >= limits.max_injections) {
+    if (op.inject.empty()) return nullptr;
+    op.inject.erase(op.inject.begin() + long(pick(rng, op.inject.size())));
+  }
   Injection inj;
-  inj.after_access = a->access;
+  inj.after_access = at;
   if (a->level < 0) {
     // A table not linked yet (a split or map building it off-line): the device acts on the op's
     // range meanwhile, through what the tables still say.
@@ -362,6 +434,7 @@ const char* aim_injection(Script& s, const std::vector<ObservedAccess>& accesses
     inj.op = device_op(chance(rng, 75) ? DevKind::Write : DevKind::Read, page_inside(op, rng));
     op.inject.push_back(inj);
     if (!within_fuzz_limits(candidate, limits)) return nullptr;
+    if (inj.op.dev == DevKind::Write && chance(rng, 50)) bracket_with_dirty_reads(candidate, a->statement, limits);
     s = std::move(candidate);
     return "aim-injection";
   }
@@ -406,6 +479,8 @@ const char* aim_injection(Script& s, const std::vector<ObservedAccess>& accesses
   }
   op.inject.push_back(inj);
   if (!within_fuzz_limits(candidate, limits)) return nullptr;
+  if (inj.op.kind == OpKind::Dev && inj.op.dev == DevKind::Write && chance(rng, 50))
+    bracket_with_dirty_reads(candidate, a->statement, limits);
   s = std::move(candidate);
   return "aim-injection";
 }

@@ -38,13 +38,23 @@ struct ObservedAccess {
   uint64_t slot_iova = 0; // the first IOVA the slot translates
 };
 
+// A read that opens a read-modify-write window (its index in the observed accesses) and the access
+// number of the store that closes it: an injection after any access in [open, close) lands inside.
+struct RaceWindow {
+  size_t open = 0;
+  uint64_t close_access = 0;
+};
+std::vector<RaceWindow> race_window_spans(const std::vector<ObservedAccess>& accesses);
+
 // Indices of the reads that open a read-modify-write window: the same statement stores later to
 // that slot, to a slot above it or to one below it. The aimed mutation prefers them.
 std::vector<size_t> race_windows(const std::vector<ObservedAccess>& accesses);
 
-// The aimed mutation: picks an access the program made (reads first: a read opens the window a
-// racing write closes) and injects right after it either a device action on an address the slot
-// translates, or an op on a disjoint range behind the same slot (CPU against CPU).
+// The aimed mutation: picks an access the program made (race windows first, a statement at a time,
+// so one split's window is not drowned by a scan's hundreds) and injects inside its window either a
+// device action on an address the slot translates, or an op on a disjoint range behind the same slot
+// (CPU against CPU). Half the aimed device writes also get a clearing `dirty` of the op's range just
+// before the statement and one just after: lost dirt shows only on a page clean before and read after.
 const char* aim_injection(Script& s, const std::vector<ObservedAccess>& accesses, MutationRng& rng,
                           const FuzzLimits& limits = {});
 

@@ -154,7 +154,10 @@ TEST(ScriptMutator, AimedAtATableBuiltOffLineTheDeviceUsesTheOpsRange) {
     MutationRng rng(seed);
     if (!aim_injection(s, seen, rng)) continue;
     ++n;
-    const Injection& inj = s.ops[1].inject.back();
+    // The split, whether or not the aimed write got dirty reads around it.
+    const auto split = std::find_if(s.ops.begin(), s.ops.end(), [](const Op& op) { return op.kind == OpKind::Split; });
+    ASSERT_NE(split, s.ops.end());
+    const Injection& inj = split->inject.back();
     EXPECT_EQ(inj.after_access, 100u);
     EXPECT_EQ(inj.op.kind, OpKind::Dev);
     EXPECT_GE(inj.op.iova, 0x40000000u);
@@ -179,6 +182,122 @@ TEST(ScriptMutator, RaceWindowsAreReadsOfSlotsStoredLaterInTheSameStatement) {
   std::sort(w.begin(), w.end());
   // 2 lies under the L2 store at 4 (a block or table replacing its page), so it opens a window too.
   EXPECT_EQ(w, (std::vector<size_t>{0, 1, 2}));
+}
+
+TEST(ScriptMutator, RaceWindowsCloseAtTheFirstLaterStore) {
+  const std::vector<ObservedAccess> seen = {
+      {0, 1, true, 2, 0x40000000},    // 0: the block a split reads
+      {0, 2, false, -1, 0},           // the table it builds off-line
+      {0, 3, false, -1, 0},
+      {0, 4, false, 2, 0x40000000},   // 3: the install that closes the window
+      {0, 5, false, 2, 0x40000000},   // a later store to the same slot closes nothing earlier
+      {1, 6, true, 3, 0x40001000},    // 5: a leaf read, its clear two accesses later
+      {1, 7, true, 3, 0x40002000},
+      {1, 8, false, 3, 0x40001000},
+  };
+  std::vector<RaceWindow> w = race_window_spans(seen);
+  std::sort(w.begin(), w.end(), [](const RaceWindow& a, const RaceWindow& b) { return a.open < b.open; });
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].open, 0u);
+  EXPECT_EQ(w[0].close_access, 4u);
+  EXPECT_EQ(w[1].open, 5u);
+  EXPECT_EQ(w[1].close_access, 8u);
+}
+
+TEST(ScriptMutator, OnlyTheLastReadBeforeTheStoreOpensAWindow) {
+  // unmap_read_dirty walks its range three times and clears on the last: a device write after the
+  // first or second read of the leaf is seen by the next read, so only the third opens a window.
+  const std::vector<ObservedAccess> seen = {
+      {0, 4, true, 3, 0x40000000}, {0, 8, true, 3, 0x40000000}, {0, 13, true, 3, 0x40000000},
+      {0, 14, false, 3, 0x40000000},
+  };
+  const std::vector<RaceWindow> w = race_window_spans(seen);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].open, 2u);
+  EXPECT_EQ(w[0].close_access, 14u);
+}
+
+TEST(ScriptMutator, AFullOpTradesAnInjectionForTheAimedOne) {
+  Script s = parse("map 0x40000000 0x80000000 4K rw\nunmap_dirty 0x40000000 4K\n  @1 dev read 0x40000000\n"
+                   "  @2 dev read 0x40000000\n  @3 dev read 0x40000000\n  @4 dev read 0x40000000\n"
+                   "  @5 dev read 0x40000000\n  @6 dev read 0x40000000\n");
+  const std::vector<ObservedAccess> seen = {{1, 13, true, 3, 0x40000000}, {1, 14, false, 3, 0x40000000}};
+  int aimed = 0;
+  for (unsigned seed = 0; seed < 50; ++seed) {
+    Script m = s;
+    MutationRng rng(seed);
+    if (!aim_injection(m, seen, rng)) continue;
+    ++aimed;
+    expect_valid(m, "aim-injection");
+    const Op& op = m.ops[m.ops.size() == 3 ? 2 : 1];
+    EXPECT_EQ(op.kind, OpKind::UnmapDirty);
+    EXPECT_EQ(op.inject.size(), 6u);
+    EXPECT_TRUE(std::any_of(op.inject.begin(), op.inject.end(), [](const Injection& i) { return i.after_access == 13 || i.after_access == 14; }));
+  }
+  EXPECT_GT(aimed, 40);
+}
+
+TEST(ScriptMutator, AimedInjectionsLandInsideTheWindowAndEveryStatementGetsItsTurn) {
+  // Statement 1 (the split) has one window, from its read of the block (access 1) to its install
+  // (access 600); statement 2 (a scan) has 512. The split must still be aimed at often, and
+  // anywhere in its window, not only right after the read.
+  const Script program = parse("config bbml=2\nmap 0x40000000 0x80000000 2M rw\nsplit 0x40000000 2M\n"
+                               "dirty 0x40000000 2M\n");
+  std::vector<ObservedAccess> seen = {{1, 1, true, 2, 0x40000000}};
+  for (uint64_t i = 2; i < 600; ++i) seen.push_back({1, i, false, -1, 0});
+  seen.push_back({1, 600, false, 2, 0x40000000});
+  for (uint64_t page = 0; page < 512; ++page) {
+    seen.push_back({2, 1000 + 2 * page, true, 3, 0x40000000 + page * 0x1000});
+    seen.push_back({2, 1001 + 2 * page, false, 3, 0x40000000 + page * 0x1000});
+  }
+  int in_split = 0, deep_in_split = 0, in_scan = 0;
+  for (unsigned seed = 0; seed < 600; ++seed) {
+    Script s = program;
+    MutationRng rng(seed);
+    if (!aim_injection(s, seen, rng)) continue;
+    expect_valid(s, "aim-injection");
+    for (const Op& op : s.ops) {
+      if (op.inject.empty()) continue;
+      const uint64_t n = op.inject.back().after_access;
+      if (op.kind == OpKind::Split) {
+        ++in_split;
+        EXPECT_LT(n, 600u) << "after the install is outside the window";
+        if (n > 1) ++deep_in_split;
+      } else if (op.kind == OpKind::Dirty) {
+        ++in_scan;
+      }
+    }
+  }
+  EXPECT_GT(in_split, 120) << "one window in one statement still gets aimed at";
+  EXPECT_GT(deep_in_split, 40) << "points inside the window, not only right after the read";
+  EXPECT_GT(in_scan, 120);
+}
+
+TEST(ScriptMutator, AimedDeviceWritesAreSometimesBracketedByDirtyReads) {
+  // A lost dirty bit shows only on a page clean before the race and read after it.
+  const Script program = parse("config bbml=2\nmap 0x40000000 0x80000000 2M rw\nsplit 0x40000000 2M\n");
+  const std::vector<ObservedAccess> seen = {{1, 1, true, 2, 0x40000000}, {1, 2, false, 2, 0x40000000}};
+  int bracketed = 0, plain = 0;
+  for (unsigned seed = 0; seed < 400; ++seed) {
+    Script s = program;
+    MutationRng rng(seed);
+    if (!aim_injection(s, seen, rng)) continue;
+    expect_valid(s, "aim-injection");
+    if (s.ops.size() == 4) {  // map, dirty, split, dirty
+      ++bracketed;
+      EXPECT_EQ(s.ops[1].kind, OpKind::Dirty);
+      EXPECT_EQ(s.ops[2].kind, OpKind::Split);
+      EXPECT_EQ(s.ops[2].inject.back().op.dev, DevKind::Write);
+      EXPECT_EQ(s.ops[3].kind, OpKind::Dirty);
+      EXPECT_EQ(s.ops[3].iova, 0x40000000u);
+      EXPECT_EQ(s.ops[3].size, 0x200000u);
+    } else {
+      EXPECT_EQ(s.ops.size(), 2u);
+      ++plain;
+    }
+  }
+  EXPECT_GT(bracketed, 30);
+  EXPECT_GT(plain, 100);
 }
 
 TEST(ScriptMutator, AimingWithoutObservationsDoesNothing) {
