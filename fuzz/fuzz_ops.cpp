@@ -7,7 +7,7 @@
 //
 // Mutation: three times in four a structural mutation of the decoded program (core/encoding/
 // script_mutator.h: move an `@N`, add a device action inside an op or an op racing beside it, ...),
-// written back as a readable .ops script; otherwise libFuzzer's own byte mutations. A third of the
+// written back as a readable .ops script; otherwise libFuzzer's own byte mutations. Half the
 // structural ones are aimed: the program runs once with its descriptor accesses observed, and the
 // injection lands right after one of them (a race window is one access wide; blind `@N` values
 // hit it rarely). Crossover splices
@@ -46,7 +46,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
   ptc::MutationRng rng(seed);
   if (g_structural && rng() % 4 != 0) {
     ptc::Script s = ptc::decode_fuzz_input(data, size);
-    if (rng() % 3 == 0) {
+    if (rng() % 2 == 0) {
       // Aimed: run the program once, watching its descriptor accesses, and inject right after one.
       // At most 2,048 accesses of each statement, so a big scan early on leaves later ones visible.
       std::vector<ptc::ObservedAccess> seen;

@@ -208,7 +208,10 @@ bool add_fail_alloc(Script& s, MutationRng& rng, const FuzzLimits& lim) {
   if (at.empty()) return false;
   Op f;
   f.kind = OpKind::FailAlloc;
-  f.fail_index = 1 + pick(rng, chance(rng, 80) ? 4 : 64);
+  // The first allocation failing tests the clean error path; a later one (the next table of a map
+  // that crosses a table boundary) tests the unwinding of what the op already wrote.
+  const unsigned r = unsigned(pick(rng, 10));
+  f.fail_index = r < 2 ? 1 : r < 8 ? 2 + pick(rng, 5) : 1 + pick(rng, 64);
   s.ops.insert(s.ops.begin() + long(at[pick(rng, at.size())]), f);
   return true;
 }
@@ -263,14 +266,49 @@ bool change_size(Script& s, MutationRng& rng) {
   return op.size != old;
 }
 
-constexpr std::array<const char*, 12> kNames = {
+// Moves the range one op family works on (every statement and device action at that IOVA) so it
+// crosses a table boundary: a map then needs two last-level tables (an allocation can fail between
+// them), a scan or unmap walks two tables, a block straddles the range of a smaller op.
+bool straddle_boundary(Script& s, MutationRng& rng) {
+  std::vector<Op*> ops;
+  for (Op& op : s.ops)
+    if (has_range(op.kind) && op.size) ops.push_back(&op);
+  if (ops.empty()) return false;
+  const Op& chosen = *ops[pick(rng, ops.size())];
+  const uint64_t from = chosen.iova, chosen_size = chosen.size;
+  const uint64_t size = std::max<uint64_t>(chosen_size, 2 * kSize4K);
+  const uint64_t boundary = chance(rng, 70) ? kSize2M : kSize1G;
+  const uint64_t half = std::max<uint64_t>((size / 2) & ~(kSize4K - 1), kSize4K);
+  const uint64_t to = (from & ~(boundary - 1)) + boundary - half;
+  if (to == from || to + size > (1ull << s.config.ias)) return false;
+  const uint64_t delta = to - from;  // modulo 2^64: moves down as well as up
+  const uint64_t oas_mask = (1ull << s.config.oas) - 1;
+  auto relocate = [&](Op& op) {
+    op.iova += delta;
+    if (op.kind == OpKind::Map) op.paddr = (op.paddr + delta) & oas_mask;
+  };
+  for (Op& op : s.ops) {
+    if (op.kind == OpKind::Dev && op.iova >= from && op.iova < from + size) op.iova += delta;
+    if (!has_range(op.kind) || op.iova != from) continue;
+    if (op.size == chosen_size) op.size = size;
+    relocate(op);
+    for (Injection& inj : op.inject) {
+      if (inj.op.kind == OpKind::Dev && inj.op.iova >= from && inj.op.iova < from + size) inj.op.iova += delta;
+      if (injection_breaks_contract(op, inj.op)) return false;
+    }
+  }
+  return true;
+}
+
+constexpr std::array<const char*, 13> kNames = {
     "retarget-injection", "add-device-injection", "add-op-injection", "remove-injection",
     "duplicate-statement", "remove-statement",   "swap-statements",  "insert-statement",
-    "change-kind",         "change-config",      "change-size",      "add-fail-alloc"};
+    "change-kind",         "change-config",      "change-size",      "straddle-boundary",
+    "add-fail-alloc"};
 
 // Weights: moving `@N` and adding device actions inside ops find the races; the rest keep the
 // corpus's programs varied.
-constexpr std::array<unsigned, 12> kWeights = {6, 4, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1};
+constexpr std::array<unsigned, 13> kWeights = {6, 4, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1};
 
 bool apply(size_t which, Script& s, MutationRng& rng, const FuzzLimits& lim) {
   switch (which) {
@@ -285,6 +323,7 @@ bool apply(size_t which, Script& s, MutationRng& rng, const FuzzLimits& lim) {
     case 8: return change_kind(s, rng);
     case 9: return change_config(s, rng);
     case 10: return change_size(s, rng);
+    case 11: return straddle_boundary(s, rng);
     default: return add_fail_alloc(s, rng, lim);
   }
 }

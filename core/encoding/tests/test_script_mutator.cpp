@@ -300,6 +300,28 @@ TEST(ScriptMutator, AimedDeviceWritesAreSometimesBracketedByDirtyReads) {
   EXPECT_GT(plain, 100);
 }
 
+TEST(ScriptMutator, StraddleBoundaryMovesAnOpFamilyAcrossATableBoundary) {
+  const Script program = parse("map 0x40000000 0x80000000 16K rw\ndirty 0x40000000 16K\n"
+                               "unmap 0x40000000 16K\n  @3 dev write 0x40001000\nmap 0x50000000 0x90000000 4K rw\n");
+  int moved = 0;
+  for (unsigned seed = 0; seed < 3000 && moved < 20; ++seed) {
+    Script s = program;
+    MutationRng rng(seed);
+    const char* name = mutate_script(s, rng);
+    if (!name || std::string(name) != "straddle-boundary" || s.ops[0].iova == 0x40000000u) continue;
+    ++moved;
+    expect_valid(s, "straddle-boundary");
+    const Op& map = s.ops[0];
+    const uint64_t boundary = (map.iova + map.size - 1) & ~uint64_t(0x1fffff);
+    EXPECT_GT(boundary, map.iova) << "the range crosses a 2M (or 1G) boundary";
+    EXPECT_EQ(map.paddr - map.iova, 0x40000000u) << "the output keeps its offset from the input";
+    EXPECT_EQ(s.ops[1].iova, map.iova) << "the family moves together";
+    EXPECT_EQ(s.ops[2].iova, map.iova);
+    EXPECT_EQ(s.ops[2].inject[0].op.iova, map.iova + 0x1000) << "and its device actions with it";
+  }
+  EXPECT_GE(moved, 5);
+}
+
 TEST(ScriptMutator, AimingWithoutObservationsDoesNothing) {
   Script s = parse(kProgram);
   MutationRng rng(1);
