@@ -125,6 +125,7 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path) 
     item.result = v.skipped ? CheckResult::kSkip : v.passed ? CheckResult::kPass : CheckResult::kFail;
     item.signature = v.skipped ? "skipped" : v.signature;
     item.replay = v.replay;
+    item.detail = v.detail;
     s.items.push_back(std::move(item));
   }
   finish_stage(&s, start);
@@ -139,14 +140,15 @@ CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long
   s.name = "properties";
   const std::vector<std::string> names = property_names();
   s.note = fixed_cases >= 0 ? std::to_string(fixed_cases) + " cases each, seed " + std::to_string(kSeed)
-                            : "cases scaled to ~" + std::to_string(long(seconds + 0.5)) + "s, seed " + std::to_string(kSeed);
+           : seconds < 1 ? "the budget is spent: " + std::to_string(kMinCases) + " cases each, seed " + std::to_string(kSeed)
+                         : "cases scaled to ~" + std::to_string(long(seconds + 0.5)) + "s, seed " + std::to_string(kSeed);
   std::printf("== properties: %zu RapidCheck suites, %s\n", names.size(), s.note.c_str());
   std::fflush(stdout);
   const auto start = Clock::now();
   double per_case = 0;  // seconds per case measured so far
   unsigned cases_run = 0;
   for (size_t k = 0; k < names.size(); ++k) {
-    unsigned cases = fixed_cases >= 0 ? unsigned(fixed_cases) : kCalibrationCases;
+    unsigned cases = fixed_cases >= 0 ? unsigned(fixed_cases) : seconds >= 1 ? kCalibrationCases : kMinCases;
     if (fixed_cases < 0 && cases_run > 0) {
       const double left = std::max(0.0, seconds - since(start)) / double(names.size() - k);
       cases = unsigned(std::clamp(left / std::max(per_case, 1e-6), double(kMinCases), double(kMaxCases)));
@@ -292,7 +294,8 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   std::printf("ptcheck check: target %s%s\n", report.target.c_str(),
               o.budget ? (", budget " + std::to_string(o.budget) +
                           "s: replay and prove run in full first; what they leave is split properties:fuzz:stress = "
-                          "3:5:2 (a stage that cannot run gives its share to the others)")
+                          "3:5:2 (a stage that cannot run gives its share to the others; each runs at least " +
+                          std::to_string(kMinCases) + " cases per property, 1s per fuzzer, 1s of stress)")
                              .c_str()
                        : "");
   std::fflush(stdout);
@@ -335,11 +338,8 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   } else if (o.cases == 0) {
     report.stages.push_back(skipped_stage("properties", "off (--cases 0)"));
   } else if (o.budget && o.cases < 0) {
-    const double secs = share(wp, wp, wf, ws);
-    if (secs < 1)
-      report.stages.push_back(skipped_stage("properties", "the budget is spent"));
-    else
-      report.stages.push_back(properties_stage(o, t, -1, secs));
+    // A spent budget still runs each property for kMinCases: the budget is a target, the gate stays whole.
+    report.stages.push_back(properties_stage(o, t, -1, share(wp, wp, wf, ws)));
   } else {
     report.stages.push_back(properties_stage(o, t, o.cases < 0 ? long(kDefaultCases) : o.cases, 0));
   }
@@ -351,21 +351,15 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
     report.stages.push_back(skipped_stage("fuzz", "off (--time 0)"));
   } else {
     unsigned each = o.fuzz_seconds > 0 ? unsigned(o.fuzz_seconds) : kDefaultFuzzSeconds;
-    if (o.budget && o.fuzz_seconds < 0) each = unsigned(share(wf, 0, wf, ws) / double(nfuzz));
-    if (each == 0)
-      report.stages.push_back(skipped_stage("fuzz", "the budget is spent (under 1s per fuzzer)"));
-    else
-      report.stages.push_back(fuzz_stage(o, t, each, &bad_input));
+    if (o.budget && o.fuzz_seconds < 0) each = std::max(1u, unsigned(share(wf, 0, wf, ws) / double(nfuzz)));
+    report.stages.push_back(fuzz_stage(o, t, each, &bad_input));
   }
 
 #if PTCHECK_HAVE_STRESS
   {
     unsigned secs = kDefaultStressSeconds;
-    if (o.budget) secs = unsigned(std::max(0.0, double(o.budget) - since(start)));
-    if (secs == 0)
-      report.stages.push_back(skipped_stage("stress", "the budget is spent"));
-    else
-      report.stages.push_back(stress_stage(o, t, secs));
+    if (o.budget) secs = unsigned(std::max(1.0, double(o.budget) - since(start)));
+    report.stages.push_back(stress_stage(o, t, secs));
   }
 #else
   report.stages.push_back(skipped_stage("stress", "not built (PTCHECK_BUILD_TESTS=OFF)"));

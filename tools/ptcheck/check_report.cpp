@@ -99,11 +99,16 @@ std::string check_summary_table(const CheckReport& r) {
     else
       o << (s.result == CheckResult::kSkip ? s.note : "-") << "\n";
   }
+  std::string budget;
+  if (r.budget > 0) {
+    char b[160];
+    std::snprintf(b, sizeof b, " of a %.0fs budget%s", r.budget,
+                  r.seconds > r.budget + 1 ? " (over it: replay and prove run in full, every stage runs its minimum)" : "");
+    budget = b;
+  }
   std::snprintf(line, sizeof line, "ptcheck check: %s in %.1fs%s (target %s)\n",
                 r.exit_status == 0 ? "every oracle holds" : r.exit_status == 1 ? "BUGS FOUND" : "BAD INPUT", r.seconds,
-                r.budget > 0 ? (" of a " + seconds_text(r.budget).substr(0, seconds_text(r.budget).find('.')) + "s budget").c_str()
-                             : "",
-                r.target.c_str());
+                budget.c_str(), r.target.c_str());
   o << line;
   return o.str();
 }

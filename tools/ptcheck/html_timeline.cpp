@@ -26,7 +26,7 @@ constexpr size_t kMaxRun = 4;
 // Geometry of the SVG, in pixels. 11px monospace is about 6.6px a character.
 constexpr int kRowH = 18, kHeadH = 28;
 constexpr double kCharW = 6.8;
-constexpr int kTimeX = 0, kCpuX = 84, kDevX = 520, kTlbX = 1020, kWidth = 1350;
+constexpr int kTimeX = 0, kCpuX = 70, kDevX = 560, kTlbX = 1030, kWidth = 1350;
 
 std::string esc(const std::string& s) {
   std::string o;

@@ -114,6 +114,8 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
       if (!v.passed && !v.skipped) {
         v.signature = std::string(r.verdict == proofs::Verdict::kRefuted ? "refuted:" : "unknown:") + r.name;
         v.replay = replay_of(r.name, target_path);
+        v.detail = "claim: " + r.statement + "\n" + r.counterexample +
+                   (r.script.empty() ? "" : "\nreproduce (save as FILE.ops, then ptcheck run FILE.ops):\n" + r.script);
       }
       verdicts->push_back(v);
     }

@@ -26,6 +26,7 @@ struct ProveVerdict {
   double seconds = 0;
   std::string signature;  // when it did not pass: "refuted:NAME" or "unknown:NAME"
   std::string replay;
+  std::string detail;     // the claim, the counterexample and its `.ops` reproducer
 };
 
 // The cheap part for `ptcheck check`: the obligations on the target's recordings only.

@@ -2,6 +2,7 @@
 """`ptcheck run/explain --html` on a known failure, checked in structure and in headless Chromium.
 
 usage: html_timeline_test.py PTCHECK WORKDIR BROKEN_LIB SCRIPT.ops ORACLE
+       html_timeline_test.py --prove PTCHECK WORKDIR BROKEN_LIB OBLIGATION ORACLE
 Draws SCRIPT.ops failing on BROKEN_LIB with ORACLE (run, and explain --minimize), checks the page
 (self-contained, SVG timeline with lanes, the failing step marked with the oracle and signature, the
 script's lines beside it), then takes a screenshot with `chromium --headless` and checks that the PNG
@@ -155,7 +156,23 @@ def check_screenshot(html, png):
     print("screenshot %s: %d bytes, %dx%d, %d colours sampled" % (png, size, width, height, len(colours)))
 
 
+def prove(ptcheck, work, broken, obligation, oracle):
+    """`ptcheck prove --html`: the refutation's `.ops` run through the runner and drawn, the prover's own
+    counterexample beside it."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    page = os.path.join(work, "prove.html")
+    run([ptcheck, "prove", "--only", obligation, "--target", broken, "--html", page], 1)
+    text = check_page(page, [], oracle, 0)
+    if "The prover&#39;s counterexample: " + obligation not in text:
+        fail("%s: no panel with the prover's counterexample of %s" % (page, obligation))
+    print("ok: the refutation of %s is drawn" % obligation)
+
+
 def main():
+    if sys.argv[1] == "--prove":
+        prove(*sys.argv[2:7])
+        return
     ptcheck, work, broken, script, oracle = sys.argv[1:6]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
