@@ -334,6 +334,8 @@ std::string render_html_timeline(const HtmlTimelineInput& in) {
   bool shade = false;
   for (const Row& r : rows) {
     if (!r.e) {
+      // The folded events still change what the later tooltips show.
+      for (size_t k = r.index; k < r.index + r.more && k < ev.size(); ++k) learn(ev[k], &known);
       o << "<text x=\"" << kCpuX + 24 << "\" y=\"" << y + 13 << "\" fill=\"#666\">\u2026 " << r.more << " more `"
         << esc(r.more_kind) << "`s in the same table \u2026</text>\n";
       y += kRowH;
@@ -361,7 +363,7 @@ std::string render_html_timeline(const HtmlTimelineInput& in) {
       o << "<rect x=\"0\" y=\"" << y << "\" width=\"" << kWidth << "\" height=\"" << kRowH
         << "\" fill=\"#ffd6d6\" stroke=\"#c00\" stroke-width=\"2\"/>";
     o << "<text x=\"" << kTimeX + 4 << "\" y=\"" << y + 13 << "\" fill=\"#555\">t" << e.t;
-    if (e.line != prev_line && e.line > 0) o << " L" << e.line;
+    if (e.line != prev_line && e.line > 0) o << " ln " << e.line;
     o << "</text>";
     const int x = lane_x(e.lane), w = lane_w(e.lane);
     const char* color = e.lane == TimelineLane::kDevice ? "#1a7f1a"
