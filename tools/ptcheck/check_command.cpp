@@ -83,7 +83,7 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
       item.signature = "bad input: " + error;
       item.replay = "ptcheck run " + f;
       *bad_input = true;
-      std::printf("BAD  %s\n", error.c_str());
+      std::fprintf(stderr, "%s\n", error.c_str());
     } else {
       const RunResult r = run_script(script, t, opts);
       if (r.skipped) {
@@ -269,6 +269,9 @@ bool write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+// The summary table and the report files; the exit status.
+static int finish(CheckReport& report, const CheckOptions& o, Clock::time_point start, bool bad_input);
+
 int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   for (const std::string* p : {&o.json_path, &o.junit_path})
     if (!p->empty() && !writable(*p)) {
@@ -301,6 +304,12 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   std::fflush(stdout);
 
   report.stages.push_back(replay_stage(files, o.corpora_root, t, o.target_path, &bad_input));
+  if (bad_input) {
+    // The corpus must be fixed first: minutes of proving and fuzzing would not make this run a verdict.
+    for (const char* s : {"prove", "properties", "fuzz", "stress"})
+      report.stages.push_back(skipped_stage(s, "not run: bad input in the corpus"));
+    return finish(report, o, start, bad_input);
+  }
   report.stages.push_back(prove_stage(t, o.target_path));
 
   // What runs of the rest, and for how long.
@@ -365,6 +374,10 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   report.stages.push_back(skipped_stage("stress", "not built (PTCHECK_BUILD_TESTS=OFF)"));
 #endif
 
+  return finish(report, o, start, bad_input);
+}
+
+static int finish(CheckReport& report, const CheckOptions& o, Clock::time_point start, bool bad_input) {
   bool failed = false;
   for (const CheckStage& s : report.stages) failed |= s.result == CheckResult::kFail;
   report.exit_status = bad_input ? kBadInput : failed ? kBug : kHolds;
