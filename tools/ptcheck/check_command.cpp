@@ -33,7 +33,7 @@ constexpr uint64_t kSeed = 1;
 // The budget's split of what remains after replay and prove, by weight.
 constexpr double kPropertiesWeight = 3, kFuzzWeight = 5, kStressWeight = 2;
 // Property cases under a budget: the first property's count, and the range every count stays in.
-constexpr unsigned kCalibrationCases = 20, kMinCases = 5, kMaxCases = 1000;
+constexpr unsigned kCalibrationCases = 10, kMinCases = 5, kMaxCases = 1000;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 

@@ -281,7 +281,7 @@ std::string render_html_timeline(const HtmlTimelineInput& in) {
       o << "<tr><td>" << hex(w.table) << "</td><td>L" << w.level << "</td><td>[" << hex(w.iova_base) << "+" << hex(w.span)
         << ")</td><td>t" << w.filled_at << "</td></tr>";
     o << "</table></div>\n<div><b>descriptors</b> (last value seen, newest first)<table><tr><th>slot</th><th>value</th><th>at</th></tr>";
-    for (const KnownDescriptor& k : recent(at_fail, 10))
+    for (const KnownDescriptor& k : recent(at_fail, 8))
       o << "<tr><td>" << esc(k.where) << "</td><td>" << hex(k.value) << "</td><td>t" << k.t << "</td></tr>";
     o << "</table></div></div></section>\n";
   }
