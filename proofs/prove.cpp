@@ -95,7 +95,8 @@ void print_json(std::FILE* out, const Result& r, bool last) {
 
 }  // namespace
 
-int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& selected, bool json, std::FILE* out) {
+int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& selected, bool json, std::FILE* out,
+              std::vector<Result>* results) {
   SubjectCache cache;
   ProveTarget t = t_in;
   t.cache = &cache;
@@ -118,6 +119,7 @@ int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& sel
       skipped += r.verdict == Verdict::kSkipped;
     }
     if (!r.passed() && r.verdict != Verdict::kSkipped) all_passed = false;
+    if (results) results->push_back(r);
   }
   if (json) {
     std::fprintf(out, "]\n");

@@ -24,7 +24,9 @@ struct ProveOptions {
 std::vector<const Obligation*> select_obligations(const std::vector<Obligation>& all, const std::string& only);
 
 // Runs and prints; returns 0 when every obligation passed (proved, or a known-bad variant refuted), 1 when
-// one was refuted or left unknown.
-int run_prove(const ProveTarget& t, const std::vector<const Obligation*>& selected, bool json, std::FILE* out);
+// one was refuted or left unknown. With `results`, each obligation's Result is appended to it as well
+// (`ptcheck check`'s report, `ptcheck prove --html`).
+int run_prove(const ProveTarget& t, const std::vector<const Obligation*>& selected, bool json, std::FILE* out,
+              std::vector<Result>* results = nullptr);
 
 }  // namespace ptc::proofs

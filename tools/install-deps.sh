@@ -2,7 +2,9 @@
 # Installs every build and test dependency of ptcheck from Debian 12 packages. Idempotent: installs
 # only what is missing. Run as root (or through sudo).
 set -eu
-PKGS="build-essential cmake ninja-build clang libclang-rt-14-dev librapidcheck-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev"
+# python3 and chromium: the tests of `ptcheck check --json/--junit` and of the `--html` timeline page
+# (a screenshot in headless Chromium).
+PKGS="build-essential cmake ninja-build clang libclang-rt-14-dev librapidcheck-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev python3 chromium"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

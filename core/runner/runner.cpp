@@ -148,6 +148,7 @@ class Session::Impl {
 
   const ptc_target_ops* ops_;
   RunOptions opts_;
+  std::vector<TimelineEvent> timeline_;  // with opts_.record_timeline
   std::unique_ptr<Smmu> smmu_;
   std::unique_ptr<ReferenceModel> ref_;
   struct ptc_target* target_ = nullptr;
@@ -195,8 +196,27 @@ bool Run::fail(Oracle o, const Op* op, const std::string& message) {
     const size_t from = ev.size() > opts_.trace_events ? ev.size() - opts_.trace_events : 0;
     for (size_t i = from; i < ev.size(); ++i) t += "    " + ev[i] + "\n";
   }
-  t += "  replay: ptcheck run " + where + (opts_.replay_args.empty() ? "" : " " + opts_.replay_args) + "\n";
+  f.replay = "ptcheck run " + where + (opts_.replay_args.empty() ? "" : " " + opts_.replay_args);
+  t += "  replay: " + f.replay + "\n";
   f.trace = t;
+  if (opts_.record_timeline) {
+    f.timeline = timeline_;
+    // An oracle the runner checks (not the simulated SMMU) has no event yet: the timeline ends with it.
+    if (std::none_of(f.timeline.begin(), f.timeline.end(),
+                     [](const TimelineEvent& e) { return e.lane == TimelineLane::kOracle; })) {
+      TimelineEvent e;
+      e.t = smmu_ ? smmu_->now() : 0;
+      e.line = f.line;
+      e.lane = TimelineLane::kOracle;
+      e.kind = "violation";
+      e.text = std::string(oracle_name(o)) + ": " + message;
+      if (!f.timeline.empty()) {
+        e.iotlb = f.timeline.back().iotlb;
+        e.walk_cache = f.timeline.back().walk_cache;
+      }
+      f.timeline.push_back(std::move(e));
+    }
+  }
   failure_ = f;
   return false;
 }
@@ -209,6 +229,7 @@ bool Run::check_smmu(const Op* op) {
 bool Run::start(std::string* skip_reason) {
   const Config& cfg = script_.config;
   smmu_ = std::make_unique<Smmu>(cfg);
+  if (opts_.record_timeline) smmu_->record_timeline(&timeline_);
   ref_ = std::make_unique<ReferenceModel>(cfg);
   const ptc_cfg abi_cfg = cfg.to_abi();
   target_ = ops_->create(&abi_cfg, smmu_->hw());
@@ -243,6 +264,7 @@ bool Run::step(const Op& op) {
 bool Run::finish() {
   if (failure_ || finished_ || !target_) return !failure_;
   finished_ = true;
+  smmu_->set_statement_line(0);
   // The whole address space, then teardown: every table must come back.
   const uint64_t top = 1ull << script_.config.ias;
   if (!compare_state(nullptr, 0, top, Oracle::Divergence, "at the end of the script")) return false;
@@ -255,16 +277,24 @@ bool Run::finish() {
 
 bool Run::exec(const Op& op, bool injected) {
   ++statements_;
+  // Events belong to this statement until it is done; an injected one's, to it, then the outer's again.
+  const int outer_line = smmu_->statement_line();
+  smmu_->set_statement_line(op.line);
+  bool ok = true;
   switch (op.kind) {
     case OpKind::FailAlloc:
       smmu_->fail_allocation(op.fail_index);
       smmu_->note(fmt("script: the allocation %llu of the next operation will fail", ull(op.fail_index)));
-      return true;
+      break;
     case OpKind::Dev:
-      return exec_device(op, injected ? current_ : nullptr);
+      ok = exec_device(op, injected ? current_ : nullptr);
+      break;
     default:
-      return exec_target_op(op, injected);
+      ok = exec_target_op(op, injected);
+      break;
   }
+  if (injected) smmu_->set_statement_line(outer_line);
+  return ok;
 }
 
 bool Run::run_injections(const Op& op, uint64_t at, bool after_return) {
@@ -369,7 +399,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
     current_ = outer;
   }
   if (failure_) return false;
-  smmu_->note(fmt("cpu %s -> %s", op_name(op.kind), result_text(got).c_str()));
+  smmu_->note(fmt("cpu %s -> %s", op_name(op.kind), result_text(got).c_str()), "result");
   if (!check_smmu(&op)) return false;
 
   // -ENOMEM after an injected allocation failure is allowed, and must change nothing.

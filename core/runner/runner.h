@@ -7,9 +7,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/oracles.h"
 #include "core/ops.h"
+#include "core/smmu/timeline.h"
 #include "ptcheck/target.h"
 
 namespace ptc {
@@ -26,6 +28,9 @@ struct RunOptions {
   // the statement's), with the statement's index in the script and the access count an `@N` line
   // would name: fuzz_ops aims its injections with it.
   std::function<void(size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova)> observe_access;
+  // Keep every event as data (timeline.h) for Failure::timeline: `ptcheck ... --html`. Off by
+  // default: each event then carries a copy of the IOTLB and walk cache.
+  bool record_timeline = false;
 };
 
 struct Failure {
@@ -35,6 +40,10 @@ struct Failure {
   std::string message;       // what is wrong, naming addresses, entries and steps
   std::string signature;     // oracle:op:config
   std::string trace;         // the whole readable report
+  std::string replay;        // the command that replays it
+  // With RunOptions::record_timeline: every event of the run up to the failure, ending with the
+  // oracle's own event (lane kOracle).
+  std::vector<TimelineEvent> timeline;
 };
 
 struct RunResult {

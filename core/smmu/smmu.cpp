@@ -42,12 +42,100 @@ unsigned Smmu::entries_at(int level) const {
   return 512;
 }
 
-void Smmu::note(const std::string& event) {
+const char* timeline_lane_name(TimelineLane lane) {
+  switch (lane) {
+    case TimelineLane::kCpu: return "cpu";
+    case TimelineLane::kDevice: return "device";
+    case TimelineLane::kTlb: return "tlb";
+    case TimelineLane::kOracle: return "oracle";
+    case TimelineLane::kScript: return "script";
+  }
+  return "?";
+}
+
+void Smmu::note(const std::string& event, const char* kind) {
   if (notes_.size() >= kMaxEvents) notes_.pop_front();
   Event e;
   e.t = seq_;
   e.text = event;
   notes_.push_back(std::move(e));
+  if (!timeline_) return;
+  static const struct {
+    const char* kind;
+    TimelineLane lane;
+  } lanes[] = {{"alloc", TimelineLane::kCpu},        {"free", TimelineLane::kCpu},
+               {"begin", TimelineLane::kCpu},        {"return", TimelineLane::kCpu},
+               {"result", TimelineLane::kCpu},       {"inv_range", TimelineLane::kTlb},
+               {"inv_all", TimelineLane::kTlb},      {"sync", TimelineLane::kTlb},
+               {"access", TimelineLane::kDevice},    {"fill", TimelineLane::kDevice},
+               {"evict", TimelineLane::kDevice},     {"httu", TimelineLane::kDevice},
+               {"violation", TimelineLane::kOracle}};
+  TimelineEvent te;
+  te.kind = kind;
+  te.lane = TimelineLane::kScript;
+  for (const auto& l : lanes)
+    if (te.kind == l.kind) te.lane = l.lane;
+  // The text trace prefixes device and CPU notes with who acted; the timeline's lanes say that.
+  std::string text = event;
+  for (const char* who : {"cpu ", "dev "})
+    if (text.rfind(who, 0) == 0) text = text.substr(4);
+  te.text = text;
+  record(std::move(te));
+}
+
+void Smmu::record(TimelineEvent e) {
+  e.t = seq_;
+  e.line = statement_line_;
+  timeline_->push_back(std::move(e));
+  refresh_snapshot();
+}
+
+void Smmu::refresh_snapshot() {
+  if (!timeline_ || timeline_->empty()) return;
+  TimelineEvent& e = timeline_->back();
+  e.iotlb.clear();
+  e.walk_cache.clear();
+  for (const TlbEntry& x : tlb_)
+    e.iotlb.push_back(TimelineTlbEntry{x.iova, x.size, x.pa, x.writable, x.dirty, x.desc, x.filled_at});
+  for (const WalkEntry& w : walk_cache_)
+    e.walk_cache.push_back(TimelineWalkCacheEntry{w.level, w.iova_base, w.span, uint64_t(w.table), w.filled_at});
+}
+
+void Smmu::record_httu(ptc_pte_t* p, ptc_pte_t old_desc, ptc_pte_t new_desc) {
+  if (!timeline_) return;
+  uintptr_t base = 0;
+  const Table* t = table_of(p, &base);
+  TimelineEvent e;
+  e.lane = TimelineLane::kDevice;
+  e.kind = "httu";
+  e.table = base;
+  e.index = unsigned((uintptr_t(p) - base) / sizeof(ptc_pte_t));
+  e.level = t && t->reachable ? t->level : -1;
+  e.slot_iova = t && t->level >= 0 ? t->iova_base + (uint64_t(e.index) << level_shift(t->level)) : 0;
+  e.old_value = old_desc;
+  e.new_value = new_desc;
+  e.text = fmt("HTTU CAS %s: 0x%llx -> 0x%llx (clean -> dirty)",
+               t ? where(base, *t, e.index).c_str() : "?", ull(old_desc), ull(new_desc));
+  record(std::move(e));
+}
+
+void Smmu::record_walk(uint64_t iova, const Walk& w) {
+  if (!timeline_) return;
+  TimelineEvent e;
+  e.lane = TimelineLane::kDevice;
+  e.kind = "walk";
+  e.iova = iova;
+  std::string path;
+  for (const WalkStep& s : w.steps) {
+    const ptc_pte_t d = live_table(s.table) ? __atomic_load_n(reinterpret_cast<ptc_pte_t*>(s.table) + s.index,
+                                                              __ATOMIC_ACQUIRE)
+                                            : 0;
+    e.walk.push_back(TimelineWalkStep{s.level, s.index, uint64_t(s.table), d});
+    path += fmt(" L%d[%u]=0x%llx", s.level, s.index, ull(d));
+  }
+  e.text = fmt("walk 0x%llx%s%s -> %s", ull(iova), w.age != ~0ull ? " (from walk cache)" : "", path.c_str(),
+               w.fault ? w.why.c_str() : leaf_text(w.leaf, cfg_.hw_dirty).c_str());
+  record(std::move(e));
 }
 
 void Smmu::note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
@@ -68,6 +156,25 @@ void Smmu::note_access(const char* verb, uintptr_t base, const Table& t, unsigne
   e.b = b;
   e.c = c;
   e.ok = ok;
+  if (timeline_) {
+    TimelineEvent te;
+    te.lane = TimelineLane::kCpu;
+    te.kind = verb;
+    te.is_access = true;
+    te.level = e.level;
+    te.index = index;
+    te.slot_iova = e.slot_iova;
+    te.table = base;
+    const std::string v = verb;
+    te.old_value = v == "fetch_or" ? b : a;
+    te.new_value = v == "read" ? a : v == "cmpxchg" ? (ok ? b : c) : v == "fetch_or" ? c : b;
+    te.ok = ok;
+    // The trace's line without its "tN" column and "cpu " (the lane says who).
+    std::string text = format(e);
+    text = text.substr(std::min(text.size(), text.find_first_not_of(' ', text.find(' '))));
+    te.text = text.rfind("cpu ", 0) == 0 ? text.substr(4) : text;
+    record(std::move(te));
+  }
   events_.push_back(std::move(e));
 }
 
@@ -118,7 +225,7 @@ std::vector<std::string> Smmu::events() const {
 }
 
 void Smmu::raise(Oracle o, const std::string& message) {
-  note(std::string("!! ") + oracle_name(o) + ": " + message);
+  note(std::string("!! ") + oracle_name(o) + ": " + message, "violation");
   if (!violation_) violation_ = Violation{o, message};
 }
 
@@ -159,7 +266,7 @@ void* Smmu::alloc_table(size_t bytes) {
     if (fail_at_ && op_allocs_ == fail_at_) {
       alloc_failed_ = true;
       fail_at_ = 0;
-      note(fmt("cpu alloc_table(%zu) -> NULL (fail alloc %llu)", bytes, ull(op_allocs_)));
+      note(fmt("cpu alloc_table(%zu) -> NULL (fail alloc %llu)", bytes, ull(op_allocs_)), "alloc");
       return nullptr;
     }
   }
@@ -169,7 +276,7 @@ void* Smmu::alloc_table(size_t bytes) {
   if (!p) return nullptr;
   std::memset(p, 0, align);
   tables_[reinterpret_cast<uintptr_t>(p)] = Table{bytes};
-  note(fmt("cpu alloc_table(%zu) -> 0x%llx", bytes, ull(reinterpret_cast<uintptr_t>(p))));
+  note(fmt("cpu alloc_table(%zu) -> 0x%llx", bytes, ull(reinterpret_cast<uintptr_t>(p))), "alloc");
   return p;
 }
 
@@ -198,7 +305,7 @@ void Smmu::free_table(void* table) {
         raise(Oracle::TableUseAfterFree, fmt("%s 0x%llx freed at t%llu while the walk cache holds it (filled at t%llu)",
                                              span.c_str(), ull(a), ull(seq_), ull(w.filled_at)));
   }
-  note(fmt("cpu free_table(0x%llx)", ull(a)));
+  note(fmt("cpu free_table(0x%llx)", ull(a)), "free");
   // Keep the harness itself memory-safe: forget cached entries that point into the table.
   const uintptr_t end = a + t->bytes;
   std::erase_if(walk_cache_, [&](const WalkEntry& w) { return w.table == a; });
@@ -209,6 +316,7 @@ void Smmu::free_table(void* table) {
   if (last_table_ == t) last_table_ = nullptr;
   tables_.erase(a);
   std::free(table);
+  refresh_snapshot();
 }
 
 void Smmu::check_leaks() {
@@ -272,12 +380,12 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label
   op_accesses_ = 0;
   op_allocs_ = 0;
   alloc_failed_ = false;
-  note("cpu begins: " + op_label_);
+  note("cpu begins: " + op_label_, "begin");
 }
 
 void Smmu::end_op() {
   ++seq_;
-  note("cpu returns: " + op_label_);
+  note("cpu returns: " + op_label_, "return");
   returned_ = Returned{op_id_, op_kind_, op_label_, op_began_at_};
   op_returned_at_[op_id_] = seq_;
   if (!op_stack_.empty()) {
@@ -631,16 +739,16 @@ void Smmu::tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all) {
   last_inv_at_ = seq_;
   pending_.push_back(PendingInv{iova, size, leaf_only, all, seq_});
   if (all)
-    note("cpu tlb_inv_all");
+    note("cpu tlb_inv_all", "inv_all");
   else
-    note(fmt("cpu tlb_inv_range [0x%llx+0x%llx)%s", ull(iova), ull(size), leaf_only ? " leaf-only" : ""));
+    note(fmt("cpu tlb_inv_range [0x%llx+0x%llx)%s", ull(iova), ull(size), leaf_only ? " leaf-only" : ""), "inv_range");
 }
 
 // Invalidations take effect at sync, and only for what changed or was filled before the invalidation
 // was issued: the hardware may process the command as soon as it is issued and refill afterwards.
 void Smmu::tlb_sync() {
   ++seq_;
-  note(fmt("cpu tlb_sync (%zu queued invalidation(s) take effect)", pending_.size()));
+  note(fmt("cpu tlb_sync (%zu queued invalidation(s) take effect)", pending_.size()), "sync");
   for (const PendingInv& p : pending_) {
     auto hits = [&](uint64_t a, uint64_t s) { return p.all || overlaps(a, s, p.iova, p.size); };
     std::erase_if(tlb_, [&](const TlbEntry& e) { return e.filled_at < p.issued_at && hits(e.iova, e.size); });
@@ -676,6 +784,7 @@ void Smmu::tlb_sync() {
     }
   }
   pending_.clear();
+  refresh_snapshot();
 }
 
 void Smmu::check_returned_op() {
@@ -867,11 +976,12 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
           ptc_pte_t expected = hit->desc;
           const ptc_pte_t dirty = hit->desc & ~pte::kAp2;
           if (__atomic_compare_exchange_n(hit->ptep, &expected, dirty, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            record_httu(hit->ptep, hit->desc, dirty);
             hit->dirty = true;
             hit->desc = dirty;
             r = {false, pa, fmt("IOTLB hit [0x%llx+0x%llx), HTTU CAS clean->dirty", ull(hit->iova), ull(hit->size))};
           } else {
-            note(fmt("dev %s 0x%llx: HTTU CAS failed (descriptor changed), walking again", verb, ull(iova)));
+            note(fmt("dev %s 0x%llx: HTTU CAS failed (descriptor changed), walking again", verb, ull(iova)), "httu");
             hit->filled_at = ~0ull;  // drop it below
             std::erase_if(tlb_, [](const TlbEntry& e) { return e.filled_at == ~0ull; });
             continue;
@@ -881,6 +991,7 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
       break;
     }
     Walk w = walk(iova, true, true);
+    record_walk(iova, w);
     if (w.fault) {
       r = {true, 0, w.why};
       break;
@@ -897,6 +1008,7 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
       ptc_pte_t expected = w.leaf.desc;
       const ptc_pte_t dirty = w.leaf.desc & ~pte::kAp2;
       if (!__atomic_compare_exchange_n(w.ptep, &expected, dirty, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) continue;
+      record_httu(w.ptep, w.leaf.desc, dirty);
       for (TlbEntry& e : tlb_)
         if (e.ptep == w.ptep) {
           e.dirty = true;
@@ -907,13 +1019,15 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
     break;
   }
   note(fmt("dev %s 0x%llx -> %s (%s)", verb, ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(),
-           r.how.c_str()));
+           r.how.c_str()),
+       "access");
   return r;
 }
 
 DeviceResult Smmu::device_fill(uint64_t iova) {
   ++seq_;
   Walk w = walk(iova, true, true);
+  record_walk(iova, w);
   DeviceResult r;
   if (w.fault) {
     r = {true, 0, w.why};
@@ -921,7 +1035,8 @@ DeviceResult Smmu::device_fill(uint64_t iova) {
     fill_tlb(w);
     r = {false, w.leaf.pa + (iova - w.leaf.iova), "filled " + leaf_text(w.leaf, cfg_.hw_dirty)};
   }
-  note(fmt("dev fill 0x%llx -> %s (%s)", ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(), r.how.c_str()));
+  note(fmt("dev fill 0x%llx -> %s (%s)", ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(), r.how.c_str()),
+       "fill");
   return r;
 }
 
@@ -929,14 +1044,14 @@ void Smmu::device_evict(uint64_t iova) {
   ++seq_;
   std::erase_if(tlb_, [&](const TlbEntry& e) { return iova - e.iova < e.size; });
   std::erase_if(walk_cache_, [&](const WalkEntry& w) { return iova - w.iova_base < w.span; });
-  note(fmt("dev evict 0x%llx", ull(iova)));
+  note(fmt("dev evict 0x%llx", ull(iova)), "evict");
 }
 
 void Smmu::device_evict_all() {
   ++seq_;
   tlb_.clear();
   walk_cache_.clear();
-  note("dev evict all");
+  note("dev evict all", "evict");
 }
 
 }  // namespace ptc

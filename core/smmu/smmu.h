@@ -24,6 +24,7 @@
 
 #include "core/oracles.h"
 #include "core/ops.h"
+#include "core/smmu/timeline.h"
 #include "ptcheck/target.h"
 
 namespace ptc {
@@ -117,8 +118,15 @@ class Smmu {
     events_.clear();
     notes_.clear();
   }
-  void note(const std::string& event);
+  // `kind` names the event for a structured timeline (timeline.h: "result", "note", ...).
+  void note(const std::string& event, const char* kind = "note");
   uint64_t now() const { return seq_; }
+
+  // Structured recording for the HTML timeline: every event from now on is appended to *out with the
+  // caches after it (nullptr: off, the default). The runner tells which script line is running.
+  void record_timeline(std::vector<TimelineEvent>* out) { timeline_ = out; }
+  void set_statement_line(int line) { statement_line_ = line; }
+  int statement_line() const { return statement_line_; }
 
  private:
   struct Table {
@@ -285,6 +293,14 @@ class Smmu {
   // Whether an IOTLB entry translates through a leaf a lazy unmap removed (allowed until flush).
   bool removed_by_lazy_unmap(const TlbEntry& e) const;
   std::deque<Event> notes_;   // everything else
+
+  // The structured timeline (timeline.h), when recording.
+  std::vector<TimelineEvent>* timeline_ = nullptr;
+  int statement_line_ = 0;
+  void record(TimelineEvent e);
+  void refresh_snapshot();  // the last recorded event's caches, after the action it names completed
+  void record_walk(uint64_t iova, const Walk& w);
+  void record_httu(ptc_pte_t* p, ptc_pte_t old_desc, ptc_pte_t new_desc);
 };
 
 }  // namespace ptc

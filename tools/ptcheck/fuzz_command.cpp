@@ -56,6 +56,8 @@ struct Progress {
   }
 };
 
+bool is_script_file_name(const std::string& p) { return fs::path(p).extension() == ".ops"; }
+
 std::string sanitize(std::string s) {
   for (char& c : s)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
@@ -64,7 +66,8 @@ std::string sanitize(std::string s) {
 
 // A fuzz_ops crash as a readable, minimized reproducer in corpora/regressions/; "" if it does not
 // reproduce under ptcheck (then the raw input is kept beside it).
-std::string write_reproducer(const fs::path& crash, const fs::path& regressions, const ptc_target_ops* t) {
+std::string write_reproducer(const fs::path& crash, const fs::path& regressions, const ptc_target_ops* t,
+                             std::string* signature) {
   std::ifstream in(crash, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -79,6 +82,7 @@ std::string write_reproducer(const fs::path& crash, const fs::path& regressions,
     return keep.string();
   }
   const std::string sig = r.failure->signature;
+  *signature = sig;
   const Script small = minimize_failure(s, t, sig);
   const fs::path out = regressions / (sanitize(sig) + "-" + crash.filename().string().substr(6, 8) + ".ops");
   std::ofstream o(out);
@@ -169,15 +173,23 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
     const fs::path crash = artifacts / c;
     if (o.fuzzer == "fuzz_ops") {
       const fs::path regressions = o.regressions_dir.empty() ? src / "corpora/regressions" : fs::path(o.regressions_dir);
-      const std::string repro = write_reproducer(crash, regressions, target);
+      std::string sig = "crash:fuzz_ops (does not reproduce under ptcheck run)";
+      const std::string repro = write_reproducer(crash, regressions, target, &sig);
       std::printf("  crash %s -> reproducer %s\n", crash.c_str(), repro.c_str());
+      if (o.outcome)
+        o.outcome->crashes.push_back(
+            {sig, (is_script_file_name(repro) ? "ptcheck run " : "ptcheck explain --minimize ") + repro +
+                      (o.target_path.empty() ? "" : " --target " + o.target_path)});
     } else {
       std::printf("  crash %s (replay: %s %s)\n", crash.c_str(), bin.c_str(), crash.c_str());
+      if (o.outcome) o.outcome->crashes.push_back({"crash:" + o.fuzzer, bin.string() + " " + crash.string()});
     }
   }
+  if (o.outcome) o.outcome->execs = prog.execs;
   if (!new_crashes.empty()) return 1;
   if (status != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
     std::printf("  the fuzzer exited with status %d without leaving a crash\n", status);
+    if (o.outcome) o.outcome->problem = "the fuzzer exited with status " + std::to_string(status) + " without leaving a crash";
     return 1;
   }
   return 0;

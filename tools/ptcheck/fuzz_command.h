@@ -3,6 +3,7 @@
 // minimized into a readable reproducer under corpora/regressions/.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "ptcheck/target.h"
 
@@ -17,6 +18,19 @@ struct FuzzOptions {
   std::string regressions_dir;  // where reproducers go (default: source_dir/corpora/regressions)
   std::string fuzzer_dir;    // where the fuzz preset put the binaries
   uint64_t seed = 0;         // 0: libFuzzer picks (and prints) one
+  struct Outcome;
+  Outcome* outcome = nullptr;  // filled when given (`ptcheck check`'s report)
+};
+
+// What a campaign found, for reports.
+struct FuzzOptions::Outcome {
+  unsigned long long execs = 0;
+  struct Crash {
+    std::string signature;  // the runner's oracle:op:config (fuzz_ops), else "crash:FUZZER"
+    std::string replay;     // the command that reproduces it
+  };
+  std::vector<Crash> crashes;
+  std::string problem;  // the fuzzer exited with an error and left no crash
 };
 
 // Exit status: 0 nothing found, 1 crashes (reproducers written), 2 bad input (no such fuzzer, ...).

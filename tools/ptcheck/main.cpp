@@ -1,8 +1,8 @@
 // ptcheck: the command line (SPEC.md section 8).
 //   ptcheck run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]
 //   ptcheck replay DIR... [--target LIB.so]
-//   ptcheck check [--target LIB.so] [--corpora DIR]
-//   ptcheck prove [--json] [--target LIB.so] [--only NAME]
+//   ptcheck check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR]
+//   ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html]
 // Exit status: 0 the oracles hold, 1 a bug was found, 2 bad input (one line: FILE:LINE: what is wrong).
 #include <algorithm>
 #include <cerrno>
@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -21,7 +22,9 @@
 #include "core/oracles.h"
 #include "core/runner/minimize.h"
 #include "core/runner/runner.h"
+#include "tools/ptcheck/check_command.h"
 #include "tools/ptcheck/fuzz_command.h"
+#include "tools/ptcheck/html_timeline.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
 #if PTCHECK_HAVE_STRESS
@@ -29,6 +32,7 @@
 #endif
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
+#include "tools/ptcheck/script_files.h"
 
 #ifndef PTCHECK_SOURCE_DIR
 #define PTCHECK_SOURCE_DIR "."
@@ -39,6 +43,10 @@
 
 namespace fs = std::filesystem;
 
+using ptc::cli::collect_scripts;
+using ptc::cli::load_fuzz_input;
+using ptc::cli::load_script;
+
 namespace {
 
 constexpr int kHolds = 0, kBug = 1, kBadInput = 2;
@@ -47,32 +55,39 @@ const char kUsage[] =
     "usage: ptcheck COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]\n"
+    "  run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE] [--html OUT.html]\n"
     "        run each script against the reference model and the target (default: the built-in\n"
     "        optimized LPAE table); print the first violated oracle as a readable trace.\n"
     "        --expect-violation: exit 0 only if every script fails with that oracle (regression\n"
-    "        tests of known-broken targets).\n"
+    "        tests of known-broken targets). --html: the first failure as a timeline page (below).\n"
     "  replay DIR... [--target LIB.so]\n"
     "        every .ops script and fuzz_ops input under the folders, as regression tests; one line each.\n"
-    "  explain INPUT [--minimize] [--target LIB.so]\n"
+    "  explain INPUT [--minimize] [--target LIB.so] [--html OUT.html]\n"
     "        a fuzz_ops input (crash, corpus entry) as the .ops script it decodes to; --minimize\n"
-    "        removes statements and injections while the same oracle still fails.\n"
+    "        removes statements and injections while the same oracle still fails. INPUT may be an .ops.\n"
+    "        --html: runs the (minimized) script and draws its failure as a self-contained page:\n"
+    "        lanes of CPU descriptor accesses, device actions and TLB maintenance, the IOTLB and walk\n"
+    "        cache after each step (hover), the failing step marked, the script beside it.\n"
     "  fuzz [FUZZER] [--time S] [--jobs N] [--seed N] [--target LIB.so] [--fuzzers DIR] [--corpora DIR]\n"
     "        a libFuzzer campaign (fuzz_ops, fuzz_bitmap or fuzz_script; default fuzz_ops) with\n"
     "        progress lines and a summary; fuzz_ops crashes become minimized reproducers under\n"
     "        corpora/regressions/ (or DIR/regressions). Needs the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz).\n"
-    "  check [--target LIB.so] [--corpora DIR] [--time S] [--fuzzers DIR] [--cases N]\n"
-    "        the gate before merging: replays corpora/scenarios, corpora/regressions and the\n"
-    "        fuzz_ops corpus, runs the RapidCheck property suites for N cases each (default 100;\n"
-    "        0: none), proves the cheap Z3 obligations, then fuzzes each fuzzer for S seconds\n"
-    "        (default 10; 0: no fuzzing) when the fuzz preset is built, then a 3-second `stress` run.\n"
+    "  check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR] [--time S]\n"
+    "        [--cases N] [--fuzzers DIR]\n"
+    "        the gate before merging, stage by stage with progress lines and a summary table: replay\n"
+    "        (corpora/scenarios, regressions, the fuzz_ops corpus), prove (the cheap Z3 obligations),\n"
+    "        properties (N cases each, default 100; 0: none), fuzz (S seconds per fuzzer, default 10;\n"
+    "        0: none; when the fuzz preset is built), stress (3 s). --budget: about S seconds in all;\n"
+    "        replay and prove run in full, the rest is split properties:fuzz:stress = 3:5:2 (printed).\n"
+    "        --json/--junit: the report as one JSON object / JUnit XML for CI.\n"
     "  properties [--cases N] [--seed N] [--target LIB.so]\n"
     "        the RapidCheck property suites alone (stateful sequences, invariants), N cases each\n"
     "        (default 100) from seed N (default 1); a failure is shrunk and written as an .ops script.\n"
-    "  prove [--json] [--target LIB.so] [--only NAME]\n"
+    "  prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html]\n"
     "        the Z3 obligations: bit-level equivalence of the table's arithmetic, BBML split/merge and\n"
     "        strict/lazy TLB ordering on the target's recorded step sequences, known-bad variants;\n"
     "        each proved or refuted with a counterexample timeline. --only: a name or a prefix (split.*).\n"
+    "        --html: the first refutation as a timeline page (its .ops run through the runner).\n"
     "  stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR]\n"
     "        the concurrent checker for S seconds (default 10): real-thread histories (N CPU threads,\n"
     "        default 3, N ops each, default 16, and 2 device threads) checked for linearizability and\n"
@@ -94,6 +109,8 @@ struct Args {
   bool json = false;
   std::string only;
   std::string time, jobs, seed, fuzzer_dir, cases;
+  std::string budget, json_file, junit_file, html;
+  std::set<std::string> given;  // the valued flags given, e.g. "--html"
 };
 
 int bad(const std::string& line) {
@@ -118,7 +135,12 @@ int parse_args(int argc, char** argv, Args* a) {
                 {"--seed", &Args::seed, "a number"},
                 {"--fuzzers", &Args::fuzzer_dir, "a folder"},
                 {"--cases", &Args::cases, "a count"},
-                {"--only", &Args::only, "an obligation name"}};
+                {"--only", &Args::only, "an obligation name"},
+                {"--budget", &Args::budget, "seconds"},
+                {"--junit", &Args::junit_file, "a file"},
+                {"--html", &Args::html, "a file"}};
+  // `check --json FILE` writes a report; `prove --json` prints JSON instead of text.
+  const bool json_takes_file = a->command == "check";
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
     bool taken = false;
@@ -132,8 +154,20 @@ int parse_args(int argc, char** argv, Args* a) {
         a->*v.field = s.substr(flag.size() + 1);
         taken = true;
       }
+      if (taken) {
+        if ((a->*v.field).empty()) return bad(flag + " needs " + v.what);
+        a->given.insert(flag);
+        break;
+      }
     }
     if (taken) continue;
+    if (json_takes_file && (s == "--json" || s.rfind("--json=", 0) == 0)) {
+      if (s == "--json" && i + 1 >= argc) return bad("--json needs a file");
+      a->json_file = s == "--json" ? argv[++i] : s.substr(7);
+      if (a->json_file.empty()) return bad("--json needs a file");
+      a->given.insert("--json");
+      continue;
+    }
     if (s == "--minimize") {
       a->minimize = true;
     } else if (s == "--json") {
@@ -166,48 +200,6 @@ bool known_oracle(const std::string& name) {
   return false;
 }
 
-bool read_file(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "%s:0: cannot read the file\n", path.c_str());
-    return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-// A fuzz_ops input (any bytes) as the script it decodes to.
-bool load_fuzz_input(const std::string& path, ptc::Script* out) {
-  std::string bytes;
-  if (!read_file(path, &bytes)) return false;
-  *out = ptc::decode_fuzz_input(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-  out->file = path;
-  return true;
-}
-
-bool is_script_file(const std::string& path) { return fs::path(path).extension() == ".ops"; }
-
-// Reads and parses one script (a .ops file) or decodes a fuzz_ops input (any other file); on error
-// prints FILE:LINE: message.
-bool load_script(const std::string& path, ptc::Script* out) {
-  if (!is_script_file(path)) return load_fuzz_input(path, out);
-  std::string text;
-  if (!read_file(path, &text)) return false;
-  auto parsed = ptc::parse_script(text, path);
-  if (auto* e = std::get_if<ptc::ParseError>(&parsed)) {
-    std::fprintf(stderr, "%s\n", e->str().c_str());
-    return false;
-  }
-  *out = std::move(std::get<ptc::Script>(parsed));
-  if (std::string why = ptc::check_runnable(*out); !why.empty()) {
-    std::fprintf(stderr, "%s\n", why.c_str());
-    return false;
-  }
-  return true;
-}
-
 const ptc_target_ops* select_target(const Args& a) {
   if (a.target_path.empty()) return ptc_lpae_ops();
   std::string error;
@@ -219,18 +211,55 @@ const ptc_target_ops* select_target(const Args& a) {
 // Runs scripts; `quiet` prints one line per script (replay), else the full trace of a failure.
 // `run` runs nothing when any input is bad; `replay` (quiet) reports each bad file as its line and
 // goes on, then exits 2.
+// A script and the text the HTML page shows beside its timeline: an .ops file's own text (its lines are
+// the statements' lines), else the canonical text, parsed back so that the lines agree.
+bool page_script(const std::string& path, ptc::Script* script, std::string* text) {
+  std::string file_text;
+  if (ptc::cli::is_script_file(path) && ptc::cli::read_file(path, &file_text)) {
+    auto parsed = ptc::parse_script(file_text, path);
+    if (auto* p = std::get_if<ptc::Script>(&parsed); p && ptc::same_script(*p, *script)) {
+      *script = std::move(*p);
+      *text = std::move(file_text);
+      return true;
+    }
+  }
+  *text = ptc::print_script(*script);
+  auto parsed = ptc::parse_script(*text, script->file.empty() ? path : script->file);
+  if (!std::holds_alternative<ptc::Script>(parsed)) return false;
+  *script = std::get<ptc::Script>(std::move(parsed));
+  return true;
+}
+
+// Draws a failure (run with RunOptions::record_timeline) as a page; kBadInput if it cannot be written.
+int write_failure_page(const std::string& out, const std::string& script_path, const std::string& text,
+                       const ptc_target_ops* t, const ptc::Failure& f) {
+  ptc::cli::HtmlTimelineInput in;
+  in.script_path = script_path;
+  in.script_text = text;
+  in.target = t->name ? t->name : "?";
+  in.failure = &f;
+  std::string error;
+  if (!ptc::cli::write_html_file(out, ptc::cli::render_html_timeline(in), &error)) return bad(error);
+  std::printf("ptcheck: the failure (%s) is drawn in %s\n", f.signature.c_str(), out.c_str());
+  return kHolds;
+}
+
 int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* target, bool quiet,
-                const std::string& expect_violation, const std::string& target_path) {
+                const std::string& expect_violation, const std::string& target_path, const std::string& html = "") {
   ptc::RunOptions opts;
   if (!target_path.empty()) opts.replay_args = "--target " + target_path;
+  opts.record_timeline = !html.empty();
   std::vector<ptc::Script> scripts(files.size());
+  std::vector<std::string> texts(files.size());
   std::vector<bool> loaded(files.size());
   bool any_bad = false;
   for (size_t i = 0; i < files.size(); ++i) {
     loaded[i] = load_script(files[i], &scripts[i]);
+    if (loaded[i] && !html.empty() && !page_script(files[i], &scripts[i], &texts[i])) loaded[i] = false;
     if (!loaded[i] && !quiet) return kBadInput;
     any_bad |= !loaded[i];
   }
+  bool drawn = false;
   int status = kHolds;
   size_t passed = 0, failed = 0, skipped = 0, bad_files = 0;
   for (size_t i = 0; i < files.size(); ++i) {
@@ -239,6 +268,10 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
       continue;
     }
     const ptc::RunResult r = ptc::run_script(scripts[i], target, opts);
+    if (r.failure && !html.empty() && !drawn) {
+      drawn = true;
+      if (write_failure_page(html, files[i], texts[i], target, *r.failure) != kHolds) return kBadInput;
+    }
     if (r.skipped) {
       ++skipped;
       std::printf("SKIP %s: %s\n", files[i].c_str(), r.skip_reason.c_str());
@@ -277,50 +310,21 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
   if (skipped) std::printf(", %zu skipped", skipped);
   if (bad_files) std::printf(", %zu bad input", bad_files);
   std::printf("\n");
+  if (!html.empty() && !drawn) std::printf("ptcheck: no failure to draw: %s not written\n", html.c_str());
   return any_bad ? kBadInput : status;
 }
 
-// Every .ops file under each folder (or the file itself), sorted for a stable order.
-bool collect_scripts(const std::vector<std::string>& inputs, std::vector<std::string>* out) {
-  for (const std::string& in : inputs) {
-    std::error_code ec;
-    if (fs::is_regular_file(in, ec)) {
-      out->push_back(in);
-      continue;
-    }
-    if (!fs::is_directory(in, ec)) {
-      std::fprintf(stderr, "%s:0: no such file or folder\n", in.c_str());
-      return false;
-    }
-    std::vector<std::string> found;
-    for (auto it = fs::recursive_directory_iterator(in, ec); it != fs::recursive_directory_iterator(); ++it) {
-      const fs::path& p = it->path();
-      const std::string name = p.filename().string();
-      // Inputs of the other fuzzers are replayed by those fuzzers (ctest label fuzz).
-      if (it->is_directory() && (name == "fuzz_bitmap" || name == "fuzz_script")) {
-        it.disable_recursion_pending();
-        continue;
-      }
-      if (!it->is_regular_file()) continue;
-      const std::string ext = p.extension().string();
-      if (ext == ".md" || ext == ".dict" || ext == ".options" || ext == ".zip" || name[0] == '.') continue;
-      found.push_back(p.string());  // a .ops script, or any other file: a fuzz_ops input
-    }
-    std::sort(found.begin(), found.end());
-    out->insert(out->end(), found.begin(), found.end());
-  }
-  return true;
-}
-
-int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const Args& a) {
+int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const Args& a, ptc::Script* out) {
   const std::string sig = ptc::failure_signature(script, t);
   if (sig.empty()) {
     std::fprintf(stderr, "ptcheck: every oracle holds for %s on target %s: nothing to minimize\n", a.inputs[0].c_str(),
                  t->name ? t->name : "?");
     std::fputs(ptc::print_script(script).c_str(), stdout);
+    *out = script;
     return kHolds;
   }
   const ptc::Script small = ptc::minimize_failure(script, t, sig);
+  *out = small;
   std::printf("# %s, minimized from %zu to %zu statements: fails with %s\n# replay: save as FILE.ops, then "
               "ptcheck run FILE.ops%s\n",
               a.inputs[0].c_str(), script.ops.size(), small.ops.size(), sig.c_str(),
@@ -341,13 +345,23 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kHolds;
   }
+  // Flags that only some commands take: an ignored flag would make a gate pass that did not do what was asked.
+  const struct {
+    const char* flag;
+    std::set<std::string> commands;
+  } only_for[] = {{"--budget", {"check"}},
+                  {"--junit", {"check"}},
+                  {"--html", {"run", "explain", "prove"}}};
+  for (const auto& f : only_for)
+    if (a.given.count(f.flag) && !f.commands.count(a.command))
+      return bad(std::string(f.flag) + " is not an option of " + a.command + " (try `ptcheck help`)");
   if (!a.expect_violation.empty() && !known_oracle(a.expect_violation))
     return bad("unknown oracle '" + a.expect_violation + "' for --expect-violation");
   if (a.command == "run") {
     if (a.inputs.empty()) return bad("run needs at least one SCRIPT.ops");
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return run_scripts(a.inputs, t, false, a.expect_violation, a.target_path);
+    return run_scripts(a.inputs, t, false, a.expect_violation, a.target_path, a.html);
   }
   if (a.command == "replay") {
     if (a.inputs.empty()) return bad("replay needs at least one folder");
@@ -361,13 +375,31 @@ int main(int argc, char** argv) {
     if (a.inputs.size() != 1) return bad("explain needs exactly one INPUT");
     ptc::Script script;
     if (!load_fuzz_input(a.inputs[0], &script)) return kBadInput;
-    if (!a.minimize) {
+    if (!a.minimize && a.html.empty()) {
       std::fputs(ptc::print_script(script).c_str(), stdout);
       return kHolds;
     }
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return explain_minimized(script, t, a);
+    ptc::Script shown = script;
+    if (a.minimize)
+      explain_minimized(script, t, a, &shown);
+    else
+      std::fputs(ptc::print_script(script).c_str(), stdout);
+    if (a.html.empty()) return kHolds;
+    // The page: the script shown above, run again with its timeline recorded.
+    std::string text;
+    if (!page_script(a.minimize ? "" : a.inputs[0], &shown, &text)) return bad("explain: the script does not parse back");
+    ptc::RunOptions ro;
+    ro.record_timeline = true;
+    if (!a.target_path.empty()) ro.replay_args = "--target " + a.target_path;
+    const ptc::RunResult rr = ptc::run_script(shown, t, ro);
+    if (!rr.failure) {
+      std::printf("ptcheck: every oracle holds for %s on target %s: no failure to draw, %s not written\n",
+                  a.inputs[0].c_str(), t->name ? t->name : "?", a.html.c_str());
+      return kHolds;
+    }
+    return write_failure_page(a.html, a.inputs[0] + (a.minimize ? " (minimized)" : ""), text, t, *rr.failure);
   }
   if (a.command == "fuzz") {
     ptc::cli::FuzzOptions fo;
@@ -406,72 +438,31 @@ int main(int argc, char** argv) {
     if (!a.inputs.empty()) return bad("prove takes no positional arguments");
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return ptc::cli::run_prove_command(ptc::cli::ProveOptions{a.only, a.json, a.target_path}, t);
+    return ptc::cli::run_prove_command(ptc::cli::ProveOptions{a.only, a.json, a.target_path, a.html}, t);
   }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");
-    unsigned fuzz_seconds = 10;
-    if (!parse_count(a.time, 0, 86400, &fuzz_seconds)) return bad("--time must be 0..86400 seconds per fuzzer");
-    ptc::cli::PropertiesOptions po;
-    if (!parse_count(a.cases, 0, 1000000, &po.cases)) return bad("--cases must be 0..1000000");
-    const std::string root = a.corpora.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/corpora" : a.corpora;
-    std::vector<std::string> dirs;
-    for (const char* sub : {"scenarios", "regressions", "fuzz/fuzz_ops"})
-      if (fs::is_directory(root + "/" + sub)) dirs.push_back(root + "/" + sub);
-    if (dirs.empty()) return bad(root + ":0: no scenarios/ or regressions/ folder");
-    std::vector<std::string> files;
-    if (!collect_scripts(dirs, &files)) return kBadInput;
+    ptc::cli::CheckOptions co;
+    unsigned n = 0;
+    if (!a.time.empty()) {
+      if (!parse_count(a.time, 0, 86400, &n)) return bad("--time must be 0..86400 seconds per fuzzer");
+      co.fuzz_seconds = n;
+    }
+    if (!a.cases.empty()) {
+      if (!parse_count(a.cases, 0, 1000000, &n)) return bad("--cases must be 0..1000000");
+      co.cases = n;
+    }
+    if (!parse_count(a.budget, 1, 86400, &co.budget)) return bad("--budget must be 1..86400 seconds");
+    co.json_path = a.json_file;
+    co.junit_path = a.junit_file;
+    co.target_path = a.target_path;
+    co.source_dir = PTCHECK_SOURCE_DIR;
+    co.corpora_root = a.corpora.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/corpora" : a.corpora;
+    co.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
+    co.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    std::printf("ptcheck check: target %s\n== replay: %zu scripts and fuzz_ops inputs under %s\n", t->name ? t->name : "?",
-                files.size(), root.c_str());
-    int status = run_scripts(files, t, true, "", a.target_path);
-    if (po.cases == 0 || !ptc::cli::properties_available()) {
-      std::printf("== properties: %s\n", po.cases == 0 ? "off (--cases 0)" : "not built (PTCHECK_BUILD_TESTS=OFF)");
-    } else {
-      po.target_path = a.target_path;
-      po.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
-      std::fflush(stdout);
-      const int r = ptc::cli::run_property_suites(po, t);
-      if (r != kHolds && status == kHolds) status = r;
-    }
-    std::printf("== prove: split and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)\n");
-    if (const int p = ptc::cli::run_prove_for_check(t, a.target_path); p != kHolds && status == kHolds) status = p;
-    // A short fuzz of each fuzzer, when the fuzz preset is built.
-    const std::string fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
-    if (fuzz_seconds == 0) {
-      std::printf("== fuzz: off (--time 0)\n");
-    } else if (!fs::is_regular_file(fuzzer_dir + "/fuzz_ops")) {
-      std::printf("== fuzz: skipped, no fuzzers in %s (cmake --preset fuzz && cmake --build --preset fuzz)\n",
-                  fuzzer_dir.c_str());
-    } else {
-      for (const char* f : {"fuzz_ops", "fuzz_bitmap", "fuzz_script"}) {
-        std::printf("== fuzz: %s, %us\n", f, fuzz_seconds);
-        ptc::cli::FuzzOptions fo;
-        fo.fuzzer = f;
-        fo.seconds = fuzz_seconds;
-        fo.seed = 1;
-        fo.target_path = a.target_path;
-        fo.source_dir = PTCHECK_SOURCE_DIR;
-        fo.fuzzer_dir = fuzzer_dir;
-        const int r = ptc::cli::run_fuzz_campaign(fo, t);
-        if (r != kHolds && status == kHolds) status = r;
-      }
-    }
-#if PTCHECK_HAVE_STRESS
-    {
-      std::printf("== stress: 3s\n");
-      ptc::cli::StressOptions so;
-      so.seconds = 3;
-      so.seed = 1;
-      so.quiet = true;
-      so.target_path = a.target_path;
-      const int r = ptc::cli::run_stress(so, t);
-      if (r != kHolds && status == kHolds) status = r;
-    }
-#endif
-    std::printf("ptcheck check: %s\n", status == kHolds ? "every oracle holds" : status == kBug ? "BUGS FOUND" : "bad input");
-    return status;
+    return ptc::cli::run_check(co, t);
   }
   return bad("unknown command '" + a.command + "' (try `ptcheck help`)");
 }

@@ -1,9 +1,10 @@
 #include "tools/ptcheck/properties_command.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 #include <iostream>
+#include <string>
 
 #ifdef PTCHECK_HAVE_PROPERTIES
 #include "properties/stateful/properties.h"
@@ -15,6 +16,12 @@ namespace ptc::cli {
 
 bool properties_available() { return true; }
 
+std::vector<std::string> property_names() {
+  std::vector<std::string> out;
+  for (const props::Property& p : props::all_properties()) out.push_back(p.name);
+  return out;
+}
+
 int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target) {
   // RapidCheck prints its configuration when it first loads it: make that line tell the truth.
   const std::string params = "seed=" + std::to_string(o.seed) + " max_success=" + std::to_string(o.cases);
@@ -23,18 +30,39 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
   ctx.target = target;
   ctx.target_path = o.target_path;
   ctx.failure_dir = o.failure_dir;
-  std::cout << "== properties: " << props::all_properties().size() << " RapidCheck suites, " << o.cases
-            << " cases each, seed " << o.seed << std::endl;
-  const props::SuiteSummary s = props::run_properties(ctx, o.seed, int(o.cases), std::cout);
-  std::cout << s.passed << " properties hold, " << s.failed << " failed";
-  if (s.failed) std::cout << " (same seed, same cases: ptcheck properties --seed " << o.seed << " --cases " << o.cases << ")";
-  std::cout << std::endl;
+  const auto start = std::chrono::steady_clock::now();
+  props::SuiteSummary s;
+  if (o.only.empty()) {
+    std::cout << "== properties: " << props::all_properties().size() << " RapidCheck suites, " << o.cases
+              << " cases each, seed " << o.seed << std::endl;
+    s = props::run_properties(ctx, o.seed, int(o.cases), std::cout);
+  } else {
+    // run_properties filters by substring: keep the one named.
+    const props::SuiteSummary all = props::run_properties(ctx, o.seed, int(o.cases), std::cout, o.only);
+    for (const props::PropertyOutcome& p : all.outcomes)
+      if (p.name == o.only) {
+        s.outcomes.push_back(p);
+        (p.passed ? s.passed : s.failed)++;
+      }
+    if (s.outcomes.empty()) return 2;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (o.verdicts)
+    for (const props::PropertyOutcome& p : s.outcomes)
+      o.verdicts->push_back({p.name, p.passed, p.cases, s.outcomes.size() == 1 ? secs : 0.0, p.report});
+  if (o.only.empty()) {
+    std::cout << s.passed << " properties hold, " << s.failed << " failed";
+    if (s.failed) std::cout << " (same seed, same cases: ptcheck properties --seed " << o.seed << " --cases " << o.cases << ")";
+    std::cout << std::endl;
+  }
   return s.failed ? 1 : 0;
 }
 
 #else
 
 bool properties_available() { return false; }
+
+std::vector<std::string> property_names() { return {}; }
 
 int run_property_suites(const PropertiesOptions&, const ptc_target_ops*) { return 0; }
 

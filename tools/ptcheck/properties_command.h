@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ptcheck/target.h"
 
@@ -15,12 +16,24 @@ struct PropertiesOptions {
   uint64_t seed = 1;
   std::string target_path;   // "" for the built-in table (for the replay lines)
   std::string failure_dir;   // where .ops reproducers go
+  std::string only;          // one property by name; empty: all
+  struct Verdict {
+    std::string name;
+    bool passed = false;
+    int cases = 0;            // cases that passed
+    double seconds = 0;
+    std::string report;       // a failure's counterexample
+  };
+  std::vector<Verdict>* verdicts = nullptr;  // filled when given (`ptcheck check`'s report)
 };
+
+// The suites' names, in the order they run (empty when not built).
+std::vector<std::string> property_names();
 
 // Whether this ptcheck was built with the property suites (they need the tests' dependencies).
 bool properties_available();
 
-// Exit status: 0 every property holds, 1 one failed.
+// Exit status: 0 every property holds, 1 one failed (2: `only` names no property).
 int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target);
 
 }  // namespace ptc::cli

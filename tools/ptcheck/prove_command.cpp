@@ -1,8 +1,12 @@
 #include "tools/ptcheck/prove_command.h"
 
 #include <cstdio>
+#include <variant>
 
+#include "core/runner/runner.h"
+#include "core/script/script.h"
 #include "proofs/prove.h"
+#include "tools/ptcheck/html_timeline.h"
 
 namespace ptc::cli {
 
@@ -12,6 +16,61 @@ proofs::ProveTarget make_target(const ptc_target_ops* target, const std::string&
   t.ops = target;
   if (!path.empty()) t.replay_args = "--target " + path;
   return t;
+}
+
+std::string replay_of(const std::string& name, const std::string& target_path) {
+  return "ptcheck prove --only " + name + (target_path.empty() ? "" : " --target " + target_path);
+}
+
+// The first failed obligation as a page. A refutation that maps to a `.ops` script is run through the
+// differential runner with the timeline recorded (the same interleaving, as the runner sees it); the
+// prover's own counterexample goes beside it. One that does not (bit-level arithmetic, a hand-written
+// sequence) gets the prover's counterexample alone.
+int write_prove_html(const std::vector<proofs::Result>& results, const ptc_target_ops* target, const ProveOptions& o) {
+  const proofs::Result* bad = nullptr;
+  for (const proofs::Result& r : results)
+    if (!r.passed() && r.verdict != proofs::Verdict::kSkipped) {
+      bad = &r;
+      break;
+    }
+  if (!bad) {
+    std::fprintf(stderr, "ptcheck: every obligation passed: no counterexample, %s not written\n", o.html_path.c_str());
+    return 0;
+  }
+  const std::string cx = "claim: " + bad->statement + "\nverdict: " + proofs::verdict_name(bad->verdict) + " (" +
+                         bad->bound + ")\n" + (bad->note.empty() ? "" : "note: " + bad->note + "\n") +
+                         "\n" + bad->counterexample;
+  std::string html;
+  if (!bad->script.empty()) {
+    const std::string name = bad->name + ".ops";
+    auto parsed = parse_script(bad->script, name);
+    if (auto* s = std::get_if<Script>(&parsed); s && check_runnable(*s).empty()) {
+      RunOptions ro;
+      ro.record_timeline = true;
+      if (!o.target_path.empty()) ro.replay_args = "--target " + o.target_path;
+      const RunResult rr = run_script(*s, target, ro);
+      if (rr.failure) {
+        HtmlTimelineInput in;
+        in.script_path = name;
+        in.script_text = bad->script;
+        in.target = target->name ? target->name : "?";
+        in.failure = &*rr.failure;
+        in.extra_title = "The prover's counterexample: " + bad->name;
+        in.extra_text = cx;
+        html = render_html_timeline(in);
+      }
+    }
+  }
+  if (html.empty())
+    html = render_html_text_only("ptcheck prove: " + bad->name + " " + proofs::verdict_name(bad->verdict),
+                                 std::string(bad->expect_refuted ? "proved:" : "refuted:") + bad->name, cx);
+  std::string error;
+  if (!write_html_file(o.html_path, html, &error)) {
+    std::fprintf(stderr, "ptcheck: %s\n", error.c_str());
+    return 2;
+  }
+  std::printf("ptcheck prove: the counterexample of %s is drawn in %s\n", bad->name.c_str(), o.html_path.c_str());
+  return 0;
 }
 }  // namespace
 
@@ -23,10 +82,15 @@ int run_prove_command(const ProveOptions& o, const ptc_target_ops* target) {
                  o.only.c_str());
     return 2;
   }
-  return proofs::run_prove(make_target(target, o.target_path), selected, o.json, stdout);
+  std::vector<proofs::Result> results;
+  const int status = proofs::run_prove(make_target(target, o.target_path), selected, o.json, stdout, &results);
+  if (!o.html_path.empty())
+    if (const int h = write_prove_html(results, target, o); h != 0) return h;
+  return status;
 }
 
-int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path) {
+int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path,
+                        std::vector<ProveVerdict>* verdicts) {
   const std::vector<proofs::Obligation> all = proofs::all_obligations();
   std::vector<const proofs::Obligation*> selected;
   // The cheap part of the recorded-sequence obligations: split at every bbml, and unmap (strict and lazy),
@@ -38,7 +102,24 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
     const bool block_only = n.rfind("split.", 0) == 0 || n.find(".block.") != std::string::npos;
     if (block_only) selected.push_back(&ob);
   }
-  return proofs::run_prove(make_target(target, target_path), selected, false, stdout);
+  std::vector<proofs::Result> results;
+  const int status = proofs::run_prove(make_target(target, target_path), selected, false, stdout, &results);
+  if (verdicts)
+    for (const proofs::Result& r : results) {
+      ProveVerdict v;
+      v.name = r.name;
+      v.passed = r.passed();
+      v.skipped = r.verdict == proofs::Verdict::kSkipped;
+      v.seconds = r.seconds;
+      if (!v.passed && !v.skipped) {
+        v.signature = std::string(r.verdict == proofs::Verdict::kRefuted ? "refuted:" : "unknown:") + r.name;
+        v.replay = replay_of(r.name, target_path);
+        v.detail = "claim: " + r.statement + "\n" + r.counterexample +
+                   (r.script.empty() ? "" : "\nreproduce (save as FILE.ops, then ptcheck run FILE.ops):\n" + r.script);
+      }
+      verdicts->push_back(v);
+    }
+  return status;
 }
 
 }  // namespace ptc::cli

@@ -1,6 +1,8 @@
-// `ptcheck prove [--json] [--target LIB.so] [--only NAME]` (issue 5): the Z3 obligations of proofs/.
+// `ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html]` (issue 5): the Z3 obligations
+// of proofs/.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "ptcheck/target.h"
 
@@ -10,13 +12,25 @@ struct ProveOptions {
   std::string only;         // an obligation name or a prefix ending in '.' or '*'; empty: all
   bool json = false;
   std::string target_path;  // for reproducer lines
+  std::string html_path;    // the first refutation as an HTML timeline (html_timeline.h); empty: none
 };
 
 // Exit status: 0 every obligation proved (and every known-bad variant refuted), 1 something refuted or left
-// unknown, 2 bad input (an --only that names no obligation).
+// unknown, 2 bad input (an --only that names no obligation, an --html file that cannot be written).
 int run_prove_command(const ProveOptions& o, const ptc_target_ops* target);
 
+// One obligation's outcome, for `ptcheck check`'s report.
+struct ProveVerdict {
+  std::string name;
+  bool passed = false, skipped = false;
+  double seconds = 0;
+  std::string signature;  // when it did not pass: "refuted:NAME" or "unknown:NAME"
+  std::string replay;
+  std::string detail;     // the claim, the counterexample and its `.ops` reproducer
+};
+
 // The cheap part for `ptcheck check`: the obligations on the target's recordings only.
-int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path);
+int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path,
+                        std::vector<ProveVerdict>* verdicts = nullptr);
 
 }  // namespace ptc::cli

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/lpae/lpae_target.h"
+#include "core/oracles.h"
 #include "core/runner/target_loader.h"
 #include "properties/concurrent/scheduler.h"
 #include "properties/concurrent/threaded.h"
@@ -90,6 +91,13 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
       t.ops += h.history.ops.size();
       if (h.bug()) {
         t.not_linearizable += !h.violation;
+        if (o.outcome) {
+          o.outcome->histories = t.histories;
+          o.outcome->signature = std::string(h.violation ? oracle_name(h.violation->oracle) : "not-linearizable") +
+                                 ":threaded-history";
+          o.outcome->replay = "ptcheck stress --seed " + std::to_string(seed + i) + " --time 1 --threads " +
+                              std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + target_arg;
+        }
         std::printf("%s", h.report.c_str());
         std::printf("ptcheck stress: BUG after %.1fs: %s\n", secs(), counts(t, secs()).c_str());
         return kBug;
@@ -102,6 +110,12 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
       }
     }
     if (auto f = conc::explore_sequence(target, seed + i, so, &t.sched)) {
+      if (o.outcome) {
+        o.outcome->histories = t.histories;
+        o.outcome->schedules = t.sched.schedules;
+        o.outcome->signature = f->failure.signature;
+        o.outcome->replay = f->path.empty() ? f->failure.replay : "ptcheck run " + f->path + target_arg;
+      }
       std::printf("%s", f->report.c_str());
       std::printf("ptcheck stress: BUG after %.1fs: %s\n", secs(), counts(t, secs()).c_str());
       return kBug;
@@ -111,6 +125,10 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
       std::printf("stress %5.1fs  %s\n", secs(), counts(t, secs()).c_str());
       std::fflush(stdout);
     }
+  }
+  if (o.outcome) {
+    o.outcome->histories = t.histories;
+    o.outcome->schedules = t.sched.schedules;
   }
   std::printf("ptcheck stress: %.1fs, %s: every oracle holds (seed %llu)\n", secs(), counts(t, secs()).c_str(),
               ull(seed));

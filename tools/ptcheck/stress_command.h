@@ -19,6 +19,12 @@ struct StressOptions {
   std::string target_path;    // for replay lines
   std::string out_dir;        // failing schedules (.ops); default: $TMPDIR/ptcheck-stress
   bool quiet = false;         // progress every 5 s instead of every second (ptcheck check)
+  struct Outcome {
+    unsigned long long histories = 0, schedules = 0;
+    std::string signature;  // a bug: oracle:threaded or oracle:op:config of the failing schedule
+    std::string replay;
+  };
+  Outcome* outcome = nullptr;  // filled when given (`ptcheck check`'s report)
 };
 
 int run_stress(const StressOptions& o, const ptc_target_ops* target);

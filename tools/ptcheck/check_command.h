@@ -1,0 +1,29 @@
+// `ptcheck check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR] [--time S]
+// [--cases N] [--fuzzers DIR]`: the one gate before merging. Stages, in order: replay (every corpus
+// script and fuzz_ops input), prove (the cheap Z3 obligations on the target's recordings), properties
+// (the RapidCheck suites), fuzz (each libFuzzer fuzzer, when the fuzz preset is built) and stress (the
+// concurrent checker). Progress lines per stage, a summary table at the end, and the same report as
+// JSON and JUnit XML for CI. Exit status: 0 every oracle holds, 1 a failure, 2 bad input.
+#pragma once
+#include <string>
+
+#include "ptcheck/target.h"
+
+namespace ptc::cli {
+
+struct CheckOptions {
+  std::string target_path;   // "" for the built-in optimized table
+  std::string corpora_root;  // holds scenarios/, regressions/, fuzz/fuzz_ops/
+  std::string fuzzer_dir;    // the fuzz preset's binaries
+  std::string source_dir;    // the repository (fuzz seeds and dictionaries)
+  std::string failure_dir;   // where property failures write their .ops
+  unsigned budget = 0;       // --budget seconds for the whole gate; 0: none (the fixed defaults below)
+  // Explicit per-stage settings; they win over the budget's split. -1: not given.
+  long fuzz_seconds = -1;    // --time: seconds per fuzzer (default 10; 0: no fuzzing)
+  long cases = -1;           // --cases: cases per property (default 100; 0: no properties)
+  std::string json_path, junit_path;
+};
+
+int run_check(const CheckOptions& o, const ptc_target_ops* target);
+
+}  // namespace ptc::cli

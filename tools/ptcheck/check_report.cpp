@@ -1,0 +1,195 @@
+#include "tools/ptcheck/check_report.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace ptc::cli {
+
+const char* check_result_name(CheckResult r) {
+  switch (r) {
+    case CheckResult::kPass: return "PASS";
+    case CheckResult::kFail: return "FAIL";
+    case CheckResult::kSkip: return "SKIP";
+  }
+  return "?";
+}
+
+size_t CheckStage::count(CheckResult r) const {
+  size_t n = 0;
+  for (const CheckItem& i : items) n += i.result == r;
+  return n;
+}
+
+const CheckItem* CheckStage::first_failure() const {
+  for (const CheckItem& i : items)
+    if (i.result == CheckResult::kFail) return &i;
+  return nullptr;
+}
+
+namespace {
+
+std::string seconds_text(double s) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3f", s);
+  return b;
+}
+
+const char* overall(const CheckReport& r) {
+  return r.exit_status == 0 ? "PASS" : r.exit_status == 1 ? "FAIL" : "BAD_INPUT";
+}
+
+}  // namespace
+
+std::string json_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", unsigned(static_cast<unsigned char>(ch)));
+          out += b;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      case '\n': out += "&#10;"; break;  // kept in attributes too
+      case '\t': out += "&#9;"; break;
+      case '\r': out += "&#13;"; break;
+      default:
+        // XML 1.0 allows no other control character, not even escaped.
+        out += c < 0x20 ? '?' : ch;
+    }
+  }
+  return out;
+}
+
+std::string check_summary_table(const CheckReport& r) {
+  std::ostringstream o;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-11s %-6s %6s %6s %6s %8s  %s\n", "stage", "result", "items", "failed", "skipped",
+                "time", "first failure (and how to replay it)");
+  o << line;
+  for (const CheckStage& s : r.stages) {
+    const CheckItem* f = s.first_failure();
+    std::snprintf(line, sizeof line, "%-11s %-6s %6zu %6zu %6zu %7.1fs  ", s.name.c_str(), check_result_name(s.result),
+                  s.items.size(), s.count(CheckResult::kFail), s.count(CheckResult::kSkip), s.seconds);
+    o << line;
+    if (f)
+      o << f->signature << "\n" << std::string(50, ' ') << "replay: " << f->replay << "\n";
+    else
+      o << (s.result == CheckResult::kSkip ? s.note : "-") << "\n";
+  }
+  std::string budget;
+  if (r.budget > 0) {
+    char b[160];
+    // Over it when replay and prove alone take longer, or a stage's minimum or its last item ran over.
+    std::snprintf(b, sizeof b, " of a %.0fs budget", r.budget);
+    budget = b;
+    if (r.seconds > r.budget + 1) {
+      std::snprintf(b, sizeof b, " (over it by %.0fs)", r.seconds - r.budget);
+      budget += b;
+    }
+  }
+  std::snprintf(line, sizeof line, "ptcheck check: %s in %.1fs%s (target %s)\n",
+                r.exit_status == 0 ? "every oracle holds" : r.exit_status == 1 ? "BUGS FOUND" : "BAD INPUT", r.seconds,
+                budget.c_str(), r.target.c_str());
+  o << line;
+  return o.str();
+}
+
+std::string check_json(const CheckReport& r) {
+  std::ostringstream o;
+  o << "{\n  \"tool\": \"ptcheck check\",\n  \"target\": " << json_quote(r.target)
+    << ",\n  \"target_path\": " << json_quote(r.target_path) << ",\n  \"budget\": ";
+  if (r.budget > 0)
+    o << seconds_text(r.budget);
+  else
+    o << "null";
+  o << ",\n  \"seconds\": " << seconds_text(r.seconds) << ",\n  \"result\": " << json_quote(overall(r))
+    << ",\n  \"exit_status\": " << r.exit_status << ",\n  \"stages\": [";
+  for (size_t k = 0; k < r.stages.size(); ++k) {
+    const CheckStage& s = r.stages[k];
+    o << (k ? "," : "") << "\n    {\"name\": " << json_quote(s.name) << ", \"result\": "
+      << json_quote(check_result_name(s.result)) << ", \"items\": " << s.items.size()
+      << ", \"passed\": " << s.count(CheckResult::kPass) << ", \"skipped\": " << s.count(CheckResult::kSkip)
+      << ", \"seconds\": " << seconds_text(s.seconds) << ", \"note\": " << json_quote(s.note) << ",\n     \"failures\": [";
+    bool first = true;
+    for (const CheckItem& i : s.items) {
+      if (i.result != CheckResult::kFail) continue;
+      o << (first ? "" : ",") << "\n       {\"name\": " << json_quote(i.name) << ", \"signature\": "
+        << json_quote(i.signature) << ", \"replay\": " << json_quote(i.replay) << "}";
+      first = false;
+    }
+    o << (first ? "]}" : "\n     ]}");
+  }
+  o << "\n  ]\n}\n";
+  return o.str();
+}
+
+std::string check_junit(const CheckReport& r) {
+  size_t tests = 0, failures = 0, skipped = 0;
+  for (const CheckStage& s : r.stages) {
+    const size_t n = s.items.empty() ? 1 : s.items.size();  // a stage that did not run is one skipped case
+    tests += n;
+    failures += s.count(CheckResult::kFail);
+    skipped += s.items.empty() ? 1 : s.count(CheckResult::kSkip);
+  }
+  std::ostringstream o;
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ptcheck check\" tests=\"" << tests
+    << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << seconds_text(r.seconds)
+    << "\">\n";
+  for (const CheckStage& s : r.stages) {
+    const size_t n = s.items.empty() ? 1 : s.items.size();
+    o << "  <testsuite name=\"" << xml_escape(s.name) << "\" tests=\"" << n << "\" failures=\""
+      << s.count(CheckResult::kFail) << "\" errors=\"0\" skipped=\""
+      << (s.items.empty() ? 1 : s.count(CheckResult::kSkip)) << "\" time=\"" << seconds_text(s.seconds) << "\">\n";
+    o << "    <properties><property name=\"target\" value=\"" << xml_escape(r.target) << "\"/><property name=\"note\" value=\""
+      << xml_escape(s.note) << "\"/></properties>\n";
+    if (s.items.empty()) {
+      o << "    <testcase classname=\"ptcheck." << xml_escape(s.name) << "\" name=\"" << xml_escape(s.name)
+        << "\" time=\"0.000\"><skipped message=\"" << xml_escape(s.note) << "\"/></testcase>\n";
+    }
+    for (const CheckItem& i : s.items) {
+      o << "    <testcase classname=\"ptcheck." << xml_escape(s.name) << "\" name=\"" << xml_escape(i.name)
+        << "\" time=\"" << seconds_text(i.seconds) << "\"";
+      if (i.result == CheckResult::kPass) {
+        o << "/>\n";
+        continue;
+      }
+      o << ">";
+      if (i.result == CheckResult::kSkip) {
+        o << "<skipped message=\"" << xml_escape(i.signature) << "\"/>";
+      } else {
+        o << "<failure message=\"" << xml_escape(i.signature) << "\" type=\"" << xml_escape(s.name) << "\">"
+          << xml_escape(i.signature + "\nreplay: " + i.replay + (i.detail.empty() ? "" : "\n\n" + i.detail))
+          << "</failure>";
+      }
+      o << "</testcase>\n";
+    }
+    o << "  </testsuite>\n";
+  }
+  o << "</testsuites>\n";
+  return o.str();
+}
+
+}  // namespace ptc::cli

@@ -1,0 +1,52 @@
+// What `ptcheck check` found, stage by stage, and its three renderings: the summary table printed at
+// the end, one JSON object (--json FILE) and JUnit XML (--junit FILE) that CI systems (GitHub, GitLab,
+// Jenkins) draw as test results: one <testsuite> per stage, one <testcase> per corpus file, property,
+// obligation or fuzzer.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace ptc::cli {
+
+enum class CheckResult { kPass, kFail, kSkip };
+
+const char* check_result_name(CheckResult r);  // "PASS", "FAIL", "SKIP"
+
+struct CheckItem {
+  std::string name;        // the corpus file, property, obligation or fuzzer
+  CheckResult result = CheckResult::kPass;
+  double seconds = 0;
+  std::string signature;   // a failure's one line (oracle:op:config, refuted:NAME, ...); a skip's reason
+  std::string replay;      // the command that reproduces a failure
+  std::string detail;      // more about a failure (a report), for JUnit's failure body
+};
+
+struct CheckStage {
+  std::string name;        // replay, properties, prove, fuzz, stress
+  CheckResult result = CheckResult::kPass;  // FAIL if an item failed; SKIP if the stage did not run
+  double seconds = 0;
+  std::string note;        // what ran (e.g. "100 cases each"), or why it was skipped
+  std::vector<CheckItem> items;
+  size_t count(CheckResult r) const;
+  const CheckItem* first_failure() const;
+};
+
+struct CheckReport {
+  std::string target;       // the target's name
+  std::string target_path;  // --target, "" for the built-in table
+  double budget = 0;        // --budget seconds; 0: none
+  double seconds = 0;
+  std::vector<CheckStage> stages;
+  int exit_status = 0;      // 0 every oracle holds, 1 a failure, 2 bad input
+};
+
+// The table printed at the end: stage, result, items, time, first failure and how to replay it.
+std::string check_summary_table(const CheckReport& r);
+std::string check_json(const CheckReport& r);
+std::string check_junit(const CheckReport& r);
+
+// For tests: JSON and XML escaping.
+std::string json_quote(const std::string& s);
+std::string xml_escape(const std::string& s);
+
+}  // namespace ptc::cli
