@@ -93,13 +93,16 @@ function(ptcheck_add_target name)
     add_executable(${name}_fuzz_ops ${work}/fuzz_ops_main.cpp)
     target_link_libraries(${name}_fuzz_ops PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,ptcheck::ptc_fuzz_ops_driver>")
     target_link_options(${name}_fuzz_ops PRIVATE -fsanitize=fuzzer)
-    set_target_properties(${name}_fuzz_ops PROPERTIES OUTPUT_NAME fuzz_ops RUNTIME_OUTPUT_DIRECTORY ${work}/fuzzers)
+    # ENABLE_EXPORTS: the instrumented table, dlopened, finds libFuzzer's coverage hooks in it.
+    set_target_properties(${name}_fuzz_ops PROPERTIES OUTPUT_NAME fuzz_ops RUNTIME_OUTPUT_DIRECTORY ${work}/fuzzers
+                          ENABLE_EXPORTS ON)
     add_dependencies(${name}_fuzz_ops ${name}_fuzz_target)
     # Each run starts from the installed seeds alone (a fresh campaign folder), from seed 1.
+    # ptcheck loads NAME (for reproducers), the fuzzer the instrumented copy (PTCHECK_FUZZ_TARGET).
     add_test(NAME ${name}/fuzz
-             COMMAND sh -c "rm -rf \"$0/campaigns\" && exec \"$@\"" ${work} ${ptcheck} fuzz fuzz_ops
-                     --fuzzers ${work}/fuzzers --time ${arg_FUZZ_SECONDS} --seed 1 --corpora ${work}
-                     --target $<TARGET_FILE:${name}_fuzz_target>)
+             COMMAND ${CMAKE_COMMAND} -E env PTCHECK_FUZZ_TARGET=$<TARGET_FILE:${name}_fuzz_target>
+                     sh -c "rm -rf \"$0/campaigns\" && exec \"$@\"" ${work} ${ptcheck} fuzz fuzz_ops
+                     --fuzzers ${work}/fuzzers --time ${arg_FUZZ_SECONDS} --seed 1 --corpora ${work} --target ${lib})
     set_tests_properties(${name}/fuzz PROPERTIES TIMEOUT 600)
     list(APPEND tests ${name}/fuzz)
   else()
