@@ -2,7 +2,7 @@
 # Installs every build and test dependency of ptcheck from Debian 12 packages. Idempotent: installs
 # only what is missing. Run as root (or through sudo).
 set -eu
-PKGS="build-essential cmake ninja-build clang libclang-rt-14-dev librapidcheck-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev"
+PKGS="build-essential cmake ninja-build clang libclang-rt-14-dev librapidcheck-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev python3-yaml"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
