@@ -18,7 +18,8 @@
  *
  * ENTER/LEAVE nest (the harness may run a whole operation on a disjoint range inside one of our
  * descriptor accesses, as another CPU would) and are per thread (operations on disjoint ranges run
- * on several threads at once). A primitive used outside ENTER/LEAVE aborts with a message.
+ * on several threads at once). ENTER declares a local, so use it once per block. A primitive used
+ * outside ENTER/LEAVE aborts with a message.
  *
  * What each primitive means here (x: a descriptor lvalue, ptr: a pointer to a descriptor; a
  * descriptor is a 64-bit ptc_pte_t / u64 inside a table from alloc_table):
