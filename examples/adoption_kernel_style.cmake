@@ -38,6 +38,16 @@ if(NOT listed MATCHES "kernel_style/fuzz")
 endif()
 step("ctest of the consumer project" ${CMAKE_CTEST_COMMAND} --test-dir ${WORK}/green --output-on-failure -E "/prove$")
 
+# The installed ptcheck on its own finds the installed corpora (not the source tree it was built from):
+# the gate, without fuzzing and properties (run above), replays PREFIX/share/ptcheck/corpora.
+execute_process(COMMAND ${prefix}/bin/ptcheck check --time 0 --cases 0 --target ${WORK}/green/libkernel_style.so
+                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+string(FIND "${out}" "${prefix}/share/ptcheck/corpora" at)
+if(NOT rc EQUAL 0 OR at EQUAL -1)
+  message(FATAL_ERROR "adoption: the installed `ptcheck check` exited ${rc} or did not use ${prefix}/share/ptcheck/corpora:\n${out}")
+endif()
+message(STATUS "adoption: the installed ptcheck check replays its installed corpora: ok")
+
 step("configure it with -DKSTYLE_BREAK_SPLIT=ON" ${configure} -B ${WORK}/red -DKSTYLE_BREAK_SPLIT=ON)
 step("build it" ${CMAKE_COMMAND} --build ${WORK}/red)
 execute_process(COMMAND ${CMAKE_CTEST_COMMAND} --test-dir ${WORK}/red --output-on-failure -R "kernel_style/replay"
