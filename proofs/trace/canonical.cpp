@@ -28,7 +28,8 @@ std::string hex(uint64_t v) {
 
 // Builds the canonical region; false with *why when the target does not give it.
 bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonical& c, Trace& tr, std::string* why) {
-  const ptc_dirty none{nullptr, nullptr};
+  // The setup's records are not part of the recording, but a target calls record(): a no-op, not NULL.
+  const ptc_dirty none{nullptr, [](void*, uint64_t, uint64_t) {}};
   auto clear = [&]() {  // new mappings start dirty; the canonical state is writable-clean
     if (int rc = ops->read_and_clear_dirty(t, kRegionIova, kRegionSize, 0, &none)) {
       *why = "setup: read_and_clear_dirty returned " + std::to_string(rc);

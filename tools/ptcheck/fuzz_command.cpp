@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -114,7 +115,11 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
 
   const std::set<std::string> corpus_before = files_in(corpus), crashes_before = files_in(artifacts);
   std::string cmd;
-  if (!o.target_path.empty()) cmd += "PTCHECK_TARGET=" + quote(o.target_path) + " ";
+  // PTCHECK_FUZZ_TARGET: the same table built with coverage hooks for the fuzzer (ptcheck_add_target);
+  // those resolve only in a libFuzzer binary, so ptcheck itself keeps loading --target.
+  const char* instrumented = std::getenv("PTCHECK_FUZZ_TARGET");
+  const std::string fuzzer_target = instrumented && *instrumented ? instrumented : o.target_path;
+  if (!fuzzer_target.empty()) cmd += "PTCHECK_TARGET=" + quote(fuzzer_target) + " ";
   cmd += quote(bin.string()) + " -max_total_time=" + std::to_string(o.seconds) + " -timeout=25 -rss_limit_mb=2048" +
          " -print_final_stats=1 -artifact_prefix=" + quote(artifacts.string() + "/");
   if (o.jobs > 1) cmd += " -fork=" + std::to_string(o.jobs) + " -ignore_crashes=1";

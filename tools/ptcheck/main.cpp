@@ -34,12 +34,14 @@
 #include "core/script/script.h"
 #include "tools/ptcheck/script_files.h"
 
-#ifndef PTCHECK_SOURCE_DIR
-#define PTCHECK_SOURCE_DIR "."
-#endif
-#ifndef PTCHECK_BINARY_DIR
-#define PTCHECK_BINARY_DIR "."
-#endif
+#include "tools/ptcheck/data_dir.h"
+
+// Every use below of these two means "where corpora/ is" and "where failure reports go": the
+// install prefix's or the build tree's, decided at run time (data_dir.h).
+#undef PTCHECK_SOURCE_DIR
+#define PTCHECK_SOURCE_DIR (ptc::cli::data_dir())
+#undef PTCHECK_BINARY_DIR
+#define PTCHECK_BINARY_DIR (ptc::cli::output_dir())
 
 namespace fs = std::filesystem;
 

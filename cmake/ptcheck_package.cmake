@@ -1,0 +1,46 @@
+# The installable ptcheck package (`cmake --install BUILD --prefix P`), used by
+# `find_package(ptcheck)` from P (cmake/ptcheckConfig.cmake.in, cmake/ptcheck.cmake):
+#   P/bin/ptcheck                              the CLI
+#   P/include/ptcheck/*.h                      the target ABI and the kernel shim
+#   P/share/ptcheck/corpora/                   scenarios, regressions, oracle scripts, fuzz seeds
+#   P/lib/ptcheck/libptc_*.a                   the fuzz_ops harness, for libFuzzer binaries of users' targets
+#   P/lib/cmake/ptcheck/                       ptcheckConfig.cmake, ptcheckTargets.cmake, ptcheck.cmake
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+# fuzz_ops's LLVMFuzzerTestOneInput and custom mutator as a library: ptcheck_add_target links it with
+# -fsanitize=fuzzer into a fuzz_ops for the user's target, with their compiler. It references
+# LLVMFuzzerMutate, which only that link provides.
+add_library(ptc_fuzz_ops_driver STATIC ${CMAKE_SOURCE_DIR}/fuzz/fuzz_ops.cpp)
+target_link_libraries(ptc_fuzz_ops_driver PUBLIC ptc_runner ptc_encoding ptc_lpae)
+ptcheck_harness_coverage(ptc_fuzz_ops_driver)
+# Whatever links the installed harness must link the sanitizer runtimes it was compiled with.
+if(PTCHECK_SANITIZE)
+  target_link_options(ptc_fuzz_ops_driver INTERFACE $<INSTALL_INTERFACE:-fsanitize=${PTCHECK_SANITIZE}>)
+endif()
+
+set(ptcheck_harness_libs ptc_fuzz_ops_driver ptc_runner ptc_encoding ptc_lpae ptc_reference ptc_smmu ptc_bitmap
+    ptc_script ptc_vocab)
+set(PTCHECK_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/ptcheck)
+
+install(TARGETS ptcheck EXPORT ptcheckTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS ${ptcheck_harness_libs} EXPORT ptcheckTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}/ptcheck)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/ptcheck DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+# corpora/bad holds malformed scripts (tests of ptcheck itself): not data a user's check needs.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/corpora/scenarios ${CMAKE_SOURCE_DIR}/corpora/regressions
+                  ${CMAKE_SOURCE_DIR}/corpora/oracles ${CMAKE_SOURCE_DIR}/corpora/fuzz
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/ptcheck/corpora PATTERN "*.md" EXCLUDE)
+install(EXPORT ptcheckTargets NAMESPACE ptcheck:: DESTINATION ${PTCHECK_INSTALL_CMAKEDIR})
+
+# Whether the installed ptcheck has `properties` and `prove` (ptcheck_add_target registers only what exists).
+set(PTCHECK_PACKAGE_HAS_PROPERTIES ${PTCHECK_BUILD_TESTS})
+set(PTCHECK_PACKAGE_HAS_PROVE ${PTCHECK_PROOFS})
+configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/ptcheckConfig.cmake.in
+                              ${CMAKE_BINARY_DIR}/cmake/ptcheckConfig.cmake
+                              INSTALL_DESTINATION ${PTCHECK_INSTALL_CMAKEDIR}
+                              PATH_VARS CMAKE_INSTALL_BINDIR CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_DATADIR)
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/cmake/ptcheckConfigVersion.cmake
+                                 VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/cmake/ptcheckConfig.cmake ${CMAKE_BINARY_DIR}/cmake/ptcheckConfigVersion.cmake
+              ${CMAKE_SOURCE_DIR}/cmake/ptcheck.cmake
+        DESTINATION ${PTCHECK_INSTALL_CMAKEDIR})

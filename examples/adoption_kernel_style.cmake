@@ -1,0 +1,58 @@
+# ctest adoption/kernel-style (examples/CMakeLists.txt): install -> find_package -> ctest, green then red.
+# -DBUILD_DIR -DCONSUMER -DWORK -DGENERATOR -DC_COMPILER -DCXX_COMPILER
+function(step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "adoption: ${what} failed (${rc}):\n${out}")
+  endif()
+  message(STATUS "adoption: ${what}: ok")
+endfunction()
+
+file(REMOVE_RECURSE ${WORK})
+set(prefix ${WORK}/prefix)
+step("cmake --install ${BUILD_DIR} --prefix ${prefix}" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+foreach(f bin/ptcheck include/ptcheck/target.h include/ptcheck/kernel_shim.h share/ptcheck/corpora/scenarios
+          lib/cmake/ptcheck/ptcheckConfig.cmake lib/cmake/ptcheck/ptcheck.cmake)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "adoption: the install has no ${f}")
+  endif()
+endforeach()
+
+# Short budgets: this is a test of the package, the full-length checks of the table are
+# examples/kernel-style/* in the main build.
+set(configure ${CMAKE_COMMAND} -G ${GENERATOR} -S ${CONSUMER} -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DKSTYLE_FUZZ_SECONDS=5
+    -DKSTYLE_PROPERTY_CASES=10)
+step("configure the consumer project" ${configure} -B ${WORK}/green)
+step("build it" ${CMAKE_COMMAND} --build ${WORK}/green)
+# The prove run is the main build's examples/kernel-style/prove (minutes under sanitizers); here,
+# that the package registered it.
+execute_process(COMMAND ${CMAKE_CTEST_COMMAND} --test-dir ${WORK}/green -N OUTPUT_VARIABLE listed)
+foreach(t replay properties stress prove)
+  if(NOT listed MATCHES "kernel_style/${t}")
+    message(FATAL_ERROR "adoption: ptcheck_add_target registered no kernel_style/${t} test:\n${listed}")
+  endif()
+endforeach()
+if(NOT listed MATCHES "kernel_style/fuzz")
+  message(FATAL_ERROR "adoption: no kernel_style/fuzz or kernel_style/fuzz_inputs test:\n${listed}")
+endif()
+step("ctest of the consumer project" ${CMAKE_CTEST_COMMAND} --test-dir ${WORK}/green --output-on-failure -E "/prove$")
+
+# The installed ptcheck on its own finds the installed corpora (not the source tree it was built from):
+# the gate, without fuzzing and properties (run above), replays PREFIX/share/ptcheck/corpora.
+execute_process(COMMAND ${prefix}/bin/ptcheck check --time 0 --cases 0 --target ${WORK}/green/libkernel_style.so
+                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+string(FIND "${out}" "${prefix}/share/ptcheck/corpora" at)
+if(NOT rc EQUAL 0 OR at EQUAL -1)
+  message(FATAL_ERROR "adoption: the installed `ptcheck check` exited ${rc} or did not use ${prefix}/share/ptcheck/corpora:\n${out}")
+endif()
+message(STATUS "adoption: the installed ptcheck check replays its installed corpora: ok")
+
+step("configure it with -DKSTYLE_BREAK_SPLIT=ON" ${configure} -B ${WORK}/red -DKSTYLE_BREAK_SPLIT=ON)
+step("build it" ${CMAKE_COMMAND} --build ${WORK}/red)
+execute_process(COMMAND ${CMAKE_CTEST_COMMAND} --test-dir ${WORK}/red --output-on-failure -R "kernel_style/replay"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(rc EQUAL 0 OR NOT out MATCHES "FAIL [^\n]* lost-dirty:split")
+  message(FATAL_ERROR "adoption: the broken split was not caught as lost-dirty (ctest exit ${rc}):\n${out}")
+endif()
+message(STATUS "adoption: the broken split fails kernel_style/replay with lost-dirty: ok")

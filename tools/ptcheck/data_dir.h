@@ -1,0 +1,17 @@
+// Where ptcheck finds its data and writes what it produces, for a ptcheck run from its build tree and
+// for one installed with `cmake --install` (PREFIX/bin/ptcheck, PREFIX/share/ptcheck/corpora).
+#pragma once
+
+#include <string>
+
+namespace ptc::cli {
+
+// The folder holding corpora/ (scenarios, regressions, fuzz seeds and dictionaries): PREFIX/share/ptcheck
+// for an installed ptcheck, else the source tree this ptcheck was built from.
+std::string data_dir();
+
+// Where failure reports go (property-failures/): the build tree for a build-tree ptcheck, the current
+// directory for an installed one (its prefix may be read-only, its build tree long gone).
+std::string output_dir();
+
+}  // namespace ptc::cli
