@@ -56,3 +56,23 @@ if(rc EQUAL 0 OR NOT out MATCHES "FAIL [^\n]* lost-dirty:split")
   message(FATAL_ERROR "adoption: the broken split was not caught as lost-dirty (ctest exit ${rc}):\n${out}")
 endif()
 message(STATUS "adoption: the broken split fails kernel_style/replay with lost-dirty: ok")
+
+# The red gate as a new user sees it: the installed `ptcheck check` fails (exit 1) with the race in its
+# JUnit report (the prove stage refutes no-lost-dirty for the split the table really performs), and
+# `ptcheck run --html` draws the race as a timeline page.
+execute_process(COMMAND ${prefix}/bin/ptcheck check --time 0 --cases 0 --target ${WORK}/red/libkernel_style.so
+                        --junit ${WORK}/red-junit.xml
+                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+file(READ ${WORK}/red-junit.xml junit)
+if(NOT rc EQUAL 1 OR NOT junit MATCHES "<failure message=\"refuted:split\\.bbml[12]\\.no-lost-dirty")
+  message(FATAL_ERROR "adoption: the installed `ptcheck check` on the broken split exited ${rc} (want 1) or its JUnit report has no refuted split no-lost-dirty obligation:\n${out}")
+endif()
+message(STATUS "adoption: the installed ptcheck check is red on the broken split: ok")
+execute_process(COMMAND ${prefix}/bin/ptcheck run ${prefix}/share/ptcheck/corpora/oracles/split_plain_write.ops
+                        --target ${WORK}/red/libkernel_style.so --html ${WORK}/race.html
+                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+file(READ ${WORK}/race.html page)
+if(NOT rc EQUAL 1 OR NOT page MATCHES "<svg" OR NOT page MATCHES "lost-dirty:split")
+  message(FATAL_ERROR "adoption: `ptcheck run --html` on the broken split exited ${rc} (want 1) or drew no timeline of the lost-dirty race:\n${out}")
+endif()
+message(STATUS "adoption: ${WORK}/race.html draws the race: ok")
