@@ -13,14 +13,16 @@ using lpae::pte_t;
 ptc_cfg table_config(uint64_t pgsizes, unsigned bbml) { return ptc_cfg{48, 48, pgsizes, bbml, PTC_CFG_HW_DIRTY}; }
 
 TablePtr make_table(const ptc_cfg& cfg, lpae::DirectMem::Counters* counters) {
+  auto arena = std::make_unique<lpae::TableArena>();
   lpae::DirectMem mem;
   mem.counters = counters;
+  mem.arena = arena.get();
   DirectTable* t = DirectTable::create(cfg, mem);
   if (!t) {
     std::fprintf(stderr, "ptc_bench: cannot create a table (out of memory?)\n");
     std::abort();
   }
-  return TablePtr(t);
+  return TablePtr(std::move(arena), t);
 }
 
 namespace {

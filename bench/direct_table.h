@@ -9,12 +9,27 @@
 
 #include "core/lpae/lpae_mem.h"
 #include "core/lpae/lpae_table.h"
+#include "core/lpae/table_arena.h"
 #include "ptcheck/target.h"
 
 namespace ptc::bench {
 
 using DirectTable = lpae::LpaeTable<lpae::DirectMem>;
-using TablePtr = std::unique_ptr<DirectTable>;
+
+// A table with its own TableArena (destroyed after the table): tables packed in 2 MiB chunks.
+class TablePtr {
+ public:
+  TablePtr() = default;
+  TablePtr(std::unique_ptr<lpae::TableArena> arena, DirectTable* table) : arena_(std::move(arena)), table_(table) {}
+  DirectTable* get() const { return table_.get(); }
+  DirectTable* operator->() const { return table_.get(); }
+  DirectTable& operator*() const { return *table_; }
+  const lpae::TableArena& arena() const { return *arena_; }
+
+ private:
+  std::unique_ptr<lpae::TableArena> arena_;  // declared first: destroyed last
+  std::unique_ptr<DirectTable> table_;
+};
 
 inline constexpr uint64_t k4K = 1ull << 12, k2M = 1ull << 21, k1G = 1ull << 30;
 inline constexpr uint64_t kIova = 1ull << 39;  // where the benchmarks map: 512 GiB, an L0 boundary
@@ -23,7 +38,8 @@ inline constexpr uint64_t kPaddr = 1ull << 40;
 // ias/oas 48, hw_dirty on, strict; `pgsizes` the allowed leaf sizes.
 ptc_cfg table_config(uint64_t pgsizes, unsigned bbml = 2);
 
-// A new empty table; aborts when it cannot be created (the benchmarks have no failure path).
+// A new empty table with its own arena; aborts when it cannot be created (the benchmarks have no
+// failure path).
 TablePtr make_table(const ptc_cfg& cfg, lpae::DirectMem::Counters* counters = nullptr);
 
 // The SMMU's HTTU update of a device write to `iova`: walk to the leaf and clear AP[2] of a writable-clean
