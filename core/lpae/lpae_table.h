@@ -1075,6 +1075,8 @@ class LpaeTable {
     const unsigned first = index(start, kLastLevel);
     const unsigned last = first + static_cast<unsigned>((end - start) >> kPageShift);
     const bool clean = scan.clear && !has_bug(kBugDirtyNeverClears);
+    // Cleaned pages are gathered a contiguous run at a time (the gather would merge them anyway).
+    uint64_t run_start = 0, run_end = 0;
     uint64_t iova = start;
     for (unsigned i = first; i < last; ++i, iova += kPageSize) {
       const pte_t d = mem_.read(&table[i]);
@@ -1085,8 +1087,13 @@ class LpaeTable {
       record(scan.dirty, iova, kPageSize);
       if (!clean) continue;
       mem_.fetch_or(&table[i], pte::kAp2);  // atomic: never loses a concurrent device update
-      scan.cleaned.add(iova, kPageSize, kPageSize, /*leaf_only=*/true);
+      if (iova != run_end) {
+        if (run_end != run_start) scan.cleaned.add(run_start, run_end - run_start, kPageSize, /*leaf_only=*/true);
+        run_start = iova;
+      }
+      run_end = iova + kPageSize;
     }
+    if (run_end != run_start) scan.cleaned.add(run_start, run_end - run_start, kPageSize, /*leaf_only=*/true);
   }
 
   // ---- state ----
