@@ -2,6 +2,7 @@
 # measure named in NAMES ('^'-separated), each with the fields of docs/PERFORMANCE.md: name (string),
 # figure, baseline, ratio (numbers), unit (string), goal (string or null) and met (true/false where there
 # is a goal, else null). Timing goals are not asserted: timings depend on the machine.
+cmake_policy(SET CMP0057 NEW)  # if(IN_LIST)
 string(REPLACE "^" ";" NAMES "${NAMES}")
 execute_process(COMMAND ${PTCHECK} bench --quick --json ${JSON} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
