@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "bench/registration.h"
 #include "bench/suite.h"
 
 namespace ptc::bench {
@@ -52,7 +53,8 @@ std::vector<Measure> suite_measures(const SuiteOptions& o) {
     const std::string s = shape;
     const std::string leaves = s == "4K" ? "262144 4K pages" : s == "2M" ? "512 2M blocks" : "one 1G block";
     const char* unit = s == "4K" ? "ms" : "us";
-    const double scale = s == "4K" ? 1e3 : 1e6;
+    const uint64_t leaf = s == "4K" ? 1ull << 12 : s == "2M" ? 1ull << 21 : 1ull << 30;
+    const double scale = (s == "4K" ? 1e3 : 1e6) / double(ranges_per_timing(leaf));  // per GiB
     out.push_back(time_measure("map." + s, "map 1 GiB as " + leaves, "floor.map." + s,
                                "allocate+zero the same tables, store the same descriptors", unit, scale));
     out.push_back(time_measure("unmap." + s, "unmap 1 GiB of " + leaves, "floor.unmap." + s,

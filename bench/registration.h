@@ -2,6 +2,8 @@
 #pragma once
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
+
 #include "bench/suite.h"
 
 namespace ptc::bench {
@@ -17,6 +19,10 @@ inline benchmark::internal::Benchmark* finish(benchmark::internal::Benchmark* b,
     b->Iterations(full_iterations);
   return b->Unit(benchmark::kMillisecond);
 }
+
+// How many 1 GiB ranges one timed iteration of map.X / unmap.X (and their floors) maps or unmaps, so that
+// an iteration lasts far longer than reading the clock: 1 for 4K pages, 16 for 2M blocks, 256 for 1G.
+uint64_t ranges_per_timing(uint64_t leaf);
 
 void register_table_benchmarks(const SuiteOptions& o);
 void register_dirty_benchmarks(const SuiteOptions& o);
