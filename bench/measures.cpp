@@ -112,6 +112,10 @@ std::vector<Measure> suite_measures(const SuiteOptions& o) {
                                 "the same on 1 thread", Figure::Rate, "pages", "Mpages/s", 1e-6, Ratio::Speedup);
     if (t == 2) c.goal = Goal{Goal::On::Ratio, false, 1.8};
     out.push_back(c);
+    out.push_back(counter_measure("concurrent.cpu_threads_" + std::to_string(t),
+                                  "the same, pages per second of each thread's CPU time (1.0x: the threads do not slow each other)", c.bench, c.baseline,
+                                  "the same on 1 thread", Figure::Rate, "pages_per_cpu_second", "Mpages/s", 1e-6,
+                                  Ratio::Speedup));
   }
   // The harness.
   out.push_back(counter_measure("harness.fuzz_ops", "fuzz_ops executions of the decoded seed corpus (differential runner)",
