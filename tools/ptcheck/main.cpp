@@ -21,10 +21,10 @@
 #include "core/oracles.h"
 #include "core/runner/minimize.h"
 #include "core/runner/runner.h"
-#include "tools/ptcheck/bench_command.h"
 #include "tools/ptcheck/fuzz_command.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
+#include "tools/ptcheck/bench_command.h"
 #if PTCHECK_HAVE_STRESS
 #include "tools/ptcheck/stress_command.h"
 #endif
