@@ -12,13 +12,15 @@
 //
 // HwMem is the checked build: it forwards every call to the harness's ptc_hw, so the simulated
 // SMMU sees (and may act between) every descriptor access. DirectMem is the fast build for
-// benchmarks: inline atomics, aligned_alloc, and TLB maintenance reduced to optional counters.
+// benchmarks: inline atomics, tables from a TableArena (table_arena.h) when given one, else
+// aligned_alloc, and TLB maintenance reduced to optional counters.
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
+#include "core/lpae/table_arena.h"
 #include "ptcheck/target.h"
 
 namespace ptc::lpae {
@@ -55,17 +57,28 @@ struct DirectMem {
     std::atomic<uint64_t> allocs{0}, frees{0}, inv_ranges{0}, inv_alls{0}, syncs{0};
   };
   Counters* counters = nullptr;
+  // Where every table comes from when set (a smaller root, of a small IAS, takes a whole 4 KiB table,
+  // which is aligned enough). Outlives every table using it.
+  TableArena* arena = nullptr;
 
   void* alloc(size_t bytes) const {
-    void* p = std::aligned_alloc(bytes, bytes);
+    void* p = nullptr;
+    if (arena) {
+      p = bytes <= TableArena::kTableBytes ? arena->alloc() : nullptr;
+    } else {
+      p = std::aligned_alloc(bytes, bytes);
+      if (p) std::memset(p, 0, bytes);
+    }
     if (!p) return nullptr;
-    std::memset(p, 0, bytes);
     count(&Counters::allocs);
     return p;
   }
   void free(void* table) const {
     count(&Counters::frees);
-    std::free(table);
+    if (arena)
+      arena->free(table);
+    else
+      std::free(table);
   }
   ptc_pte_t read(ptc_pte_t* p) const { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
   void write(ptc_pte_t* p, ptc_pte_t v) const { __atomic_store_n(p, v, __ATOMIC_RELEASE); }

@@ -82,7 +82,13 @@ struct InvRun {
 // in address order), so that a large unmap issues a few range invalidations, not one per leaf.
 class InvGather {
  public:
+  // With a limit, a gather that would hold more runs than `limit` keeps none and is overflowed(): the
+  // caller invalidates everything instead, and a scan that cleans every hundredth page does not build
+  // a list of thousands of runs only to drop it.
+  explicit InvGather(size_t limit = SIZE_MAX) : limit_(limit) {}
+
   void add(uint64_t iova, uint64_t size, uint64_t granule, bool leaf_only) {
+    if (overflowed_) return;
     if (!runs_.empty()) {
       InvRun& last = runs_.back();
       if (last.iova + last.size == iova) {
@@ -92,9 +98,16 @@ class InvGather {
         return;
       }
     }
+    if (runs_.size() == limit_) {
+      overflowed_ = true;
+      runs_.clear();
+      runs_.shrink_to_fit();
+      return;
+    }
     runs_.push_back({iova, size, granule, leaf_only});
   }
-  bool empty() const { return runs_.empty(); }
+  bool overflowed() const { return overflowed_; }
+  bool empty() const { return runs_.empty() && !overflowed_; }
   bool removes_tables() const {
     return std::any_of(runs_.begin(), runs_.end(), [](const InvRun& r) { return !r.leaf_only; });
   }
@@ -102,6 +115,8 @@ class InvGather {
   std::vector<InvRun>& runs() { return runs_; }
 
  private:
+  size_t limit_;
+  bool overflowed_ = false;
   std::vector<InvRun> runs_;
 };
 
@@ -352,12 +367,15 @@ class LpaeTable {
   int read_and_clear_dirty(uint64_t iova, uint64_t size, unsigned flags, const ptc_dirty* dirty) {
     if (!hw_dirty_) return -EOPNOTSUPP;
     if (!iova_range_ok(iova, size)) return -EINVAL;
-    DirtyScan scan{dirty, !(flags & PTC_DIRTY_NO_CLEAR), {}};
+    DirtyScan scan{dirty, !(flags & PTC_DIRTY_NO_CLEAR), InvGather(kMaxRangeInvalidations)};
     scan_dirty(start_level_, root_, iova, iova + size, scan);
     if constexpr (!has_bug(kBugClearNoInvalidate)) {
       // Cached writable-dirty entries would let the device write without marking the leaf again.
       if (!scan.cleaned.empty()) {
-        issue_invalidations(scan.cleaned.runs());
+        if (scan.cleaned.overflowed())
+          mem_.inv_all();
+        else
+          issue_invalidations(scan.cleaned.runs());
         mem_.sync();
       }
     }
@@ -572,6 +590,10 @@ class LpaeTable {
   // Writing pass: installs tables from the pool and writes the leaves.
   int map_range(unsigned level, pte_t* table, uint64_t start, uint64_t end, const MapArgs& a, TablePool<Mem>& pool,
                 std::vector<Replaced>& replaced) {
+    if (level == kLastLevel) {
+      map_pages(table, start, end, a);
+      return 0;
+    }
     bool wrote_leaf = false;
     const int rc = for_each_slot(level, start, end, [&](const Slot& s) -> int {
       pte_t* ptep = &table[s.idx];
@@ -596,6 +618,23 @@ class LpaeTable {
     }
     (void)wrote_leaf;
     return rc;
+  }
+
+  // A last-level table: every leaf is a 4K page (a larger leaf at any of these addresses would have been
+  // chosen one level up), so no size choice per page; the same read and write per page as the general
+  // loop (the read finds no table at the last level).
+  void map_pages(pte_t* table, uint64_t start, uint64_t end, const MapArgs& a) {
+    const unsigned first = index(start, kLastLevel);
+    const unsigned last = first + static_cast<unsigned>((end - start) >> kPageShift);
+    const pte_t leaf0 = make_leaf(kLastLevel, start + a.delta, a.writable, /*dirty=*/true);
+    for (unsigned i = first; i < last; ++i) {
+      pte_t* ptep = &table[i];
+      (void)mem_.read(ptep);
+      mem_.write(ptep, leaf0 + (pte_t(i - first) << kPageShift));
+    }
+    if constexpr (has_bug(kBugDirectOob)) {
+      if (last > first) table[kTableEntries] = 0;  // deliberate: a plain store one past the table's end
+    }
   }
 
   // Whether the subtree of `table` (at `level`) holds no valid leaf.
@@ -691,6 +730,7 @@ class LpaeTable {
   // Walks a detached subtree: counts its leaves' bytes, optionally records its dirty leaves, and
   // collects its tables for freeing.
   void harvest(pte_t* table, unsigned level, uint64_t base, UnmapWork& w, bool record_dirty) {
+    if (level == kLastLevel) return harvest_pages(table, base, w, record_dirty);
     const uint64_t size = level_size(level);
     for (unsigned i = 0; i < kTableEntries; ++i) {
       const pte_t d = mem_.read(&table[i]);
@@ -703,6 +743,19 @@ class LpaeTable {
       w.bytes += static_cast<int64_t>(size);
       if (record_dirty && pte_writable_dirty(d)) record(w.dirty, iova, size);
     }
+    w.to_free.push_back(table);
+  }
+
+  // A detached last-level table: only pages, so a count of the valid entries gives the bytes. The same
+  // reads, and records in the same order, as the general loop.
+  void harvest_pages(pte_t* table, uint64_t base, UnmapWork& w, bool record_dirty) {
+    uint64_t pages = 0;
+    for (unsigned i = 0; i < kTableEntries; ++i) {
+      const pte_t d = mem_.read(&table[i]);
+      pages += pte_valid(d) ? 1 : 0;
+      if (record_dirty && pte_valid(d) && pte_writable_dirty(d)) record(w.dirty, base + i * kPageSize, kPageSize);
+    }
+    w.bytes += static_cast<int64_t>(pages * kPageSize);
     w.to_free.push_back(table);
   }
 
@@ -993,6 +1046,7 @@ class LpaeTable {
   // ---- read_and_clear_dirty internals ----
 
   void scan_dirty(unsigned level, pte_t* table, uint64_t start, uint64_t end, DirtyScan& scan) {
+    if (level == kLastLevel) return scan_dirty_pages(table, start, end, scan);
     for_each_slot(level, start, end, [&](const Slot& s) -> int {
       pte_t* ptep = &table[s.idx];
       const pte_t d = mem_.read(ptep);
@@ -1012,6 +1066,34 @@ class LpaeTable {
       scan.cleaned.add(s.base, s.size, s.size, /*leaf_only=*/true);
       return 0;
     });
+  }
+
+  // A last-level table: every entry is a 4K page wholly inside [start, end) (both 4K-aligned), so the
+  // loop needs no slot arithmetic. The same accesses in the same order as the general loop above: one
+  // read per entry, a fetch_or for each page it cleans. This loop is the scan's whole cost.
+  void scan_dirty_pages(pte_t* table, uint64_t start, uint64_t end, DirtyScan& scan) {
+    const unsigned first = index(start, kLastLevel);
+    const unsigned last = first + static_cast<unsigned>((end - start) >> kPageShift);
+    const bool clean = scan.clear && !has_bug(kBugDirtyNeverClears);
+    // Cleaned pages are gathered a contiguous run at a time (the gather would merge them anyway).
+    uint64_t run_start = 0, run_end = 0;
+    uint64_t iova = start;
+    for (unsigned i = first; i < last; ++i, iova += kPageSize) {
+      const pte_t d = mem_.read(&table[i]);
+      // read-only, clean or untracked (the bug: any writable leaf with DBM, clean ones too)
+      const bool reported = has_bug(kBugDirtyRecordsClean) ? pte_valid(d) && (d & pte::kDbm) != 0
+                                                            : pte_valid(d) && pte_writable_dirty(d);
+      if (__builtin_expect(!reported, 1)) continue;
+      record(scan.dirty, iova, kPageSize);
+      if (!clean) continue;
+      mem_.fetch_or(&table[i], pte::kAp2);  // atomic: never loses a concurrent device update
+      if (iova != run_end) {
+        if (run_end != run_start) scan.cleaned.add(run_start, run_end - run_start, kPageSize, /*leaf_only=*/true);
+        run_start = iova;
+      }
+      run_end = iova + kPageSize;
+    }
+    if (run_end != run_start) scan.cleaned.add(run_start, run_end - run_start, kPageSize, /*leaf_only=*/true);
   }
 
   // ---- state ----

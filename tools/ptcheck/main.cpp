@@ -27,6 +27,7 @@
 #include "tools/ptcheck/html_timeline.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
+#include "tools/ptcheck/bench_command.h"
 #if PTCHECK_HAVE_STRESS
 #include "tools/ptcheck/stress_command.h"
 #endif
@@ -95,6 +96,9 @@ const char kUsage[] =
     "        default 3, N ops each, default 16, and 2 device threads) checked for linearizability and\n"
     "        the dirty accounting, and deterministic schedules run through the differential runner\n"
     "        (failing ones written as .ops under DIR). Progress lines and a summary.\n"
+    "  bench [--quick] [--json FILE] [--filter REGEX]\n"
+    "        the Google Benchmark suite (bench/): each measure beside a baseline measured in the same run,\n"
+    "        the ratio and the goal; --quick: small sizes (seconds); --json: one record per measure.\n"
     "  help  this text\n"
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
@@ -341,6 +345,7 @@ int main(int argc, char** argv) {
 #if PTCHECK_HAVE_STRESS
   if (argc >= 2 && std::string(argv[1]) == "stress") return ptc::cli::stress_main(argc - 2, argv + 2);
 #endif
+  if (argc >= 2 && std::string(argv[1]) == "bench") return ptc::cli::bench_main(argc - 2, argv + 2);
   Args a;
   if (parse_args(argc, argv, &a) != kHolds) return kBadInput;
   if (a.command == "help") {

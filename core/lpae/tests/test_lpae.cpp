@@ -271,6 +271,23 @@ struct Env<DirectMem> {
   void check_clean() const {}
 };
 
+// DirectMem taking its tables from a TableArena (as the benchmarks run it).
+struct ArenaMem : DirectMem {};
+
+template <>
+struct Env<ArenaMem> {
+  ptc::lpae::TableArena arena;  // declared before the fixture's table: outlives it
+  DirectMem::Counters counters;
+  ArenaMem mem() {
+    ArenaMem m;
+    m.counters = &counters;
+    m.arena = &arena;
+    return m;
+  }
+  size_t live() const { return arena.live_tables(); }
+  void check_clean() const { EXPECT_EQ(counters.allocs.load() - counters.frees.load(), arena.live_tables()); }
+};
+
 template <class Mem>
 class LpaeTyped : public ::testing::Test {
  protected:
@@ -292,7 +309,7 @@ class LpaeTyped : public ::testing::Test {
   unsigned ias = 48;
 };
 
-using MemKinds = ::testing::Types<HwMem, DirectMem>;
+using MemKinds = ::testing::Types<HwMem, DirectMem, ArenaMem>;
 TYPED_TEST_SUITE(LpaeTyped, MemKinds);
 
 // The HwMem-only fixture, for call order, allocation failure and device interleavings.
@@ -1417,3 +1434,52 @@ TEST(LpaeConcurrency, DirtyScanBesideMapAndUnmap) {
 }
 
 }  // namespace
+
+// ---- TableArena -------------------------------------------------------------------------------
+
+TEST(TableArena, TablesAreZeroedAlignedDistinctAndPackedInChunks) {
+  ptc::lpae::TableArena arena;
+  constexpr size_t kPerChunk = ptc::lpae::TableArena::kChunkBytes / ptc::lpae::TableArena::kTableBytes;
+  std::vector<void*> tables;
+  std::set<void*> distinct;
+  for (size_t i = 0; i < kPerChunk + 3; ++i) {
+    void* t = arena.alloc();
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(t) % 4096, 0u);
+    const auto* bytes = static_cast<const unsigned char*>(t);
+    EXPECT_TRUE(std::all_of(bytes, bytes + 4096, [](unsigned char b) { return b == 0; })) << "table " << i;
+    std::memset(t, 0xa5, 4096);  // dirty it, as a table in use is
+    tables.push_back(t);
+    distinct.insert(t);
+  }
+  EXPECT_EQ(distinct.size(), tables.size());
+  EXPECT_EQ(arena.live_tables(), kPerChunk + 3);
+  EXPECT_EQ(arena.reserved_bytes(), 2 * ptc::lpae::TableArena::kChunkBytes);  // one chunk full, one begun
+  // Consecutive tables of a chunk are adjacent.
+  EXPECT_EQ(static_cast<char*>(tables[1]) - static_cast<char*>(tables[0]), 4096);
+  for (void* t : tables) arena.free(t);
+  EXPECT_EQ(arena.live_tables(), 0u);
+  // A reused table comes back zeroed, and no new chunk is taken.
+  for (size_t i = 0; i < 8; ++i) {
+    void* t = arena.alloc();
+    EXPECT_EQ(distinct.count(t), 1u);
+    const auto* bytes = static_cast<const unsigned char*>(t);
+    EXPECT_TRUE(std::all_of(bytes, bytes + 4096, [](unsigned char b) { return b == 0; }));
+    arena.free(t);
+  }
+  EXPECT_EQ(arena.reserved_bytes(), 2 * ptc::lpae::TableArena::kChunkBytes);
+}
+
+TEST(TableArena, ASmallRootTakesAWholeTable) {
+  ptc::lpae::TableArena arena;
+  DirectMem mem;
+  mem.arena = &arena;
+  const ptc_cfg small{32, 32, 0x1000 | 0x200000, 1, PTC_CFG_HW_DIRTY};  // ias 32: a 4-entry L1 root
+  std::unique_ptr<LpaeTable<DirectMem>> t(LpaeTable<DirectMem>::create(small, mem));
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(arena.live_tables(), 1u);
+  EXPECT_EQ(t->map(0x1000, 0x5000, 0x3000, PTC_PROT_READ | PTC_PROT_WRITE), 0);
+  EXPECT_EQ(t->iova_to_phys(0x2000), 0x6000u);
+  t.reset();
+  EXPECT_EQ(arena.live_tables(), 0u);
+}

@@ -1,0 +1,174 @@
+#include "bench/measure_collector.h"
+
+#include <sys/utsname.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace ptc::bench {
+
+std::string run_key(const benchmark::BenchmarkReporter::Run& run) {
+  std::string key = run.run_name.function_name;
+  if (!run.run_name.threads.empty()) key += "/" + run.run_name.threads;
+  return key;
+}
+
+bool MeasureCollector::ReportContext(const Context& context) {
+  return inner_ ? inner_->ReportContext(context) : true;
+}
+
+void MeasureCollector::ReportRuns(const std::vector<Run>& runs) {
+  if (inner_) inner_->ReportRuns(runs);
+  for (const Run& r : runs) {
+    if (r.run_type != Run::RT_Iteration) continue;
+    if (r.error_occurred) {
+      errors_.push_back(r.benchmark_name() + ": " + r.error_message);
+      continue;
+    }
+    runs_[run_key(r)] = r;
+  }
+}
+
+void MeasureCollector::Finalize() {
+  if (inner_) inner_->Finalize();
+}
+
+namespace {
+
+// Seconds per iteration: the manual (thread CPU) time where the benchmark set it, the wall time where it
+// asked for real time (threads), else the CPU time.
+double seconds_per_iteration(const benchmark::BenchmarkReporter::Run& r) {
+  const double total = r.run_name.time_type.empty() ? r.cpu_accumulated_time : r.real_accumulated_time;
+  return r.iterations ? total / double(r.iterations) : total;
+}
+
+bool raw_value(const Measure& m, const benchmark::BenchmarkReporter::Run& r, double* out) {
+  if (m.figure == Figure::Time) {
+    *out = seconds_per_iteration(r);
+    return true;
+  }
+  auto it = r.counters.find(m.counter);
+  if (it == r.counters.end()) return false;
+  *out = it->second.value;
+  return true;
+}
+
+}  // namespace
+
+std::vector<MeasureResult> MeasureCollector::evaluate(const std::vector<Measure>& measures) const {
+  std::vector<MeasureResult> out;
+  for (const Measure& m : measures) {
+    auto a = runs_.find(m.bench), b = runs_.find(m.baseline);
+    if (a == runs_.end() || b == runs_.end()) continue;
+    double fig = 0, base = 0;
+    if (!raw_value(m, a->second, &fig) || !raw_value(m, b->second, &base)) continue;
+    MeasureResult r;
+    r.measure = &m;
+    r.figure = fig * m.scale;
+    r.baseline = base * m.scale;
+    // Time and Counter: lower is better; Rate: higher is better.
+    const bool higher_better = m.figure == Figure::Rate;
+    const double cost = higher_better ? base / fig : fig / base;
+    r.ratio = m.ratio == Ratio::Cost ? cost : 1.0 / cost;
+    if (!std::isfinite(r.ratio)) r.ratio = 0;
+    if (m.goal) r.met = m.goal->met(r.figure, r.ratio);
+    out.push_back(r);
+  }
+  return out;
+}
+
+namespace {
+
+std::string number(double v) {
+  char buf[32];
+  if (v != 0 && (std::fabs(v) >= 1e6 || std::fabs(v) < 1e-3))
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  else if (std::fabs(v) >= 100)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+const char* ratio_kind(const Measure& m) {
+  if (m.ratio == Ratio::Speedup) return "speedup";
+  return m.figure == Figure::Rate ? "baseline rate / rate" : "figure / baseline";
+}
+
+}  // namespace
+
+void print_measure_table(std::FILE* out, const std::vector<MeasureResult>& results, const std::string& machine) {
+  std::fprintf(out, "%-24s %12s %-9s %12s %9s  %-22s %s\n", "measure", "figure", "unit", "baseline", "ratio", "goal",
+               "met");
+  for (const MeasureResult& r : results) {
+    const Measure& m = *r.measure;
+    const std::string ratio = number(r.ratio) + (m.ratio == Ratio::Speedup ? "x up" : "x");
+    std::fprintf(out, "%-24s %12s %-9s %12s %9s  %-22s %s\n", m.name.c_str(), number(r.figure).c_str(), m.unit.c_str(),
+                 number(r.baseline).c_str(), ratio.c_str(), m.goal ? m.goal->text(m.unit).c_str() : "-",
+                 !r.met ? "-" : *r.met ? "yes" : "NO");
+  }
+  std::fprintf(out, "machine: %s\n", machine.c_str());
+  std::fprintf(out, "ratio: figure / baseline for times and sizes, baseline rate / rate for rates (how many times the\n"
+                    "baseline's cost); \"x up\": a speedup over the baseline (reference model, 1 thread).\n"
+                    "baselines:\n");
+  for (const MeasureResult& r : results)
+    std::fprintf(out, "  %-22s %s; baseline: %s\n", r.measure->name.c_str(), r.measure->what.c_str(),
+                 r.measure->baseline_what.c_str());
+}
+
+std::string measures_json(const std::vector<MeasureResult>& results, const std::string& machine, bool quick) {
+  std::ostringstream o;
+  o << "[\n";
+  for (size_t i = 0; i < results.size(); ++i) {
+    const MeasureResult& r = results[i];
+    const Measure& m = *r.measure;
+    o << "  {\"name\": " << json_string(m.name) << ", \"what\": " << json_string(m.what)
+      << ", \"figure\": " << json_number(r.figure) << ", \"unit\": " << json_string(m.unit)
+      << ", \"baseline\": " << json_number(r.baseline) << ", \"baseline_what\": " << json_string(m.baseline_what)
+      << ", \"ratio\": " << json_number(r.ratio) << ", \"ratio_kind\": " << json_string(ratio_kind(m))
+      << ", \"goal\": " << (m.goal ? json_string(m.goal->text(m.unit)) : "null")
+      << ", \"met\": " << (!r.met ? "null" : *r.met ? "true" : "false") << ", \"quick\": " << (quick ? "true" : "false")
+      << ", \"machine\": " << json_string(machine) << "}" << (i + 1 < results.size() ? "," : "") << "\n";
+  }
+  o << "]\n";
+  return o.str();
+}
+
+std::string machine_description() {
+  std::string cpu = "?";
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  struct utsname u {};
+  uname(&u);
+  return std::to_string(std::thread::hardware_concurrency()) + " x " + cpu + ", " + u.sysname + " " + u.release;
+}
+
+}  // namespace ptc::bench

@@ -1,0 +1,16 @@
+#include "bench/suite.h"
+
+#include "bench/registration.h"
+
+namespace ptc::bench {
+
+void register_suite(const SuiteOptions& o) {
+  register_table_benchmarks(o);
+  register_dirty_benchmarks(o);
+  register_bitmap_benchmarks(o);
+  register_reference_benchmarks(o);
+  register_concurrent_benchmarks(o);
+  register_harness_benchmarks(o);
+}
+
+}  // namespace ptc::bench

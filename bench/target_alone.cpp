@@ -1,0 +1,69 @@
+#include "bench/target_alone.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace ptc::bench {
+namespace {
+
+void* plain_alloc(void*, size_t bytes) {
+  void* p = std::aligned_alloc(bytes, bytes);
+  if (p) std::memset(p, 0, bytes);
+  return p;
+}
+void plain_free(void*, void* table) { std::free(table); }
+ptc_pte_t plain_read(void*, ptc_pte_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+void plain_write(void*, ptc_pte_t* p, ptc_pte_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+ptc_pte_t plain_cmpxchg(void*, ptc_pte_t* p, ptc_pte_t old, ptc_pte_t v) {
+  __atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  return old;
+}
+ptc_pte_t plain_xchg(void*, ptc_pte_t* p, ptc_pte_t v) { return __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL); }
+ptc_pte_t plain_fetch_or(void*, ptc_pte_t* p, ptc_pte_t bits) { return __atomic_fetch_or(p, bits, __ATOMIC_ACQ_REL); }
+void no_inv_range(void*, uint64_t, uint64_t, uint64_t, int) {}
+void no_tlb(void*) {}
+
+const ptc_hw kPlainHw = {nullptr,      plain_alloc,    plain_free,     plain_read, plain_write, plain_cmpxchg,
+                         plain_xchg,   plain_fetch_or, no_inv_range,   no_tlb,     no_tlb};
+
+void count_record(void* ctx, uint64_t, uint64_t) { ++*static_cast<uint64_t*>(ctx); }
+
+void run_op(const Op& op, const ptc_target_ops* ops, struct ptc_target* t, const ptc_dirty* sink) {
+  switch (op.kind) {
+    case OpKind::Map: ops->map(t, op.iova, op.paddr, op.size, op.prot); break;
+    case OpKind::Unmap: ops->unmap(t, op.iova, op.size); break;
+    case OpKind::Flush: ops->flush(t); break;
+    case OpKind::Split: ops->split(t, op.iova, op.size); break;
+    case OpKind::Merge: ops->merge(t, op.iova, op.size); break;
+    case OpKind::Dirty: ops->read_and_clear_dirty(t, op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, sink); break;
+    case OpKind::UnmapDirty: ops->unmap_read_dirty(t, op.iova, op.size, sink); break;
+    case OpKind::Phys: ops->iova_to_phys(t, op.iova); break;
+    case OpKind::Dev:
+    case OpKind::FailAlloc: break;
+  }
+}
+
+}  // namespace
+
+long run_target_alone(const Script& s, const ptc_target_ops* target) {
+  const ptc_cfg cfg = s.config.to_abi();
+  struct ptc_target* t = target->create(&cfg, &kPlainHw);
+  if (!t) return -1;
+  uint64_t records = 0;
+  const ptc_dirty sink{&records, count_record};
+  long n = 0;
+  for (const Op& op : s.ops) {
+    if (!is_target_op(op.kind)) continue;
+    run_op(op, target, t, &sink);
+    ++n;
+    for (const Injection& in : op.inject)
+      if (is_target_op(in.op.kind)) {
+        run_op(in.op, target, t, &sink);
+        ++n;
+      }
+  }
+  target->destroy(t);
+  return n;
+}
+
+}  // namespace ptc::bench

@@ -1,0 +1,13 @@
+// `ptcheck bench [--quick] [--json FILE] [--filter REGEX]` (issue 6): runs the benchmark suite of bench/
+// and prints each measure beside its baseline, the ratio and the goal; --json writes one record per
+// measure (name, figure, unit, baseline, ratio, goal, met). Exit status: 0 the suite ran (goals are
+// reported, not enforced: timings depend on the machine), 1 a benchmark failed (an operation returned
+// an error or an oracle fired), 2 bad input.
+#pragma once
+
+namespace ptc::cli {
+
+// argv holds the arguments after `bench`.
+int bench_main(int argc, char** argv);
+
+}  // namespace ptc::cli
