@@ -2,13 +2,14 @@
 
 #include "proofs/bits/bit_obligations.h"
 #include "proofs/obligations/bad_sequences.h"
+#include "proofs/obligations/race_obligations.h"
 #include "proofs/obligations/target_obligations.h"
 
 namespace ptc::proofs {
 
 std::vector<Obligation> all_obligations() {
   std::vector<Obligation> out = target_obligations();
-  for (auto* more : {bit_obligations, bad_sequence_obligations})
+  for (auto* more : {race_obligations, bit_obligations, bad_sequence_obligations})
     for (Obligation& o : more()) out.push_back(std::move(o));
   return out;
 }

@@ -27,6 +27,8 @@ std::string entry_name(const Trace& t, int table, unsigned index, unsigned page)
   return s;
 }
 
+}  // namespace
+
 std::string describe_step(const Trace& t, const Step& s, unsigned page) {
   std::string d = step_kind_name(s.kind);
   switch (s.kind) {
@@ -49,10 +51,18 @@ std::string describe_step(const Trace& t, const Step& s, unsigned page) {
     case StepKind::kFree: return d + " " + (s.table >= 0 ? "T" + std::to_string(s.table) : std::string("(not a table)"));
     case StepKind::kRecord: return d + " [" + hex(s.iova) + "+" + hex(s.size) + ")";
     case StepKind::kReturn: return s.op + " returns " + std::to_string(s.ret);
-    case StepKind::kInjectDirty: return d;
+    case StepKind::kInjectDirty:
+    case StepKind::kForeignInstall: return d;
   }
   return d;
 }
+
+std::string config_line(const Trace& t) {
+  return "config ias=48 oas=48 pgsizes=4K,2M,1G bbml=" + std::to_string(t.cfg.bbml) + " hw_dirty=on flush=" +
+         ((t.cfg.flags & PTC_CFG_LAZY) ? "lazy" : "strict");
+}
+
+namespace {
 
 const char* action_text(DevAction a) {
   switch (a) {
@@ -99,11 +109,6 @@ const char* violation_text(Property p) {
     case Property::kWritesRecorded: return "lost dirty: a write completed while unmap_read_dirty ran but was not recorded (SPEC 5.3)";
   }
   return "";
-}
-
-std::string config_line(const Trace& t) {
-  return "config ias=48 oas=48 pgsizes=4K,2M,1G bbml=" + std::to_string(t.cfg.bbml) + " hw_dirty=on flush=" +
-         ((t.cfg.flags & PTC_CFG_LAZY) ? "lazy" : "strict");
 }
 
 }  // namespace

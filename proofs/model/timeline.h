@@ -40,6 +40,13 @@ struct Timeline {
   std::string script;  // empty for hand-written sequences
 };
 
+struct Step;
+struct Trace;
+// One recorded step as the timelines print it (`page`: the region's page the timeline is about).
+std::string describe_step(const Trace& t, const Step& s, unsigned page);
+// The `config` line of a recording's `.ops` script.
+std::string config_line(const Trace& t);
+
 Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p);
 
 }  // namespace ptc::proofs

@@ -145,6 +145,26 @@ std::vector<Spec> specs() {
                    "read_and_clear_dirty: a write before its sync is recorded or stays dirty; one after it dirties the leaf again",
                    Canonical{shape, 2, false}, Pipeline::kReadAndClearDirty, Property::kDirtyNotLost, rcd});
   }
+  // A leaf that sticks out of the operated range (SPEC section 3): the 2M block, operated on at its first 4K
+  // page. The page variable still ranges over all 512 pages, so the pages outside the range are covered too.
+  {
+    ModelSpec cut;
+    cut.final_spec = FinalSpec::kUnchangedBlock;
+    cut.expected_returns = {-EINVAL};
+    const Canonical block{Shape::kBlock, 2, false};
+    out.push_back({"unmap.strict.block-cut.final-state",
+                   "unmap of the first 4K of a 2M block (the range cuts the leaf): -EINVAL, and the block is unchanged (dirty iff written)",
+                   block, Pipeline::kUnmapPart, Property::kFinalState, cut});
+    out.push_back({"unmap.strict.block-cut.no-fault",
+                   "unmap of the first 4K of a 2M block (-EINVAL): no device access to any page of the block faults or sees another output",
+                   block, Pipeline::kUnmapPart, Property::kNoFaultSameOutput, cut});
+    ModelSpec rcd;
+    rcd.expected_returns = {0};
+    out.push_back({"read_and_clear_dirty.block-straddling.no-lost-dirty",
+                   "read_and_clear_dirty of the first 4K of a 2M block (the leaf sticks out): a write to any page is "
+                   "recorded (inside the range) or leaves the block dirty; the block stays dirty for the pages outside",
+                   block, Pipeline::kReadAndClearDirtyPart, Property::kDirtyNotLost, rcd});
+  }
   return out;
 }
 
