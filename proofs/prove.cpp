@@ -100,6 +100,9 @@ int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& sel
   SubjectCache cache;
   ProveTarget t = t_in;
   t.cache = &cache;
+  std::set<std::string> names;  // obligations sharing recordings share a fixedpoint run only with these
+  for (const Obligation* o : selected) names.insert(o->name);
+  t.selected = &names;
   size_t proved = 0, refuted = 0, unknown = 0, skipped = 0, variants = 0, variants_ok = 0;
   bool all_passed = true;
   if (json) std::fprintf(out, "[\n");

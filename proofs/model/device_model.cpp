@@ -542,6 +542,9 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
   }
   try {
     const z3::check_result r = fp.query(q);
+    if (std::getenv("PTC_PROVE_DEBUG"))
+      std::fprintf(stderr, "fixedpoint: query %d in %.2fs\n", int(r),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t_built).count());
     if (r == z3::unknown) *reason = fp.reason_unknown();
     return r;
   } catch (const z3::exception& e) {
@@ -567,52 +570,72 @@ bool bmc(z3::context& c, const Model& m, const std::vector<Group>& groups, Prope
   for (size_t k = 0; k < m.rules().size(); ++k)
     for (size_t v = 0; v < pre.size(); ++v)
       if (!z3::eq(m.rules()[k].next[v], pre[v])) changers[v].push_back(k);
+  // One incremental solver per group: its unrolling grows by one transition per round, and each round asks
+  // (inside push/pop) whether the group's end can be reached with a violation after exactly len + d
+  // transitions. Rounds go by d first, so the first path found has the fewest device actions of all groups.
+  struct Unrolling {
+    std::unique_ptr<z3::solver> solver;
+    std::vector<State> states;
+    std::vector<z3::expr> choice;
+  };
+  std::vector<Unrolling> unrollings(groups.size());
+  auto frame = [&](int f) {
+    State st;
+    for (size_t v = 0; v < pre.size(); ++v)
+      st.push_back(c.constant((pre[v].to_string() + "@" + std::to_string(f)).c_str(), pre[v].get_sort()));
+    return st;
+  };
+  auto extend = [&](size_t g, Unrolling& u) {  // one more transition: a rule of group g's CPU or the device
+    const int f = int(u.states.size()) - 1;
+    u.states.push_back(frame(f + 1));
+    const State& cur = u.states[size_t(f)];
+    const State& nxt = u.states.back();
+    const z3::expr ch = c.bv_const(("choice@" + std::to_string(f)).c_str(), kCounterBits);
+    u.choice.push_back(ch);
+    auto sub = [&](const z3::expr& e) { return substitute_state(e, pre, cur); };
+    z3::expr_vector allowed(c);
+    for (size_t k = 0; k < m.rules().size(); ++k) {
+      const TimelineRule& rule = m.rules()[k];
+      if (rule.cpu && rule.group != int(g)) continue;
+      allowed.push_back(ch == int(k) && sub(rule.guard));
+    }
+    u.solver->add(z3::mk_or(allowed));
+    for (size_t v = 0; v < pre.size(); ++v) {
+      z3::expr value = cur[v];
+      for (size_t k : changers[v])
+        if (!m.rules()[k].cpu || m.rules()[k].group == int(g)) value = z3::ite(ch == int(k), sub(m.rules()[k].next[v]), value);
+      u.solver->add(nxt[v] == value);
+    }
+  };
   for (int d = 0; d <= max_device; ++d) {
     for (size_t g = 0; g < groups.size(); ++g) {
       const int len = int(groups[g].trace.steps.size());
-      z3::solver s(c);
-      z3::params params(c);
-      params.set("timeout", timeout_ms);
-      s.set(params);
-      std::vector<State> states;
-      auto frame = [&](int f) {
-        State st;
-        for (size_t v = 0; v < pre.size(); ++v)
-          st.push_back(c.constant((pre[v].to_string() + "@" + std::to_string(f)).c_str(), pre[v].get_sort()));
-        return st;
-      };
-      states.push_back(frame(0));
-      s.add(m.init(states[0]) && states[0][TR] == int(g));
-      std::vector<z3::expr> choice;
-      for (int f = 0; f < len + d; ++f) {
-        states.push_back(frame(f + 1));
-        const State& cur = states[size_t(f)];
-        const State& nxt = states.back();
-        const z3::expr ch = c.bv_const(("choice@" + std::to_string(f)).c_str(), kCounterBits);
-        choice.push_back(ch);
-        auto sub = [&](const z3::expr& e) { return substitute_state(e, pre, cur); };
-        z3::expr_vector allowed(c);
-        for (size_t k = 0; k < m.rules().size(); ++k) {
-          const TimelineRule& rule = m.rules()[k];
-          if (rule.cpu && rule.group != int(g)) continue;
-          allowed.push_back(ch == int(k) && sub(rule.guard));
-        }
-        s.add(z3::mk_or(allowed));
-        for (size_t v = 0; v < pre.size(); ++v) {
-          z3::expr value = cur[v];
-          for (size_t k : changers[v])
-            if (!m.rules()[k].cpu || m.rules()[k].group == int(g)) value = z3::ite(ch == int(k), sub(m.rules()[k].next[v]), value);
-          s.add(nxt[v] == value);
-        }
+      Unrolling& u = unrollings[g];
+      if (!u.solver) {
+        u.solver = std::make_unique<z3::solver>(c, "QF_BV");
+        z3::params params(c);
+        params.set("timeout", timeout_ms);
+        u.solver->set(params);
+        u.states.push_back(frame(0));
+        u.solver->add(m.init(u.states[0]) && u.states[0][TR] == int(g));
       }
-      s.add(states.back()[PC] == len && m.bad(states.back(), p));
+      while (int(u.states.size()) - 1 < len + d) extend(g, u);
+      z3::solver& s = *u.solver;
+      s.push();
+      s.add(u.states.back()[PC] == len && m.bad(u.states.back(), p));
+      const auto t_check = std::chrono::steady_clock::now();
       const z3::check_result r = s.check();
-      if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "bmc group %zu, %d device action(s): %d\n", g, d, int(r));
-      if (r != z3::sat) continue;
-      std::vector<z3::expr> reduce{states[0][IX]};
+      if (std::getenv("PTC_PROVE_DEBUG"))
+        std::fprintf(stderr, "bmc group %zu, %d device action(s): %d in %.2fs\n", g, d, int(r),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t_check).count());
+      if (r != z3::sat) {
+        s.pop();
+        continue;
+      }
+      std::vector<z3::expr> reduce{u.states[0][IX]};
       z3::model model = reduce_model(s, reduce);
-      out->states = states;
-      for (const z3::expr& ch : choice) out->rules.push_back(int(model_u64(model, ch)));
+      out->states = u.states;
+      for (const z3::expr& ch : u.choice) out->rules.push_back(int(model_u64(model, ch)));
       out->model = std::make_unique<z3::model>(model);
       return true;
     }
@@ -653,7 +676,7 @@ std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<G
 }
 
 ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms,
-                            bool replay_checked) {
+                            bool replay_checked, bool known_reachable) {
   ModelOutcome out;
   z3::context c;
   Model m(c, spec, groups);
@@ -668,7 +691,7 @@ ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& gro
     for (const Group& g : groups) std::fprintf(stderr, " %zu", g.trace.steps.size());
     std::fprintf(stderr, "\n");
   }
-  const z3::check_result r = fixedpoint(c, m, groups, {p}, timeout_ms, &reason);
+  const z3::check_result r = known_reachable ? z3::sat : fixedpoint(c, m, groups, {p}, timeout_ms, &reason);
   if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "fixedpoint %d %s\n", int(r), reason.c_str());
   size_t longest = 0;
   for (const Group& g : groups) longest = std::max(longest, g.trace.steps.size());
