@@ -449,8 +449,15 @@ std::vector<bool> cone(const Model& m, const z3::expr& bad_now) {
 // Every argument has a finite sort, so the Datalog engine computes the exact least fixpoint (Spacer, for
 // PTC_PROVE_ENGINE=spacer, does not finish on this encoding in reasonable time).
 // With `ends`, the query is instead whether the end of every group is reachable (the vacuity check).
+// With `ends_reached` as well (and not `ends`), one run answers both questions: Answer(1) is derived from Bad,
+// Answer(0) from AllEnds, and the query Answer(x) returns the set of x derived; *ends_reached tells whether
+// every group's end was reachable, the result whether Bad was. The Datalog engine saturates every relation the
+// query depends on in one bottom-up run, so this costs one run instead of two.
 z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Group>& groups,
-                            const std::vector<Property>& props, unsigned timeout_ms, std::string* reason, bool ends = false) {
+                            const std::vector<Property>& props, unsigned timeout_ms, std::string* reason, bool ends = false,
+                            bool* ends_reached = nullptr) {
+  const bool both = ends_reached && !ends;
+  if (both) ends = true;
   const auto t_start = std::chrono::steady_clock::now();
   z3::fixedpoint fp(c);
   z3::params params(c);
@@ -519,7 +526,7 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
       for (const auto& [guard, head] : device) add(here && guard, loc[k](head));
       for (const TimelineRule& r : m.rules())
         if (r.cpu && r.group == int(g) && r.step == int(k)) add(here && at(k, r.guard), app(k + 1, r.next));
-      if (!ends) add(here && at(k, bad_now), bad());
+      if (!ends || both) add(here && at(k, bad_now), bad());
     }
     if (ends) {
       z3::func_decl end = c.function(("End_" + std::to_string(g)).c_str(), 0, nullptr, c.bool_sort());
@@ -530,6 +537,16 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
   }
   if (ends) add(all_ends_body, all_ends());
   z3::expr q = ends ? all_ends() : bad();
+  z3::sort_vector answer_sorts(c);
+  answer_sorts.push_back(c.bv_sort(1));
+  z3::func_decl answer = c.function("Answer", answer_sorts, c.bool_sort());
+  const z3::expr which = c.bv_const("which", 1);
+  if (both) {
+    fp.register_relation(answer);
+    add(bad(), answer(c.bv_val(1, 1)));
+    add(all_ends(), answer(c.bv_val(0, 1)));
+    q = z3::exists(which, answer(which));
+  }
   const auto t_built = std::chrono::steady_clock::now();
   if (std::getenv("PTC_PROVE_DEBUG"))
     std::fprintf(stderr, "fixedpoint: %d rules, %zu arguments, built in %.2fs\n", rule_no, args_of.size(),
@@ -541,11 +558,29 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
     }
   }
   try {
-    const z3::check_result r = fp.query(q);
+    z3::check_result r = fp.query(q);
     if (std::getenv("PTC_PROVE_DEBUG"))
       std::fprintf(stderr, "fixedpoint: query %d in %.2fs\n", int(r),
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t_built).count());
     if (r == z3::unknown) *reason = fp.reason_unknown();
+    if (both && r != z3::unknown) {
+      // The answer: a formula over the query's variable, true for each x derived.
+      const z3::expr ans = fp.get_answer();
+      auto derived = [&](unsigned v) {
+        z3::expr_vector to(c);
+        to.push_back(c.bv_val(v, 1));
+        z3::expr copy = ans;
+        return copy.substitute(to).simplify().is_true();
+      };
+      if (r == z3::unsat) {
+        *ends_reached = false;
+      } else {
+        *ends_reached = derived(0);
+        r = derived(1) ? z3::sat : z3::unsat;
+      }
+      if (std::getenv("PTC_PROVE_DEBUG"))
+        std::fprintf(stderr, "fixedpoint: answer %s -> bad %d, ends %d\n", ans.to_string().c_str(), int(r), int(*ends_reached));
+    }
     return r;
   } catch (const z3::exception& e) {
     *reason = e.msg();
@@ -643,17 +678,6 @@ bool bmc(z3::context& c, const Model& m, const std::vector<Group>& groups, Prope
   return false;
 }
 
-// Against vacuity: the end of every group's recorded steps must be reachable in the model (an injected
-// recording needs the device to dirty something first, so device actions are allowed). An assumption no
-// device behaviour satisfies would make every claim about that group hold.
-std::string replay_check(z3::context& c, const Model& m, const std::vector<Group>& groups, unsigned timeout_ms) {
-  std::string reason;
-  const z3::check_result r = fixedpoint(c, m, groups, {}, timeout_ms, &reason, /*ends=*/true);
-  if (r == z3::sat) return "";
-  return r == z3::unsat ? "some recorded step sequence cannot happen in the model (its assumptions contradict)"
-                        : "could not check that the recorded steps can happen: " + reason;
-}
-
 }  // namespace
 
 std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<Group>& groups,
@@ -661,13 +685,14 @@ std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<G
   z3::context c;
   Model m(c, spec, groups);
   ModelOutcome out;
-  if (std::string why = replay_check(c, m, groups, timeout_ms); !why.empty()) {
+  std::string reason;
+  bool ends_reached = false;
+  const z3::check_result r = fixedpoint(c, m, groups, props, timeout_ms, &reason, false, &ends_reached);
+  if (r != z3::unknown && !ends_reached) {
     out.verdict = Verdict::kUnknown;
-    out.note = "vacuous encoding: " + why;
+    out.note = "vacuous encoding: some recorded step sequence cannot happen in the model (its assumptions contradict)";
     return out;
   }
-  std::string reason;
-  const z3::check_result r = fixedpoint(c, m, groups, props, timeout_ms, &reason);
   if (r == z3::sat) return std::nullopt;
   out.verdict = r == z3::unsat ? Verdict::kProved : Verdict::kUnknown;
   out.bound = "unbounded (Z3 fixedpoint): any number of device actions in every gap";
@@ -680,18 +705,22 @@ ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& gro
   ModelOutcome out;
   z3::context c;
   Model m(c, spec, groups);
-  if (std::string why = replay_checked ? "" : replay_check(c, m, groups, timeout_ms); !why.empty()) {
-    out.verdict = Verdict::kUnknown;
-    out.note = "vacuous encoding: " + why;
-    return out;
-  }
   std::string reason;
   if (std::getenv("PTC_PROVE_DEBUG")) {
     std::fprintf(stderr, "groups %zu rules %zu:", groups.size(), m.rules().size());
     for (const Group& g : groups) std::fprintf(stderr, " %zu", g.trace.steps.size());
     std::fprintf(stderr, "\n");
   }
-  const z3::check_result r = known_reachable ? z3::sat : fixedpoint(c, m, groups, {p}, timeout_ms, &reason);
+  // Unless done already, the vacuity check rides along with the property's fixedpoint run.
+  bool ends_reached = true;
+  const z3::check_result r = known_reachable ? z3::sat
+                                             : fixedpoint(c, m, groups, {p}, timeout_ms, &reason, false,
+                                                          replay_checked ? nullptr : &ends_reached);
+  if (r != z3::unknown && !ends_reached) {
+    out.verdict = Verdict::kUnknown;
+    out.note = "vacuous encoding: some recorded step sequence cannot happen in the model (its assumptions contradict)";
+    return out;
+  }
   if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "fixedpoint %d %s\n", int(r), reason.c_str());
   size_t longest = 0;
   for (const Group& g : groups) longest = std::max(longest, g.trace.steps.size());
