@@ -375,6 +375,51 @@ void Model::device_rules() {
   }
 }
 
+// A descriptor of the model's state in words (the slot when t < 0, else entry i of tracked table t).
+std::string describe_entry(const z3::model& m, const State& s, int t, int ntables, const std::vector<int>& ids) {
+  auto on = [&](int v) { return model_u64(m, s[size_t(v)]) != 0; };
+  auto leaf = [&](bool ap2, bool dbm, bool oa) {
+    std::string d = dbm ? (ap2 ? "writable-clean" : "writable-DIRTY") : (ap2 ? "read-only" : "writable");
+    return d + (oa ? "" : ", another output");
+  };
+  if (t < 0) {
+    if (!on(S_V)) return "invalid";
+    if (on(S_T)) {
+      const uint64_t id = model_u64(m, s[S_TID]);
+      return "a table pointer to " + (id < ids.size() ? "T" + std::to_string(ids[id]) : std::string("an untracked table"));
+    }
+    return std::string("a 2M block, ") + leaf(on(S_AP2), on(S_DBM), on(S_OA)) + (on(S_NT) ? ", nT" : "");
+  }
+  if (t >= ntables) return "?";
+  const int base = kFixedVars + kEFields * t;
+  if (!on(base + E_V)) return "invalid";
+  return "a 4K page, " + leaf(on(base + E_AP2), on(base + E_DBM), on(base + E_OA));
+}
+
+// Why a CPU step matters, when the model's state just before it differs from what the recording saw (a plain
+// write replacing what the device changed) or it frees a table the device can still reach.
+std::string cpu_step_note(const z3::model& m, const State& before, const AStep& st, int ntables, const std::vector<int>& ids) {
+  auto on = [&](int v) { return model_u64(m, before[size_t(v)]) != 0; };
+  if ((st.kind == AKind::kSlot || st.kind == AKind::kPage) && !st.observes) {
+    const int t = st.kind == AKind::kSlot ? -1 : st.tid;
+    const bool dirtied = st.kind == AKind::kSlot ? (st.before.ap2 && on(S_V) && !on(S_T) && !on(S_AP2))
+                                                 : (st.before.ap2 && on(kFixedVars + kEFields * t + E_V) &&
+                                                    !on(kFixedVars + kEFields * t + E_AP2));
+    if (dirtied)
+      return "<- plain write over " + describe_entry(m, before, t, ntables, ids) +
+             " (the device dirtied it after the target read it clean): the dirty bit is gone";
+  }
+  if (st.kind == AKind::kFree && st.tid >= 0 && st.tid < ntables) {
+    const uint64_t wc = model_u64(m, before[WC_TID]);
+    const bool cached = on(WC_V) && int(wc) == st.tid;
+    const bool linked = on(S_V) && on(S_T) && int(model_u64(m, before[S_TID])) == st.tid;
+    if (cached || linked)
+      return std::string("<- freed while ") + (linked ? "the slot still points at it" : "the walk cache still points at it") +
+             (on(WC_DOOM) ? " (its invalidation is not synced yet)" : " (no invalidation synced yet)");
+  }
+  return "";
+}
+
 // The IOTLB and walk cache of a state, for the timeline.
 std::string describe_iotlb(const z3::model& m, const State& s, const std::vector<int>& ids) {
   auto table = [&](int v) {
@@ -738,13 +783,25 @@ ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& gro
     out.bound = r == z3::sat ? "unbounded (Z3 fixedpoint); shortest counterexample by bounded unrolling"
                              : "bounded: up to " + std::to_string(frames) + " device actions (fixedpoint: " + reason + ")";
     std::vector<TimelineEvent> events;
-    for (size_t f = 0; f < path.rules.size(); ++f) {
-      const TimelineRule& rule = m.rules()[size_t(path.rules[f])];
-      events.push_back(TimelineEvent{&rule, describe_iotlb(*path.model, path.states[f + 1], spec.table_ids)});
-    }
     const int group = int(model_u64(*path.model, path.states[0][TR]));
     const unsigned page = unsigned(model_u64(*path.model, path.states[0][IX]));
-    const Timeline tl = render_timeline(groups[size_t(group)], page, events, p);
+    for (size_t f = 0; f < path.rules.size(); ++f) {
+      const TimelineRule& rule = m.rules()[size_t(path.rules[f])];
+      TimelineEvent e{&rule, describe_iotlb(*path.model, path.states[f + 1], spec.table_ids), ""};
+      if (rule.cpu)
+        e.note = cpu_step_note(*path.model, path.states[f], groups[size_t(group)].trace.steps[size_t(rule.step)],
+                               spec.ntables, spec.table_ids);
+      events.push_back(e);
+    }
+    const State& last = path.states.back();
+    std::string end = "the slot: " + describe_entry(*path.model, last, -1, spec.ntables, spec.table_ids);
+    for (int t = 0; t < spec.ntables; ++t)
+      if (model_u64(*path.model, last[size_t(kFixedVars + kEFields * t + E_LIVE)]))
+        end += "; T" + std::to_string(spec.table_ids[size_t(t)]) + "[" + std::to_string(page) +
+               "]: " + describe_entry(*path.model, last, t, spec.ntables, spec.table_ids);
+    const bool wrote = model_u64(*path.model, last[WROTE_OP]) || model_u64(*path.model, last[WROTE_AFTER]);
+    end += std::string("; the device ") + (wrote ? "wrote" : "did not write") + " the page";
+    const Timeline tl = render_timeline(groups[size_t(group)], page, events, p, end);
     out.counterexample = tl.text;
     out.script = tl.script;
     return out;

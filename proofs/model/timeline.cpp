@@ -113,7 +113,8 @@ const char* violation_text(Property p) {
 
 }  // namespace
 
-Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p) {
+Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p,
+                         const std::string& end) {
   const Trace& t = *g.raw;
   const uint64_t iova = t.region_iova + page * 4096ull;
   Timeline out;
@@ -145,7 +146,7 @@ Timeline render_timeline(const Group& g, unsigned page, const std::vector<Timeli
       }
       char line[32];
       std::snprintf(line, sizeof line, "  #%-5zu cpu ", raw);
-      s += line + describe_step(t, t.steps[raw], page) + "\n";
+      s += line + describe_step(t, t.steps[raw], page) + (e.note.empty() ? "" : "   " + e.note) + "\n";
       next_raw = raw + 1;
       continue;
     }
@@ -166,6 +167,7 @@ Timeline render_timeline(const Group& g, unsigned page, const std::vector<Timeli
   }
   const size_t remaining = t.steps.size() - std::min(next_raw, t.steps.size());
   if (remaining) s += "          ... " + std::to_string(remaining) + " more step(s)\n";
+  if (!end.empty()) s += "  at the end: " + end + "\n";
   s += "  => " + std::string(violation_text(p)) + "\n";
   if (t.hand_written || t.op_script.empty()) return out;
   std::string& sc = out.script;

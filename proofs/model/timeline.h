@@ -33,6 +33,7 @@ struct TimelineRule {
 struct TimelineEvent {
   const TimelineRule* rule;
   std::string iotlb;  // the IOTLB and walk cache after the event
+  std::string note;   // cpu steps: why this step matters here (e.g. a plain write over a dirtied block)
 };
 
 struct Timeline {
@@ -47,6 +48,8 @@ std::string describe_step(const Trace& t, const Step& s, unsigned page);
 // The `config` line of a recording's `.ops` script.
 std::string config_line(const Trace& t);
 
-Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p);
+// `end`: the model's state at the end, in words.
+Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p,
+                         const std::string& end = "");
 
 }  // namespace ptc::proofs
