@@ -17,16 +17,17 @@ if(BUG STREQUAL "split_plain_write")
 elseif(BUG STREQUAL "free_before_sync")
   set(steps
       [=[cpu write +L2.0. \(the region's slot\): 0x[0-9a-f]+003 -> 0x0]=]          # the table is unlinked
-      [=[dev caches the slot's table pointer \(walk cache\)]=]
-      [=[IOTLB now: .walk cache: slot -> T[0-9]+.]=]
-      [=[cpu free_table T[0-9]+ +<- freed while the walk cache still points at it]=]
-      [=[dev walks into a freed table]=]
+      # The shortest interleavings (two device actions) go through the walk cache or a cached page entry.
+      [=[dev (caches the slot's table pointer \(walk cache\)|fills the IOTLB with the page)]=]
+      [=[IOTLB now: .(walk cache: slot ->|4K page from) T[0-9]+]=]
+      [=[cpu free_table T[0-9]+ +<- freed while (the walk cache still points at it|the IOTLB holds a page entry from it)]=]
+      [=[dev (walks into a freed table|writes through the cached page entry, HTTU CAS)]=]
       [=[cpu tlb_inv_range .0x40000000\+0x200000\)]=]                                 # the invalidation comes after the free
       [=[cpu tlb_sync]=]
       [=[=> table use-after-free]=]
       [=[unmap 0x40000000 2M
  +@[0-9]+ dev fill 0x400[0-9a-f]+
- +@[0-9]+ dev read 0x400]=])
+ +@[0-9]+ dev (read|write) 0x400]=])
 else()
   message(FATAL_ERROR "no key steps listed for ${BUG}")
 endif()

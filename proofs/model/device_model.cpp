@@ -413,9 +413,14 @@ std::string cpu_step_note(const z3::model& m, const State& before, const AStep& 
     const uint64_t wc = model_u64(m, before[WC_TID]);
     const bool cached = on(WC_V) && int(wc) == st.tid;
     const bool linked = on(S_V) && on(S_T) && int(model_u64(m, before[S_TID])) == st.tid;
-    if (cached || linked)
-      return std::string("<- freed while ") + (linked ? "the slot still points at it" : "the walk cache still points at it") +
-             (on(WC_DOOM) ? " (its invalidation is not synced yet)" : " (no invalidation synced yet)");
+    // A cached page entry from it: an HTTU update through it writes its descriptor, in the table.
+    const bool page_cached = on(TP_V) && int(model_u64(m, before[TP_TID])) == st.tid;
+    if (cached || linked || page_cached)
+      return std::string("<- freed while ") +
+             (linked ? "the slot still points at it"
+                     : cached ? "the walk cache still points at it"
+                              : "the IOTLB holds a page entry from it (an HTTU update writes into the table)") +
+             (on(WC_DOOM) || on(TP_DOOM) ? " (its invalidation is not synced yet)" : " (no invalidation synced yet)");
   }
   return "";
 }
