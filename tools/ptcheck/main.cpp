@@ -435,7 +435,7 @@ int main(int argc, char** argv) {
       const int r = ptc::cli::run_property_suites(po, t);
       if (r != kHolds && status == kHolds) status = r;
     }
-    std::printf("== prove: split, map-race and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)\n");
+    std::printf("== prove: split and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)\n");
     if (const int p = ptc::cli::run_prove_for_check(t, a.target_path); p != kHolds && status == kHolds) status = p;
     // A short fuzz of each fuzzer, when the fuzz preset is built.
     const std::string fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
