@@ -2,6 +2,7 @@
 // a --target library) or, for the known-bad variants, against a hand-written step sequence it must refute.
 #pragma once
 #include <functional>
+#include <set>
 #include <string>
 
 #include "proofs/smt/result.h"
@@ -15,6 +16,7 @@ struct ProveTarget {
   const ptc_target_ops* ops = nullptr;
   std::string replay_args;        // e.g. "--target lib.so", for reproducer lines
   SubjectCache* cache = nullptr;  // recordings shared by the obligations of one run
+  const std::set<std::string>* selected = nullptr;  // the obligations this run runs (null: all of them)
 };
 
 struct Obligation {

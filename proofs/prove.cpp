@@ -2,13 +2,14 @@
 
 #include "proofs/bits/bit_obligations.h"
 #include "proofs/obligations/bad_sequences.h"
+#include "proofs/obligations/race_obligations.h"
 #include "proofs/obligations/target_obligations.h"
 
 namespace ptc::proofs {
 
 std::vector<Obligation> all_obligations() {
   std::vector<Obligation> out = target_obligations();
-  for (auto* more : {bit_obligations, bad_sequence_obligations})
+  for (auto* more : {race_obligations, bit_obligations, bad_sequence_obligations})
     for (Obligation& o : more()) out.push_back(std::move(o));
   return out;
 }
@@ -100,6 +101,9 @@ int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& sel
   SubjectCache cache;
   ProveTarget t = t_in;
   t.cache = &cache;
+  std::set<std::string> names;  // obligations sharing recordings share a fixedpoint run only with these
+  for (const Obligation* o : selected) names.insert(o->name);
+  t.selected = &names;
   size_t proved = 0, refuted = 0, unknown = 0, skipped = 0, variants = 0, variants_ok = 0;
   bool all_passed = true;
   if (json) std::fprintf(out, "[\n");

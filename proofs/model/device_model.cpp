@@ -375,6 +375,56 @@ void Model::device_rules() {
   }
 }
 
+// A descriptor of the model's state in words (the slot when t < 0, else entry i of tracked table t).
+std::string describe_entry(const z3::model& m, const State& s, int t, int ntables, const std::vector<int>& ids) {
+  auto on = [&](int v) { return model_u64(m, s[size_t(v)]) != 0; };
+  auto leaf = [&](bool ap2, bool dbm, bool oa) {
+    std::string d = dbm ? (ap2 ? "writable-clean" : "writable-DIRTY") : (ap2 ? "read-only" : "writable");
+    return d + (oa ? "" : ", another output");
+  };
+  if (t < 0) {
+    if (!on(S_V)) return "invalid";
+    if (on(S_T)) {
+      const uint64_t id = model_u64(m, s[S_TID]);
+      return "a table pointer to " + (id < ids.size() ? "T" + std::to_string(ids[id]) : std::string("an untracked table"));
+    }
+    return std::string("a 2M block, ") + leaf(on(S_AP2), on(S_DBM), on(S_OA)) + (on(S_NT) ? ", nT" : "");
+  }
+  if (t >= ntables) return "?";
+  const int base = kFixedVars + kEFields * t;
+  if (!on(base + E_V)) return "invalid";
+  return "a 4K page, " + leaf(on(base + E_AP2), on(base + E_DBM), on(base + E_OA));
+}
+
+// Why a CPU step matters, when the model's state just before it differs from what the recording saw (a plain
+// write replacing what the device changed) or it frees a table the device can still reach.
+std::string cpu_step_note(const z3::model& m, const State& before, const AStep& st, int ntables, const std::vector<int>& ids) {
+  auto on = [&](int v) { return model_u64(m, before[size_t(v)]) != 0; };
+  if ((st.kind == AKind::kSlot || st.kind == AKind::kPage) && !st.observes) {
+    const int t = st.kind == AKind::kSlot ? -1 : st.tid;
+    const bool dirtied = st.kind == AKind::kSlot ? (st.before.ap2 && on(S_V) && !on(S_T) && !on(S_AP2))
+                                                 : (st.before.ap2 && on(kFixedVars + kEFields * t + E_V) &&
+                                                    !on(kFixedVars + kEFields * t + E_AP2));
+    if (dirtied)
+      return "<- plain write over " + describe_entry(m, before, t, ntables, ids) +
+             " (the device dirtied it after the target read it clean): the dirty bit is gone";
+  }
+  if (st.kind == AKind::kFree && st.tid >= 0 && st.tid < ntables) {
+    const uint64_t wc = model_u64(m, before[WC_TID]);
+    const bool cached = on(WC_V) && int(wc) == st.tid;
+    const bool linked = on(S_V) && on(S_T) && int(model_u64(m, before[S_TID])) == st.tid;
+    // A cached page entry from it: an HTTU update through it writes its descriptor, in the table.
+    const bool page_cached = on(TP_V) && int(model_u64(m, before[TP_TID])) == st.tid;
+    if (cached || linked || page_cached)
+      return std::string("<- freed while ") +
+             (linked ? "the slot still points at it"
+                     : cached ? "the walk cache still points at it"
+                              : "the IOTLB holds a page entry from it (an HTTU update writes into the table)") +
+             (on(WC_DOOM) || on(TP_DOOM) ? " (its invalidation is not synced yet)" : " (no invalidation synced yet)");
+  }
+  return "";
+}
+
 // The IOTLB and walk cache of a state, for the timeline.
 std::string describe_iotlb(const z3::model& m, const State& s, const std::vector<int>& ids) {
   auto table = [&](int v) {
@@ -449,8 +499,15 @@ std::vector<bool> cone(const Model& m, const z3::expr& bad_now) {
 // Every argument has a finite sort, so the Datalog engine computes the exact least fixpoint (Spacer, for
 // PTC_PROVE_ENGINE=spacer, does not finish on this encoding in reasonable time).
 // With `ends`, the query is instead whether the end of every group is reachable (the vacuity check).
+// With `ends_reached` as well (and not `ends`), one run answers both questions: Answer(1) is derived from Bad,
+// Answer(0) from AllEnds, and the query Answer(x) returns the set of x derived; *ends_reached tells whether
+// every group's end was reachable, the result whether Bad was. The Datalog engine saturates every relation the
+// query depends on in one bottom-up run, so this costs one run instead of two.
 z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Group>& groups,
-                            const std::vector<Property>& props, unsigned timeout_ms, std::string* reason, bool ends = false) {
+                            const std::vector<Property>& props, unsigned timeout_ms, std::string* reason, bool ends = false,
+                            bool* ends_reached = nullptr) {
+  const bool both = ends_reached && !ends;
+  if (both) ends = true;
   const auto t_start = std::chrono::steady_clock::now();
   z3::fixedpoint fp(c);
   z3::params params(c);
@@ -519,7 +576,7 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
       for (const auto& [guard, head] : device) add(here && guard, loc[k](head));
       for (const TimelineRule& r : m.rules())
         if (r.cpu && r.group == int(g) && r.step == int(k)) add(here && at(k, r.guard), app(k + 1, r.next));
-      if (!ends) add(here && at(k, bad_now), bad());
+      if (!ends || both) add(here && at(k, bad_now), bad());
     }
     if (ends) {
       z3::func_decl end = c.function(("End_" + std::to_string(g)).c_str(), 0, nullptr, c.bool_sort());
@@ -530,6 +587,16 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
   }
   if (ends) add(all_ends_body, all_ends());
   z3::expr q = ends ? all_ends() : bad();
+  z3::sort_vector answer_sorts(c);
+  answer_sorts.push_back(c.bv_sort(1));
+  z3::func_decl answer = c.function("Answer", answer_sorts, c.bool_sort());
+  const z3::expr which = c.bv_const("which", 1);
+  if (both) {
+    fp.register_relation(answer);
+    add(bad(), answer(c.bv_val(1, 1)));
+    add(all_ends(), answer(c.bv_val(0, 1)));
+    q = z3::exists(which, answer(which));
+  }
   const auto t_built = std::chrono::steady_clock::now();
   if (std::getenv("PTC_PROVE_DEBUG"))
     std::fprintf(stderr, "fixedpoint: %d rules, %zu arguments, built in %.2fs\n", rule_no, args_of.size(),
@@ -541,8 +608,29 @@ z3::check_result fixedpoint(z3::context& c, const Model& m, const std::vector<Gr
     }
   }
   try {
-    const z3::check_result r = fp.query(q);
+    z3::check_result r = fp.query(q);
+    if (std::getenv("PTC_PROVE_DEBUG"))
+      std::fprintf(stderr, "fixedpoint: query %d in %.2fs\n", int(r),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t_built).count());
     if (r == z3::unknown) *reason = fp.reason_unknown();
+    if (both && r != z3::unknown) {
+      // The answer: a formula over the query's variable, true for each x derived.
+      const z3::expr ans = fp.get_answer();
+      auto derived = [&](unsigned v) {
+        z3::expr_vector to(c);
+        to.push_back(c.bv_val(v, 1));
+        z3::expr copy = ans;
+        return copy.substitute(to).simplify().is_true();
+      };
+      if (r == z3::unsat) {
+        *ends_reached = false;
+      } else {
+        *ends_reached = derived(0);
+        r = derived(1) ? z3::sat : z3::unsat;
+      }
+      if (std::getenv("PTC_PROVE_DEBUG"))
+        std::fprintf(stderr, "fixedpoint: answer %s -> bad %d, ends %d\n", ans.to_string().c_str(), int(r), int(*ends_reached));
+    }
     return r;
   } catch (const z3::exception& e) {
     *reason = e.msg();
@@ -567,68 +655,77 @@ bool bmc(z3::context& c, const Model& m, const std::vector<Group>& groups, Prope
   for (size_t k = 0; k < m.rules().size(); ++k)
     for (size_t v = 0; v < pre.size(); ++v)
       if (!z3::eq(m.rules()[k].next[v], pre[v])) changers[v].push_back(k);
+  // One incremental solver per group: its unrolling grows by one transition per round, and each round asks
+  // (inside push/pop) whether the group's end can be reached with a violation after exactly len + d
+  // transitions. Rounds go by d first, so the first path found has the fewest device actions of all groups.
+  struct Unrolling {
+    std::unique_ptr<z3::solver> solver;
+    std::vector<State> states;
+    std::vector<z3::expr> choice;
+  };
+  std::vector<Unrolling> unrollings(groups.size());
+  auto frame = [&](int f) {
+    State st;
+    for (size_t v = 0; v < pre.size(); ++v)
+      st.push_back(c.constant((pre[v].to_string() + "@" + std::to_string(f)).c_str(), pre[v].get_sort()));
+    return st;
+  };
+  auto extend = [&](size_t g, Unrolling& u) {  // one more transition: a rule of group g's CPU or the device
+    const int f = int(u.states.size()) - 1;
+    u.states.push_back(frame(f + 1));
+    const State& cur = u.states[size_t(f)];
+    const State& nxt = u.states.back();
+    const z3::expr ch = c.bv_const(("choice@" + std::to_string(f)).c_str(), kCounterBits);
+    u.choice.push_back(ch);
+    auto sub = [&](const z3::expr& e) { return substitute_state(e, pre, cur); };
+    z3::expr_vector allowed(c);
+    for (size_t k = 0; k < m.rules().size(); ++k) {
+      const TimelineRule& rule = m.rules()[k];
+      if (rule.cpu && rule.group != int(g)) continue;
+      allowed.push_back(ch == int(k) && sub(rule.guard));
+    }
+    u.solver->add(z3::mk_or(allowed));
+    for (size_t v = 0; v < pre.size(); ++v) {
+      z3::expr value = cur[v];
+      for (size_t k : changers[v])
+        if (!m.rules()[k].cpu || m.rules()[k].group == int(g)) value = z3::ite(ch == int(k), sub(m.rules()[k].next[v]), value);
+      u.solver->add(nxt[v] == value);
+    }
+  };
   for (int d = 0; d <= max_device; ++d) {
     for (size_t g = 0; g < groups.size(); ++g) {
       const int len = int(groups[g].trace.steps.size());
-      z3::solver s(c);
-      z3::params params(c);
-      params.set("timeout", timeout_ms);
-      s.set(params);
-      std::vector<State> states;
-      auto frame = [&](int f) {
-        State st;
-        for (size_t v = 0; v < pre.size(); ++v)
-          st.push_back(c.constant((pre[v].to_string() + "@" + std::to_string(f)).c_str(), pre[v].get_sort()));
-        return st;
-      };
-      states.push_back(frame(0));
-      s.add(m.init(states[0]) && states[0][TR] == int(g));
-      std::vector<z3::expr> choice;
-      for (int f = 0; f < len + d; ++f) {
-        states.push_back(frame(f + 1));
-        const State& cur = states[size_t(f)];
-        const State& nxt = states.back();
-        const z3::expr ch = c.bv_const(("choice@" + std::to_string(f)).c_str(), kCounterBits);
-        choice.push_back(ch);
-        auto sub = [&](const z3::expr& e) { return substitute_state(e, pre, cur); };
-        z3::expr_vector allowed(c);
-        for (size_t k = 0; k < m.rules().size(); ++k) {
-          const TimelineRule& rule = m.rules()[k];
-          if (rule.cpu && rule.group != int(g)) continue;
-          allowed.push_back(ch == int(k) && sub(rule.guard));
-        }
-        s.add(z3::mk_or(allowed));
-        for (size_t v = 0; v < pre.size(); ++v) {
-          z3::expr value = cur[v];
-          for (size_t k : changers[v])
-            if (!m.rules()[k].cpu || m.rules()[k].group == int(g)) value = z3::ite(ch == int(k), sub(m.rules()[k].next[v]), value);
-          s.add(nxt[v] == value);
-        }
+      Unrolling& u = unrollings[g];
+      if (!u.solver) {
+        u.solver = std::make_unique<z3::solver>(c, "QF_BV");
+        z3::params params(c);
+        params.set("timeout", timeout_ms);
+        u.solver->set(params);
+        u.states.push_back(frame(0));
+        u.solver->add(m.init(u.states[0]) && u.states[0][TR] == int(g));
       }
-      s.add(states.back()[PC] == len && m.bad(states.back(), p));
+      while (int(u.states.size()) - 1 < len + d) extend(g, u);
+      z3::solver& s = *u.solver;
+      s.push();
+      s.add(u.states.back()[PC] == len && m.bad(u.states.back(), p));
+      const auto t_check = std::chrono::steady_clock::now();
       const z3::check_result r = s.check();
-      if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "bmc group %zu, %d device action(s): %d\n", g, d, int(r));
-      if (r != z3::sat) continue;
-      std::vector<z3::expr> reduce{states[0][IX]};
+      if (std::getenv("PTC_PROVE_DEBUG"))
+        std::fprintf(stderr, "bmc group %zu, %d device action(s): %d in %.2fs\n", g, d, int(r),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t_check).count());
+      if (r != z3::sat) {
+        s.pop();
+        continue;
+      }
+      std::vector<z3::expr> reduce{u.states[0][IX]};
       z3::model model = reduce_model(s, reduce);
-      out->states = states;
-      for (const z3::expr& ch : choice) out->rules.push_back(int(model_u64(model, ch)));
+      out->states = u.states;
+      for (const z3::expr& ch : u.choice) out->rules.push_back(int(model_u64(model, ch)));
       out->model = std::make_unique<z3::model>(model);
       return true;
     }
   }
   return false;
-}
-
-// Against vacuity: the end of every group's recorded steps must be reachable in the model (an injected
-// recording needs the device to dirty something first, so device actions are allowed). An assumption no
-// device behaviour satisfies would make every claim about that group hold.
-std::string replay_check(z3::context& c, const Model& m, const std::vector<Group>& groups, unsigned timeout_ms) {
-  std::string reason;
-  const z3::check_result r = fixedpoint(c, m, groups, {}, timeout_ms, &reason, /*ends=*/true);
-  if (r == z3::sat) return "";
-  return r == z3::unsat ? "some recorded step sequence cannot happen in the model (its assumptions contradict)"
-                        : "could not check that the recorded steps can happen: " + reason;
 }
 
 }  // namespace
@@ -638,13 +735,14 @@ std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<G
   z3::context c;
   Model m(c, spec, groups);
   ModelOutcome out;
-  if (std::string why = replay_check(c, m, groups, timeout_ms); !why.empty()) {
+  std::string reason;
+  bool ends_reached = false;
+  const z3::check_result r = fixedpoint(c, m, groups, props, timeout_ms, &reason, false, &ends_reached);
+  if (r != z3::unknown && !ends_reached) {
     out.verdict = Verdict::kUnknown;
-    out.note = "vacuous encoding: " + why;
+    out.note = "vacuous encoding: some recorded step sequence cannot happen in the model (its assumptions contradict)";
     return out;
   }
-  std::string reason;
-  const z3::check_result r = fixedpoint(c, m, groups, props, timeout_ms, &reason);
   if (r == z3::sat) return std::nullopt;
   out.verdict = r == z3::unsat ? Verdict::kProved : Verdict::kUnknown;
   out.bound = "unbounded (Z3 fixedpoint): any number of device actions in every gap";
@@ -653,22 +751,26 @@ std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<G
 }
 
 ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms,
-                            bool replay_checked) {
+                            bool replay_checked, bool known_reachable) {
   ModelOutcome out;
   z3::context c;
   Model m(c, spec, groups);
-  if (std::string why = replay_checked ? "" : replay_check(c, m, groups, timeout_ms); !why.empty()) {
-    out.verdict = Verdict::kUnknown;
-    out.note = "vacuous encoding: " + why;
-    return out;
-  }
   std::string reason;
   if (std::getenv("PTC_PROVE_DEBUG")) {
     std::fprintf(stderr, "groups %zu rules %zu:", groups.size(), m.rules().size());
     for (const Group& g : groups) std::fprintf(stderr, " %zu", g.trace.steps.size());
     std::fprintf(stderr, "\n");
   }
-  const z3::check_result r = fixedpoint(c, m, groups, {p}, timeout_ms, &reason);
+  // Unless done already, the vacuity check rides along with the property's fixedpoint run.
+  bool ends_reached = true;
+  const z3::check_result r = known_reachable ? z3::sat
+                                             : fixedpoint(c, m, groups, {p}, timeout_ms, &reason, false,
+                                                          replay_checked ? nullptr : &ends_reached);
+  if (r != z3::unknown && !ends_reached) {
+    out.verdict = Verdict::kUnknown;
+    out.note = "vacuous encoding: some recorded step sequence cannot happen in the model (its assumptions contradict)";
+    return out;
+  }
   if (std::getenv("PTC_PROVE_DEBUG")) std::fprintf(stderr, "fixedpoint %d %s\n", int(r), reason.c_str());
   size_t longest = 0;
   for (const Group& g : groups) longest = std::max(longest, g.trace.steps.size());
@@ -686,13 +788,25 @@ ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& gro
     out.bound = r == z3::sat ? "unbounded (Z3 fixedpoint); shortest counterexample by bounded unrolling"
                              : "bounded: up to " + std::to_string(frames) + " device actions (fixedpoint: " + reason + ")";
     std::vector<TimelineEvent> events;
-    for (size_t f = 0; f < path.rules.size(); ++f) {
-      const TimelineRule& rule = m.rules()[size_t(path.rules[f])];
-      events.push_back(TimelineEvent{&rule, describe_iotlb(*path.model, path.states[f + 1], spec.table_ids)});
-    }
     const int group = int(model_u64(*path.model, path.states[0][TR]));
     const unsigned page = unsigned(model_u64(*path.model, path.states[0][IX]));
-    const Timeline tl = render_timeline(groups[size_t(group)], page, events, p);
+    for (size_t f = 0; f < path.rules.size(); ++f) {
+      const TimelineRule& rule = m.rules()[size_t(path.rules[f])];
+      TimelineEvent e{&rule, describe_iotlb(*path.model, path.states[f + 1], spec.table_ids), ""};
+      if (rule.cpu)
+        e.note = cpu_step_note(*path.model, path.states[f], groups[size_t(group)].trace.steps[size_t(rule.step)],
+                               spec.ntables, spec.table_ids);
+      events.push_back(e);
+    }
+    const State& last = path.states.back();
+    std::string end = "the slot: " + describe_entry(*path.model, last, -1, spec.ntables, spec.table_ids);
+    for (int t = 0; t < spec.ntables; ++t)
+      if (model_u64(*path.model, last[size_t(kFixedVars + kEFields * t + E_LIVE)]))
+        end += "; T" + std::to_string(spec.table_ids[size_t(t)]) + "[" + std::to_string(page) +
+               "]: " + describe_entry(*path.model, last, t, spec.ntables, spec.table_ids);
+    const bool wrote = model_u64(*path.model, last[WROTE_OP]) || model_u64(*path.model, last[WROTE_AFTER]);
+    end += std::string("; the device ") + (wrote ? "wrote" : "did not write") + " the page";
+    const Timeline tl = render_timeline(groups[size_t(group)], page, events, p, end);
     out.counterexample = tl.text;
     out.script = tl.script;
     return out;

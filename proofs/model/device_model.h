@@ -66,8 +66,9 @@ struct ModelOutcome {
 
 // One property: the vacuity check (unless `replay_checked`), the fixedpoint, and for a refutation the
 // shortest counterexample.
+// `known_reachable`: a fixedpoint run already found p's violation reachable; only the counterexample is left.
 ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms,
-                            bool replay_checked = false);
+                            bool replay_checked = false, bool known_reachable = false);
 
 // Several properties of the same recordings in one fixedpoint run (their violations' disjunction): the
 // common outcome when none is reachable (proved) or the check is vacuous or unknown; nullopt when some

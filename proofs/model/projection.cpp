@@ -154,6 +154,7 @@ AddrTrace project(const Trace& t, const std::vector<int>& tracked, unsigned i) {
         as.kind = AKind::kReuse;
         break;
       case StepKind::kInjectDirty:
+      case StepKind::kForeignInstall:
         continue;  // the model's device must do this itself
     }
     a.steps.push_back(as);

@@ -27,6 +27,8 @@ std::string entry_name(const Trace& t, int table, unsigned index, unsigned page)
   return s;
 }
 
+}  // namespace
+
 std::string describe_step(const Trace& t, const Step& s, unsigned page) {
   std::string d = step_kind_name(s.kind);
   switch (s.kind) {
@@ -49,10 +51,18 @@ std::string describe_step(const Trace& t, const Step& s, unsigned page) {
     case StepKind::kFree: return d + " " + (s.table >= 0 ? "T" + std::to_string(s.table) : std::string("(not a table)"));
     case StepKind::kRecord: return d + " [" + hex(s.iova) + "+" + hex(s.size) + ")";
     case StepKind::kReturn: return s.op + " returns " + std::to_string(s.ret);
-    case StepKind::kInjectDirty: return d;
+    case StepKind::kInjectDirty:
+    case StepKind::kForeignInstall: return d;
   }
   return d;
 }
+
+std::string config_line(const Trace& t) {
+  return "config ias=48 oas=48 pgsizes=4K,2M,1G bbml=" + std::to_string(t.cfg.bbml) + " hw_dirty=on flush=" +
+         ((t.cfg.flags & PTC_CFG_LAZY) ? "lazy" : "strict");
+}
+
+namespace {
 
 const char* action_text(DevAction a) {
   switch (a) {
@@ -101,14 +111,10 @@ const char* violation_text(Property p) {
   return "";
 }
 
-std::string config_line(const Trace& t) {
-  return "config ias=48 oas=48 pgsizes=4K,2M,1G bbml=" + std::to_string(t.cfg.bbml) + " hw_dirty=on flush=" +
-         ((t.cfg.flags & PTC_CFG_LAZY) ? "lazy" : "strict");
-}
-
 }  // namespace
 
-Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p) {
+Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p,
+                         const std::string& end) {
   const Trace& t = *g.raw;
   const uint64_t iova = t.region_iova + page * 4096ull;
   Timeline out;
@@ -140,7 +146,7 @@ Timeline render_timeline(const Group& g, unsigned page, const std::vector<Timeli
       }
       char line[32];
       std::snprintf(line, sizeof line, "  #%-5zu cpu ", raw);
-      s += line + describe_step(t, t.steps[raw], page) + "\n";
+      s += line + describe_step(t, t.steps[raw], page) + (e.note.empty() ? "" : "   " + e.note) + "\n";
       next_raw = raw + 1;
       continue;
     }
@@ -161,6 +167,7 @@ Timeline render_timeline(const Group& g, unsigned page, const std::vector<Timeli
   }
   const size_t remaining = t.steps.size() - std::min(next_raw, t.steps.size());
   if (remaining) s += "          ... " + std::to_string(remaining) + " more step(s)\n";
+  if (!end.empty()) s += "  at the end: " + end + "\n";
   s += "  => " + std::string(violation_text(p)) + "\n";
   if (t.hand_written || t.op_script.empty()) return out;
   std::string& sc = out.script;

@@ -33,6 +33,7 @@ struct TimelineRule {
 struct TimelineEvent {
   const TimelineRule* rule;
   std::string iotlb;  // the IOTLB and walk cache after the event
+  std::string note;   // cpu steps: why this step matters here (e.g. a plain write over a dirtied block)
 };
 
 struct Timeline {
@@ -40,6 +41,15 @@ struct Timeline {
   std::string script;  // empty for hand-written sequences
 };
 
-Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p);
+struct Step;
+struct Trace;
+// One recorded step as the timelines print it (`page`: the region's page the timeline is about).
+std::string describe_step(const Trace& t, const Step& s, unsigned page);
+// The `config` line of a recording's `.ops` script.
+std::string config_line(const Trace& t);
+
+// `end`: the model's state at the end, in words.
+Timeline render_timeline(const Group& g, unsigned page, const std::vector<TimelineEvent>& events, Property p,
+                         const std::string& end = "");
 
 }  // namespace ptc::proofs

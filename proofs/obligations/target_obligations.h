@@ -26,6 +26,7 @@ class SubjectCache {
     bool all_checked = false;
     std::optional<ModelOutcome> all;  // check_all's outcome, when it settles every property
     std::map<Property, ModelOutcome> outcomes;
+    std::vector<Property> props;  // the properties check_all covered
   };
   Entry& entry(const ptc_target_ops* ops, const Canonical& c, Pipeline p);
   std::map<std::tuple<const void*, int, unsigned, bool, int>, Entry> entries_;

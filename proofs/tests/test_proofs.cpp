@@ -40,6 +40,7 @@ TEST(ProveOptimizedTable, Merge) { expect_all_pass("merge.", false); }
 TEST(ProveOptimizedTable, UnmapStrictAndLazy) { expect_all_pass("unmap.", false); }
 TEST(ProveOptimizedTable, UnmapReadDirty) { expect_all_pass("unmap_read_dirty.", false); }
 TEST(ProveOptimizedTable, ReadAndClearDirty) { expect_all_pass("read_and_clear_dirty.", false); }
+TEST(ProveOptimizedTable, MapRace) { expect_all_pass("race.", false); }
 TEST(ProveShippedBits, EqualTheirReferences) { expect_all_pass("bits.", false); }
 TEST(KnownBad, BitMutationsRefuted) { expect_all_pass("bad.bits.", true); }
 TEST(KnownBad, SequencesRefuted) { expect_all_pass("bad.s", true); }

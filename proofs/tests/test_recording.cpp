@@ -48,6 +48,35 @@ TEST(Recorder, InjectionDirtiesTheSlotBeforeTheAccess) {
   EXPECT_EQ(next.before & pte::kAp2, 0u);  // the target sees a dirty block
 }
 
+TEST(Recorder, ForeignInstallLinksTheOtherMapsTable) {
+  // The other CPU's map, done before this map's first access to the empty slot: this map finds its table and
+  // writes its page there, allocating none of its own that it keeps linked.
+  std::string why;
+  ForeignInstall f;
+  f.ordinal = 1;
+  f.cas = true;
+  f.expected = 0;
+  f.desc_bits = pte::kValid | pte::kTable;
+  f.entries.assign(512, 0);
+  f.entries[1] = 0x80001000 | pte::kValid | pte::kPage | pte::kAf;
+  auto t = record_pipeline(ptc_lpae_ops(), Canonical{Shape::kEmpty, 2, false}, Pipeline::kMapFirstPage, {}, &why, &f);
+  ASSERT_TRUE(t) << why;
+  size_t k = 0;
+  while (k < t->steps.size() && t->steps[k].kind != StepKind::kForeignInstall) ++k;
+  ASSERT_LT(k, t->steps.size());
+  const int other = int(t->steps[k].arg);
+  EXPECT_EQ(t->steps[k].before, 0u);
+  bool wrote_page_into_other = false;
+  for (const Step& s : t->steps)
+    wrote_page_into_other |= s.table == other && s.index == 0 && is_access(s.kind) && (s.after & pte::kValid);
+  EXPECT_TRUE(wrote_page_into_other);
+
+  // With the slot no longer empty at that point, the other map's compare-and-swap fails: no recording.
+  f.expected = 0x1234000 | pte::kValid | pte::kTable;
+  EXPECT_FALSE(record_pipeline(ptc_lpae_ops(), Canonical{Shape::kEmpty, 2, false}, Pipeline::kMapFirstPage, {}, &why, &f));
+  EXPECT_EQ(why, "injection not applicable");
+}
+
 TEST(Recorder, RefusedConfigIsReported) {
   ptc_target_ops ops = *ptc_lpae_ops();
   ops.create = [](const ptc_cfg*, const ptc_hw*) -> struct ptc_target* { return nullptr; };

@@ -14,6 +14,10 @@ const char* pipeline_name(Pipeline p) {
     case Pipeline::kUnmapLazy: return "unmap + flush (lazy)";
     case Pipeline::kUnmapReadDirty: return "unmap_read_dirty";
     case Pipeline::kReadAndClearDirty: return "read_and_clear_dirty";
+    case Pipeline::kMapFirstPage: return "map of page 0";
+    case Pipeline::kMapSecondPage: return "map of page 1";
+    case Pipeline::kUnmapPart: return "unmap of page 0 (cutting the block)";
+    case Pipeline::kReadAndClearDirtyPart: return "read_and_clear_dirty of page 0 (the block sticks out)";
   }
   return "?";
 }
@@ -38,6 +42,14 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
     tr.setup_script.push_back("dirty " + hex(kRegionIova) + " 2M");
     return true;
   };
+  if (c.shape == Shape::kEmpty) {
+    if (int rc = ops->map(t, kNeighbourIova, kNeighbourPa, 4096, PTC_PROT_READ | PTC_PROT_WRITE)) {
+      *why = "setup: map of the neighbouring page returned " + std::to_string(rc);
+      return false;
+    }
+    tr.setup_script.push_back("map " + hex(kNeighbourIova) + " " + hex(kNeighbourPa) + " 4K rw");
+    return true;
+  }
   if (c.shape == Shape::kBlock || c.bbml > 0) {
     if (int rc = ops->map(t, kRegionIova, kRegionPa, kRegionSize, PTC_PROT_READ | PTC_PROT_WRITE)) {
       *why = "setup: map of the 2M block returned " + std::to_string(rc);
@@ -94,11 +106,16 @@ bool find_slot(const ptc_target_ops* ops, struct ptc_target* t, const Recorder& 
 }
 
 std::string region_op(const char* op) { return std::string(op) + " " + hex(kRegionIova) + " 2M"; }
+std::string page_op(const char* op, unsigned page) { return std::string(op) + " " + hex(kRegionIova + page * 4096ull) + " 4K"; }
+std::string map_op(unsigned page) {
+  return "map " + hex(kRegionIova + page * 4096ull) + " " + hex(kRegionPa + page * 4096ull) + " 4K rw";
+}
 
 }  // namespace
 
 std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical& c, Pipeline p,
-                                     const std::vector<Injection>& injections, std::string* why) {
+                                     const std::vector<Injection>& injections, std::string* why,
+                                     const ForeignInstall* foreign) {
   Trace tr;
   tr.cfg = ptc_cfg{48, 48, 0x1000 | 0x200000 | 0x40000000, c.bbml, PTC_CFG_HW_DIRTY | (c.lazy ? PTC_CFG_LAZY : 0u)};
   tr.region_iova = kRegionIova;
@@ -112,6 +129,7 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
   bool ok = build_state(ops, t, c, tr, why) && ops->flush(t) == 0 && find_slot(ops, t, rec, tr, why);
   if (ok) {
     rec.begin(tr.slot_table, tr.slot_index, tr.path_tables, injections);
+    if (foreign) rec.set_foreign_install(*foreign);
     const ptc_dirty* d = rec.dirty();
     switch (p) {
       case Pipeline::kSplit:
@@ -143,6 +161,22 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
         rec.note_return("read_and_clear_dirty", ops->read_and_clear_dirty(t, kRegionIova, kRegionSize, 0, d));
         tr.op_script = region_op("dirty");
         break;
+      case Pipeline::kMapFirstPage:
+      case Pipeline::kMapSecondPage: {
+        const unsigned page = p == Pipeline::kMapFirstPage ? 0 : 1;
+        rec.note_return("map", ops->map(t, kRegionIova + page * 4096ull, kRegionPa + page * 4096ull, 4096,
+                                        PTC_PROT_READ | PTC_PROT_WRITE));
+        tr.op_script = map_op(page);
+        break;
+      }
+      case Pipeline::kUnmapPart:
+        rec.note_return("unmap", ops->unmap(t, kRegionIova, 4096));
+        tr.op_script = page_op("unmap", 0);
+        break;
+      case Pipeline::kReadAndClearDirtyPart:
+        rec.note_return("read_and_clear_dirty", ops->read_and_clear_dirty(t, kRegionIova, 4096, 0, d));
+        tr.op_script = page_op("dirty", 0);
+        break;
     }
     rec.stop();
     if (!rec.injections_applied()) {
@@ -156,7 +190,7 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
   tr.steps = rec.steps();
   char what[160];
   std::snprintf(what, sizeof what, "%s of the 2M region at %s (%s, bbml %u, %s) on target %s", pipeline_name(p),
-                hex(kRegionIova).c_str(), c.shape == Shape::kBlock ? "one 2M block" : "512 4K pages", c.bbml,
+                hex(kRegionIova).c_str(), c.shape == Shape::kBlock ? "one 2M block" : c.shape == Shape::kPages ? "512 4K pages" : "its slot empty", c.bbml,
                 c.lazy ? "lazy" : "strict", ops->name ? ops->name : "?");
   tr.what = what;
   return tr;

@@ -17,7 +17,11 @@ inline constexpr uint64_t kRegionPa = 0x80000000;
 inline constexpr uint64_t kRegionSize = 0x200000;
 inline constexpr unsigned kPagesPerRegion = 512;
 
-enum class Shape { kBlock, kPages };
+// kEmpty (the race obligations): the region's slot is empty; a 4K page in the next 2M region is mapped so
+// that the tables above the slot exist.
+enum class Shape { kBlock, kPages, kEmpty };
+inline constexpr uint64_t kNeighbourIova = kRegionIova + kRegionSize;
+inline constexpr uint64_t kNeighbourPa = kRegionPa + kRegionSize;
 // What runs on the canonical state, as Linux's callers run it.
 enum class Pipeline {
   kSplit,              // split(region)
@@ -26,6 +30,10 @@ enum class Pipeline {
   kUnmapLazy,          // unmap(region); flush(); the caller frees IOVA and memory
   kUnmapReadDirty,     // unmap_read_dirty(region); the caller frees IOVA and memory
   kReadAndClearDirty,  // read_and_clear_dirty(region)
+  kMapFirstPage,       // map(page 0 of the region, 4K, rw)  (the race obligations, on Shape::kEmpty)
+  kMapSecondPage,      // map(page 1 of the region, 4K, rw)
+  kUnmapPart,          // unmap(page 0 of the region, 4K): it cuts the block (-EINVAL, nothing changes)
+  kReadAndClearDirtyPart,  // read_and_clear_dirty(page 0 of the region, 4K): the block sticks out
 };
 
 struct Canonical {
@@ -38,7 +46,9 @@ const char* pipeline_name(Pipeline p);
 
 // Records `p` on the canonical state with the given injections. Returns nullopt with *why set when the
 // target refuses the config (why starts with "refused") or the setup does not give the canonical state.
+// `foreign`: another CPU's map, done once before the target's ordinal-th access to the slot (race.h).
 std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical& c, Pipeline p,
-                                     const std::vector<Injection>& injections, std::string* why);
+                                     const std::vector<Injection>& injections, std::string* why,
+                                     const ForeignInstall* foreign = nullptr);
 
 }  // namespace ptc::proofs

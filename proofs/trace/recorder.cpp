@@ -67,12 +67,14 @@ void Recorder::begin(int slot_table, unsigned slot_index, const std::vector<int>
   applied_.assign(injections_.size(), false);
   slot_accesses_ = 0;
   page_accesses_.clear();
+  foreign_applied_ = false;
   access_no_ = 0;
   recording_ = true;
 }
 
 bool Recorder::injections_applied() const {
-  return std::all_of(applied_.begin(), applied_.end(), [](bool b) { return b; });
+  return std::all_of(applied_.begin(), applied_.end(), [](bool b) { return b; }) &&
+         (foreign_.ordinal == 0 || foreign_applied_);
 }
 
 void Recorder::push(Step s) {
@@ -85,6 +87,7 @@ void Recorder::maybe_inject(int table, unsigned index) {
   const bool is_page = !is_slot && table != slot_table_ && std::find(path_.begin(), path_.end(), table) == path_.end();
   if (!is_slot && !is_page) return;
   const unsigned ordinal = is_slot ? ++slot_accesses_ : ++page_accesses_[index];
+  if (is_slot && foreign_.ordinal == ordinal) foreign_install(table, index);
   for (size_t j = 0; j < injections_.size(); ++j) {
     const Injection& in = injections_[j];
     if (in.ordinal != ordinal || in.slot != is_slot || (is_page && in.page != index)) continue;
@@ -99,6 +102,23 @@ void Recorder::maybe_inject(int table, unsigned index) {
     push(s);
     applied_[j] = true;
   }
+}
+
+void Recorder::foreign_install(int table, unsigned index) {
+  uint64_t* e = reinterpret_cast<uint64_t*>(tables_[size_t(table)].addr) + index;
+  if (foreign_.cas && *e != foreign_.expected) return;  // the other CPU's CAS fails: it retries (see race.h)
+  const int id = new_table(foreign_.entries.size() * sizeof(uint64_t));
+  if (id < 0) return;
+  std::copy(foreign_.entries.begin(), foreign_.entries.end(), reinterpret_cast<uint64_t*>(tables_[size_t(id)].addr));
+  Step s{StepKind::kForeignInstall};
+  s.table = table;
+  s.index = index;
+  s.before = *e;
+  *e = foreign_.desc_bits | tables_[size_t(id)].addr;
+  s.after = *e;
+  s.arg = uint64_t(id);
+  push(s);
+  foreign_applied_ = true;
 }
 
 template <class Op>
@@ -120,27 +140,33 @@ uint64_t Recorder::access(StepKind kind, ptc_pte_t* p, uint64_t arg, Op op) {
   return s.before;
 }
 
-void* Recorder::alloc_table(void* ctx, size_t bytes) {
-  Recorder* r = self(ctx);
-  if (bytes == 0 || bytes > (size_t{1} << 20)) return nullptr;
+int Recorder::new_table(size_t bytes) {
+  if (bytes == 0 || bytes > (size_t{1} << 20)) return -1;
   const size_t align = std::max<size_t>(std::bit_ceil(bytes), 8);
   void* m = std::aligned_alloc(align, align);
-  if (!m) return nullptr;
+  if (!m) return -1;
   std::memset(m, 0, align);
-  const int id = int(r->tables_.size());
+  const int id = int(tables_.size());
   TableInfo info;
   info.addr = reinterpret_cast<uintptr_t>(m);
   info.bytes = bytes;
   info.level = 9;
-  r->tables_.push_back(info);
-  r->freed_.push_back(false);
-  r->memory_.push_back(m);
-  r->by_addr_[info.addr] = id;
+  tables_.push_back(info);
+  freed_.push_back(false);
+  memory_.push_back(m);
+  by_addr_[info.addr] = id;
+  return id;
+}
+
+void* Recorder::alloc_table(void* ctx, size_t bytes) {
+  Recorder* r = self(ctx);
+  const int id = r->new_table(bytes);
+  if (id < 0) return nullptr;
   Step s{StepKind::kAlloc};
   s.table = id;
   s.size = bytes;
   r->push(s);
-  return m;
+  return reinterpret_cast<void*>(r->tables_[size_t(id)].addr);
 }
 
 void Recorder::free_table(void* ctx, void* table) {

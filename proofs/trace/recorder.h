@@ -25,6 +25,19 @@ struct Injection {
   bool operator==(const Injection&) const = default;
 };
 
+// Another CPU's map, for the race obligations: before the target's `ordinal`-th access to the region's slot
+// the recorder does what another CPU's recorded map did there, all at once (as an `@N map` line of SPEC
+// section 7 runs to completion): a table holding `entries` is linked into the slot, by a compare-and-swap
+// against `expected` when the other map installs with one (it then does nothing if the slot holds something
+// else), or by a plain write.
+struct ForeignInstall {
+  unsigned ordinal = 0;   // 0: none
+  bool cas = true;
+  uint64_t expected = 0;
+  uint64_t desc_bits = 0; // the descriptor's bits other than the table address
+  std::vector<uint64_t> entries;
+};
+
 class Recorder {
  public:
   Recorder();
@@ -50,8 +63,9 @@ class Recorder {
 
   const std::vector<TableInfo>& tables() const { return tables_; }
   const std::vector<Step>& steps() const { return steps_; }
-  // Whether every injection found a writable-clean leaf to dirty.
+  // Whether every injection found a writable-clean leaf to dirty (and the foreign install, if any, happened).
   bool injections_applied() const;
+  void set_foreign_install(ForeignInstall f) { foreign_ = std::move(f); }
 
  private:
   static void* alloc_table(void* ctx, size_t bytes);
@@ -72,6 +86,9 @@ class Recorder {
   template <class Op>
   uint64_t access(StepKind kind, ptc_pte_t* p, uint64_t arg, Op op);
   void maybe_inject(int table, unsigned index);
+  void foreign_install(int table, unsigned index);
+  // A zeroed table of `bytes`, registered (its id), without recording an allocation step.
+  int new_table(size_t bytes);
   void push(Step s);
 
   ptc_hw hw_{};
@@ -90,6 +107,8 @@ class Recorder {
   std::vector<bool> applied_;
   unsigned slot_accesses_ = 0;
   std::map<unsigned, unsigned> page_accesses_;
+  ForeignInstall foreign_;
+  bool foreign_applied_ = false;
 };
 
 }  // namespace ptc::proofs

@@ -23,6 +23,7 @@ const char* step_kind_name(StepKind k) {
     case StepKind::kReturn: return "return";
     case StepKind::kReuse: return "caller frees iova+memory";
     case StepKind::kInjectDirty: return "(device dirties)";
+    case StepKind::kForeignInstall: return "(another CPU installs its table)";
   }
   return "?";
 }

@@ -18,6 +18,7 @@ enum class StepKind {
   kReturn,                                   // an operation returned (ret)
   kReuse,                                    // the caller frees the IOVA and the memory (the pipeline)
   kInjectDirty,                              // the recorder's stand-in for HTTU: it dirtied a leaf here
+  kForeignInstall,                           // the recorder's stand-in for another CPU's map: it linked a table
 };
 
 bool is_access(StepKind k);

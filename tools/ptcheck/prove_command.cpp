@@ -93,13 +93,13 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
                         std::vector<ProveVerdict>* verdicts) {
   const std::vector<proofs::Obligation> all = proofs::all_obligations();
   std::vector<const proofs::Obligation*> selected;
-  // The cheap part of the recorded-sequence obligations: split at every bbml, and unmap (strict and lazy),
-  // unmap_read_dirty and read_and_clear_dirty of a block. The 4K-page states (merge, unmap of pages) record
+  // The cheap part of the recorded-sequence obligations: split at every bbml, the map race, and unmap (strict
+  // and lazy), unmap_read_dirty and read_and_clear_dirty of a block (whole or cut). The 4K-page states (merge, unmap of pages) record
   // the target once per page and per injection and take longer; `ptcheck prove` runs them, as do the bit-level
   // proofs and the known-bad variants (which are about ptcheck's own code).
   for (const proofs::Obligation& ob : all) {
     const std::string& n = ob.name;
-    const bool block_only = n.rfind("split.", 0) == 0 || n.find(".block.") != std::string::npos;
+    const bool block_only = n.rfind("split.", 0) == 0 || n.rfind("race.", 0) == 0 || n.find(".block") != std::string::npos;
     if (block_only) selected.push_back(&ob);
   }
   std::vector<proofs::Result> results;
