@@ -10,6 +10,7 @@
 
 #include "core/ops.h"
 #include "core/reference/reference_model.h"
+#include "ptcheck/target.h"
 
 namespace ptc::props {
 
@@ -19,10 +20,20 @@ struct CaseLimits {
   uint64_t max_bitmap_bytes = 8192;    // the caller's bitmap of one dirty op (coarser bitmap pages above)
 };
 
+// The statements generated so far, newest first: a persistent list, so that copying the model (as
+// RapidCheck does for every command) shares it.
+struct StatementList {
+  Op op;
+  std::shared_ptr<const StatementList> before;
+};
+
 struct Model {
-  explicit Model(const Config& c);
+  // `target`, when given, is the system under test: aimed injections dry-run it (aimed_injections.h).
+  explicit Model(const Config& c, const ptc_target_ops* target = nullptr);
 
   Config cfg;
+  const ptc_target_ops* target = nullptr;
+  std::shared_ptr<const StatementList> statements;  // what the Session has run, newest first
   // Shared and replaced on change: RapidCheck copies the model for every command it generates.
   std::shared_ptr<const ReferenceModel> ref;
   uint64_t new_leaves = 0;          // leaves created so far (against CaseLimits::max_new_leaves)
@@ -35,6 +46,10 @@ struct Model {
   bool affordable(const Op& op) const { return new_leaves + leaf_cost(op) <= limits.max_new_leaves; }
   // The statement ran: its effect (and its injected ops') on the leaves, the budget and `recent`.
   void apply(const Op& op);
+  // A statement that changes no leaf (`fail alloc N`) ran.
+  void record(const Op& op);
+  // The statements so far, oldest first.
+  std::vector<Op> script() const;
 };
 
 }  // namespace ptc::props
