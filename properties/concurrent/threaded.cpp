@@ -207,6 +207,7 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       h.thread = int(t);
       h.op = p.op;
       windows.quiet[t] = p.quiet;
+      windows.aim[t] = 0;
       hot_lo[t] = p.quiet ? 0 : h.lo();
       hot_hi[t] = p.quiet ? 0 : h.hi();
       cpu_ops_started.fetch_add(1);
@@ -264,6 +265,11 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
         }
       return false;
     };
+    // The page of thread t's op in flight whose descriptor it last paused after, if any.
+    auto aimed_page = [&](unsigned t, uint64_t* a) {
+      const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
+      return page_of_output(windows.aim[t].load(), a) && *a >= lo && *a < hi;
+    };
     // A pause window of a CPU thread, if one is open: act on the page whose descriptor it has just
     // accessed when that page is in its op's range (mostly a write: the first write to a clean leaf
     // in the window is what a racy op loses), else anywhere in the range.
@@ -273,8 +279,7 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
         uint64_t c = windows.claimed[t].load();
         if (open <= c || !windows.claimed[t].compare_exchange_strong(c, open)) continue;
         uint64_t a = 0;
-        const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
-        if (page_of_output(windows.aim[t].load(), &a) && a >= lo && a < hi)
+        if (aimed_page(t, &a))
           act(a, rng.percent(70) ? 18 + unsigned(rng.below(42)) : 60 + unsigned(rng.below(40)));
         else if (page_in(t, &a))
           act(a, 18 + unsigned(rng.below(82)));
@@ -292,12 +297,20 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
         continue;
       }
       ++done;
+      // Three times in four in the range of an op in flight: on the page it last paused at (one it
+      // has reached), else a read, fill or evict on any page of it (a write to a page the op has
+      // yet to reach would only show it a dirty leaf, hiding the race a write behind it exposes).
       uint64_t a = 0;
-      if (!rng.percent(75) || !o.cpu_threads || !page_in(unsigned(rng.below(o.cpu_threads)), &a)) {
+      unsigned c = unsigned(rng.below(100));
+      const unsigned t = o.cpu_threads ? unsigned(rng.below(o.cpu_threads)) : 0;
+      bool on_aim = false;
+      if (o.cpu_threads && rng.percent(75) && ((on_aim = aimed_page(t, &a)) || page_in(t, &a))) {
+        if (!on_aim && c >= 18 && c < 60) c = 60 + c % 40;
+      } else {
         const Region& r = regions[rng.below(regions.size())];
         a = r.iova + rng.below(kRegionSize / kSize4K) * kSize4K;
       }
-      act(a, unsigned(rng.below(100)));
+      act(a, c);
       std::this_thread::yield();
     }
   };

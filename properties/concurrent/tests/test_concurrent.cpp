@@ -400,7 +400,7 @@ TEST_P(RaceOnlyThreads, CaughtByRealThreads) {
 
 INSTANTIATE_TEST_SUITE_P(Broken, RaceOnlyThreads,
                          ::testing::Values("split_plain_write", "map_plain_install", "unmap_dirty_nonatomic",
-                                           "clear_no_invalidate"),
+                                           "clear_no_invalidate", "merge_loses_dirty"),
                          [](const auto& info) { return std::string(info.param); });
 #endif
 
