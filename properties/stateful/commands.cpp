@@ -63,6 +63,7 @@ void FailAllocCommand::show(std::ostream& os) const {
 RaceCommand::RaceCommand(const Model& m) {
   RC_PRE(bool(m.target));
   RC_PRE(m.cfg.hw_dirty);
+  RC_PRE(m.statement_count <= m.limits.max_statements_before_race);
   // The leaf: any writable one of at most 2M, or a 2M block for split and merge (pages outnumber
   // blocks by far once anything was split, so blocks are a pool of their own).
   std::vector<RefLeaf> leaves, blocks;

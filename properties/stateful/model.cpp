@@ -52,6 +52,7 @@ Model::Model(const Config& c, const ptc_target_ops* t)
 
 void Model::record(const Op& op) {
   statements = std::make_shared<const StatementList>(StatementList{op, statements});
+  ++statement_count;
 }
 
 std::vector<Op> Model::script() const {
@@ -68,6 +69,12 @@ uint64_t Model::leaf_cost(const Op& op) const {
     for (const RefLeaf& l : ref->leaves_in(op.iova, op.size))
       if (l.size > kSize4K) n += l.size / kSize4K;
   for (const Injection& inj : op.inject) n += leaf_cost(inj.op);
+  return n;
+}
+
+uint64_t Model::merge_regions(const Op& op) const {
+  uint64_t n = op.kind == OpKind::Merge ? op.size / kSize2M : 0;
+  for (const Injection& inj : op.inject) n += merge_regions(inj.op);
   return n;
 }
 
