@@ -384,7 +384,8 @@ std::optional<uint64_t> threads_until_caught(const char* bug, uint64_t histories
 
 // Under TSan a history runs ~10x slower and the race windows are hit too rarely for a bounded test:
 // the TSan run is for the checker's own data races (the correct-table tests), so this suite is built
-// only without it. merge_loses_dirty needs 50-450 histories, sometimes more: LongThreads checks it.
+// only without it. Pause windows aim the device at the page a CPU thread has just reached
+// (threaded.cpp), which brings merge_loses_dirty within the same budget as the others.
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define PTC_UNDER_TSAN 1
@@ -415,10 +416,6 @@ TEST(LongThreads, CorrectTableHoldsForManyHistories) {
     const HistoryOutcome h = run_threaded_history(t, base_seed() * 104729 + i, o);
     ASSERT_FALSE(h.bug()) << h.report;
   }
-}
-
-TEST(LongThreads, MergeLosesDirtyCaught) {
-  EXPECT_TRUE(threads_until_caught("merge_loses_dirty", 3000, std::chrono::seconds(900)));
 }
 
 TEST(LongScheduler, CorrectTableHoldsForManySequences) {
