@@ -364,6 +364,16 @@ TEST(Threads, CorrectTableHolds) {
   std::printf("threads: %zu histories, %zu ops, %zu unknown\n", checked, ops, unknown);
 }
 
+// Under TSan a history runs ~10x slower and the race windows are hit too rarely for a bounded test:
+// the TSan run is for the checker's own data races (the correct-table tests), so this suite is built
+// only without it. Pause windows aim the device at the page a CPU thread has just reached
+// (threaded.cpp), which brings merge_loses_dirty within the same budget as the others.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PTC_UNDER_TSAN 1
+#endif
+#endif
+#ifndef PTC_UNDER_TSAN
 // Histories until one shows the bug (a fixed budget of seeded workloads; thread timing is the OS's,
 // with a wall-clock cap for a badly overloaded machine); the history index, or nothing.
 std::optional<uint64_t> threads_until_caught(const char* bug, uint64_t histories, std::chrono::seconds cap) {
@@ -382,16 +392,6 @@ std::optional<uint64_t> threads_until_caught(const char* bug, uint64_t histories
   return std::nullopt;
 }
 
-// Under TSan a history runs ~10x slower and the race windows are hit too rarely for a bounded test:
-// the TSan run is for the checker's own data races (the correct-table tests), so this suite is built
-// only without it. Pause windows aim the device at the page a CPU thread has just reached
-// (threaded.cpp), which brings merge_loses_dirty within the same budget as the others.
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PTC_UNDER_TSAN 1
-#endif
-#endif
-#ifndef PTC_UNDER_TSAN
 class RaceOnlyThreads : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RaceOnlyThreads, CaughtByRealThreads) {
