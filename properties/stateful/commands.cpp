@@ -78,7 +78,8 @@ RaceCommand::RaceCommand(const Model& m) {
   // Split and merge need a block: one of the model's, or a new 2M block mapped first where the
   // model has nothing (a 2M-aligned address near the others, output as aligned).
   std::optional<RefLeaf> fresh;
-  if (on_block && (m.cfg.pgsizes & kSize2M) && (blocks.empty() || *rc::gen::weightedElement<bool>({{2, false}, {1, true}}))) {
+  auto one_in_three = [] { return *rc::gen::weightedElement<bool>({{2, false}, {1, true}}); };
+  if (on_block && (m.cfg.pgsizes & kSize2M) && (blocks.empty() || one_in_three())) {
     const uint64_t iova = *gen_iova(m) & ~(kSize2M - 1);
     if (iova + kSize2M <= m.top() && m.ref->leaves_in(iova, kSize2M).empty())
       fresh = RefLeaf{iova, kSize2M, iova & ((1ull << m.cfg.oas) - 1), true, DirtyState::Dirty};
