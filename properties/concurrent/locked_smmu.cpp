@@ -10,7 +10,7 @@ namespace ptc::conc {
 namespace {
 
 thread_local uint64_t t_yield_state = 0;
-thread_local void (*t_pause)(void*) = nullptr;
+thread_local LockedSmmu::PauseHook t_pause = nullptr;
 thread_local void* t_pause_arg = nullptr;
 
 LockedSmmu* self(void* ctx) { return static_cast<LockedSmmu*>(ctx); }
@@ -23,18 +23,18 @@ LockedSmmu::LockedSmmu(const Config& cfg, unsigned yield_permille)
                &xchg, &fetch_or, &inv_range, &inv_all, &sync};
 }
 
-void LockedSmmu::set_thread_seed(uint64_t seed, void (*pause)(void*), void* arg) {
+void LockedSmmu::set_thread_seed(uint64_t seed, PauseHook pause, void* arg) {
   t_yield_state = seed;
   t_pause = pause;
   t_pause_arg = arg;
 }
 
-void LockedSmmu::maybe_yield(const LockedSmmu* s, bool after_read) {
+void LockedSmmu::maybe_yield(const LockedSmmu* s, bool after_read, ptc_pte_t value) {
   if (!t_yield_state || !s->yield_permille_) return;
   const uint64_t r = splitmix64(t_yield_state);
   if (r % 1000 >= (after_read ? s->yield_permille_ : s->yield_permille_ / 4)) return;
   if (t_pause)
-    t_pause(t_pause_arg);
+    t_pause(t_pause_arg, PauseSite{after_read, value});
   else if ((r >> 20) % 8 == 0)
     std::this_thread::sleep_for(std::chrono::microseconds(5 + (r >> 32) % 40));
   else
@@ -48,10 +48,18 @@ void LockedSmmu::maybe_yield(const LockedSmmu* s, bool after_read) {
     std::lock_guard<std::mutex> lock(s->mu_);     \
     return s->inner_->call;                       \
   }();                                            \
-  maybe_yield(s, after_read);                     \
+  maybe_yield(s, after_read, ptc_pte_t(r));       \
   return r
 
-void* LockedSmmu::alloc(void* ctx, size_t bytes) { PTC_LOCKED(false, alloc_table(s->inner_->ctx, bytes)); }
+void* LockedSmmu::alloc(void* ctx, size_t bytes) {
+  LockedSmmu* s = self(ctx);
+  void* r = [&] {
+    std::lock_guard<std::mutex> lock(s->mu_);
+    return s->inner_->alloc_table(s->inner_->ctx, bytes);
+  }();
+  maybe_yield(s);
+  return r;
+}
 ptc_pte_t LockedSmmu::read(void* ctx, ptc_pte_t* p) { PTC_LOCKED(true, read(s->inner_->ctx, p)); }
 ptc_pte_t LockedSmmu::cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   PTC_LOCKED(false, cmpxchg(s->inner_->ctx, p, o, v));
@@ -63,21 +71,21 @@ ptc_pte_t LockedSmmu::fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
 #undef PTC_LOCKED
 
 // The void services.
-#define PTC_LOCKED_VOID(call)                     \
+#define PTC_LOCKED_VOID(call, value)              \
   LockedSmmu* s = self(ctx);                      \
   {                                               \
     std::lock_guard<std::mutex> lock(s->mu_);     \
     s->inner_->call;                              \
   }                                               \
-  maybe_yield(s)
+  maybe_yield(s, false, value)
 
-void LockedSmmu::free_table(void* ctx, void* table) { PTC_LOCKED_VOID(free_table(s->inner_->ctx, table)); }
-void LockedSmmu::write(void* ctx, ptc_pte_t* p, ptc_pte_t v) { PTC_LOCKED_VOID(write(s->inner_->ctx, p, v)); }
+void LockedSmmu::free_table(void* ctx, void* table) { PTC_LOCKED_VOID(free_table(s->inner_->ctx, table), 0); }
+void LockedSmmu::write(void* ctx, ptc_pte_t* p, ptc_pte_t v) { PTC_LOCKED_VOID(write(s->inner_->ctx, p, v), v); }
 void LockedSmmu::inv_range(void* ctx, uint64_t iova, uint64_t size, uint64_t granule, int leaf_only) {
-  PTC_LOCKED_VOID(tlb_inv_range(s->inner_->ctx, iova, size, granule, leaf_only));
+  PTC_LOCKED_VOID(tlb_inv_range(s->inner_->ctx, iova, size, granule, leaf_only), 0);
 }
-void LockedSmmu::inv_all(void* ctx) { PTC_LOCKED_VOID(tlb_inv_all(s->inner_->ctx)); }
-void LockedSmmu::sync(void* ctx) { PTC_LOCKED_VOID(tlb_sync(s->inner_->ctx)); }
+void LockedSmmu::inv_all(void* ctx) { PTC_LOCKED_VOID(tlb_inv_all(s->inner_->ctx), 0); }
+void LockedSmmu::sync(void* ctx) { PTC_LOCKED_VOID(tlb_sync(s->inner_->ctx), 0); }
 #undef PTC_LOCKED_VOID
 
 void LockedSmmu::attach(ptc_pte_t* root) {

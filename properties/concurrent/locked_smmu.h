@@ -35,9 +35,17 @@ class LockedSmmu {
 
   // The services a target gets: the SMMU's, each call under the lock.
   const ptc_hw* hw() const { return &hw_; }
+  // What a CPU thread accessed just before it paused: the descriptor value a read returned (or the
+  // old value an atomic replaced, or the value a write stored). The pause hook aims the device at
+  // the page that descriptor maps.
+  struct PauseSite {
+    bool read = false;
+    ptc_pte_t value = 0;
+  };
+  using PauseHook = void (*)(void* arg, const PauseSite& site);
   // Seeds the calling thread's pause generator (0: this thread never pauses); `pause`, when given,
   // runs at each pause instead of a plain yield.
-  static void set_thread_seed(uint64_t seed, void (*pause)(void*) = nullptr, void* arg = nullptr);
+  static void set_thread_seed(uint64_t seed, PauseHook pause = nullptr, void* arg = nullptr);
 
   void attach(ptc_pte_t* root);
   void detach();
@@ -51,7 +59,7 @@ class LockedSmmu {
   std::vector<std::string> events();
 
  private:
-  static void maybe_yield(const LockedSmmu* s, bool after_read = false);
+  static void maybe_yield(const LockedSmmu* s, bool after_read = false, ptc_pte_t value = 0);
   static void* alloc(void* ctx, size_t bytes);
   static void free_table(void* ctx, void* table);
   static ptc_pte_t read(void* ctx, ptc_pte_t* p);

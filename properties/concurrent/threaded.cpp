@@ -23,6 +23,10 @@ struct Planned {
   Op op;
   size_t region = 0;
   unsigned first_chunk = 0, last_chunk = 0;  // the chunk locks it holds (none for flush)
+  // Opens no pause windows and draws no device action to its range: the clean step right before a
+  // merge, so that the merge starts from clean pages and the device's first write to one of them
+  // lands in a window the merge opened (a write during the clean would dirty a page and hide it).
+  bool quiet = false;
 };
 
 struct PageSink {
@@ -70,8 +74,12 @@ std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regi
         const size_t region = rng.below(regions.size());
         const Region& r = regions[region];
         const Range whole{r.iova, kRegionSize};
-        for (OpKind k : chain_ops) {
+        const bool quiet_clean = rng.percent(60);
+        for (size_t step = 0; step < chain_ops.size(); ++step) {
+          const OpKind k = chain_ops[step];
           Planned x;
+          x.quiet = quiet_clean && k == OpKind::Dirty && step + 1 < chain_ops.size() &&
+                    chain_ops[step + 1] == OpKind::Merge;
           x.region = region;
           x.op = make_op(rng, k, r, whole);
           x.op.paddr = r.pa;
@@ -108,20 +116,35 @@ std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regi
 
 // Pause windows: a CPU thread that pauses after a descriptor access opens a window (a ticket) and
 // waits briefly until a device thread has acted inside its op's range, so that read-then-write
-// windows of the target are hit by the device on purpose rather than by luck.
+// windows of the target are hit by the device on purpose rather than by luck. The window is aimed:
+// it carries the output address of the descriptor just accessed, and the device acts on the page
+// that descriptor maps when it lies in the op's range (the page whose leaf the op has just read,
+// not one it has yet to read, which would only show it a dirty leaf).
 struct Windows {
   explicit Windows(unsigned n)
-      : open(new std::atomic<uint64_t>[n]), claimed(new std::atomic<uint64_t>[n]), done(new std::atomic<uint64_t>[n]) {
-    for (unsigned i = 0; i < n; ++i) open[i] = claimed[i] = done[i] = 0;
+      : open(new std::atomic<uint64_t>[n]), claimed(new std::atomic<uint64_t>[n]), done(new std::atomic<uint64_t>[n]),
+        aim(new std::atomic<uint64_t>[n]), quiet(new std::atomic<bool>[n]) {
+    for (unsigned i = 0; i < n; ++i) open[i] = claimed[i] = done[i] = aim[i] = 0, quiet[i] = false;
   }
   std::unique_ptr<std::atomic<uint64_t>[]> open, claimed, done;
+  std::unique_ptr<std::atomic<uint64_t>[]> aim;  // output address of the access paused after (0: none)
+  std::unique_ptr<std::atomic<bool>[]> quiet;    // the op in flight is quiet (Planned::quiet)
 };
+
+// The output address a descriptor holds (SPEC 2: bits 47:12 of a valid descriptor), 0 for an
+// invalid one. For a table descriptor it is a table's address, which maps no page of a region.
+uint64_t descriptor_output(ptc_pte_t d) { return (d & 1) ? d & 0x0000fffffffff000ull : 0; }
 
 struct PauseArg {
   Windows* w;
   unsigned t;
-  static void pause(void* arg) {
+  static void pause(void* arg, const LockedSmmu::PauseSite& site) {
     auto* p = static_cast<PauseArg*>(arg);
+    if (p->w->quiet[p->t].load()) {
+      std::this_thread::yield();
+      return;
+    }
+    p->w->aim[p->t].store(descriptor_output(site.value));
     const uint64_t ticket = p->w->open[p->t].fetch_add(1) + 1;
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(500);
     while (p->w->done[p->t].load() < ticket && std::chrono::steady_clock::now() < until) std::this_thread::yield();
@@ -183,8 +206,10 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       HistOp h;
       h.thread = int(t);
       h.op = p.op;
-      hot_lo[t] = h.lo();
-      hot_hi[t] = h.hi();
+      windows.quiet[t] = p.quiet;
+      windows.aim[t] = 0;
+      hot_lo[t] = p.quiet ? 0 : h.lo();
+      hot_hi[t] = p.quiet ? 0 : h.hi();
       cpu_ops_started.fetch_add(1);
       h.call = clock.fetch_add(1);
       call_target(target, tgt, h);
@@ -230,14 +255,34 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       *a = lo + rng.below((hi - lo) / kSize4K) * kSize4K;
       return true;
     };
-    // A pause window of a CPU thread, if one is open: act in its range (writes, fills and reads).
+    // The page of region r that output address oa belongs to, if r maps it (regions map their
+    // pages at a fixed offset, or one page further).
+    auto page_of_output = [&](uint64_t oa, uint64_t* a) {
+      for (const Region& r : regions)
+        if (oa >= r.pa && oa < r.pa + kRegionSize + kSize4K) {
+          *a = r.iova + ((oa - r.pa) & ~(kSize4K - 1));
+          return true;
+        }
+      return false;
+    };
+    // The page of thread t's op in flight whose descriptor it last paused after, if any.
+    auto aimed_page = [&](unsigned t, uint64_t* a) {
+      const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
+      return page_of_output(windows.aim[t].load(), a) && *a >= lo && *a < hi;
+    };
+    // A pause window of a CPU thread, if one is open: act on the page whose descriptor it has just
+    // accessed when that page is in its op's range (mostly a write: the first write to a clean leaf
+    // in the window is what a racy op loses), else anywhere in the range.
     auto serve_window = [&] {
       for (unsigned t = 0; t < o.cpu_threads; ++t) {
         const uint64_t open = windows.open[t].load();
         uint64_t c = windows.claimed[t].load();
         if (open <= c || !windows.claimed[t].compare_exchange_strong(c, open)) continue;
         uint64_t a = 0;
-        if (page_in(t, &a)) act(a, 18 + unsigned(rng.below(82)));
+        if (aimed_page(t, &a))
+          act(a, rng.percent(70) ? 18 + unsigned(rng.below(42)) : 60 + unsigned(rng.below(40)));
+        else if (page_in(t, &a))
+          act(a, 18 + unsigned(rng.below(82)));
         windows.done[t].store(open);
         return true;
       }
@@ -252,12 +297,20 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
         continue;
       }
       ++done;
+      // Three times in four in the range of an op in flight: on the page it last paused at (one it
+      // has reached), else a read, fill or evict on any page of it (a write to a page the op has
+      // yet to reach would only show it a dirty leaf, hiding the race a write behind it exposes).
       uint64_t a = 0;
-      if (!rng.percent(75) || !o.cpu_threads || !page_in(unsigned(rng.below(o.cpu_threads)), &a)) {
+      unsigned c = unsigned(rng.below(100));
+      const unsigned t = o.cpu_threads ? unsigned(rng.below(o.cpu_threads)) : 0;
+      bool on_aim = false;
+      if (o.cpu_threads && rng.percent(75) && ((on_aim = aimed_page(t, &a)) || page_in(t, &a))) {
+        if (!on_aim && c >= 18 && c < 60) c = 60 + c % 40;
+      } else {
         const Region& r = regions[rng.below(regions.size())];
         a = r.iova + rng.below(kRegionSize / kSize4K) * kSize4K;
       }
-      act(a, unsigned(rng.below(100)));
+      act(a, c);
       std::this_thread::yield();
     }
   };

@@ -1,6 +1,7 @@
 #include "properties/stateful/commands.h"
 
 #include "core/script/script.h"
+#include "properties/stateful/aimed_injections.h"
 #include "properties/stateful/failure_report.h"
 
 namespace ptc::props {
@@ -43,7 +44,10 @@ FailAllocCommand::FailAllocCommand(const Model& m) {
 
 void FailAllocCommand::checkPreconditions(const Model& m) const { RC_PRE(m.affordable(allocating_)); }
 
-void FailAllocCommand::apply(Model& m) const { m.apply(allocating_); }
+void FailAllocCommand::apply(Model& m) const {
+  m.record(op_);
+  m.apply(allocating_);
+}
 
 void FailAllocCommand::run(const Model&, SessionUnderTest& sut) const {
   sut.step(op_);
@@ -54,6 +58,85 @@ void FailAllocCommand::show(std::ostream& os) const {
   show_statement(os, op_);
   os << "\n";
   show_statement(os, allocating_);
+}
+
+RaceCommand::RaceCommand(const Model& m) {
+  RC_PRE(bool(m.target));
+  RC_PRE(m.cfg.hw_dirty);
+  RC_PRE(m.statement_count <= m.limits.max_statements_before_race);
+  // The leaf: any writable one of at most 2M, or a 2M block for split and merge (pages outnumber
+  // blocks by far once anything was split, so blocks are a pool of their own).
+  std::vector<RefLeaf> leaves, blocks;
+  for (const auto& [iova, l] : m.ref->leaves()) {
+    if (!l.writable || l.size > kSize2M) continue;
+    leaves.push_back(l);
+    if (l.size == kSize2M) blocks.push_back(l);
+  }
+  OpKind kind = *rc::gen::weightedElement<OpKind>(
+      {{3, OpKind::UnmapDirty}, {3, OpKind::Split}, {4, OpKind::Merge}, {1, OpKind::Dirty}});
+  const bool on_block = kind == OpKind::Split || kind == OpKind::Merge;
+  // Split and merge need a block: one of the model's, or a new 2M block mapped first where the
+  // model has nothing (a 2M-aligned address near the others, output as aligned).
+  std::optional<RefLeaf> fresh;
+  auto one_in_three = [] { return *rc::gen::weightedElement<bool>({{2, false}, {1, true}}); };
+  if (on_block && (m.cfg.pgsizes & kSize2M) && (blocks.empty() || one_in_three())) {
+    const uint64_t iova = *gen_iova(m) & ~(kSize2M - 1);
+    if (iova + kSize2M <= m.top() && m.ref->leaves_in(iova, kSize2M).empty())
+      fresh = RefLeaf{iova, kSize2M, iova & ((1ull << m.cfg.oas) - 1), true, DirtyState::Dirty};
+  }
+  if (fresh) {
+    Op map;
+    map.kind = OpKind::Map;
+    map.iova = fresh->iova;
+    map.paddr = fresh->pa;
+    map.size = kSize2M;
+    map.prot = PTC_PROT_READ | PTC_PROT_WRITE;
+    statements_.push_back(map);
+  } else if (on_block && blocks.empty()) {
+    kind = OpKind::UnmapDirty;
+  }
+  const std::vector<RefLeaf>& pool = kind == OpKind::Split || kind == OpKind::Merge ? blocks : leaves;
+  RC_PRE(fresh || !pool.empty());
+  const RefLeaf leaf = fresh ? *fresh : pool[*rc::gen::inRange<size_t>(0, pool.size())];
+  auto on_leaf = [&leaf](OpKind k) {
+    Op op;
+    op.kind = k;
+    op.iova = leaf.iova;
+    op.size = leaf.size;
+    return op;
+  };
+  statements_.push_back(on_leaf(OpKind::Dirty));
+  if (kind == OpKind::Merge) statements_.push_back(on_leaf(OpKind::Split));
+  Op racer = on_leaf(kind);
+  Model before = m;
+  for (const Op& s : statements_) before.apply(s);
+  const std::optional<Injection> inj = *gen_aimed_injection(before, racer, leaf.iova, leaf.end());
+  RC_PRE(inj.has_value());
+  racer.inject.push_back(*inj);
+  statements_.push_back(racer);
+  if (kind != OpKind::UnmapDirty) statements_.push_back(on_leaf(OpKind::Dirty));
+  checkPreconditions(m);
+}
+
+void RaceCommand::checkPreconditions(const Model& m) const {
+  uint64_t cost = 0;
+  for (const Op& s : statements_) cost += m.leaf_cost(s);
+  RC_PRE(m.new_leaves + cost <= m.limits.max_new_leaves);
+}
+
+void RaceCommand::apply(Model& m) const {
+  for (const Op& s : statements_) m.apply(s);
+}
+
+void RaceCommand::run(const Model&, SessionUnderTest& sut) const {
+  for (const Op& s : statements_) sut.step(s);
+}
+
+void RaceCommand::show(std::ostream& os) const {
+  for (size_t i = 0; i < statements_.size(); ++i) {
+    if (i) os << "\n";
+    show_statement(os, statements_[i]);
+  }
 }
 
 template <OpKind K>
@@ -86,6 +169,7 @@ rc::Gen<std::shared_ptr<const Command>> gen_command(const Model& m) {
       {m.cfg.lazy ? 2u : 1u, execOneOfWithArgs<FlushCommand>()(m)},
       {1, execOneOfWithArgs<IovaToPhysCommand>()(m)},
       {2, execOneOfWithArgs<FailAllocCommand>()(m)},
+      {3, execOneOfWithArgs<RaceCommand>()(m)},
   });
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <rapidcheck.h>
 #include <rapidcheck/state.h>
@@ -78,6 +79,24 @@ class FailAllocCommand : public StatementCommand {
 
  private:
   Op allocating_;
+};
+
+// A race aimed at a writable leaf of at most 2M (hw_dirty on): a clearing read of it (so that the
+// device's next write is the first to a clean leaf), then an op on it whose `@N` injection is a
+// device action right after a race window the op opens (aimed_injections.h: the op is dry-run to
+// find the window), then, for an op that leaves the leaf mapped, a clearing read that must record
+// the write. The op: unmap_read_dirty of the leaf, a clearing read of it, split of a 2M block, or
+// split of the block and merge of its pages. All statements are plain `.ops` lines.
+class RaceCommand : public Command {
+ public:
+  explicit RaceCommand(const Model& m);
+  void checkPreconditions(const Model& m) const override;
+  void apply(Model& m) const override;
+  void run(const Model& m, SessionUnderTest& sut) const override;
+  void show(std::ostream& os) const override;
+
+ private:
+  std::vector<Op> statements_;
 };
 
 // The next command for a model state, weighted toward maps, device actions and dirty reads.

@@ -47,7 +47,19 @@ void apply_to(ReferenceModel& ref, const Op& op) {
 
 }  // namespace
 
-Model::Model(const Config& c) : cfg(c), ref(std::make_shared<ReferenceModel>(c)) {}
+Model::Model(const Config& c, const ptc_target_ops* t)
+    : cfg(c), target(t), ref(std::make_shared<ReferenceModel>(c)) {}
+
+void Model::record(const Op& op) {
+  statements = std::make_shared<const StatementList>(StatementList{op, statements});
+  ++statement_count;
+}
+
+std::vector<Op> Model::script() const {
+  std::vector<Op> out;
+  for (const StatementList* s = statements.get(); s; s = s->before.get()) out.push_back(s->op);
+  return {out.rbegin(), out.rend()};
+}
 
 uint64_t Model::leaf_cost(const Op& op) const {
   uint64_t n = 0;
@@ -60,7 +72,14 @@ uint64_t Model::leaf_cost(const Op& op) const {
   return n;
 }
 
+uint64_t Model::merge_regions(const Op& op) const {
+  uint64_t n = op.kind == OpKind::Merge ? op.size / kSize2M : 0;
+  for (const Injection& inj : op.inject) n += merge_regions(inj.op);
+  return n;
+}
+
 void Model::apply(const Op& op) {
+  record(op);
   if (op.kind == OpKind::FailAlloc) return;
   new_leaves += leaf_cost(op);
   auto next = std::make_shared<ReferenceModel>(*ref);

@@ -18,7 +18,7 @@ void stateful_sequences(const PropertyContext& ctx) {
   Session session(cfg, ctx.target, opts, reproducer_path(ctx, kStatefulSequences));
   RC_PRE(session.started());  // the target refuses this config
   SessionUnderTest sut{session, ctx, kStatefulSequences};
-  rc::state::check(Model(cfg), sut, &gen_command);
+  rc::state::check(Model(cfg, ctx.target), sut, &gen_command);
   RC_TAG(session.statements() / 20 * 20);
   sut.finish();
 }
