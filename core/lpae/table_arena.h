@@ -5,7 +5,8 @@
 // aligned block), and a scan of every table walks a few huge pages instead of one TLB entry per table.
 // Freed tables go on a free list and are zeroed when handed out again; fresh chunk memory is zero
 // already (anonymous mmap). Chunks go back to the system when the arena is destroyed, which must come
-// after every table using it. Thread-safe (one mutex; allocation is off the tables' hot paths).
+// after every table using it. Thread-safe (one mutex, held for a push or pop; a reused table is zeroed
+// outside it).
 #pragma once
 #include <sys/mman.h>
 
@@ -31,21 +32,26 @@ class TableArena {
 
   // A zeroed 4 KiB table aligned to 4 KiB, or nullptr when the system has no memory.
   void* alloc() {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++live_;
-    if (!free_.empty()) {
-      void* t = free_.back();
+    void* reused = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++live_;
+      if (free_.empty()) {
+        if (next_ == end_ && !grow()) {
+          --live_;
+          return nullptr;
+        }
+        void* t = next_;
+        next_ += kTableBytes;
+        return t;
+      }
+      reused = free_.back();
       free_.pop_back();
-      std::memset(t, 0, kTableBytes);
-      return t;
     }
-    if (next_ == end_ && !grow()) {
-      --live_;
-      return nullptr;
-    }
-    void* t = next_;
-    next_ += kTableBytes;
-    return t;
+    // Zeroed outside the lock: threads mapping disjoint ranges at once contend on the lock only for
+    // the pop, not for 4 KiB of stores (the futex sleeps it caused were a quarter of a 2-thread run).
+    std::memset(reused, 0, kTableBytes);
+    return reused;
   }
 
   void free(void* table) {
