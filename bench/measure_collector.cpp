@@ -1,5 +1,7 @@
 #include "bench/measure_collector.h"
 
+#include "core/fmt.h"
+
 #include <sys/utsname.h>
 
 #include <cmath>
@@ -92,21 +94,6 @@ std::string number(double v) {
   return buf;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";
   char buf[40];
@@ -146,13 +133,13 @@ std::string measures_json(const std::vector<MeasureResult>& results, const std::
   for (size_t i = 0; i < results.size(); ++i) {
     const MeasureResult& r = results[i];
     const Measure& m = *r.measure;
-    o << "  {\"name\": " << json_string(m.name) << ", \"what\": " << json_string(m.what)
-      << ", \"figure\": " << json_number(r.figure) << ", \"unit\": " << json_string(m.unit)
-      << ", \"baseline\": " << json_number(r.baseline) << ", \"baseline_what\": " << json_string(m.baseline_what)
-      << ", \"ratio\": " << json_number(r.ratio) << ", \"ratio_kind\": " << json_string(ratio_kind(m))
-      << ", \"goal\": " << (m.goal ? json_string(m.goal->text(m.unit)) : "null")
+    o << "  {\"name\": " << json_quote(m.name) << ", \"what\": " << json_quote(m.what)
+      << ", \"figure\": " << json_number(r.figure) << ", \"unit\": " << json_quote(m.unit)
+      << ", \"baseline\": " << json_number(r.baseline) << ", \"baseline_what\": " << json_quote(m.baseline_what)
+      << ", \"ratio\": " << json_number(r.ratio) << ", \"ratio_kind\": " << json_quote(ratio_kind(m))
+      << ", \"goal\": " << (m.goal ? json_quote(m.goal->text(m.unit)) : "null")
       << ", \"met\": " << (!r.met ? "null" : *r.met ? "true" : "false") << ", \"quick\": " << (quick ? "true" : "false")
-      << ", \"machine\": " << json_string(machine) << "}" << (i + 1 < results.size() ? "," : "") << "\n";
+      << ", \"machine\": " << json_quote(machine) << "}" << (i + 1 < results.size() ? "," : "") << "\n";
   }
   o << "]\n";
   return o.str();

@@ -1,5 +1,7 @@
 #include "proofs/prove.h"
 
+#include "core/fmt.h"
+
 #include "proofs/bits/bit_obligations.h"
 #include "proofs/obligations/bad_sequences.h"
 #include "proofs/obligations/race_obligations.h"
@@ -31,27 +33,6 @@ std::vector<const Obligation*> select_obligations(const std::vector<Obligation>&
 }
 
 namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\u%04x", ch);
-          out += b;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string indent(const std::string& text, const char* prefix) {
   std::string out;
@@ -88,10 +69,10 @@ void print_json(std::FILE* out, const Result& r, bool last) {
   std::fprintf(out,
                "  {\"name\": %s, \"verdict\": %s, \"expected\": %s, \"passed\": %s, \"seconds\": %.3f, \"bound\": %s, "
                "\"statement\": %s, \"note\": %s, \"counterexample\": %s, \"script\": %s}%s\n",
-               json_string(r.name).c_str(), json_string(verdict_name(r.verdict)).c_str(),
-               json_string(r.expect_refuted ? "refuted" : "proved").c_str(), r.passed() ? "true" : "false", r.seconds,
-               json_string(r.bound).c_str(), json_string(r.statement).c_str(), json_string(r.note).c_str(),
-               json_string(r.counterexample).c_str(), json_string(r.script).c_str(), last ? "" : ",");
+               json_quote(r.name).c_str(), json_quote(verdict_name(r.verdict)).c_str(),
+               json_quote(r.expect_refuted ? "refuted" : "proved").c_str(), r.passed() ? "true" : "false", r.seconds,
+               json_quote(r.bound).c_str(), json_quote(r.statement).c_str(), json_quote(r.note).c_str(),
+               json_quote(r.counterexample).c_str(), json_quote(r.script).c_str(), last ? "" : ",");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tools/ptcheck/check_report.h"
 
+#include "core/fmt.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -39,28 +41,6 @@ const char* overall(const CheckReport& r) {
 }
 
 }  // namespace
-
-std::string json_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\u%04x", unsigned(static_cast<unsigned char>(ch)));
-          out += b;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string xml_escape(const std::string& s) {
   std::string out;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/fmt.h"
+
 namespace ptc::cli {
 
 enum class CheckResult { kPass, kFail, kSkip };
@@ -45,8 +47,8 @@ std::string check_summary_table(const CheckReport& r);
 std::string check_json(const CheckReport& r);
 std::string check_junit(const CheckReport& r);
 
-// For tests: JSON and XML escaping.
-std::string json_quote(const std::string& s);
+// For tests: JSON (core/fmt.h's) and XML escaping.
+using ptc::json_quote;
 std::string xml_escape(const std::string& s);
 
 }  // namespace ptc::cli
