@@ -4,6 +4,7 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -29,7 +30,7 @@ void MeasureCollector::ReportRuns(const std::vector<Run>& runs) {
       errors_.push_back(r.benchmark_name() + ": " + r.error_message);
       continue;
     }
-    runs_[run_key(r)] = r;
+    runs_[run_key(r)].push_back(r);
   }
 }
 
@@ -57,6 +58,21 @@ bool raw_value(const Measure& m, const benchmark::BenchmarkReporter::Run& r, dou
   return true;
 }
 
+// The median of the repetitions' values (the lower middle one of an even count).
+bool median_value(const Measure& m, const std::vector<benchmark::BenchmarkReporter::Run>& runs, double* out) {
+  std::vector<double> values;
+  for (const auto& r : runs) {
+    double v = 0;
+    if (!raw_value(m, r, &v)) return false;
+    values.push_back(v);
+  }
+  if (values.empty()) return false;
+  const size_t mid = (values.size() - 1) / 2;
+  std::nth_element(values.begin(), values.begin() + long(mid), values.end());
+  *out = values[mid];
+  return true;
+}
+
 }  // namespace
 
 std::vector<MeasureResult> MeasureCollector::evaluate(const std::vector<Measure>& measures) const {
@@ -65,7 +81,7 @@ std::vector<MeasureResult> MeasureCollector::evaluate(const std::vector<Measure>
     auto a = runs_.find(m.bench), b = runs_.find(m.baseline);
     if (a == runs_.end() || b == runs_.end()) continue;
     double fig = 0, base = 0;
-    if (!raw_value(m, a->second, &fig) || !raw_value(m, b->second, &base)) continue;
+    if (!median_value(m, a->second, &fig) || !median_value(m, b->second, &base)) continue;
     MeasureResult r;
     r.measure = &m;
     r.figure = fig * m.scale;

@@ -22,14 +22,15 @@ class MeasureCollector : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>& runs) override;
   void Finalize() override;
 
-  // The measures whose benchmark and baseline both ran without error, evaluated.
+  // The measures whose benchmark and baseline both ran without error, evaluated. A benchmark run with
+  // repetitions gives its median (the concurrent ones: one run each is at the mercy of the machine).
   std::vector<MeasureResult> evaluate(const std::vector<Measure>& measures) const;
   // "NAME: MESSAGE" for each benchmark that reported an error (SkipWithError).
   const std::vector<std::string>& errors() const { return errors_; }
 
  private:
   benchmark::BenchmarkReporter* inner_;
-  std::map<std::string, Run> runs_;  // by run_key()
+  std::map<std::string, std::vector<Run>> runs_;  // by run_key(): one per repetition
   std::vector<std::string> errors_;
 };
 

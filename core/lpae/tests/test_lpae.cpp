@@ -1125,6 +1125,40 @@ TYPED_TEST(LpaeTyped, ReadAndClearDirtyErrors) {
   EXPECT_TRUE(r.records.empty());
 }
 
+// Contiguous dirty leaves reach the caller as one record (the bitmap is a set of pages; one call per
+// run lets the bitmap writer set whole words), across last-level tables and leaf sizes; a gap, or a
+// clean or read-only leaf, ends a run.
+TYPED_TEST(LpaeTyped, ContiguousDirtyLeavesAreRecordedAsOneRun) {
+  this->make(cfg());
+  auto& t = *this->t;
+  ASSERT_EQ(t.map(0x1FE000, 0x1000000, 2 * k4K, RW), 0);   // two pages at the end of one L3 table
+  ASSERT_EQ(t.map(0x200000, 0x40200000, k2M, RW), 0);      // a 2M block
+  ASSERT_EQ(t.map(0x400000, 0x2000000, 3 * k4K, RW), 0);   // pages in the next table
+  ASSERT_EQ(t.map(0x403000, 0x2003000, k4K, R), 0);        // read-only: ends the run
+  ASSERT_EQ(t.map(0x404000, 0x2004000, 2 * k4K, RW), 0);
+  ASSERT_EQ(t.map(0x407000, 0x2007000, k4K, RW), 0);       // after a hole
+  Recorder r;
+  ASSERT_EQ(t.read_and_clear_dirty(0x0, k1G, PTC_DIRTY_NO_CLEAR, &r.dirty), 0);
+  EXPECT_EQ(r.records, (Records{{0x1FE000, 2 * k4K + k2M + 3 * k4K}, {0x404000, 2 * k4K}, {0x407000, k4K}}));
+  // Cleaning the middle page of the first pages splits that run in the next read.
+  r.records.clear();
+  ASSERT_EQ(t.read_and_clear_dirty(0x401000, k4K, 0, &r.dirty), 0);
+  EXPECT_EQ(r.records, (Records{{0x401000, k4K}}));
+  r.records.clear();
+  ASSERT_EQ(t.read_and_clear_dirty(0x0, k1G, 0, &r.dirty), 0);
+  EXPECT_EQ(r.records,
+            (Records{{0x1FE000, 2 * k4K + k2M + k4K}, {0x402000, k4K}, {0x404000, 2 * k4K}, {0x407000, k4K}}));
+  r.records.clear();
+  ASSERT_EQ(t.read_and_clear_dirty(0x0, k1G, 0, &r.dirty), 0);
+  EXPECT_TRUE(r.records.empty());
+  // unmap_read_dirty joins the leaves of a detached table the same way.
+  ASSERT_EQ(t.unmap(0x0, k1G), int64_t(9 * k4K + k2M));
+  ASSERT_EQ(t.map(0x600000, 0x3001000, k2M, RW), 0);  // 512 dirty pages (unaligned output): one whole L3 table
+  r.records.clear();
+  ASSERT_EQ(t.unmap_read_dirty(0x600000, k2M, &r.dirty), int64_t(k2M));
+  EXPECT_EQ(r.records, (Records{{0x600000, k2M}}));
+}
+
 // ---- unmap_read_dirty ----------------------------------------------------------------------
 
 TYPED_TEST(LpaeTyped, UnmapReadDirtyRecordsRemovedDirtyLeaves) {
@@ -1434,52 +1468,3 @@ TEST(LpaeConcurrency, DirtyScanBesideMapAndUnmap) {
 }
 
 }  // namespace
-
-// ---- TableArena -------------------------------------------------------------------------------
-
-TEST(TableArena, TablesAreZeroedAlignedDistinctAndPackedInChunks) {
-  ptc::lpae::TableArena arena;
-  constexpr size_t kPerChunk = ptc::lpae::TableArena::kChunkBytes / ptc::lpae::TableArena::kTableBytes;
-  std::vector<void*> tables;
-  std::set<void*> distinct;
-  for (size_t i = 0; i < kPerChunk + 3; ++i) {
-    void* t = arena.alloc();
-    ASSERT_NE(t, nullptr);
-    EXPECT_EQ(reinterpret_cast<uintptr_t>(t) % 4096, 0u);
-    const auto* bytes = static_cast<const unsigned char*>(t);
-    EXPECT_TRUE(std::all_of(bytes, bytes + 4096, [](unsigned char b) { return b == 0; })) << "table " << i;
-    std::memset(t, 0xa5, 4096);  // dirty it, as a table in use is
-    tables.push_back(t);
-    distinct.insert(t);
-  }
-  EXPECT_EQ(distinct.size(), tables.size());
-  EXPECT_EQ(arena.live_tables(), kPerChunk + 3);
-  EXPECT_EQ(arena.reserved_bytes(), 2 * ptc::lpae::TableArena::kChunkBytes);  // one chunk full, one begun
-  // Consecutive tables of a chunk are adjacent.
-  EXPECT_EQ(static_cast<char*>(tables[1]) - static_cast<char*>(tables[0]), 4096);
-  for (void* t : tables) arena.free(t);
-  EXPECT_EQ(arena.live_tables(), 0u);
-  // A reused table comes back zeroed, and no new chunk is taken.
-  for (size_t i = 0; i < 8; ++i) {
-    void* t = arena.alloc();
-    EXPECT_EQ(distinct.count(t), 1u);
-    const auto* bytes = static_cast<const unsigned char*>(t);
-    EXPECT_TRUE(std::all_of(bytes, bytes + 4096, [](unsigned char b) { return b == 0; }));
-    arena.free(t);
-  }
-  EXPECT_EQ(arena.reserved_bytes(), 2 * ptc::lpae::TableArena::kChunkBytes);
-}
-
-TEST(TableArena, ASmallRootTakesAWholeTable) {
-  ptc::lpae::TableArena arena;
-  DirectMem mem;
-  mem.arena = &arena;
-  const ptc_cfg small{32, 32, 0x1000 | 0x200000, 1, PTC_CFG_HW_DIRTY};  // ias 32: a 4-entry L1 root
-  std::unique_ptr<LpaeTable<DirectMem>> t(LpaeTable<DirectMem>::create(small, mem));
-  ASSERT_NE(t, nullptr);
-  EXPECT_EQ(arena.live_tables(), 1u);
-  EXPECT_EQ(t->map(0x1000, 0x5000, 0x3000, PTC_PROT_READ | PTC_PROT_WRITE), 0);
-  EXPECT_EQ(t->iova_to_phys(0x2000), 0x6000u);
-  t.reset();
-  EXPECT_EQ(arena.live_tables(), 0u);
-}
