@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "bench/measure_collector.h"
@@ -17,13 +18,13 @@
 int main(int argc, char** argv) {
   ptc::bench::SuiteOptions o;
   o.corpora_dir = std::string(PTCHECK_SOURCE_DIR) + "/corpora";
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (i > 0 && std::strcmp(argv[i], "--quick") == 0)
-      o.quick = true;
-    else
-      args.push_back(argv[i]);
-  }
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--quick") == 0) o.quick = true;
+  std::vector<std::string> flags = ptc::bench::suite_flags(o);
+  std::vector<char*> args{argv[0]};
+  for (std::string& f : flags) args.push_back(f.data());  // before the user's flags: theirs win
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--quick") != 0) args.push_back(argv[i]);
   int n = int(args.size());
   benchmark::Initialize(&n, args.data());
   if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 2;

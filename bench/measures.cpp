@@ -116,6 +116,11 @@ std::vector<Measure> suite_measures(const SuiteOptions& o) {
                                   "the same, pages per second of each thread's CPU time (1.0x: the threads do not slow each other)", c.bench, c.baseline,
                                   "the same on 1 thread", Figure::Rate, "pages_per_cpu_second", "Mpages/s", 1e-6,
                                   Ratio::Speedup));
+    out.push_back(counter_measure("concurrent.vs_private_" + std::to_string(t),
+                                  "the same on one shared table (1.0x: sharing the table costs nothing)", c.bench,
+                                  "concurrent.map_unmap_private/threads:" + std::to_string(t),
+                                  "each thread on a table and arena of its own (the machine's own scaling)",
+                                  Figure::Rate, "pages", "Mpages/s", 1e-6, Ratio::Speedup));
   }
   // The harness.
   out.push_back(counter_measure("harness.fuzz_ops", "fuzz_ops executions of the decoded seed corpus (differential runner)",

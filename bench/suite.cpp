@@ -4,6 +4,11 @@
 
 namespace ptc::bench {
 
+std::vector<std::string> suite_flags(const SuiteOptions& o) {
+  if (o.quick) return {};  // one repetition each: nothing to interleave, and the order stays fixed
+  return {"--benchmark_enable_random_interleaving=true"};
+}
+
 void register_suite(const SuiteOptions& o) {
   register_table_benchmarks(o);
   register_dirty_benchmarks(o);

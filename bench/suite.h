@@ -16,6 +16,14 @@ struct SuiteOptions {
   std::string corpora_dir;  // corpora/ of the source tree (harness measures)
 };
 
+// Google Benchmark flags the suite runs with, given to benchmark::Initialize before the user's own (which
+// override them). The full run interleaves the repetitions of the measures that have several (the
+// concurrent and the reference workload ones) in random order, so that a slow or fast phase of a shared
+// machine falls on a measure and its baseline alike (Google Benchmark's random interleaving): with the
+// repetitions run back to back, the 1-thread map/unmap baseline caught such phases alone and the
+// 2-thread ratio moved between 1.35x and 2x; interleaved, three runs gave 1.99x, 2.15x and 1.99x.
+std::vector<std::string> suite_flags(const SuiteOptions& o);
+
 // Registers every benchmark of the suite (call once per process).
 void register_suite(const SuiteOptions& o);
 

@@ -110,6 +110,26 @@ TEST(Measures, RatesCompareInverselyAndThreadFamiliesAreKeyedByThreads) {
   EXPECT_FALSE(r[1].met.has_value());
 }
 
+// Repetitions (reported one call each, as Google Benchmark does with interleaving, or together): the
+// figure and the baseline are each the median of their runs, so one slow or fast run moves neither.
+TEST(Measures, RepetitionsGiveTheirMedian) {
+  MeasureCollector c;
+  c.ReportRuns({timed("workload.table", 0.010, 1), timed("workload.table", 0.030, 1)});
+  c.ReportRuns({timed("workload.reference", 0.6, 1)});
+  c.ReportRuns({timed("workload.table", 0.012, 1), timed("workload.reference", 0.9, 1), timed("workload.reference", 0.7, 1)});
+  const std::vector<Measure> ms{time_measure("workload.table", "workload.reference", Ratio::Speedup, std::nullopt)};
+  const auto r = c.evaluate(ms);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_DOUBLE_EQ(r[0].figure, 12.0);     // median of 10, 30, 12 ms
+  EXPECT_DOUBLE_EQ(r[0].baseline, 700.0);  // median of 600, 900, 700 ms
+  EXPECT_NEAR(r[0].ratio, 700.0 / 12.0, 1e-9);
+  // An even count takes the lower middle value.
+  MeasureCollector even;
+  even.ReportRuns({timed("workload.table", 0.010, 1), timed("workload.table", 0.030, 1),
+                   timed("workload.reference", 0.5, 1)});
+  EXPECT_DOUBLE_EQ(even.evaluate(ms).at(0).figure, 10.0);
+}
+
 TEST(Measures, AMissingOrFailedRunLeavesItsMeasuresOutAndIsReported) {
   MeasureCollector c;
   BenchRun failed = timed("split.1G", 1, 1);

@@ -114,7 +114,10 @@ int bench_main(int argc, char** argv) {
   so.quick = o.quick;
   so.corpora_dir = std::string(PTCHECK_SOURCE_DIR) + "/corpora";
   std::string arg0 = "ptcheck", filter_arg = "--benchmark_filter=" + (o.filter.empty() ? std::string(".") : o.filter);
-  std::vector<char*> args{arg0.data(), filter_arg.data()};
+  std::vector<std::string> flags = bench::suite_flags(so);
+  std::vector<char*> args{arg0.data()};
+  for (std::string& f : flags) args.push_back(f.data());
+  args.push_back(filter_arg.data());
   int n = int(args.size());
   benchmark::Initialize(&n, args.data());
   bench::register_suite(so);
