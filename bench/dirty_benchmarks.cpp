@@ -5,6 +5,7 @@
 // figures (resident bytes per mapped page, resident MiB) come from the same mapping.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,9 @@ struct Bitmap {
 };
 
 // bytes_per_page: the bytes allocated for the mapping per mapped page (tables, or the plain array);
-// rss_mib: the process's resident memory while the mapping lives; peak_rss_mib: its peak so far.
+// rss_mib: the resident memory the mapping added to the process (resident after it was built minus
+// before: the process's whole resident size depends on which benchmarks ran before, and the full run
+// orders them at random); peak_rss_mib: the process's peak so far.
 void set_memory_counters(benchmark::State& state, uint64_t allocated, uint64_t rss, uint64_t pages) {
   state.counters["bytes_per_page"] = double(allocated) / double(pages);
   state.counters["rss_mib"] = double(rss) / kMiB;
@@ -44,9 +47,11 @@ void set_memory_counters(benchmark::State& state, uint64_t allocated, uint64_t r
 void dirty_bench(benchmark::State& state, uint64_t bytes, uint64_t stride) {
   const uint64_t pages = bytes / k4K;
   lpae::DirectMem::Counters allocs;
+  const uint64_t rss_before = resident_bytes();
   TablePtr t = make_table(table_config(k4K), &allocs);
   if (t->map(kIova, kPaddr, bytes, PTC_PROT_READ | PTC_PROT_WRITE) != 0) return state.SkipWithError("map failed");
-  const uint64_t rss = resident_bytes();
+  const uint64_t rss_after = resident_bytes();
+  const uint64_t rss = rss_after - std::min(rss_before, rss_after);
   const uint64_t table_bytes = (allocs.allocs.load() - 1) * lpae::kTableBytes;  // the root is there before any map
   Bitmap bm(bytes);
   t->read_and_clear_dirty(kIova, bytes, 0, &bm.sink);  // a new writable mapping starts dirty
@@ -82,9 +87,11 @@ void unmap_dirty_bench(benchmark::State& state, uint64_t bytes, uint64_t stride)
 // A plain sequential read of as many descriptor bytes as the table holds leaves.
 void read_descriptors_bench(benchmark::State& state, uint64_t bytes) {
   const uint64_t pages = bytes / k4K;
+  const uint64_t rss_before = resident_bytes();
   std::vector<uint64_t> descriptors(pages);
   for (uint64_t i = 0; i < pages; ++i) descriptors[i] = (kPaddr + i * k4K) | 0x8000000000483ull;
-  const uint64_t rss = resident_bytes();
+  const uint64_t rss_after = resident_bytes();
+  const uint64_t rss = rss_after - std::min(rss_before, rss_after);
   for (auto _ : state) {
     uint64_t acc = 0;
     for (uint64_t d : descriptors) acc |= d;

@@ -86,8 +86,8 @@ std::vector<Measure> suite_measures(const SuiteOptions& o) {
   out.push_back(counter_measure("memory.bytes_per_page", "bytes of tables per mapped 4K page (" + dirty_size + ")",
                                 "dirty.1pct", "read.descriptors", "the descriptors alone in one array",
                                 Figure::Counter, "bytes_per_page", "B/page", 1, Ratio::Cost));
-  out.push_back(counter_measure("memory.rss", "process resident MiB with the " + dirty_size + " 4K mapping", "dirty.1pct",
-                                "read.descriptors", "the same with the descriptors alone in one array", Figure::Counter, "rss_mib",
+  out.push_back(counter_measure("memory.rss", "resident MiB the " + dirty_size + " 4K mapping adds to the process", "dirty.1pct",
+                                "read.descriptors", "the same for the descriptors alone in one array", Figure::Counter, "rss_mib",
                                 "MiB", 1, Ratio::Cost));
   // The bitmap writer.
   out.push_back(counter_measure("bitmap.pages", "bitmap writer, one record per 4K page (" + dirty_size + ")",
