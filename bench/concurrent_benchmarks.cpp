@@ -23,7 +23,7 @@ DirectTable* g_shared = nullptr;  // set by thread 0 before the start barrier, d
 void map_unmap_bench(benchmark::State& state, bool private_tables) {
   TablePtr owner, mine;
   if (private_tables) mine = make_table(table_config(k4K));
-  if (state.thread_index() == 0) {
+  if (!private_tables && state.thread_index() == 0) {
     owner = make_table(table_config(k4K));
     g_shared = owner.get();
   }
@@ -45,7 +45,7 @@ void map_unmap_bench(benchmark::State& state, bool private_tables) {
   // above also depends on getting N cores).
   state.counters["pages_per_cpu_second"] =
       benchmark::Counter(cpu > 0 ? double(pages) / cpu : 0, benchmark::Counter::kAvgThreads);
-  if (state.thread_index() == 0) g_shared = nullptr;  // `owner` frees the table
+  if (!private_tables && state.thread_index() == 0) g_shared = nullptr;  // `owner` frees the table
 }
 
 }  // namespace
@@ -53,17 +53,16 @@ void map_unmap_bench(benchmark::State& state, bool private_tables) {
 unsigned concurrent_max_threads() { return std::max(2u, std::thread::hardware_concurrency()); }
 
 void register_concurrent_benchmarks(const SuiteOptions& o) {
-  auto* shared = finish(benchmark::RegisterBenchmark("concurrent.map_unmap", map_unmap_bench, false), o, 20);
-  shared->UseRealTime()->DenseThreadRange(1, int(concurrent_max_threads()));
-  auto* control = finish(benchmark::RegisterBenchmark("concurrent.map_unmap_private", map_unmap_bench, true), o, 20);
-  control->UseRealTime()->DenseThreadRange(2, int(concurrent_max_threads()));
-  // Each thread count's figure is the median of several runs (the collector takes it), interleaved with
-  // the others' (suite_flags): one run lasts half a second, and one run moved by 15 % between runs on
-  // an idle 2-vCPU VM.
-  if (!o.quick) {
-    shared->Repetitions(kFullRepetitions);
-    control->Repetitions(kFullRepetitions);
-  }
+  // Each thread count's figure is the median of several runs, interleaved with the others': one run
+  // lasts half a second, and one run moved by 15 % between runs on an idle 2-vCPU VM.
+  repeated(finish(benchmark::RegisterBenchmark("concurrent.map_unmap", map_unmap_bench, false), o, 20), o,
+           kFullRepetitions)
+      ->UseRealTime()
+      ->DenseThreadRange(1, int(concurrent_max_threads()));
+  repeated(finish(benchmark::RegisterBenchmark("concurrent.map_unmap_private", map_unmap_bench, true), o, 20), o,
+           kFullRepetitions)
+      ->UseRealTime()
+      ->DenseThreadRange(2, int(concurrent_max_threads()));
 }
 
 }  // namespace ptc::bench

@@ -59,6 +59,11 @@ inline double now_seconds() {
 
 // Resident set size now, and the peak so far (bytes).
 uint64_t resident_bytes();
+// Bytes the resident set grew by since it was `before` (0 if it shrank).
+inline uint64_t resident_growth_since(uint64_t before) {
+  const uint64_t now = resident_bytes();
+  return now > before ? now - before : 0;
+}
 uint64_t peak_resident_bytes();
 
 }  // namespace ptc::bench

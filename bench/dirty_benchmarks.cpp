@@ -5,7 +5,6 @@
 // figures (resident bytes per mapped page, resident MiB) come from the same mapping.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -50,8 +49,7 @@ void dirty_bench(benchmark::State& state, uint64_t bytes, uint64_t stride) {
   const uint64_t rss_before = resident_bytes();
   TablePtr t = make_table(table_config(k4K), &allocs);
   if (t->map(kIova, kPaddr, bytes, PTC_PROT_READ | PTC_PROT_WRITE) != 0) return state.SkipWithError("map failed");
-  const uint64_t rss_after = resident_bytes();
-  const uint64_t rss = rss_after - std::min(rss_before, rss_after);
+  const uint64_t rss = resident_growth_since(rss_before);
   const uint64_t table_bytes = (allocs.allocs.load() - 1) * lpae::kTableBytes;  // the root is there before any map
   Bitmap bm(bytes);
   t->read_and_clear_dirty(kIova, bytes, 0, &bm.sink);  // a new writable mapping starts dirty
@@ -90,8 +88,7 @@ void read_descriptors_bench(benchmark::State& state, uint64_t bytes) {
   const uint64_t rss_before = resident_bytes();
   std::vector<uint64_t> descriptors(pages);
   for (uint64_t i = 0; i < pages; ++i) descriptors[i] = (kPaddr + i * k4K) | 0x8000000000483ull;
-  const uint64_t rss_after = resident_bytes();
-  const uint64_t rss = rss_after - std::min(rss_before, rss_after);
+  const uint64_t rss = resident_growth_since(rss_before);
   for (auto _ : state) {
     uint64_t acc = 0;
     for (uint64_t d : descriptors) acc |= d;

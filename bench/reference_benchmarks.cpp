@@ -62,14 +62,11 @@ void reference_workload(benchmark::State& state, uint64_t pages) {
 
 void register_reference_benchmarks(const SuiteOptions& o) {
   const uint64_t pages = o.quick ? 16384 : 1ull << 20;
-  auto* table = finish(benchmark::RegisterBenchmark("workload.table", table_workload, pages), o, 2);
-  auto* reference = finish(benchmark::RegisterBenchmark("workload.reference", reference_workload, pages), o, 1, 3);
-  // The ratio is of two medians (the collector takes them): the reference's 3 iterations moved by 15 %
-  // from one run to the next on a small VM.
-  if (!o.quick) {
-    table->Repetitions(kFullRepetitions);
-    reference->Repetitions(kFullRepetitions);
-  }
+  // The ratio is of two medians: the reference's 3 iterations moved by 15 % from one run to the next on
+  // a small VM.
+  repeated(finish(benchmark::RegisterBenchmark("workload.table", table_workload, pages), o, 2), o, kFullRepetitions);
+  repeated(finish(benchmark::RegisterBenchmark("workload.reference", reference_workload, pages), o, 1, 3), o,
+           kFullRepetitions);
 }
 
 }  // namespace ptc::bench

@@ -20,6 +20,13 @@ inline benchmark::internal::Benchmark* finish(benchmark::internal::Benchmark* b,
   return b->Unit(benchmark::kMillisecond);
 }
 
+// The full run repeats `b` `repetitions` times (the collector takes the median, and suite_flags
+// interleaves the repetitions); the quick run keeps one.
+inline benchmark::internal::Benchmark* repeated(benchmark::internal::Benchmark* b, const SuiteOptions& o,
+                                                int repetitions) {
+  return o.quick ? b : b->Repetitions(repetitions);
+}
+
 // How many 1 GiB ranges one timed iteration of map.X / unmap.X (and their floors) maps or unmaps, so that
 // an iteration lasts far longer than reading the clock: 1 for 4K pages, 16 for 2M blocks, 256 for 1G.
 uint64_t ranges_per_timing(uint64_t leaf);

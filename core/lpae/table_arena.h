@@ -43,8 +43,8 @@ class TableArena {
   // A zeroed 4 KiB table aligned to 4 KiB, or nullptr when the system has no memory.
   void* alloc() {
     const unsigned own = shard_of_this_thread();
-    void* reused = pop(own);
-    for (unsigned i = 1; !reused && i < kShards; ++i) reused = pop((own + i) % kShards);
+    void* reused = pop(own, own);
+    for (unsigned i = 1; !reused && i < kShards; ++i) reused = pop((own + i) % kShards, own);
     if (reused) {
       // Zeroed outside any lock: the lock is held for the pop only, not for 4 KiB of stores.
       std::memset(reused, 0, kTableBytes);
@@ -128,8 +128,8 @@ class TableArena {
     return n;
   }
 
-  // A free table from shard `i`, counted live to this thread's shard, or nullptr.
-  void* pop(unsigned i) {
+  // A free table from shard `i`, counted live to shard `own` (the calling thread's), or nullptr.
+  void* pop(unsigned i, unsigned own) {
     Shard& s = shards_[i];
     void* t = nullptr;
     {
@@ -138,7 +138,7 @@ class TableArena {
       t = s.free.back();
       s.free.pop_back();
     }
-    shards_[shard_of_this_thread()].live.fetch_add(1, std::memory_order_relaxed);
+    shards_[own].live.fetch_add(1, std::memory_order_relaxed);
     return t;
   }
 
