@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/ops/target_call.h"
+
 namespace ptc::bench {
 namespace {
 
@@ -29,18 +31,7 @@ const ptc_hw kPlainHw = {nullptr,      plain_alloc,    plain_free,     plain_rea
 void count_record(void* ctx, uint64_t, uint64_t) { ++*static_cast<uint64_t*>(ctx); }
 
 void run_op(const Op& op, const ptc_target_ops* ops, struct ptc_target* t, const ptc_dirty* sink) {
-  switch (op.kind) {
-    case OpKind::Map: ops->map(t, op.iova, op.paddr, op.size, op.prot); break;
-    case OpKind::Unmap: ops->unmap(t, op.iova, op.size); break;
-    case OpKind::Flush: ops->flush(t); break;
-    case OpKind::Split: ops->split(t, op.iova, op.size); break;
-    case OpKind::Merge: ops->merge(t, op.iova, op.size); break;
-    case OpKind::Dirty: ops->read_and_clear_dirty(t, op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, sink); break;
-    case OpKind::UnmapDirty: ops->unmap_read_dirty(t, op.iova, op.size, sink); break;
-    case OpKind::Phys: ops->iova_to_phys(t, op.iova); break;
-    case OpKind::Dev:
-    case OpKind::FailAlloc: break;
-  }
+  if (target_offers(ops, op.kind)) call_target_op(ops, t, op, sink);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "ops.h"
 
+#include "core/ops/op_table.h"
+
 #include <cerrno>
 #include <cstring>
 
@@ -21,18 +23,12 @@ bool Op::operator==(const Op& o) const {
          fail_index == o.fail_index && expect == o.expect && inject == o.inject;
 }
 
-const char* op_name(OpKind k) {
-  switch (k) {
-    case OpKind::Map: return "map";
-    case OpKind::Unmap: return "unmap";
-    case OpKind::Flush: return "flush";
-    case OpKind::Split: return "split";
-    case OpKind::Merge: return "merge";
-    case OpKind::Dirty: return "dirty";
-    case OpKind::UnmapDirty: return "unmap_dirty";
-    case OpKind::Phys: return "phys";
-    case OpKind::Dev: return "dev";
-    case OpKind::FailAlloc: return "fail";
+const char* op_name(OpKind k) { return traits(k).keyword; }
+
+const char* contract_name(Contract c) {
+  switch (c) {
+    case Contract::Spec: return "spec";
+    case Contract::Linux: return "linux";
   }
   return "?";
 }
@@ -72,11 +68,9 @@ std::optional<int64_t> errno_value(const std::string& name) {
 }
 
 bool injection_breaks_contract(const Op& outer, const Op& inner) {
-  auto ranged = [](const Op& o) { return is_target_op(o.kind) && o.kind != OpKind::Flush; };
+  auto ranged = [](const Op& o) { return is_target_op(o.kind) && traits(o.kind).footprint != Footprint::Global; };
   if (!ranged(outer) || !ranged(inner)) return false;
-  const uint64_t os = outer.size ? outer.size : 1, is = inner.size ? inner.size : 1;
-  // [a, a+as) and [b, b+bs) overlap, without computing an end that could wrap.
-  return outer.iova >= inner.iova ? outer.iova - inner.iova < is : inner.iova - outer.iova < os;
+  return op_span(outer).overlaps(op_span(inner));
 }
 
 }  // namespace ptc

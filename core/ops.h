@@ -15,6 +15,12 @@ inline constexpr uint64_t kSize4K = 1ull << 12;
 inline constexpr uint64_t kSize2M = 1ull << 21;
 inline constexpr uint64_t kSize1G = 1ull << 30;
 
+// SPEC section 9: what the caller guarantees and which results are accepted. Spec: the meaning of
+// sections 3-5 (the strictest). Linux: what Linux's callers of io-pgtable guarantee and accept; the
+// reference model states both (core/reference/contract.cpp).
+enum class Contract : uint8_t { Spec, Linux };
+const char* contract_name(Contract c);  // "spec", "linux"
+
 // SPEC section 1. Defaults are the `config` line's defaults.
 struct Config {
   unsigned ias = 48;
@@ -23,6 +29,7 @@ struct Config {
   unsigned bbml = 1;
   bool hw_dirty = true;
   bool lazy = false;  // flush=lazy
+  Contract contract = Contract::Spec;  // contract=spec|linux (SPEC 9); not part of the target's ptc_cfg
 
   ptc_cfg to_abi() const {
     return ptc_cfg{ias, oas, pgsizes, bbml, (hw_dirty ? unsigned(PTC_CFG_HW_DIRTY) : 0u) | (lazy ? unsigned(PTC_CFG_LAZY) : 0u)};
@@ -105,23 +112,20 @@ struct Injection {
 struct Script {
   Config config;
   bool has_config = false;
+  bool has_contract = false;  // the config line names the contract (else a command's --contract applies)
   std::vector<Op> ops;
   std::string file;  // for messages
 };
 
-const char* op_name(OpKind k);      // the script keyword: map, unmap, flush, split, merge, dirty, ...
+const char* op_name(OpKind k);      // the script keyword (op_table.h): map, unmap, flush, split, merge, dirty, ...
 const char* dev_name(DevKind k);    // read, write, fill, evict, evict all
 const char* errno_name(int64_t negative_errno);  // "EINVAL" ...; nullptr when unknown
 std::optional<int64_t> errno_value(const std::string& name);  // "EINVAL" -> -EINVAL
 
-// True when an op of this kind is an operation of the target (not a device action or directive).
-inline bool is_target_op(OpKind k) {
-  return k != OpKind::Dev && k != OpKind::FailAlloc;
-}
-
 // SPEC section 6: the caller never runs two operations on overlapping ranges at once. True when
-// `inner`, injected into `outer` (`@N op`), would: both are target operations other than flush, and
-// their ranges (an iova_to_phys: its address) overlap. Device actions never do.
+// `inner`, injected into `outer` (`@N op`), would: both are target operations other than flush (which
+// may run beside anything), and their spans (core/ops/op_table.h op_span) overlap. Device actions
+// never do.
 bool injection_breaks_contract(const Op& outer, const Op& inner);
 
 }  // namespace ptc

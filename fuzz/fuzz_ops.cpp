@@ -3,7 +3,8 @@
 // reference model and the target with the simulated SMMU, and aborts on the first violated oracle
 // with its one-line signature (oracle:op:config) and the readable trace.
 //
-// The target is the built-in optimized table, or the library named by PTCHECK_TARGET (SPEC section 6).
+// The target is the built-in optimized table, or the library named by PTCHECK_TARGET (SPEC section 6);
+// PTCHECK_CONTRACT=linux checks it in the linux profile (SPEC section 9).
 //
 // Mutation: three times in four a structural mutation of the decoded program (core/encoding/
 // script_mutator.h: move an `@N`, add a device action inside an op or an op racing beside it, ...),
@@ -29,6 +30,14 @@
 namespace {
 const ptc_target_ops* g_target = nullptr;
 bool g_structural = true;
+// PTCHECK_CONTRACT=spec|linux: the profile of every input whose config does not name one (SPEC 9).
+ptc::Contract g_contract = ptc::Contract::Spec;
+
+ptc::Script decode(const uint8_t* data, size_t size) {
+  ptc::Script s = ptc::decode_fuzz_input(data, size);
+  if (!s.has_contract) s.config.contract = g_contract;
+  return s;
+}
 
 // Writes a script as the input; false when its text does not fit.
 bool emit(const ptc::Script& s, uint8_t* data, size_t max_size, size_t* size) {
@@ -45,7 +54,7 @@ extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   ptc::MutationRng rng(seed);
   if (g_structural && rng() % 4 != 0) {
-    ptc::Script s = ptc::decode_fuzz_input(data, size);
+    ptc::Script s = decode(data, size);
     if (rng() % 2 == 0) {
       // Aimed: run the program once, watching its descriptor accesses, and inject right after one.
       // At most 2,048 accesses of each statement, so a big scan early on leaves later ones visible.
@@ -74,7 +83,7 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1, 
                                             uint8_t* out, size_t max_out_size, unsigned int seed) {
   ptc::MutationRng rng(seed);
   const ptc::Script child =
-      ptc::cross_over_scripts(ptc::decode_fuzz_input(data1, size1), ptc::decode_fuzz_input(data2, size2), rng);
+      ptc::cross_over_scripts(decode(data1, size1), decode(data2, size2), rng);
   size_t n = 0;
   if (emit(child, out, max_out_size, &n)) return n;
   const size_t keep = std::min(size1, max_out_size);  // too long as text: the first parent, cut
@@ -84,6 +93,13 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1, 
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   if (const char* m = std::getenv("PTCHECK_FUZZ_MUTATOR")) g_structural = std::strcmp(m, "bytes") != 0;
+  if (const char* c = std::getenv("PTCHECK_CONTRACT"); c && *c) {
+    if (std::strcmp(c, "linux") != 0 && std::strcmp(c, "spec") != 0) {
+      std::fprintf(stderr, "fuzz_ops: PTCHECK_CONTRACT=%s: must be spec or linux\n", c);
+      std::exit(2);
+    }
+    g_contract = std::strcmp(c, "linux") == 0 ? ptc::Contract::Linux : ptc::Contract::Spec;
+  }
   const char* lib = std::getenv("PTCHECK_TARGET");
   if (!lib || !*lib) {
     g_target = ptc_lpae_ops();
@@ -99,7 +115,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const ptc::Script script = ptc::decode_fuzz_input(data, size);
+  const ptc::Script script = decode(data, size);
   const ptc::RunResult r = ptc::run_script(script, g_target);
   if (r.failure) {
     std::fprintf(stderr, "\nptcheck signature: %s\n%s\nthe input decodes to:\n%s", r.failure->signature.c_str(),

@@ -1,3 +1,4 @@
+#include "core/ops/op_table.h"
 #include "core/encoding/fuzz_input.h"
 
 #include <algorithm>
@@ -34,7 +35,6 @@ constexpr uint64_t kPickSizes[16] = {kSize4K,           2 * kSize4K,       4 * k
                                      kSize1G,           kSize1G + kSize2M, 0 /* n blocks */,  0 /* zero */,
                                      0 /* unaligned */, 16 * kSize4K,      2 * kSize1G,       128 * kSize4K};
 
-bool ranged(OpKind k) { return k != OpKind::Flush && k != OpKind::Dev && k != OpKind::FailAlloc; }
 
 // At most how many leaves an op can create: what makes an input slow (a 1G split makes 262144, and
 // so does a 1G map where the config has no 2M pages or the addresses are not 2M-aligned).
@@ -211,7 +211,7 @@ class Decoder {
       if (what < 6) {
         inj.op.kind = OpKind::Dev;
         inj.op.dev = dev_kind();
-        const bool inside = ranged(op.kind) && op.size && (what & 1);
+        const bool inside = has_range(op.kind) && op.size && (what & 1);
         inj.op.iova = inside ? op.iova + (uint64_t(r_.u32()) * kSize4K) % op.size : addr();
         if (inj.op.dev == DevKind::EvictAll) inj.op.iova = 0;
       } else {

@@ -1,3 +1,4 @@
+#include "core/ops/op_table.h"
 #include "core/encoding/script_mutator.h"
 
 #include <algorithm>
@@ -15,10 +16,6 @@ namespace {
 size_t pick(MutationRng& rng, size_t n) { return n ? size_t(rng() % n) : 0; }
 bool chance(MutationRng& rng, unsigned percent) { return rng() % 100 < percent; }
 
-bool has_range(OpKind k) {
-  return k == OpKind::Map || k == OpKind::Unmap || k == OpKind::Split || k == OpKind::Merge || k == OpKind::Dirty ||
-         k == OpKind::UnmapDirty;
-}
 bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) {
   return a < b + std::max<uint64_t>(bs, 1) && b < a + std::max<uint64_t>(as, 1);
 }

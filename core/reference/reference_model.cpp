@@ -181,9 +181,17 @@ int ReferenceModel::read_and_clear_dirty(uint64_t iova, uint64_t size, unsigned 
     const uint64_t lo = std::max(l.iova, iova), hi = std::min(l.end(), end);
     if (records) records->push_back({lo, hi - lo, l.dirty == DirtyState::Maybe});
     const bool wholly_inside = l.iova >= iova && l.end() <= end;
-    // A leaf that sticks out is reported and stays dirty, so its pages outside are not lost.
-    if (wholly_inside && !(flags & PTC_DIRTY_NO_CLEAR) && l.dirty == DirtyState::Dirty)
-      leaves_[l.iova].dirty = DirtyState::Clean;
+    if (wholly_inside) {
+      if (!(flags & PTC_DIRTY_NO_CLEAR) && l.dirty == DirtyState::Dirty) leaves_[l.iova].dirty = DirtyState::Clean;
+    } else if (cfg_.contract == Contract::Linux) {
+      // Linux records a dirty leaf whole (the bitmap drops what lies outside the range) and cleans it
+      // whole: dirty tracking is at IOPTE granularity (SPEC 9.5). Either is accepted.
+      const bool may_clean = !(flags & PTC_DIRTY_NO_CLEAR);
+      if (records) records->push_back({l.iova, l.size, true, may_clean});
+      if (may_clean) leaves_[l.iova].dirty = DirtyState::Maybe;
+    }
+    // Otherwise (contract=spec) a leaf that sticks out is reported and stays dirty, so its pages
+    // outside are not lost.
   }
   return 0;
 }
@@ -222,6 +230,69 @@ void ReferenceModel::device_write(uint64_t iova, DirtyState to) {
   if (!l || !l->writable || !cfg_.hw_dirty) return;
   if (to == DirtyState::Maybe && l->dirty == DirtyState::Dirty) return;  // already dirty: stays dirty
   l->dirty = to;
+}
+
+}  // namespace ptc
+
+namespace ptc {
+
+int64_t ReferenceModel::apply(const Op& op, std::vector<RefRecord>* records) {
+  switch (op.kind) {
+    case OpKind::Map: return map(op.iova, op.paddr, op.size, op.prot);
+    case OpKind::Unmap: return unmap(op.iova, op.size);
+    case OpKind::Flush: return flush();
+    case OpKind::Split: return split(op.iova, op.size);
+    case OpKind::Merge: return merge(op.iova, op.size);
+    case OpKind::Dirty: return read_and_clear_dirty(op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, records);
+    case OpKind::UnmapDirty: return unmap_read_dirty(op.iova, op.size, records);
+    case OpKind::Phys: return int64_t(iova_to_phys(op.iova));
+    case OpKind::Dev:
+    case OpKind::FailAlloc: return 0;
+  }
+  return 0;
+}
+
+namespace {
+bool same_leaf(const RefLeaf& l, const RefLeaf& r) {
+  return l.iova == r.iova && l.size == r.size && l.pa == r.pa && l.writable == r.writable && l.dirty == r.dirty;
+}
+template <typename Map>
+bool same_leaves(const Map& x, const Map& y) {
+  if (x.size() != y.size()) return false;
+  for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j)
+    if (!same_leaf(i->second, j->second)) return false;
+  return true;
+}
+// A lazily unmapped leaf is observable only as a translation (device_outcomes): its dirty state is not.
+bool same_translation(const RefLeaf& l, const RefLeaf& r) {
+  return l.iova == r.iova && l.size == r.size && l.pa == r.pa && l.writable == r.writable;
+}
+uint64_t mix(uint64_t h, uint64_t v) { return h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2)); }
+uint64_t leaf_hash(uint64_t h, const RefLeaf& l) {
+  return mix(mix(mix(h, l.iova), l.size ^ (l.pa << 1)), uint64_t(l.writable) | uint64_t(l.dirty) << 1);
+}
+}  // namespace
+
+bool ReferenceModel::same_state(const ReferenceModel& o) const {
+  // Every field: the config, the leaves, and the lazily unmapped translations device outcomes read.
+  // keep_lazily_unmapped() stores each translation once per key, in an order nothing observes, so
+  // they compare as sets per key.
+  if (!(cfg_ == o.cfg_) || !same_leaves(leaves_, o.leaves_)) return false;
+  if (lazily_unmapped_.size() != o.lazily_unmapped_.size()) return false;
+  for (const auto& entry : lazily_unmapped_) {
+    auto [lo, hi] = o.lazily_unmapped_.equal_range(entry.first);
+    if (std::none_of(lo, hi, [&](const auto& e) { return same_translation(e.second, entry.second); })) return false;
+  }
+  return true;
+}
+
+uint64_t ReferenceModel::state_hash() const {
+  uint64_t h = 1469598103934665603ull;
+  for (const auto& [k, l] : leaves_) h = leaf_hash(h, l);
+  // Order-independent within one key (see same_state): a sum of per-entry hashes.
+  uint64_t stale = 0;
+  for (const auto& [k, l] : lazily_unmapped_) stale += leaf_hash(0x5bd1e995, RefLeaf{l.iova, l.size, l.pa, l.writable});
+  return mix(mix(h, stale), lazily_unmapped_.size());
 }
 
 }  // namespace ptc

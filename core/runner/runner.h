@@ -46,11 +46,22 @@ struct Failure {
   std::vector<TimelineEvent> timeline;
 };
 
+// A statement the run did not issue: the target does not offer its operation (a NULL entry of
+// ptc_target_ops, SPEC 6) or the contract profile's caller never would (SPEC 9). Its injections are
+// skipped with it, and the `=> RESULT`s of the statements after it are no longer checked (they may
+// have counted on its effect); the oracles still are.
+struct SkippedStatement {
+  int line = 0;
+  std::string statement;
+  std::string reason;
+};
+
 struct RunResult {
   bool skipped = false;      // the target refused the script's config
   std::string skip_reason;
   std::optional<Failure> failure;
   size_t statements = 0;     // statements executed (injections included)
+  std::vector<SkippedStatement> skipped_statements;
   bool ok() const { return !failure; }
 };
 
@@ -82,6 +93,8 @@ class Session {
   // The statements run so far, with the session's config: print_script() gives a replayable .ops.
   const Script& script() const;
   size_t statements() const;
+  // Statements not issued (the target does not offer them, or the profile's caller never would).
+  const std::vector<SkippedStatement>& skipped_statements() const;
   // Descriptor accesses of the last top-level statement that was a target operation (accesses of
   // ops injected into it not counted): the range of `@N` that lands inside it (schedulers).
   uint64_t last_op_accesses() const;

@@ -2,7 +2,7 @@
 // recursive descent (LineParser). Grammar, one line:
 //
 //   line       := [ '@' NUMBER ] statement [ '=>' result ]
-//   statement  := config KEY=VALUE... | map ADDR ADDR SIZE PROT | unmap ADDR SIZE | flush
+//   statement  := config KEY=VALUE... (ias oas pgsizes bbml hw_dirty flush contract) | map ADDR ADDR SIZE PROT | unmap ADDR SIZE | flush
 //               | split ADDR SIZE | merge ADDR SIZE | phys ADDR
 //               | dirty ADDR SIZE [noclear] [bitmap=SIZE] [misalign=N]
 //               | unmap_dirty ADDR SIZE [bitmap=SIZE] [misalign=N]
@@ -15,6 +15,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/ops/op_table.h"
 #include "core/script/lexer.h"
 #include "core/script/script.h"
 
@@ -81,10 +82,11 @@ class LineParser {
   // A statement, at the start of a line or after `@N`; the top level reads config with config().
   Op statement(bool injected);
   // The KEY=VALUE list after the `config` word, validated.
-  Config config();
+  Config config(bool* contract_given = nullptr);
 
  private:
   unsigned prot();
+  void device_action(Op& op);
   void options(Op& op);
   Expect result(const Op& op);
   Expect errno_result(const Token& t, const std::string& what, const char* expected);
@@ -99,56 +101,39 @@ Op LineParser::statement(bool injected) {
     if (injected && kw.kind == TokKind::Punct && kw.text == "@") fail("'@' injection cannot hold another '@'");
     fail("expected a statement, got " + describe(kw));
   }
-  Op op;
   const std::string_view k = kw.text;
-  if (k == "map") {
-    op.kind = OpKind::Map;
-    op.iova = number();
-    op.paddr = number();
-    op.size = number();
-    op.prot = prot();
-  } else if (k == "unmap" || k == "split" || k == "merge") {
-    op.kind = k == "unmap" ? OpKind::Unmap : k == "split" ? OpKind::Split : OpKind::Merge;
-    op.iova = number();
-    op.size = number();
-  } else if (k == "flush") {
-    op.kind = OpKind::Flush;
-  } else if (k == "phys") {
-    op.kind = OpKind::Phys;
-    op.iova = number();
-  } else if (k == "dirty" || k == "unmap_dirty") {
-    op.kind = k == "dirty" ? OpKind::Dirty : OpKind::UnmapDirty;
-    op.iova = number();
-    op.size = number();
-    options(op);
-  } else if (k == "dev") {
-    op.kind = OpKind::Dev;
-    const Token action = lex_.next();
-    const std::string_view a = action.kind == TokKind::Word ? action.text : std::string_view();
-    if (a == "read") op.dev = DevKind::Read;
-    else if (a == "write") op.dev = DevKind::Write;
-    else if (a == "fill") op.dev = DevKind::Fill;
-    else if (a == "evict") op.dev = DevKind::Evict;
-    else fail("unknown device action " + describe(action) + " (read, write, fill, evict)");
-    if (op.dev == DevKind::Evict && at_word("all")) {
-      lex_.next();
-      op.dev = DevKind::EvictAll;
-    } else if (op.dev == DevKind::Evict && lex_.peek().kind != TokKind::Number) {
-      fail("expected an address or 'all' after 'evict', got " + describe(lex_.peek()));
-    } else {
+  if (k == "config") fail(injected ? "'@' injection cannot hold config" : "config must be the first statement");
+  const std::optional<OpKind> kind = kind_of_keyword(k.data(), k.size());
+  if (!kind) fail("unknown statement " + quote(k));
+  Op op;
+  op.kind = *kind;
+  // The arguments follow the op table's shape for the kind (core/ops/op_table.h).
+  switch (traits(op.kind).shape) {
+    case ArgShape::None: break;
+    case ArgShape::Address: op.iova = number(); break;
+    case ArgShape::Range:
       op.iova = number();
-    }
-  } else if (k == "fail") {
-    if (injected) fail("'@' injection cannot hold 'fail alloc'");
-    op.kind = OpKind::FailAlloc;
-    if (!at_word("alloc")) fail("expected 'alloc' after 'fail', got " + describe(lex_.peek()));
-    lex_.next();
-    op.fail_index = number();
-    if (op.fail_index == 0) fail("fail alloc N needs N >= 1");
-  } else if (k == "config") {
-    fail(injected ? "'@' injection cannot hold config" : "config must be the first statement");
-  } else {
-    fail("unknown statement " + quote(k));
+      op.size = number();
+      break;
+    case ArgShape::MapArgs:
+      op.iova = number();
+      op.paddr = number();
+      op.size = number();
+      op.prot = prot();
+      break;
+    case ArgShape::DirtyRange:
+      op.iova = number();
+      op.size = number();
+      options(op);
+      break;
+    case ArgShape::DeviceAction: device_action(op); break;
+    case ArgShape::AllocIndex:
+      if (injected) fail("'@' injection cannot hold 'fail alloc'");
+      if (!at_word("alloc")) fail("expected 'alloc' after 'fail', got " + describe(lex_.peek()));
+      lex_.next();
+      op.fail_index = number();
+      if (op.fail_index == 0) fail("fail alloc N needs N >= 1");
+      break;
   }
 
   if (at_punct("=>")) {
@@ -157,6 +142,25 @@ Op LineParser::statement(bool injected) {
   }
   expect_end();
   return op;
+}
+
+// `dev ACTION [ADDR]`.
+void LineParser::device_action(Op& op) {
+  const Token action = lex_.next();
+  const std::string_view a = action.kind == TokKind::Word ? action.text : std::string_view();
+  if (a == "read") op.dev = DevKind::Read;
+  else if (a == "write") op.dev = DevKind::Write;
+  else if (a == "fill") op.dev = DevKind::Fill;
+  else if (a == "evict") op.dev = DevKind::Evict;
+  else fail("unknown device action " + describe(action) + " (read, write, fill, evict)");
+  if (op.dev == DevKind::Evict && at_word("all")) {
+    lex_.next();
+    op.dev = DevKind::EvictAll;
+  } else if (op.dev == DevKind::Evict && lex_.peek().kind != TokKind::Number) {
+    fail("expected an address or 'all' after 'evict', got " + describe(lex_.peek()));
+  } else {
+    op.iova = number();
+  }
 }
 
 // PROT. `r` and `rw` are what mappings use; `w` and `none` exist so that a generated map with an
@@ -319,9 +323,9 @@ void LineParser::bitmap_set(Expect& e) {
   }
 }
 
-// `config KEY=VALUE ...` after the `config` word.
-Config LineParser::config() {
-  enum Key : unsigned { kIas = 1, kOas = 2, kPgsizes = 4, kBbml = 8, kHwDirty = 16, kFlush = 32 };
+// `config KEY=VALUE ...` after the `config` word; *contract_given tells whether it named the contract.
+Config LineParser::config(bool* contract_given) {
+  enum Key : unsigned { kIas = 1, kOas = 2, kPgsizes = 4, kBbml = 8, kHwDirty = 16, kFlush = 32, kContract = 64 };
   Config c;
   unsigned seen = 0;
   while (lex_.peek().kind != TokKind::End) {
@@ -335,6 +339,7 @@ Config LineParser::config() {
     else if (key.text == "bbml") k = kBbml;
     else if (key.text == "hw_dirty") k = kHwDirty;
     else if (key.text == "flush") k = kFlush;
+    else if (key.text == "contract") k = kContract;
     else fail("unknown config key " + quote(key.text));
     if (seen & k) fail("duplicate config key " + quote(key.text));
     seen |= k;
@@ -365,6 +370,14 @@ Config LineParser::config() {
         const Token v = lex_.next();
         if (v.kind == TokKind::Word && (v.text == "strict" || v.text == "lazy")) c.lazy = v.text == "lazy";
         else fail("flush must be strict or lazy, got " + describe(v));
+        break;
+      }
+      case kContract: {
+        const Token v = lex_.next();
+        if (v.kind == TokKind::Word && (v.text == "spec" || v.text == "linux"))
+          c.contract = v.text == "linux" ? Contract::Linux : Contract::Spec;
+        else fail("contract must be spec or linux, got " + describe(v));
+        if (contract_given) *contract_given = true;
         break;
       }
     }
@@ -435,7 +448,7 @@ std::variant<Script, ParseError> parse_script(std::string_view text, const std::
         p.next();
         if (script.has_config) fail("duplicate config line");
         if (!first) fail("config must be the first statement");
-        script.config = p.config();
+        script.config = p.config(&script.has_contract);
         script.has_config = true;
       } else {
         Op op = p.statement(/*injected=*/false);

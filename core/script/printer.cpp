@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "core/ops/op_table.h"
 #include "core/script/script.h"
 
 namespace ptc {
@@ -60,15 +61,22 @@ std::string print_config(const Config& c) {
   }
   return "config ias=" + std::to_string(c.ias) + " oas=" + std::to_string(c.oas) + " pgsizes=" + pgsizes +
          " bbml=" + std::to_string(c.bbml) + " hw_dirty=" + (c.hw_dirty ? "on" : "off") +
-         " flush=" + (c.lazy ? "lazy" : "strict");
+         " flush=" + (c.lazy ? "lazy" : "strict") +
+         // The default profile is left out, so scripts of the spec profile print as they always did.
+         (c.contract == Contract::Spec ? "" : std::string(" contract=") + contract_name(c.contract));
 }
 
 std::string statement_name(const Op& op) {
-  switch (op.kind) {
-    case OpKind::Dev: return std::string("dev ") + dev_name(op.dev);
-    case OpKind::FailAlloc: return "fail alloc";
-    default: return op_name(op.kind);
+  switch (traits(op.kind).shape) {
+    case ArgShape::DeviceAction: return std::string(op_name(op.kind)) + " " + dev_name(op.dev);
+    case ArgShape::AllocIndex: return std::string(op_name(op.kind)) + " alloc";
+    case ArgShape::None:
+    case ArgShape::Address:
+    case ArgShape::Range:
+    case ArgShape::MapArgs:
+    case ArgShape::DirtyRange: return op_name(op.kind);
   }
+  return op_name(op.kind);
 }
 
 std::string print_expect(const Op& op, const Expect& e) {
@@ -89,29 +97,24 @@ std::string print_expect(const Op& op, const Expect& e) {
 
 std::string print_statement(const Op& op) {
   std::string s = statement_name(op);
-  switch (op.kind) {
-    case OpKind::Map:
+  switch (traits(op.kind).shape) {
+    case ArgShape::MapArgs:
       s += " " + print_addr(op.iova) + " " + print_addr(op.paddr) + " " + print_size(op.size) + " " + prot_name(op.prot);
       break;
-    case OpKind::Unmap:
-    case OpKind::Split:
-    case OpKind::Merge:
-      s += " " + print_addr(op.iova) + " " + print_size(op.size);
-      break;
-    case OpKind::Flush: break;
-    case OpKind::Phys: s += " " + print_addr(op.iova); break;
-    case OpKind::Dirty:
-    case OpKind::UnmapDirty:
+    case ArgShape::Range: s += " " + print_addr(op.iova) + " " + print_size(op.size); break;
+    case ArgShape::None: break;
+    case ArgShape::Address: s += " " + print_addr(op.iova); break;
+    case ArgShape::DirtyRange:
       s += " " + print_addr(op.iova) + " " + print_size(op.size);
       // Fixed order; defaults are left out.
       if (op.noclear && op.kind == OpKind::Dirty) s += " noclear";
       if (op.bitmap_pgsize != kSize4K) s += " bitmap=" + print_size(op.bitmap_pgsize);
       if (op.misalign != 0) s += " misalign=" + std::to_string(op.misalign);
       break;
-    case OpKind::Dev:
+    case ArgShape::DeviceAction:
       if (op.dev != DevKind::EvictAll) s += " " + print_addr(op.iova);
       break;
-    case OpKind::FailAlloc: s += " " + std::to_string(op.fail_index); break;
+    case ArgShape::AllocIndex: s += " " + std::to_string(op.fail_index); break;
   }
   if (op.expect) s += " => " + print_expect(op, *op.expect);
   return s;

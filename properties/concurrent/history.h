@@ -38,11 +38,13 @@ struct HistOp {
   // Device writes and scans (read_and_clear_dirty, split, unmap_read_dirty scan page by page): a
   // write that overlapped a scan of its page may land before or after the scan of that page whatever
   // order other pages suggest, so it has no effect at its own point (racy); the scan makes its leaf
-  // clean-or-dirty instead (racing_writes: the addresses), as the differential runner does, and
+  // clean-or-dirty instead (racing_writes; the reference model's race rules say how, for the
+  // differential runner and this checker alike), and
   // check_dirty_accounting polices the write itself.
   bool racy = false;
   struct RacingWrite {
     uint64_t iova = 0;
+    uint64_t pa = 0;  // the output address it reached
     bool cleared_elsewhere = false;  // it also raced with a clearing read, which may have taken it
   };
   std::vector<RacingWrite> racing_writes;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/fmt.h"
+#include "core/ops/op_table.h"
 #include "core/script/script.h"
 
 namespace ptc::conc {
@@ -22,27 +23,8 @@ std::string result_text(int64_t r) {
   return std::to_string(r);
 }
 
-bool same_leaves(const ReferenceModel& a, const ReferenceModel& b) {
-  const auto& x = a.leaves();
-  const auto& y = b.leaves();
-  if (x.size() != y.size()) return false;
-  for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
-    const RefLeaf &l = i->second, &r = j->second;
-    if (l.iova != r.iova || l.size != r.size || l.pa != r.pa || l.writable != r.writable || l.dirty != r.dirty)
-      return false;
-  }
-  return true;
-}
-
 uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  return h;
-}
-
-uint64_t hash_model(const ReferenceModel& m) {
-  uint64_t h = 1469598103934665603ull;
-  for (const auto& [k, l] : m.leaves())
-    h = mix(mix(mix(h, l.iova), l.size ^ (l.pa << 1)), uint64_t(l.writable) | uint64_t(l.dirty) << 1);
   return h;
 }
 
@@ -110,9 +92,9 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
   const Op& op = h.op;
   const Config& cfg = m.config();
   if (h.unchecked && op.kind == OpKind::Dev) {
-    if (op.dev == DevKind::Write && !h.fault && cfg.hw_dirty && !h.racy)
-      if (const RefLeaf* l = m.leaf_at(op.iova); l && l->writable && l->pa + (op.iova - l->iova) == uint64_t(h.result))
-        m.device_write(op.iova);
+    // A device write seen for its effect only; a racy one has none at its own point (the scans it
+    // raced settle its leaf).
+    if (op.dev == DevKind::Write && !h.fault && !h.racy) m.device_write_reached(op.iova, uint64_t(h.result), nullptr);
     return true;
   }
   if (h.snapshot) {
@@ -130,57 +112,28 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
     }
     return true;
   }
-  // Writes racing with this scan: clean-or-dirty for it (a dirty leaf stays dirty).
-  for (const HistOp::RacingWrite& w : h.racing_writes) m.device_write(w.iova, DirtyState::Maybe);
-  int64_t r = 0;
-  std::vector<RefRecord> records;
-  switch (op.kind) {
-    case OpKind::Map: r = m.map(op.iova, op.paddr, op.size, op.prot); break;
-    case OpKind::Unmap: r = m.unmap(op.iova, op.size); break;
-    case OpKind::Flush: r = m.flush(); break;
-    case OpKind::Split: r = m.split(op.iova, op.size); break;
-    case OpKind::Merge: r = m.merge(op.iova, op.size); break;
-    case OpKind::Dirty:
-      r = m.read_and_clear_dirty(op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, &records);
-      break;
-    case OpKind::UnmapDirty: r = m.unmap_read_dirty(op.iova, op.size, &records); break;
-    case OpKind::Phys: {
-      const uint64_t pa = m.iova_to_phys(op.iova);
-      if (int64_t(pa) == h.result) return true;
-      *why = "the reference gives " + print_addr(pa);
+  if (op.kind == OpKind::Dev) {
+    const bool write = op.dev == DevKind::Write;
+    const std::vector<DeviceOutcome> allowed = m.device_outcomes(op.iova, write);
+    const DeviceOutcome got{h.fault, h.fault ? 0 : uint64_t(h.result)};
+    if (std::find(allowed.begin(), allowed.end(), got) == allowed.end()) {
+      *why = "the reference gives " + describe(allowed.front());
       return false;
     }
-    case OpKind::Dev: {
-      const bool write = op.dev == DevKind::Write;
-      const std::vector<DeviceOutcome> allowed = m.device_outcomes(op.iova, write);
-      const DeviceOutcome got{h.fault, h.fault ? 0 : uint64_t(h.result)};
-      if (std::find(allowed.begin(), allowed.end(), got) == allowed.end()) {
-        *why = "the reference gives " + describe(allowed.front());
-        return false;
-      }
-      // A write through the current translation makes its leaf dirty (through a translation a lazy
-      // unmap left behind, it reached the old page and changes nothing here).
-      if (write && !h.fault && cfg.hw_dirty)
-        if (const RefLeaf* l = m.leaf_at(op.iova); l && l->writable && l->pa + (op.iova - l->iova) == got.pa)
-          m.device_write(op.iova);
-      return true;
-    }
-    default: return true;
+    if (write && !h.fault) m.device_write_reached(op.iova, got.pa, nullptr);
+    return true;
   }
-  // After the scan: a clearing read may have cleaned the leaf before or after the write; otherwise
-  // (a split, a read that does not clear, a scan that failed) the write certainly made it dirty.
-  for (const HistOp::RacingWrite& w : h.racing_writes) {
-    RefLeaf* l = m.leaf_at(w.iova);
-    if (!l || !l->writable || !cfg.hw_dirty) continue;
-    const bool cleaned = (op.kind == OpKind::Dirty && !op.noclear && r == 0) || w.cleared_elsewhere;
-    l->dirty = cleaned ? DirtyState::Maybe : DirtyState::Dirty;
-  }
+  // Writes racing with this op's scan, then the op, then what the model says they leave behind.
+  for (const HistOp::RacingWrite& w : h.racing_writes) m.device_write_reached(w.iova, w.pa, &op, w.cleared_elsewhere);
+  std::vector<RefRecord> records;
+  const int64_t r = m.apply(op, &records);
+  for (const HistOp::RacingWrite& w : h.racing_writes) m.settle_racing_writes(op, r, {w.iova}, w.cleared_elsewhere);
   if (h.unchecked) return true;
   if (r != h.result) {
-    *why = "the reference returns " + result_text(r);
+    *why = op.kind == OpKind::Phys ? "the reference gives " + print_addr(uint64_t(r)) : "the reference returns " + result_text(r);
     return false;
   }
-  if (op.kind == OpKind::Dirty || op.kind == OpKind::UnmapDirty) {
+  if (traits(op.kind).records_dirty) {
     if (r < 0) return true;
     IntervalSet must, may;
     for (const RefRecord& rec : records)
@@ -258,10 +211,10 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
       if (apply_to_model(next, *ops[entry->op], &why)) {
         Bits nb = linearized;
         nb.set(entry->op);
-        const uint64_t key = mix(nb.hash(), hash_model(next));
+        const uint64_t key = mix(nb.hash(), next.state_hash());
         auto& bucket = cache[key];
         const bool seen = std::any_of(bucket.begin(), bucket.end(),
-                                      [&](const Memo& m) { return m.bits == nb && same_leaves(*m.model, next); });
+                                      [&](const Memo& m) { return m.bits == nb && m.model->same_state(next); });
         if (!seen) {
           auto ns = std::make_shared<const ReferenceModel>(std::move(next));
           bucket.push_back(Memo{nb, ns});
@@ -312,14 +265,19 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
 
 namespace {
 
+// An op that changes the translation of the pages of its range, as the device sees it while the op
+// runs: a map that failed too (SPEC 5.2: it may show a page it then takes back).
 bool changes_translation(const HistOp& o) {
   if (o.snapshot) return false;
-  switch (o.op.kind) {
-    case OpKind::Map: return o.result == 0;
-    case OpKind::Unmap:
-    case OpKind::UnmapDirty: return o.result >= 0;
-    default: return false;
-  }
+  return (traits(o.op.kind).changes_translations && o.result >= 0) || o.op.kind == OpKind::Map;
+}
+
+// The translation-changing ops that took effect (their projections apply them to the model): every
+// one that succeeded, and in lazy mode every flush, which ends what lazy unmaps left usable.
+bool projected_onto_pages(const HistOp& o, const Config& cfg) {
+  if (o.snapshot) return false;
+  if (o.op.kind == OpKind::Flush) return cfg.lazy;
+  return changes_translation(o) && (o.op.kind != OpKind::Map || o.result == 0);
 }
 
 // Folds one part's result into the total; true when the search can stop (not linearizable).
@@ -345,7 +303,8 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
   // 1. Device outcomes, page by page. An access that overlapped an op changing its page's translation
   //    may give the old or the new translation (the IOTLB may still hold the old one until the op's
   //    invalidation completes, so "old after new" is allowed); the others must be linearizable with the
-  //    translation-changing ops projected onto the page.
+  //    translation-changing ops projected onto the page (lazy mode: and every flush, which ends the
+  //    translations lazy unmaps left usable).
   std::map<uint64_t, std::vector<HistOp>> pages;
   for (const HistOp& d : h.ops)
     if (!d.snapshot && d.op.kind == OpKind::Dev) pages[d.lo()].push_back(d);
@@ -355,28 +314,35 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
       if (changes_translation(c) && page >= c.lo() && page < c.hi()) changes.push_back(&c);
     std::vector<HistOp> ops;
     for (const HistOp& d : devs) {
-      std::vector<DeviceOutcome> allowed;
+      std::vector<DeviceOutcome> allowed, transient;
       bool during = false;
+      const bool write = d.op.dev == DevKind::Write;
       for (const HistOp* c : changes) {
         if (!(c->call < d.ret && d.call < c->ret)) continue;
+        // A map that fails changes nothing for good, but may show its page while it runs (SPEC 5.2).
+        if (c->op.kind == OpKind::Map && c->result != 0) {
+          if (!write || (c->op.prot & PTC_PROT_WRITE)) transient.push_back({false, c->op.paddr + (d.op.iova - c->op.iova)});
+          continue;
+        }
         during = true;
-        const bool write = d.op.dev == DevKind::Write;
         allowed.push_back(DeviceOutcome{true, 0});
-        // The translation the op makes (map) or the one it removes (the last map before it).
+        // The translation the op makes (map) or the one it removes (the last map before it that
+        // succeeded).
         const HistOp* m = nullptr;
         if (c->op.kind == OpKind::Map)
           m = c;
         else
           for (const HistOp* x : changes)
-            if (x->op.kind == OpKind::Map && x->ret < c->call && (!m || x->ret > m->ret)) m = x;
+            if (x->op.kind == OpKind::Map && x->result == 0 && x->ret < c->call && (!m || x->ret > m->ret)) m = x;
         if (m && (!write || (m->op.prot & PTC_PROT_WRITE)))
           allowed.push_back({false, m->op.paddr + (d.op.iova - m->op.iova)});
       }
+      const DeviceOutcome got{d.fault, d.fault ? 0 : uint64_t(d.result)};
+      if (std::find(transient.begin(), transient.end(), got) != transient.end()) continue;  // a failing map's page
       if (!during) {
         ops.push_back(d);
         continue;
       }
-      const DeviceOutcome got{d.fault, d.fault ? 0 : uint64_t(d.result)};
       if (std::find(allowed.begin(), allowed.end(), got) == allowed.end()) {
         LinResult r;
         r.verdict = Verdict::NotLinearizable;
@@ -389,14 +355,19 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
         return total;
       }
     }
-    for (const HistOp* c : changes) {
-      HistOp p = *c;
+    for (const HistOp& c : h.ops) {
+      if (!projected_onto_pages(c, h.config)) continue;
+      if (c.op.kind != OpKind::Flush && !(page >= c.lo() && page < c.hi())) continue;
+      HistOp p = c;
       p.unchecked = true;
-      p.op.paddr += page - c->op.iova;
-      p.op.iova = page;
-      p.op.size = kSize4K;
+      if (c.op.kind != OpKind::Flush) {
+        p.op.paddr += page - c.op.iova;
+        p.op.iova = page;
+        p.op.size = kSize4K;
+      }
       ops.push_back(std::move(p));
     }
+
     std::vector<const HistOp*> ptrs;
     for (const HistOp& o : ops) ptrs.push_back(&o);
     LinResult r = check_partition(h.config, ptrs, deadline);
@@ -436,7 +407,7 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
       }
     }
     w.racy = !scans.empty();
-    for (HistOp* c : scans) c->racing_writes.push_back({w.op.iova, cleared});
+    for (HistOp* c : scans) c->racing_writes.push_back({w.op.iova, uint64_t(w.result), cleared});
   }
   for (const auto& part : partition_by_range(rest)) {
     LinResult r = check_partition(h.config, part, deadline);

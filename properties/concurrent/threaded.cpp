@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/ops/target_call.h"
 #include "core/fmt.h"
 #include "core/runner/runner.h"
 #include "core/script/script.h"
@@ -43,19 +44,7 @@ void call_target(const ptc_target_ops* t, struct ptc_target* tgt, HistOp& h) {
   const Op& op = h.op;
   PageSink sink{&h.pages, op.iova, op.iova + op.size};
   const ptc_dirty dirty{&sink, &PageSink::record};
-  switch (op.kind) {
-    case OpKind::Map: h.result = t->map(tgt, op.iova, op.paddr, op.size, op.prot); break;
-    case OpKind::Unmap: h.result = t->unmap(tgt, op.iova, op.size); break;
-    case OpKind::Flush: h.result = t->flush(tgt); break;
-    case OpKind::Split: h.result = t->split(tgt, op.iova, op.size); break;
-    case OpKind::Merge: h.result = t->merge(tgt, op.iova, op.size); break;
-    case OpKind::Dirty:
-      h.result = t->read_and_clear_dirty(tgt, op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, &dirty);
-      break;
-    case OpKind::UnmapDirty: h.result = t->unmap_read_dirty(tgt, op.iova, op.size, &dirty); break;
-    case OpKind::Phys: h.result = int64_t(t->iova_to_phys(tgt, op.iova)); break;
-    default: break;
-  }
+  h.result = call_target_op(t, tgt, op, &dirty);
 }
 
 std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regions, const ThreadedOptions& o) {

@@ -1,5 +1,6 @@
 #include "properties/stateful/commands.h"
 
+#include "core/ops/op_table.h"
 #include "core/script/script.h"
 #include "properties/stateful/aimed_injections.h"
 #include "properties/stateful/failure_report.h"
@@ -20,7 +21,7 @@ void SessionUnderTest::fail() {
   RC_FAIL(f.trace + files);
 }
 
-void StatementCommand::checkPreconditions(const Model& m) const { RC_PRE(m.affordable(op_)); }
+void StatementCommand::checkPreconditions(const Model& m) const { RC_PRE(m.affordable(op_) && m.issues(op_)); }
 
 void StatementCommand::apply(Model& m) const { m.apply(op_); }
 
@@ -39,10 +40,10 @@ FailAllocCommand::FailAllocCommand(const Model& m) {
   op_ = *gen_op(m, OpKind::FailAlloc);
   allocating_ = *gen_op(m, *rc::gen::weightedElement<OpKind>({{3, OpKind::Map}, {1, OpKind::Split}}));
   allocating_.inject = *gen_injections(m, allocating_);
-  RC_PRE(m.affordable(allocating_));
+  RC_PRE(m.affordable(allocating_) && m.issues(allocating_));
 }
 
-void FailAllocCommand::checkPreconditions(const Model& m) const { RC_PRE(m.affordable(allocating_)); }
+void FailAllocCommand::checkPreconditions(const Model& m) const { RC_PRE(m.affordable(allocating_) && m.issues(allocating_)); }
 
 void FailAllocCommand::apply(Model& m) const {
   m.record(op_);
@@ -122,6 +123,12 @@ void RaceCommand::checkPreconditions(const Model& m) const {
   uint64_t cost = 0;
   for (const Op& s : statements_) cost += m.leaf_cost(s);
   RC_PRE(m.new_leaves + cost <= m.limits.max_new_leaves);
+  // Each statement in turn is one the caller would issue (the earlier ones change what is mapped).
+  Model after = m;
+  for (const Op& s : statements_) {
+    RC_PRE(after.issues(s));
+    after.apply(s);
+  }
 }
 
 void RaceCommand::apply(Model& m) const {

@@ -34,12 +34,6 @@ RefLeaf pick_leaf(const ReferenceModel& ref) {
   return std::next(leaves.begin(), long(i))->second;
 }
 
-bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) {
-  return a < b + std::max<uint64_t>(bs, 1) && b < a + std::max<uint64_t>(as, 1);
-}
-
-bool has_range(OpKind k) { return k != OpKind::Flush && k != OpKind::Dev && k != OpKind::FailAlloc; }
-
 // The caller's bitmap stays small: coarser bitmap pages for large ranges.
 void bound_bitmap(const Model& m, Op& op) {
   while (op.bitmap_pgsize < (1ull << 40) && op.size / op.bitmap_pgsize / 8 > m.limits.max_bitmap_bytes)
@@ -286,15 +280,14 @@ Gen<std::vector<Injection>> gen_injections(const Model& m, const Op& outer) {
         const std::vector<OpKind> kinds(std::begin(kRangedKinds), std::end(kRangedKinds));
         const OpKind k = ranged && *gen::weightedElement<bool>({{1, true}, {1, false}}) ? outer.kind : *gen::elementOf(kinds);
         inj.op = *gen_op(m, k);
-        if (has_range(k)) {
+        if (has_address(k)) {
           const Range r = *gen_neighbour_range(m, outer);
           inj.op.iova = r.iova;
           inj.op.size = k == OpKind::Phys ? 0 : r.size;
           if (k == OpKind::Map) inj.op.paddr = *gen_paddr(r.iova, m.cfg.oas);
           if (k == OpKind::Dirty || k == OpKind::UnmapDirty) bound_bitmap(m, inj.op);
         }
-        // Phys has no size: its range is the address (overlaps() counts a size of 0 as 1).
-        if (has_range(outer.kind) && has_range(k) && overlaps(inj.op.iova, inj.op.size, outer.iova, outer.size)) continue;
+        if (injection_breaks_contract(outer, inj.op)) continue;
       }
       out.push_back(std::move(inj));
     }

@@ -11,6 +11,7 @@
 #include <rapidcheck.h>
 
 #include "core/ops.h"
+#include "core/ops/op_table.h"
 #include "properties/stateful/model.h"
 #include "properties/stateful/show.h"
 

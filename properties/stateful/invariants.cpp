@@ -47,13 +47,18 @@ std::string pages_text(const IntervalSet& s) {
   return t + "}";
 }
 
+Config with_contract(Config c, Contract contract) {
+  c.contract = contract;
+  return c;
+}
+
 // One case of an invariant: a generated config, a generated setup sequence run on one or more
 // probes of the target, and the failure report (the invariant's name, what broke, the statements
 // as an .ops script).
 class InvariantCase {
  public:
   InvariantCase(const PropertyContext& ctx, const char* name, const rc::Gen<Config>& configs, int probes = 1)
-      : ctx_(ctx), name_(name), model_(*configs) {
+      : ctx_(ctx), name_(name), model_(with_contract(*configs, ctx.contract), ctx.target) {
     for (int i = 0; i < probes; ++i) {
       probes_.push_back(std::make_unique<TargetProbe>(model_.cfg, ctx.target));
       RC_PRE(probes_.back()->started());  // the target refuses this config
@@ -76,13 +81,15 @@ class InvariantCase {
                                                       {1, OpKind::Unmap},
                                                       {1, OpKind::UnmapDirty}});
       const Op op = *gen_op(model_, k);
-      if (!model_.affordable(op)) continue;
+      if (!model_.affordable(op) || !model_.issues(op)) continue;
       run_all(op);
     }
   }
 
-  // Runs op on every probe (twins stay twins); the first probe's result.
+  // Runs op on every probe (twins stay twins); the first probe's result. An op the caller would not
+  // issue (not offered, outside the contract profile) makes the case one that does not apply.
   ProbeResult run_all(const Op& op) {
+    RC_PRE(model_.issues(op));
     ProbeResult first;
     for (size_t i = 0; i < probes_.size(); ++i) {
       ProbeResult r = probes_[i]->run(op);

@@ -1,5 +1,7 @@
 #include "properties/stateful/model.h"
 
+#include "core/ops/op_table.h"
+
 #include <algorithm>
 
 namespace ptc::props {
@@ -28,24 +30,27 @@ void remember(std::vector<uint64_t>& recent, uint64_t iova) {
   recent.push_back(iova);
 }
 
-// One op's effect on the reference (device writes make their leaf dirty; the rest as SPEC 3).
+// One op's effect on the generators' reference (a device write makes its leaf dirty, when it goes
+// through the current translation; the rest as SPEC 3). It only steers generation: the runner checks.
 void apply_to(ReferenceModel& ref, const Op& op) {
-  switch (op.kind) {
-    case OpKind::Map: ref.map(op.iova, op.paddr, op.size, op.prot); break;
-    case OpKind::Unmap: ref.unmap(op.iova, op.size); break;
-    case OpKind::Flush: ref.flush(); break;
-    case OpKind::Split: ref.split(op.iova, op.size); break;
-    case OpKind::Merge: ref.merge(op.iova, op.size); break;
-    case OpKind::Dirty: ref.read_and_clear_dirty(op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, nullptr); break;
-    case OpKind::UnmapDirty: ref.unmap_read_dirty(op.iova, op.size, nullptr); break;
-    case OpKind::Dev:
-      if (op.dev == DevKind::Write) ref.device_write(op.iova);
-      break;
-    default: break;
+  if (op.kind == OpKind::Dev) {
+    if (op.dev == DevKind::Write) ref.device_write(op.iova);
+    return;
   }
+  ref.apply(op, nullptr);
 }
 
 }  // namespace
+
+bool Model::issues(const Op& op) const {
+  auto one = [&](const Op& o) {
+    return !is_target_op(o.kind) || ((!target || target_offers(target, o.kind)) && ref->outside_contract(o).empty());
+  };
+  if (!one(op)) return false;
+  for (const Injection& inj : op.inject)
+    if (!one(inj.op)) return false;
+  return true;
+}
 
 Model::Model(const Config& c, const ptc_target_ops* t)
     : cfg(c), target(t), ref(std::make_shared<ReferenceModel>(c)) {}

@@ -55,6 +55,10 @@ struct Model {
   bool affordable(const Op& op) const {
     return new_leaves + leaf_cost(op) <= limits.max_new_leaves && merge_regions(op) <= limits.max_merge_regions;
   }
+  // Whether the caller would issue op (and the ops injected into it) now: the target offers it (SPEC
+  // 6) and the contract profile's caller would (SPEC 9, the reference model says). Generated commands
+  // hold to it, so every op a property sends the target is one its callers may send.
+  bool issues(const Op& op) const;
   // The statement ran: its effect (and its injected ops') on the leaves, the budget and `recent`.
   void apply(const Op& op);
   // A statement that changes no leaf (`fail alloc N`) ran.

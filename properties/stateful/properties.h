@@ -15,20 +15,28 @@ struct Property {
   const char* name;
   const char* what;  // one line
   void (*body)(const PropertyContext&);
+  // The operations the property is about: a target that does not offer one (SPEC 6) skips it.
+  std::vector<OpKind> needs = {};
+  // It states a result only contract=spec gives (contract=linux accepts others, SPEC 9): skipped there.
+  bool spec_only = false;
 };
+
+// "" when p applies to ctx's target and profile; else why it is skipped.
+std::string why_not_applicable(const Property& p, const PropertyContext& ctx);
 
 const std::vector<Property>& all_properties();
 
 struct PropertyOutcome {
   std::string name;
   bool passed = false;
+  bool skipped = false;  // does not apply (why_not_applicable); then `report` says why
   int cases = 0;        // cases that passed before the verdict
   std::string report;   // RapidCheck's message (the counterexample, the trace, the .ops path)
 };
 
 struct SuiteSummary {
   std::vector<PropertyOutcome> outcomes;
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, skipped = 0;
 };
 
 // Runs every property (or those whose name contains `filter`) for `cases` cases each from `seed`,

@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "core/ops.h"
 #include "ptcheck/target.h"
 
 namespace ptc::props {
@@ -11,6 +12,7 @@ struct PropertyContext {
   const ptc_target_ops* target = nullptr;  // the system under test
   std::string target_path;                 // "" for the built-in optimized table
   std::string failure_dir;                 // where a failure's .ops reproducer is written
+  Contract contract = Contract::Spec;      // the profile every generated config checks (SPEC 9)
 };
 
 }  // namespace ptc::props

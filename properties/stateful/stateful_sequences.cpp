@@ -12,7 +12,8 @@
 namespace ptc::props {
 
 void stateful_sequences(const PropertyContext& ctx) {
-  const Config cfg = *gen_config();
+  Config cfg = *gen_config();
+  cfg.contract = ctx.contract;
   RunOptions opts;
   if (!ctx.target_path.empty()) opts.replay_args = "--target " + ctx.target_path;
   Session session(cfg, ctx.target, opts, reproducer_path(ctx, kStatefulSequences));

@@ -1,7 +1,9 @@
 #include "properties/stateful/target_probe.h"
 
 #include <algorithm>
+#include <cerrno>
 
+#include "core/ops/target_call.h"
 #include "core/fmt.h"
 #include "core/script/script.h"
 
@@ -55,19 +57,7 @@ ProbeResult TargetProbe::run(const Op& op) {
   PageRecorder rec;
   const ptc_dirty dirty{&rec, &PageRecorder::record};
   smmu_.begin_op(op.kind, op.iova, op.size, print_statement(op));
-  switch (op.kind) {
-    case OpKind::Map: r.ret = ops_->map(target_, op.iova, op.paddr, op.size, op.prot); break;
-    case OpKind::Unmap: r.ret = ops_->unmap(target_, op.iova, op.size); break;
-    case OpKind::Flush: r.ret = ops_->flush(target_); break;
-    case OpKind::Split: r.ret = ops_->split(target_, op.iova, op.size); break;
-    case OpKind::Merge: r.ret = ops_->merge(target_, op.iova, op.size); break;
-    case OpKind::Phys: r.ret = int64_t(ops_->iova_to_phys(target_, op.iova)); break;
-    case OpKind::Dirty:
-      r.ret = ops_->read_and_clear_dirty(target_, op.iova, op.size, op.noclear ? PTC_DIRTY_NO_CLEAR : 0, &dirty);
-      break;
-    case OpKind::UnmapDirty: r.ret = ops_->unmap_read_dirty(target_, op.iova, op.size, &dirty); break;
-    default: break;
-  }
+  r.ret = target_offers(ops_, op.kind) ? call_target_op(ops_, target_, op, &dirty) : -EOPNOTSUPP;
   smmu_.end_op();
   r.records = std::move(rec.pages);
   return r;

@@ -60,7 +60,7 @@ CheckStage skipped_stage(const std::string& name, const std::string& why) {
 
 // Every corpus script and fuzz_ops input, as regression tests.
 CheckStage replay_stage(const std::vector<std::string>& files, const std::string& root, const ptc_target_ops* t,
-                        const std::string& target_path, bool* bad_input) {
+                        const std::string& target_path, Contract contract, bool* bad_input) {
   CheckStage s;
   s.name = "replay";
   s.note = std::to_string(files.size()) + " scripts and fuzz_ops inputs under " + root;
@@ -70,6 +70,8 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   auto last = start;
   RunOptions opts;
   if (!target_path.empty()) opts.replay_args = "--target " + target_path;
+  if (contract != Contract::Spec)
+    opts.replay_args += (opts.replay_args.empty() ? "" : " ") + std::string("--contract ") + contract_name(contract);
   for (size_t k = 0; k < files.size(); ++k) {
     const std::string& f = files[k];
     CheckItem item;
@@ -85,6 +87,7 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
       *bad_input = true;
       std::fprintf(stderr, "%s\n", error.c_str());
     } else {
+      if (!script.has_contract) script.config.contract = contract;
       const RunResult r = run_script(script, t, opts);
       if (r.skipped) {
         item.result = CheckResult::kSkip;
@@ -158,6 +161,7 @@ CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long
     po.seed = kSeed;
     po.only = names[k];
     po.target_path = o.target_path;
+    po.contract = o.contract;
     po.failure_dir = o.failure_dir;
     std::vector<PropertiesOptions::Verdict> verdicts;
     po.verdicts = &verdicts;
@@ -170,11 +174,13 @@ CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long
       CheckItem item;
       item.name = v.name;
       item.seconds = took;
-      item.result = v.passed ? CheckResult::kPass : CheckResult::kFail;
-      if (!v.passed) {
+      item.result = v.skipped ? CheckResult::kSkip : v.passed ? CheckResult::kPass : CheckResult::kFail;
+      if (v.skipped) item.signature = v.report;
+      if (!v.passed && !v.skipped) {
         item.signature = "property:" + v.name + " failed after " + std::to_string(v.cases) + " case(s)";
         item.replay = "ptcheck properties --seed " + std::to_string(kSeed) + " --cases " + std::to_string(cases) +
-                      (o.target_path.empty() ? "" : " --target " + o.target_path);
+                      (o.target_path.empty() ? "" : " --target " + o.target_path) +
+                      (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract));
         item.detail = v.report;
       }
       s.items.push_back(std::move(item));
@@ -199,6 +205,7 @@ CheckStage fuzz_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned s
     fo.seconds = seconds_each;
     fo.seed = kSeed;
     fo.target_path = o.target_path;
+    fo.contract = o.contract;
     fo.source_dir = o.source_dir;
     fo.fuzzer_dir = o.fuzzer_dir;
     if (o.corpora_root != o.source_dir + "/corpora") fo.regressions_dir = o.corpora_root + "/regressions";
@@ -292,9 +299,10 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   CheckReport report;
   report.target = t->name ? t->name : "?";
   report.target_path = o.target_path;
+  report.contract = contract_name(o.contract);
   report.budget = o.budget;
   bool bad_input = false;
-  std::printf("ptcheck check: target %s%s\n", report.target.c_str(),
+  std::printf("ptcheck check: target %s, contract %s%s\n", report.target.c_str(), report.contract.c_str(),
               o.budget ? (", budget " + std::to_string(o.budget) +
                           "s: replay and prove run in full first; what they leave is split properties:fuzz:stress = "
                           "3:5:2 (a stage that cannot run gives its share to the others; each runs at least " +
@@ -303,7 +311,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
                        : "");
   std::fflush(stdout);
 
-  report.stages.push_back(replay_stage(files, o.corpora_root, t, o.target_path, &bad_input));
+  report.stages.push_back(replay_stage(files, o.corpora_root, t, o.target_path, o.contract, &bad_input));
   if (bad_input) {
     // The corpus must be fixed first: minutes of proving and fuzzing would not make this run a verdict.
     for (const char* s : {"prove", "properties", "fuzz", "stress"})
@@ -365,7 +373,11 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   }
 
 #if PTCHECK_HAVE_STRESS
-  {
+  if (o.contract != Contract::Spec) {
+    // Its workloads do not yet keep to the linux profile's caller guarantees (they map over mapped
+    // pages and unmap holes): run there, it would report what Linux's callers never do.
+    report.stages.push_back(skipped_stage("stress", "its workloads do not yet keep to contract=linux"));
+  } else {
     unsigned secs = kDefaultStressSeconds;
     if (o.budget) secs = unsigned(std::max(1.0, double(o.budget) - since(start)));
     report.stages.push_back(stress_stage(o, t, secs));

@@ -7,6 +7,7 @@
 #pragma once
 #include <string>
 
+#include "core/ops.h"
 #include "ptcheck/target.h"
 
 namespace ptc::cli {
@@ -22,6 +23,7 @@ struct CheckOptions {
   long fuzz_seconds = -1;    // --time: seconds per fuzzer (default 10; 0: no fuzzing)
   long cases = -1;           // --cases: cases per property (default 100; 0: no properties)
   std::string json_path, junit_path;
+  Contract contract = Contract::Spec;  // --contract: every stage's profile (SPEC 9; a script's own config wins)
 };
 
 int run_check(const CheckOptions& o, const ptc_target_ops* target);

@@ -90,9 +90,9 @@ std::string check_summary_table(const CheckReport& r) {
       budget += b;
     }
   }
-  std::snprintf(line, sizeof line, "ptcheck check: %s in %.1fs%s (target %s)\n",
+  std::snprintf(line, sizeof line, "ptcheck check: %s in %.1fs%s (target %s, contract %s)\n",
                 r.exit_status == 0 ? "every oracle holds" : r.exit_status == 1 ? "BUGS FOUND" : "BAD INPUT", r.seconds,
-                budget.c_str(), r.target.c_str());
+                budget.c_str(), r.target.c_str(), r.contract.c_str());
   o << line;
   return o.str();
 }
@@ -100,7 +100,8 @@ std::string check_summary_table(const CheckReport& r) {
 std::string check_json(const CheckReport& r) {
   std::ostringstream o;
   o << "{\n  \"tool\": \"ptcheck check\",\n  \"target\": " << json_quote(r.target)
-    << ",\n  \"target_path\": " << json_quote(r.target_path) << ",\n  \"budget\": ";
+    << ",\n  \"target_path\": " << json_quote(r.target_path) << ",\n  \"contract\": " << json_quote(r.contract)
+    << ",\n  \"budget\": ";
   if (r.budget > 0)
     o << seconds_text(r.budget);
   else
@@ -135,7 +136,8 @@ std::string check_junit(const CheckReport& r) {
     skipped += s.items.empty() ? 1 : s.count(CheckResult::kSkip);
   }
   std::ostringstream o;
-  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ptcheck check\" tests=\"" << tests
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ptcheck check (contract " << xml_escape(r.contract)
+    << ")\" tests=\"" << tests
     << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << seconds_text(r.seconds)
     << "\">\n";
   for (const CheckStage& s : r.stages) {

@@ -36,6 +36,7 @@ struct CheckStage {
 struct CheckReport {
   std::string target;       // the target's name
   std::string target_path;  // --target, "" for the built-in table
+  std::string contract = "spec";  // the profile the gate checked (SPEC 9)
   double budget = 0;        // --budget seconds; 0: none
   double seconds = 0;
   std::vector<CheckStage> stages;

@@ -68,12 +68,13 @@ std::string sanitize(std::string s) {
 // A fuzz_ops crash as a readable, minimized reproducer in corpora/regressions/; "" if it does not
 // reproduce under ptcheck (then the raw input is kept beside it).
 std::string write_reproducer(const fs::path& crash, const fs::path& regressions, const ptc_target_ops* t,
-                             std::string* signature) {
+                             Contract contract, std::string* signature) {
   std::ifstream in(crash, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string bytes = ss.str();
   Script s = decode_fuzz_input(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (!s.has_contract) s.config.contract = contract;  // as fuzz_ops ran it (PTCHECK_CONTRACT)
   const RunResult r = run_script(s, t);
   std::error_code ec;
   fs::create_directories(regressions, ec);
@@ -120,6 +121,7 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   const char* instrumented = std::getenv("PTCHECK_FUZZ_TARGET");
   const std::string fuzzer_target = instrumented && *instrumented ? instrumented : o.target_path;
   if (!fuzzer_target.empty()) cmd += "PTCHECK_TARGET=" + quote(fuzzer_target) + " ";
+  if (o.contract != Contract::Spec) cmd += std::string("PTCHECK_CONTRACT=") + contract_name(o.contract) + " ";
   cmd += quote(bin.string()) + " -max_total_time=" + std::to_string(o.seconds) + " -timeout=25 -rss_limit_mb=2048" +
          " -print_final_stats=1 -artifact_prefix=" + quote(artifacts.string() + "/");
   if (o.jobs > 1) cmd += " -fork=" + std::to_string(o.jobs) + " -ignore_crashes=1";
@@ -179,12 +181,13 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
     if (o.fuzzer == "fuzz_ops") {
       const fs::path regressions = o.regressions_dir.empty() ? src / "corpora/regressions" : fs::path(o.regressions_dir);
       std::string sig = "crash:fuzz_ops (does not reproduce under ptcheck run)";
-      const std::string repro = write_reproducer(crash, regressions, target, &sig);
+      const std::string repro = write_reproducer(crash, regressions, target, o.contract, &sig);
       std::printf("  crash %s -> reproducer %s\n", crash.c_str(), repro.c_str());
       if (o.outcome)
         o.outcome->crashes.push_back(
             {sig, (is_script_file_name(repro) ? "ptcheck run " : "ptcheck explain --minimize ") + repro +
-                      (o.target_path.empty() ? "" : " --target " + o.target_path)});
+                      (o.target_path.empty() ? "" : " --target " + o.target_path) +
+                      (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract))});
     } else {
       std::printf("  crash %s (replay: %s %s)\n", crash.c_str(), bin.c_str(), crash.c_str());
       if (o.outcome) o.outcome->crashes.push_back({"crash:" + o.fuzzer, bin.string() + " " + crash.string()});

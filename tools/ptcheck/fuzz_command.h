@@ -3,6 +3,8 @@
 // minimized into a readable reproducer under corpora/regressions/.
 #pragma once
 #include <string>
+
+#include "core/ops.h"
 #include <vector>
 
 #include "ptcheck/target.h"
@@ -18,6 +20,7 @@ struct FuzzOptions {
   std::string regressions_dir;  // where reproducers go (default: source_dir/corpora/regressions)
   std::string fuzzer_dir;    // where the fuzz preset put the binaries
   uint64_t seed = 0;         // 0: libFuzzer picks (and prints) one
+  Contract contract = Contract::Spec;  // --contract: PTCHECK_CONTRACT for fuzz_ops (SPEC 9)
   struct Outcome;
   Outcome* outcome = nullptr;  // filled when given (`ptcheck check`'s report)
 };

@@ -116,6 +116,7 @@ struct Args {
   std::string only;
   std::string time, jobs, seed, fuzzer_dir, cases;
   std::string budget, json_file, junit_file, html;
+  std::string contract;  // --contract spec|linux: for scripts whose config does not name one
   std::set<std::string> given;  // the valued flags given, e.g. "--html"
 };
 
@@ -144,7 +145,8 @@ int parse_args(int argc, char** argv, Args* a) {
                 {"--only", &Args::only, "an obligation name"},
                 {"--budget", &Args::budget, "seconds"},
                 {"--junit", &Args::junit_file, "a file"},
-                {"--html", &Args::html, "a file"}};
+                {"--html", &Args::html, "a file"},
+                {"--contract", &Args::contract, "spec or linux"}};
   // `check --json FILE` writes a report; `prove --json` prints JSON instead of text.
   const bool json_takes_file = a->command == "check";
   for (int i = 2; i < argc; ++i) {
@@ -206,6 +208,35 @@ bool known_oracle(const std::string& name) {
   return false;
 }
 
+// --contract: the profile of every script whose config does not name one, and what replay lines add.
+ptc::Contract& contract_option() {
+  static ptc::Contract c = ptc::Contract::Spec;
+  return c;
+}
+std::string& contract_replay_args() {
+  static std::string s;
+  return s;
+}
+void apply_contract_option(ptc::Script* s) {
+  if (!s->has_contract) s->config.contract = contract_option();
+}
+// The arguments a replay line needs: the target's, then the contract's.
+std::string replay_args(const std::string& target_path) {
+  std::string s = target_path.empty() ? "" : "--target " + target_path;
+  if (!contract_replay_args().empty()) s += (s.empty() ? "" : " ") + contract_replay_args();
+  return s;
+}
+
+// "; 2 statement(s) not issued: line 4 `split ...`: why; ..." for a run that skipped some.
+std::string skipped_text(const ptc::RunResult& r) {
+  if (r.skipped_statements.empty()) return "";
+  std::string s = "; " + std::to_string(r.skipped_statements.size()) + " not issued";
+  const ptc::SkippedStatement& k = r.skipped_statements.front();
+  s += " (line " + std::to_string(k.line) + " `" + k.statement + "`: " + k.reason;
+  if (r.skipped_statements.size() > 1) s += "; ...";
+  return s + ")";
+}
+
 const ptc_target_ops* select_target(const Args& a) {
   if (a.target_path.empty()) return ptc_lpae_ops();
   std::string error;
@@ -253,7 +284,7 @@ int write_failure_page(const std::string& out, const std::string& script_path, c
 int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* target, bool quiet,
                 const std::string& expect_violation, const std::string& target_path, const std::string& html = "") {
   ptc::RunOptions opts;
-  if (!target_path.empty()) opts.replay_args = "--target " + target_path;
+  opts.replay_args = replay_args(target_path);
   opts.record_timeline = !html.empty();
   std::vector<ptc::Script> scripts(files.size());
   std::vector<std::string> texts(files.size());
@@ -261,6 +292,7 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
   bool any_bad = false;
   for (size_t i = 0; i < files.size(); ++i) {
     loaded[i] = load_script(files[i], &scripts[i]);
+    if (loaded[i]) apply_contract_option(&scripts[i]);
     if (loaded[i] && !html.empty() && !page_script(files[i], &scripts[i], &texts[i])) loaded[i] = false;
     if (!loaded[i] && !quiet) return kBadInput;
     any_bad |= !loaded[i];
@@ -302,7 +334,7 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
     }
     if (r.ok()) {
       ++passed;
-      std::printf("ok   %s (%zu statements)\n", files[i].c_str(), r.statements);
+      std::printf("ok   %s (%zu statements%s)\n", files[i].c_str(), r.statements, skipped_text(r).c_str());
     } else {
       ++failed;
       status = kBug;
@@ -358,10 +390,15 @@ int main(int argc, char** argv) {
     std::set<std::string> commands;
   } only_for[] = {{"--budget", {"check"}},
                   {"--junit", {"check"}},
-                  {"--html", {"run", "explain", "prove"}}};
+                  {"--html", {"run", "explain", "prove"}},
+                  {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties"}}};
   for (const auto& f : only_for)
     if (a.given.count(f.flag) && !f.commands.count(a.command))
       return bad(std::string(f.flag) + " is not an option of " + a.command + " (try `ptcheck help`)");
+  if (!a.contract.empty() && a.contract != "spec" && a.contract != "linux")
+    return bad("--contract must be spec or linux, got '" + a.contract + "'");
+  contract_option() = a.contract == "linux" ? ptc::Contract::Linux : ptc::Contract::Spec;
+  contract_replay_args() = a.contract.empty() ? "" : "--contract " + a.contract;
   if (!a.expect_violation.empty() && !known_oracle(a.expect_violation))
     return bad("unknown oracle '" + a.expect_violation + "' for --expect-violation");
   if (a.command == "run") {
@@ -382,6 +419,7 @@ int main(int argc, char** argv) {
     if (a.inputs.size() != 1) return bad("explain needs exactly one INPUT");
     ptc::Script script;
     if (!load_fuzz_input(a.inputs[0], &script)) return kBadInput;
+    apply_contract_option(&script);
     if (!a.minimize && a.html.empty()) {
       std::fputs(ptc::print_script(script).c_str(), stdout);
       return kHolds;
@@ -399,7 +437,7 @@ int main(int argc, char** argv) {
     if (!page_script(a.minimize ? "" : a.inputs[0], &shown, &text)) return bad("explain: the script does not parse back");
     ptc::RunOptions ro;
     ro.record_timeline = true;
-    if (!a.target_path.empty()) ro.replay_args = "--target " + a.target_path;
+    ro.replay_args = replay_args(a.target_path);
     const ptc::RunResult rr = ptc::run_script(shown, t, ro);
     if (!rr.failure) {
       std::printf("ptcheck: every oracle holds for %s on target %s: no failure to draw, %s not written\n",
@@ -420,6 +458,7 @@ int main(int argc, char** argv) {
     if (!parse_count(a.seed, 0, 0xffffffffu, &seed)) return bad("--seed must be a number");
     fo.seed = seed;
     fo.target_path = a.target_path;
+    fo.contract = contract_option();
     fo.source_dir = PTCHECK_SOURCE_DIR;
     if (!a.corpora.empty()) fo.regressions_dir = a.corpora + "/regressions";
     fo.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
@@ -436,6 +475,7 @@ int main(int argc, char** argv) {
     if (!parse_count(a.seed, 0, 0xffffffffu, &seed)) return bad("--seed must be a number");
     po.seed = seed;
     po.target_path = a.target_path;
+    po.contract = contract_option();
     po.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
@@ -463,6 +503,7 @@ int main(int argc, char** argv) {
     co.json_path = a.json_file;
     co.junit_path = a.junit_file;
     co.target_path = a.target_path;
+    co.contract = contract_option();
     co.source_dir = PTCHECK_SOURCE_DIR;
     co.corpora_root = a.corpora.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/corpora" : a.corpora;
     co.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;

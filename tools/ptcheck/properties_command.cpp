@@ -30,6 +30,7 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
   ctx.target = target;
   ctx.target_path = o.target_path;
   ctx.failure_dir = o.failure_dir;
+  ctx.contract = o.contract;
   const auto start = std::chrono::steady_clock::now();
   props::SuiteSummary s;
   if (o.only.empty()) {
@@ -42,17 +43,20 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
     for (const props::PropertyOutcome& p : all.outcomes)
       if (p.name == o.only) {
         s.outcomes.push_back(p);
-        (p.passed ? s.passed : s.failed)++;
+        (p.skipped ? s.skipped : p.passed ? s.passed : s.failed)++;
       }
     if (s.outcomes.empty()) return 2;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.verdicts)
     for (const props::PropertyOutcome& p : s.outcomes)
-      o.verdicts->push_back({p.name, p.passed, p.cases, s.outcomes.size() == 1 ? secs : 0.0, p.report});
+      o.verdicts->push_back({p.name, p.passed, p.skipped, p.cases, s.outcomes.size() == 1 ? secs : 0.0, p.report});
   if (o.only.empty()) {
     std::cout << s.passed << " properties hold, " << s.failed << " failed";
-    if (s.failed) std::cout << " (same seed, same cases: ptcheck properties --seed " << o.seed << " --cases " << o.cases << ")";
+    if (s.skipped) std::cout << ", " << s.skipped << " skipped (they do not apply to this target or profile)";
+    if (s.failed)
+      std::cout << " (same seed, same cases: ptcheck properties --seed " << o.seed << " --cases " << o.cases
+                << (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract)) << ")";
     std::cout << std::endl;
   }
   return s.failed ? 1 : 0;

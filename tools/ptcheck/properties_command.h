@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+
+#include "core/ops.h"
 #include <vector>
 
 #include "ptcheck/target.h"
@@ -17,9 +19,11 @@ struct PropertiesOptions {
   std::string target_path;   // "" for the built-in table (for the replay lines)
   std::string failure_dir;   // where .ops reproducers go
   std::string only;          // one property by name; empty: all
+  Contract contract = Contract::Spec;  // --contract (SPEC 9)
   struct Verdict {
     std::string name;
     bool passed = false;
+    bool skipped = false;     // does not apply to the target or the profile; `report` says why
     int cases = 0;            // cases that passed
     double seconds = 0;
     std::string report;       // a failure's counterexample

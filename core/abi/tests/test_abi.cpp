@@ -18,9 +18,23 @@ TEST(Abi, CheckRejectsWrongAbiAndMissingOps) {
   ops.abi = 2;
   EXPECT_NE(ptc::check_target_ops(&ops).find("ABI is 2"), std::string::npos);
   ops = *abi_c11_target();
-  ops.merge = nullptr;
-  EXPECT_NE(ptc::check_target_ops(&ops).find("merge"), std::string::npos);
+  ops.iova_to_phys = nullptr;
+  EXPECT_NE(ptc::check_target_ops(&ops).find("iova_to_phys"), std::string::npos);
+  ops = *abi_c11_target();
+  ops.name = nullptr;
+  EXPECT_NE(ptc::check_target_ops(&ops).find("name"), std::string::npos);
   EXPECT_NE(ptc::check_target_ops(nullptr), "");
+}
+
+// SPEC 6: flush, split, merge, read_and_clear_dirty and unmap_read_dirty may be NULL (not offered).
+TEST(Abi, OptionalOperationsMayBeNull) {
+  ptc_target_ops ops = *abi_c11_target();
+  ops.flush = nullptr;
+  ops.split = nullptr;
+  ops.merge = nullptr;
+  ops.read_and_clear_dirty = nullptr;
+  ops.unmap_read_dirty = nullptr;
+  EXPECT_EQ(ptc::check_target_ops(&ops), "");
 }
 
 TEST(Abi, LoaderNamesTheFileWhenItCannotLoad) {

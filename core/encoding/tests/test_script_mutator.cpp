@@ -1,6 +1,7 @@
 // The structural mutator of fuzz_ops: deterministic from its seed, every mutation reachable, every
 // result a valid program that decode_fuzz_input() takes back exactly from its printed text, and the
 // caller contract kept (an injected op never overlaps the op it runs inside).
+#include "core/ops/op_table.h"
 #include "core/encoding/script_mutator.h"
 
 #include <gtest/gtest.h>
@@ -31,7 +32,7 @@ const char kProgram[] =
     "flush\n";
 
 bool overlapping(const Op& a, const Op& b) {
-  auto ranged = [](const Op& o) { return is_target_op(o.kind) && o.kind != OpKind::Flush && o.kind != OpKind::Phys; };
+  auto ranged = [](const Op& o) { return has_range(o.kind); };
   if (!ranged(a) || !ranged(b)) return false;
   const uint64_t as = std::max<uint64_t>(a.size, 1), bs = std::max<uint64_t>(b.size, 1);
   return a.iova < b.iova + bs && b.iova < a.iova + as;

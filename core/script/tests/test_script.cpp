@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ops/op_table.h"
 #include "core/script/script.h"
 
 namespace ptc {

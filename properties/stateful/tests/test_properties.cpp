@@ -23,6 +23,7 @@ class PropertyTest : public testing::Test {
  public:
   PropertyTest(const ptc::props::Property& p, const ptc::props::PropertyContext& ctx) : p_(p), ctx_(ctx) {}
   void TestBody() override {
+    if (const std::string why = ptc::props::why_not_applicable(p_, ctx_); !why.empty()) GTEST_SKIP() << why;
     const auto body = p_.body;
     const auto& ctx = ctx_;
     rc::detail::checkGTest([body, &ctx] { body(ctx); });
