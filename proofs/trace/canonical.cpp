@@ -133,33 +133,33 @@ std::string map_op(unsigned page) {
   return "map " + hex(kRegionIova + page * 4096ull) + " " + hex(kRegionPa + page * 4096ull) + " 4K rw";
 }
 
-}  // namespace
+struct Entry {
+  const char* name;  // null: the operation calls only required entries (map, unmap)
+  bool offered;
+};
 
-std::string not_offered(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
-  // The operation under proof first, so that the reason names it. map and unmap are required entries.
+// The optional entry the operation under proof calls.
+Entry operation_entry(const ptc_target_ops* ops, Pipeline p) {
   switch (p) {
-    case Pipeline::kSplit:
-      if (!ops->split) return missing("split");
-      break;
-    case Pipeline::kMerge:
-      if (!ops->merge) return missing("merge");
-      break;
-    case Pipeline::kUnmapLazy:
-      if (!ops->flush) return missing("flush");
-      break;
-    case Pipeline::kUnmapReadDirty:
-      if (!ops->unmap_read_dirty) return missing("unmap_read_dirty");
-      break;
+    case Pipeline::kSplit: return {"split", ops->split != nullptr};
+    case Pipeline::kMerge: return {"merge", ops->merge != nullptr};
+    case Pipeline::kUnmapLazy: return {"flush", ops->flush != nullptr};
+    case Pipeline::kUnmapReadDirty: return {"unmap_read_dirty", ops->unmap_read_dirty != nullptr};
     case Pipeline::kReadAndClearDirty:
-    case Pipeline::kReadAndClearDirtyPart:
-      if (!ops->read_and_clear_dirty) return missing("read_and_clear_dirty");
-      break;
+    case Pipeline::kReadAndClearDirtyPart: return {"read_and_clear_dirty", ops->read_and_clear_dirty != nullptr};
     case Pipeline::kUnmapStrict:
     case Pipeline::kMapFirstPage:
     case Pipeline::kMapSecondPage:
-    case Pipeline::kUnmapPart:
-      break;
+    case Pipeline::kUnmapPart: return {nullptr, true};
   }
+  return {nullptr, true};
+}
+
+}  // namespace
+
+std::string not_offered(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
+  // The operation under proof first, so that the reason names it.
+  if (const Entry e = operation_entry(ops, p); !e.offered) return missing(e.name);
   // The setup needs read_and_clear_dirty: new mappings start dirty, the canonical region is writable-clean.
   // It splits and flushes only where the target offers them (build_state, record_pipeline).
   if (c.shape != Shape::kEmpty && !ops->read_and_clear_dirty)
