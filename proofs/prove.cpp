@@ -1,5 +1,7 @@
 #include "proofs/prove.h"
 
+#include <map>
+
 #include "core/fmt.h"
 
 #include "proofs/bits/bit_obligations.h"
@@ -51,7 +53,7 @@ void print_text(std::FILE* out, const Result& r, const ProveTarget& t) {
                                                    : r.verdict == Verdict::kProved ? (r.expect_refuted ? "PROVED" : "proved")
                                                                                    : verdict_name(r.verdict);
   std::fprintf(out, "%-8s %-52s %7.2fs  %s\n", v, r.name.c_str(), r.seconds, r.bound.c_str());
-  if (!r.passed() || r.verdict == Verdict::kSkipped || r.verdict == Verdict::kUnknown) {
+  if (!r.passed() || r.inapplicable() || r.verdict == Verdict::kUnknown) {
     std::fprintf(out, "         claim: %s%s\n", r.expect_refuted ? "must be refuted: " : "", r.statement.c_str());
     if (!r.note.empty()) std::fprintf(out, "         note: %s\n", r.note.c_str());
   }
@@ -85,7 +87,8 @@ int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& sel
   std::set<std::string> names;  // obligations sharing recordings share a fixedpoint run only with these
   for (const Obligation* o : selected) names.insert(o->name);
   t.selected = &names;
-  size_t proved = 0, refuted = 0, unknown = 0, skipped = 0, variants = 0, variants_ok = 0;
+  size_t proved = 0, refuted = 0, unknown = 0, skipped = 0, vacuous = 0, variants = 0, variants_ok = 0;
+  std::map<std::string, size_t> why_inapplicable;  // "skipped: NOTE" and "vacuous: NOTE", with their counts
   bool all_passed = true;
   if (json) std::fprintf(out, "[\n");
   else std::fprintf(out, "ptcheck prove: target %s, %zu obligation(s)\n", t.ops && t.ops->name ? t.ops->name : "?", selected.size());
@@ -102,16 +105,21 @@ int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& sel
       refuted += r.verdict == Verdict::kRefuted;
       unknown += r.verdict == Verdict::kUnknown;
       skipped += r.verdict == Verdict::kSkipped;
+      vacuous += r.verdict == Verdict::kVacuous;
+      if (r.inapplicable()) ++why_inapplicable[std::string(verdict_name(r.verdict)) + ": " + r.note];
     }
-    if (!r.passed() && r.verdict != Verdict::kSkipped) all_passed = false;
+    if (r.failed()) all_passed = false;
     if (results) results->push_back(r);
   }
   if (json) {
     std::fprintf(out, "]\n");
   } else {
-    std::fprintf(out, "ptcheck prove: %zu proved, %zu refuted, %zu unknown, %zu skipped", proved, refuted, unknown, skipped);
+    std::fprintf(out, "ptcheck prove: %zu proved, %zu refuted, %zu unknown, %zu vacuous, %zu skipped", proved, refuted,
+                 unknown, vacuous, skipped);
     if (variants) std::fprintf(out, "; known-bad variants refuted: %zu of %zu", variants_ok, variants);
     std::fprintf(out, "\n");
+    // Neither proved nor failed: say why, once per reason.
+    for (const auto& [why, n] : why_inapplicable) std::fprintf(out, "  %zu %s\n", n, why.c_str());
   }
   return all_passed ? 0 : 1;
 }

@@ -23,8 +23,9 @@ struct ProveOptions {
 // The obligations `only` selects; empty when it names none.
 std::vector<const Obligation*> select_obligations(const std::vector<Obligation>& all, const std::string& only);
 
-// Runs and prints; returns 0 when every obligation passed (proved, or a known-bad variant refuted), 1 when
-// one was refuted or left unknown. With `results`, each obligation's Result is appended to it as well
+// Runs and prints; returns 0 when no obligation failed (each proved, skipped or vacuous, and every known-bad
+// variant refuted), 1 when one was refuted or left unknown. The summary counts skipped and vacuous apart from
+// proved, and says why. With `results`, each obligation's Result is appended to it as well
 // (`ptcheck check`'s report, `ptcheck prove --html`).
 int run_prove(const ProveTarget& t, const std::vector<const Obligation*>& selected, bool json, std::FILE* out,
               std::vector<Result>* results = nullptr);

@@ -188,7 +188,7 @@ RaceSubject record_race(const ptc_target_ops* ops, unsigned bbml, unsigned mine)
   auto other = record_pipeline(ops, c, theirs_p, {}, &why);
   ++subj.recordings;
   if (!other) {
-    (why.rfind("refused", 0) == 0 ? subj.skipped : subj.unknown) = why;
+    (skip_reason(why) ? subj.skipped : subj.unknown) = why;
     return subj;
   }
   subj.other = std::move(*other);

@@ -112,8 +112,12 @@ Subject record_subject(const ptc_target_ops* ops, const Canonical& c, Pipeline p
   auto base = record_pipeline(ops, c, p, {}, &why);
   ++subj.recordings;
   if (!base) {
-    (why.rfind("refused", 0) == 0 ? subj.skipped : subj.unknown) = why;
+    (skip_reason(why) ? subj.skipped : subj.unknown) = why;
     return subj;
+  }
+  if (const Step* f = failed_without_effect(*base)) {
+    subj.failed_op = f->op;
+    subj.failed_ret = f->ret;
   }
   std::vector<unsigned> slot_points, page_points;
   injection_points(*base, &slot_points, &page_points);
@@ -129,6 +133,7 @@ Subject record_subject(const ptc_target_ops* ops, const Canonical& c, Pipeline p
     if (!per_page) {
       auto t = record_pipeline(ops, c, p, pat, &why);
       ++subj.recordings;
+      if (t && !failed_without_effect(*t)) subj.failed_op.clear();
       if (t && !add_trace(subj, std::move(*t), all_pages(), pattern_name(pat))) return subj;
       continue;
     }
@@ -140,6 +145,7 @@ Subject record_subject(const ptc_target_ops* ops, const Canonical& c, Pipeline p
         if (!j.slot) j.page = k;
       auto t = record_pipeline(ops, c, p, at, &why);
       ++subj.recordings;
+      if (t && !failed_without_effect(*t)) subj.failed_op.clear();
       if (t && !add_trace(subj, std::move(*t), {k}, pattern_name(pat))) return subj;
     }
   }

@@ -16,8 +16,12 @@ struct Subject {
   std::vector<Group> groups;
   std::vector<int> table_ids;
   size_t recordings = 0;
-  std::string skipped;       // the target refused the configuration
+  std::string skipped;       // the target refused the configuration or does not offer an operation it calls
   std::string unknown;       // the recordings fall outside what the encoding covers
+  // Set when in every recording the operation under proof returned an error and changed nothing
+  // (failed_without_effect): the operation and what it returned.
+  std::string failed_op;
+  int64_t failed_ret = 0;
 };
 
 // Records `p` on the canonical state with every injection pattern (up to one slot and one page injection).

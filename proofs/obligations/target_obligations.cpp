@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "core/ops.h"
+
 namespace ptc::proofs {
 
 SubjectCache::Entry& SubjectCache::entry(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
@@ -172,6 +174,22 @@ std::vector<Spec> specs() {
   return out;
 }
 
+// Why `prop` holds only vacuously on `subj`: in every recording the operation under proof returned an error
+// that `m` does not expect and changed nothing, while the claim is about what the operation does when it
+// succeeds; no step of it is there to check the claim against. Empty when the claim applies. final-state is
+// never vacuous: it judges the return value itself (split at bbml 1 returning -EOPNOTSUPP refutes it), and so
+// is a claim whose expected return is that error (split at bbml 0: -EOPNOTSUPP, nothing changed; SPEC 3).
+std::string vacuity(Property prop, const ModelSpec& m, const Subject& subj) {
+  if (subj.failed_op.empty() || prop == Property::kFinalState || m.expected_returns.empty() ||
+      m.expected_returns.front() == subj.failed_ret)
+    return "";
+  const char* name = errno_name(subj.failed_ret);
+  const std::string ret = name ? "-" + std::string(name) : std::to_string(subj.failed_ret);
+  return subj.failed_op + " returned " + ret + " and changed nothing (SPEC section 3 expects " +
+         std::to_string(m.expected_returns.front()) + " here): the recording holds no step of " + subj.failed_op +
+         " to check the claim against";
+}
+
 }  // namespace
 
 std::vector<Obligation> target_obligations() {
@@ -186,16 +204,25 @@ std::vector<Obligation> target_obligations() {
     out.push_back({s.name, s.statement, false, 20000, [s, siblings](const ProveTarget& t, unsigned ms) {
                      const auto t0 = std::chrono::steady_clock::now();
                      // The shared fixedpoint run covers the siblings this run will ask for, not the others.
-                     std::vector<Property> props;
-                     for (const auto& [name, prop] : siblings)
-                       if (name == s.name || !t.selected || t.selected->count(name)) props.push_back(prop);
                      SubjectCache local;
                      SubjectCache& cache = t.cache ? *t.cache : local;
                      const Subject& subj = cache.get(t.ops, s.canonical, s.pipeline);
-                     const bool checkable = subj.skipped.empty() && subj.unknown.empty() && !subj.groups.empty();
+                     // Siblings that hold only vacuously stay out of it (they share s.model, so only their
+                     // property decides).
+                     std::vector<Property> props;
+                     for (const auto& [name, prop] : siblings)
+                       if ((name == s.name || !t.selected || t.selected->count(name)) && vacuity(prop, s.model, subj).empty())
+                         props.push_back(prop);
+                     const std::string vacuous = vacuity(s.property, s.model, subj);
+                     const bool checkable =
+                         subj.skipped.empty() && subj.unknown.empty() && !subj.groups.empty() && vacuous.empty();
                      const ModelOutcome* o =
                          checkable ? &cache.outcome(t.ops, s.canonical, s.pipeline, s.model, s.property, props, ms) : nullptr;
                      Result r = make_result(s.name, s.statement, subj, o);
+                     if (!vacuous.empty() && subj.skipped.empty() && subj.unknown.empty()) {
+                       r.verdict = Verdict::kVacuous;
+                       r.note = vacuous;
+                     }
                      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                      return r;
                    }});

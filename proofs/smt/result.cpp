@@ -8,6 +8,7 @@ const char* verdict_name(Verdict v) {
     case Verdict::kRefuted: return "refuted";
     case Verdict::kUnknown: return "unknown";
     case Verdict::kSkipped: return "skipped";
+    case Verdict::kVacuous: return "vacuous";
   }
   return "?";
 }

@@ -100,6 +100,38 @@ TEST(Projection, KeepsOnlyThePagesOwnEntry) {
   EXPECT_EQ(project(*t, tracked, 300), a);  // every page sees the same sequence
 }
 
+Step access(StepKind k, uint64_t before, uint64_t after) {
+  Step s(k);
+  s.table = 0;
+  s.before = before;
+  s.after = after;
+  return s;
+}
+Step returned(int64_t ret) {
+  Step s(StepKind::kReturn);
+  s.op = "split";
+  s.ret = ret;
+  return s;
+}
+
+TEST(Trace, FailedWithoutEffectOnlyWhenTheOperationFailedAndChangedNothing) {
+  Trace t;
+  t.steps = {access(StepKind::kRead, 0x481, 0x481), Step(StepKind::kSync), returned(-95)};
+  ASSERT_NE(failed_without_effect(t), nullptr);  // reads and maintenance: nothing changed
+  EXPECT_EQ(failed_without_effect(t)->ret, -95);
+  t.steps = {access(StepKind::kCmpxchg, 0x481, 0x481), returned(-95)};  // a compare-and-swap that failed
+  EXPECT_NE(failed_without_effect(t), nullptr);
+  t.steps = {access(StepKind::kWrite, 0x481, 0x0), access(StepKind::kWrite, 0x0, 0x481), returned(-12)};
+  EXPECT_EQ(failed_without_effect(t), nullptr);  // a rollback: the claims hold or fail on what it did
+  t.steps = {Step(StepKind::kAlloc), Step(StepKind::kFree), returned(-12)};
+  EXPECT_EQ(failed_without_effect(t), nullptr);
+  t.steps = {returned(0)};
+  EXPECT_EQ(failed_without_effect(t), nullptr);
+  // Only the operation under proof (the first return) counts: the lazy pipeline's flush comes after it.
+  t.steps = {access(StepKind::kWrite, 0x481, 0x0), returned(0x200000), returned(-95)};
+  EXPECT_EQ(failed_without_effect(t), nullptr);
+}
+
 TEST(Bv64, InstantiatesBitmapMath) {
   z3::context c;
   const Bv64 x = Bv64::var(c, "x");

@@ -50,7 +50,7 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
     tr.setup_script.push_back("map " + hex(kNeighbourIova) + " " + hex(kNeighbourPa) + " 4K rw");
     return true;
   }
-  if (c.shape == Shape::kBlock || c.bbml > 0) {
+  if (c.shape == Shape::kBlock || (c.bbml > 0 && ops->split)) {
     if (int rc = ops->map(t, kRegionIova, kRegionPa, kRegionSize, PTC_PROT_READ | PTC_PROT_WRITE)) {
       *why = "setup: map of the 2M block returned " + std::to_string(rc);
       return false;
@@ -59,14 +59,30 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
     if (!clear()) return false;
     if (c.shape == Shape::kBlock) return true;
     // Pages from the clean block: one split is far cheaper to record 512 times than 512 maps.
-    if (int rc = ops->split(t, kRegionIova, kRegionSize)) {
-      *why = "setup: split of the 2M block returned " + std::to_string(rc);
+    const int rc = ops->split(t, kRegionIova, kRegionSize);
+    if (rc == 0) {
+      tr.setup_script.push_back("split " + hex(kRegionIova) + " 2M");
+      return true;
+    }
+    // A split that fails changed nothing (SPEC section 3; the split obligations judge its return value), and
+    // the obligations on the pages do not depend on how they were made: the block goes, and the pages are
+    // mapped one by one as below. The failed split stays out of the script (its replay would report it first).
+    // A lazy unmap's invalidation waits for the setup's flush: without one the device could still hold the
+    // block, and the model starts from empty caches.
+    if (c.lazy && !ops->flush) {
+      *why = "setup: split of the 2M block returned " + std::to_string(rc) + ", and without flush the lazy unmap of the block cannot be drained";
       return false;
     }
-    tr.setup_script.push_back("split " + hex(kRegionIova) + " 2M");
-    return true;
+    const int64_t unmapped = ops->unmap(t, kRegionIova, kRegionSize);
+    if (unmapped != int64_t(kRegionSize)) {
+      *why = "setup: split of the 2M block returned " + std::to_string(rc) + ", then unmap of the block returned " +
+             std::to_string(unmapped);
+      return false;
+    }
+    tr.setup_script.push_back("unmap " + hex(kRegionIova) + " 2M");
   }
-  for (unsigned k = 0; k < kPagesPerRegion; ++k) {  // bbml 0: no split, so page by page
+  // bbml 0, or a target without split: page by page.
+  for (unsigned k = 0; k < kPagesPerRegion; ++k) {
     if (int rc = ops->map(t, kRegionIova + k * 4096ull, kRegionPa + k * 4096ull, 4096, PTC_PROT_READ | PTC_PROT_WRITE)) {
       *why = "setup: map of page " + std::to_string(k) + " returned " + std::to_string(rc);
       return false;
@@ -105,13 +121,53 @@ bool find_slot(const ptc_target_ops* ops, struct ptc_target* t, const Recorder& 
   return false;
 }
 
+constexpr const char* kNotOffered = "the target does not offer ";
+
+std::string missing(const char* entry, const char* use = "") {
+  return std::string(kNotOffered) + entry + " (NULL in ptc_target_ops)" + use;
+}
+
 std::string region_op(const char* op) { return std::string(op) + " " + hex(kRegionIova) + " 2M"; }
 std::string page_op(const char* op, unsigned page) { return std::string(op) + " " + hex(kRegionIova + page * 4096ull) + " 4K"; }
 std::string map_op(unsigned page) {
   return "map " + hex(kRegionIova + page * 4096ull) + " " + hex(kRegionPa + page * 4096ull) + " 4K rw";
 }
 
+struct Entry {
+  const char* name;  // null: the operation calls only required entries (map, unmap)
+  bool offered;
+};
+
+// The optional entry the operation under proof calls.
+Entry operation_entry(const ptc_target_ops* ops, Pipeline p) {
+  switch (p) {
+    case Pipeline::kSplit: return {"split", ops->split != nullptr};
+    case Pipeline::kMerge: return {"merge", ops->merge != nullptr};
+    case Pipeline::kUnmapLazy: return {"flush", ops->flush != nullptr};
+    case Pipeline::kUnmapReadDirty: return {"unmap_read_dirty", ops->unmap_read_dirty != nullptr};
+    case Pipeline::kReadAndClearDirty:
+    case Pipeline::kReadAndClearDirtyPart: return {"read_and_clear_dirty", ops->read_and_clear_dirty != nullptr};
+    case Pipeline::kUnmapStrict:
+    case Pipeline::kMapFirstPage:
+    case Pipeline::kMapSecondPage:
+    case Pipeline::kUnmapPart: return {nullptr, true};
+  }
+  return {nullptr, true};
+}
+
 }  // namespace
+
+std::string not_offered(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
+  // The operation under proof first, so that the reason names it.
+  if (const Entry e = operation_entry(ops, p); !e.offered) return missing(e.name);
+  // The setup needs read_and_clear_dirty: new mappings start dirty, the canonical region is writable-clean.
+  // It splits and flushes only where the target offers them (build_state, record_pipeline).
+  if (c.shape != Shape::kEmpty && !ops->read_and_clear_dirty)
+    return missing("read_and_clear_dirty", ", with which the setup makes the region writable-clean");
+  return "";
+}
+
+bool skip_reason(const std::string& why) { return why.rfind("refused", 0) == 0 || why.rfind(kNotOffered, 0) == 0; }
 
 std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical& c, Pipeline p,
                                      const std::vector<Injection>& injections, std::string* why,
@@ -120,13 +176,19 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
   tr.cfg = ptc_cfg{48, 48, 0x1000 | 0x200000 | 0x40000000, c.bbml, PTC_CFG_HW_DIRTY | (c.lazy ? PTC_CFG_LAZY : 0u)};
   tr.region_iova = kRegionIova;
   tr.region_pa = kRegionPa;
+  if (std::string missing_entry = not_offered(ops, c, p); !missing_entry.empty()) {
+    *why = missing_entry;
+    return std::nullopt;
+  }
   Recorder rec;
   struct ptc_target* t = ops->create(&tr.cfg, rec.hw());
   if (!t) {
     *why = "refused: create() returned NULL for this configuration";
     return std::nullopt;
   }
-  bool ok = build_state(ops, t, c, tr, why) && ops->flush(t) == 0 && find_slot(ops, t, rec, tr, why);
+  // The setup's flush drains what a lazy table queued (build_state's unmap when a split failed); otherwise the
+  // setup removes nothing, so a target without flush is recorded without it.
+  bool ok = build_state(ops, t, c, tr, why) && (!ops->flush || ops->flush(t) == 0) && find_slot(ops, t, rec, tr, why);
   if (ok) {
     rec.begin(tr.slot_table, tr.slot_index, tr.path_tables, injections);
     if (foreign) rec.set_foreign_install(*foreign);

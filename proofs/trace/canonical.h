@@ -44,11 +44,21 @@ struct Canonical {
 
 const char* pipeline_name(Pipeline p);
 
+// The first entry of ptc_target_ops that recording `p` on `c` calls and the target leaves NULL (SPEC
+// section 6: it does not offer that operation), as the reason its obligations are skipped: "the target does
+// not offer split (NULL in ptc_target_ops)". Empty when the target offers every one.
+std::string not_offered(const ptc_target_ops* ops, const Canonical& c, Pipeline p);
+
 // Records `p` on the canonical state with the given injections. Returns nullopt with *why set when the
-// target refuses the config (why starts with "refused") or the setup does not give the canonical state.
+// target refuses the config or does not offer an operation the recording calls (skip_reason(*why)), or the
+// setup does not give the canonical state. It never calls through a NULL entry.
 // `foreign`: another CPU's map, done once before the target's ordinal-th access to the slot (race.h).
 std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical& c, Pipeline p,
                                      const std::vector<Injection>& injections, std::string* why,
                                      const ForeignInstall* foreign = nullptr);
+
+// Whether record_pipeline's *why means the obligation does not apply to the target (skipped), rather than
+// a recording outside what the encoding covers (unknown).
+bool skip_reason(const std::string& why);
 
 }  // namespace ptc::proofs

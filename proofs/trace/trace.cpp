@@ -7,6 +7,34 @@ bool is_access(StepKind k) {
          k == StepKind::kFetchOr;
 }
 
+const Step* failed_without_effect(const Trace& t) {
+  for (const Step& s : t.steps) {
+    switch (s.kind) {
+      case StepKind::kRead:
+      case StepKind::kWrite:
+      case StepKind::kCmpxchg:
+      case StepKind::kXchg:
+      case StepKind::kFetchOr:
+        if (s.after != s.before) return nullptr;
+        break;
+      case StepKind::kInvRange:  // maintenance alone changes no translation
+      case StepKind::kInvAll:
+      case StepKind::kSync:
+      case StepKind::kInjectDirty:  // the recorder's, not the target's
+      case StepKind::kForeignInstall:
+        break;
+      case StepKind::kAlloc:
+      case StepKind::kFree:
+      case StepKind::kRecord:
+      case StepKind::kReuse:
+        return nullptr;
+      case StepKind::kReturn:
+        return s.ret < 0 ? &s : nullptr;
+    }
+  }
+  return nullptr;
+}
+
 const char* step_kind_name(StepKind k) {
   switch (k) {
     case StepKind::kRead: return "read";

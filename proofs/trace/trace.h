@@ -66,4 +66,9 @@ struct Trace {
   bool hand_written = false;              // a known-bad variant, not a target's recording
 };
 
+// The return step of the operation a recording is about (its first), when that operation returned an error
+// without changing a descriptor or allocating or freeing a table: the recording holds no step of it. Null
+// when it succeeded or did something.
+const Step* failed_without_effect(const Trace& t);
+
 }  // namespace ptc::proofs

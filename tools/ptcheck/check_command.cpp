@@ -126,7 +126,7 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path) 
     item.name = v.name;
     item.seconds = v.seconds;
     item.result = v.skipped ? CheckResult::kSkip : v.passed ? CheckResult::kPass : CheckResult::kFail;
-    item.signature = v.skipped ? "skipped" : v.signature;
+    item.signature = v.signature;  // a skip's reason, never "proved"
     item.replay = v.replay;
     item.detail = v.detail;
     s.items.push_back(std::move(item));

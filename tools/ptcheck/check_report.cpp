@@ -121,6 +121,13 @@ std::string check_json(const CheckReport& r) {
         << json_quote(i.signature) << ", \"replay\": " << json_quote(i.replay) << "}";
       first = false;
     }
+    o << (first ? "]," : "\n     ],") << "\n     \"skips\": [";
+    first = true;
+    for (const CheckItem& i : s.items) {  // why each skipped item says nothing (a prove obligation: skipped or vacuous)
+      if (i.result != CheckResult::kSkip) continue;
+      o << (first ? "" : ",") << "\n       {\"name\": " << json_quote(i.name) << ", \"reason\": " << json_quote(i.signature) << "}";
+      first = false;
+    }
     o << (first ? "]}" : "\n     ]}");
   }
   o << "\n  ]\n}\n";

@@ -29,12 +29,13 @@ std::string replay_of(const std::string& name, const std::string& target_path) {
 int write_prove_html(const std::vector<proofs::Result>& results, const ptc_target_ops* target, const ProveOptions& o) {
   const proofs::Result* bad = nullptr;
   for (const proofs::Result& r : results)
-    if (!r.passed() && r.verdict != proofs::Verdict::kSkipped) {
+    if (r.failed()) {
       bad = &r;
       break;
     }
   if (!bad) {
-    std::fprintf(stderr, "ptcheck: every obligation passed: no counterexample, %s not written\n", o.html_path.c_str());
+    std::fprintf(stderr, "ptcheck: no obligation was refuted or left unknown: no counterexample, %s not written\n",
+                 o.html_path.c_str());
     return 0;
   }
   const std::string cx = "claim: " + bad->statement + "\nverdict: " + proofs::verdict_name(bad->verdict) + " (" +
@@ -109,9 +110,10 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
       ProveVerdict v;
       v.name = r.name;
       v.passed = r.passed();
-      v.skipped = r.verdict == proofs::Verdict::kSkipped;
+      v.skipped = r.inapplicable();
       v.seconds = r.seconds;
-      if (!v.passed && !v.skipped) {
+      if (v.skipped) v.signature = std::string(proofs::verdict_name(r.verdict)) + ": " + r.note;
+      if (r.failed()) {
         v.signature = std::string(r.verdict == proofs::Verdict::kRefuted ? "refuted:" : "unknown:") + r.name;
         v.replay = replay_of(r.name, target_path);
         v.detail = "claim: " + r.statement + "\n" + r.counterexample +

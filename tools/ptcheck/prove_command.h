@@ -15,16 +15,17 @@ struct ProveOptions {
   std::string html_path;    // the first refutation as an HTML timeline (html_timeline.h); empty: none
 };
 
-// Exit status: 0 every obligation proved (and every known-bad variant refuted), 1 something refuted or left
-// unknown, 2 bad input (an --only that names no obligation, an --html file that cannot be written).
+// Exit status: 0 no obligation failed (each proved, skipped or vacuous, and every known-bad variant refuted),
+// 1 something refuted or left unknown, 2 bad input (an --only that names no obligation, an --html file that cannot be written).
 int run_prove_command(const ProveOptions& o, const ptc_target_ops* target);
 
 // One obligation's outcome, for `ptcheck check`'s report.
 struct ProveVerdict {
   std::string name;
-  bool passed = false, skipped = false;
+  bool passed = false;
+  bool skipped = false;   // skipped or vacuous: it says nothing about the target (a skipped test case)
   double seconds = 0;
-  std::string signature;  // when it did not pass: "refuted:NAME" or "unknown:NAME"
+  std::string signature;  // a failure: "refuted:NAME" or "unknown:NAME"; a skip: "skipped: WHY" or "vacuous: WHY"
   std::string replay;
   std::string detail;     // the claim, the counterexample and its `.ops` reproducer
 };

@@ -4,8 +4,11 @@ well-formed and complete (every stage, every item, the failure's signature and r
 
 usage: check_report_test.py green PTCHECK WORKDIR [CHECK ARGS...]
        check_report_test.py red PTCHECK WORKDIR BROKEN_LIB SCRIPT.ops ORACLE [CHECK ARGS...]
+       check_report_test.py vacuous PTCHECK WORKDIR LIB [CHECK ARGS...]
 The red run replays only SCRIPT.ops (a corpora root made under WORKDIR) against BROKEN_LIB, which
-must fail it with ORACLE.
+must fail it with ORACLE. The vacuous run (no corpus) checks LIB, whose split always returns -EOPNOTSUPP:
+the prove stage reports the split obligations at bbml 1 and 2 that presume a split that succeeds as skipped
+test cases ("vacuous: ..."), never as passes, and final-state, which judges the return value, as failures.
 """
 import json
 import os
@@ -131,6 +134,35 @@ def main():
             fail("replay %r" % f["replay"])
         if f["signature"] not in out:
             fail("the summary table lacks the signature")
+    elif mode == "vacuous":
+        lib = sys.argv[4]
+        root = os.path.join(work, "corpora")
+        os.makedirs(os.path.join(root, "scenarios"))
+        rc, out = run([ptcheck, "check", "--target", lib, "--corpora", root] + reports + sys.argv[5:])
+        if rc != 1:
+            fail("the run exited %d, want 1 (split.bbml1.final-state refuted)" % rc)
+        report, junit = load_reports(work)
+        check_shape(report, junit)
+        prove = report["stages"][1]
+        vacuous = ["split.bbml1.no-tlb-conflict", "split.bbml1.no-fault-same-output", "split.bbml1.no-lost-dirty",
+                   "split.bbml2.no-fault-same-output", "split.bbml2.no-lost-dirty"]
+        skips = {s["name"]: s["reason"] for s in prove["skips"]}
+        if sorted(skips) != sorted(vacuous) or prove["skipped"] != len(vacuous):
+            fail("prove skips %r, want %r" % (skips, vacuous))
+        for name, reason in skips.items():
+            if not reason.startswith("vacuous: split returned -EOPNOTSUPP and changed nothing"):
+                fail("%s: reason %r" % (name, reason))
+        if sorted(f["name"] for f in prove["failures"]) != ["split.bbml1.final-state", "split.bbml2.final-state"]:
+            fail("prove failures %r" % prove["failures"])
+        cases = {c.get("name"): c for c in junit.find("testsuite[@name='prove']").findall("testcase")}
+        for name in vacuous:
+            el = cases[name].find("skipped")
+            if el is None or el.get("message") != skips[name]:
+                fail("JUnit %s is not a skipped case with the reason" % name)
+            if "proved   " + name in out:
+                fail(name + " printed as proved")
+            if "vacuous  " + name not in out:
+                fail(name + " not printed as vacuous")
     else:
         fail("unknown mode " + mode)
     print("ok: %s run, JSON and JUnit well-formed and complete" % mode)

@@ -66,6 +66,14 @@ TEST(CheckReport, JsonEscapesAndListsOnlyFailures) {
   EXPECT_NE(check_json(none).find("\"budget\": null"), std::string::npos);
 }
 
+TEST(CheckReport, JsonListsEachSkipWithItsReason) {
+  // A skipped or vacuous obligation is no pass: the JSON says which and why.
+  const std::string j = check_json(nasty_report());
+  EXPECT_NE(j.find("\"skips\": [\n       {\"name\": \"s.ops\", \"reason\": \"target refuses config\"}\n     ]"),
+            std::string::npos) << j;
+  EXPECT_NE(j.find("\"failures\": [],\n     \"skips\": []}"), std::string::npos) << "the fuzz stage: " << j;
+}
+
 TEST(CheckReport, SummaryTableNamesTheFirstFailureAndItsReplay) {
   const std::string t = check_summary_table(nasty_report());
   EXPECT_NE(t.find("replay      FAIL        3      1      1"), std::string::npos) << t;
