@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/descriptor_bits.h"
+#include "core/ops/op_table.h"
 
 namespace ptc::proofs {
 
@@ -133,36 +134,32 @@ std::string map_op(unsigned page) {
   return "map " + hex(kRegionIova + page * 4096ull) + " " + hex(kRegionPa + page * 4096ull) + " 4K rw";
 }
 
-struct Entry {
-  const char* name;  // null: the operation calls only required entries (map, unmap)
-  bool offered;
-};
-
-// The optional entry the operation under proof calls.
-Entry operation_entry(const ptc_target_ops* ops, Pipeline p) {
+// The operation under proof, when it calls an entry a target may leave NULL (core/ops/op_table.h).
+std::optional<OpKind> optional_operation(Pipeline p) {
   switch (p) {
-    case Pipeline::kSplit: return {"split", ops->split != nullptr};
-    case Pipeline::kMerge: return {"merge", ops->merge != nullptr};
-    case Pipeline::kUnmapLazy: return {"flush", ops->flush != nullptr};
-    case Pipeline::kUnmapReadDirty: return {"unmap_read_dirty", ops->unmap_read_dirty != nullptr};
+    case Pipeline::kSplit: return OpKind::Split;
+    case Pipeline::kMerge: return OpKind::Merge;
+    case Pipeline::kUnmapLazy: return OpKind::Flush;
+    case Pipeline::kUnmapReadDirty: return OpKind::UnmapDirty;
     case Pipeline::kReadAndClearDirty:
-    case Pipeline::kReadAndClearDirtyPart: return {"read_and_clear_dirty", ops->read_and_clear_dirty != nullptr};
+    case Pipeline::kReadAndClearDirtyPart: return OpKind::Dirty;
     case Pipeline::kUnmapStrict:
     case Pipeline::kMapFirstPage:
     case Pipeline::kMapSecondPage:
-    case Pipeline::kUnmapPart: return {nullptr, true};
+    case Pipeline::kUnmapPart: return std::nullopt;
   }
-  return {nullptr, true};
+  return std::nullopt;
 }
 
 }  // namespace
 
 std::string not_offered(const ptc_target_ops* ops, const Canonical& c, Pipeline p) {
   // The operation under proof first, so that the reason names it.
-  if (const Entry e = operation_entry(ops, p); !e.offered) return missing(e.name);
+  if (const std::optional<OpKind> k = optional_operation(p); k && !target_offers(ops, *k))
+    return missing(entry_name(traits(*k).entry));
   // The setup needs read_and_clear_dirty: new mappings start dirty, the canonical region is writable-clean.
   // It splits and flushes only where the target offers them (build_state, record_pipeline).
-  if (c.shape != Shape::kEmpty && !ops->read_and_clear_dirty)
+  if (c.shape != Shape::kEmpty && !target_offers(ops, OpKind::Dirty))
     return missing("read_and_clear_dirty", ", with which the setup makes the region writable-clean");
   return "";
 }
