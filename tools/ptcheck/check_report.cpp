@@ -143,8 +143,7 @@ std::string check_junit(const CheckReport& r) {
     skipped += s.items.empty() ? 1 : s.count(CheckResult::kSkip);
   }
   std::ostringstream o;
-  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ptcheck check (contract " << xml_escape(r.contract)
-    << ")\" tests=\"" << tests
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ptcheck check\" tests=\"" << tests
     << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << seconds_text(r.seconds)
     << "\">\n";
   for (const CheckStage& s : r.stages) {
@@ -152,7 +151,8 @@ std::string check_junit(const CheckReport& r) {
     o << "  <testsuite name=\"" << xml_escape(s.name) << "\" tests=\"" << n << "\" failures=\""
       << s.count(CheckResult::kFail) << "\" errors=\"0\" skipped=\""
       << (s.items.empty() ? 1 : s.count(CheckResult::kSkip)) << "\" time=\"" << seconds_text(s.seconds) << "\">\n";
-    o << "    <properties><property name=\"target\" value=\"" << xml_escape(r.target) << "\"/><property name=\"note\" value=\""
+    o << "    <properties><property name=\"target\" value=\"" << xml_escape(r.target) << "\"/><property name=\"contract\" value=\""
+      << xml_escape(r.contract) << "\"/><property name=\"note\" value=\""
       << xml_escape(s.note) << "\"/></properties>\n";
     if (s.items.empty()) {
       o << "    <testcase classname=\"ptcheck." << xml_escape(s.name) << "\" name=\"" << xml_escape(s.name)

@@ -79,7 +79,7 @@ TEST(CheckReport, SummaryTableNamesTheFirstFailureAndItsReplay) {
   EXPECT_NE(t.find("replay      FAIL        3      1      1"), std::string::npos) << t;
   EXPECT_NE(t.find("replay: ptcheck run '<b&c>.ops'"), std::string::npos) << t;
   EXPECT_NE(t.find("fuzz        SKIP        0      0      0     0.0s  no fuzzers in <dir>"), std::string::npos) << t;
-  EXPECT_NE(t.find("BUGS FOUND in 12.5s of a 30s budget (target t<&>)"), std::string::npos) << t;
+  EXPECT_NE(t.find("BUGS FOUND in 12.5s of a 30s budget (target t<&>, contract spec)"), std::string::npos) << t;
 }
 
 }  // namespace
