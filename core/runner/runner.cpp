@@ -145,8 +145,13 @@ class Session::Impl {
   bool run_injections(const Op& op, uint64_t at, bool after_return);
   int64_t call_target(const Op& op, CallerBitmap* bm, RecordingSink* sink);
   bool compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, const char* what);
-  bool check_records(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
-                     const RecordingSink& sink, const CallerBitmap& bm);
+  struct RecordSets {
+    IntervalSet got, required, maybe, range;  // 4K pages: recorded, that must be, that may be; the op's range
+  };
+  static RecordSets record_sets(const Op& op, const std::vector<RefRecord>& ref_records, const RecordingSink& sink);
+  bool check_dirty_accounting(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
+                              const RecordSets& sets);
+  bool check_bitmap(const Op& op, const std::vector<RefRecord>& ref_records, const CallerBitmap& bm);
   bool check_expect(const Op& op, int64_t got, int64_t ref, const CallerBitmap* bm);
   bool in_range(const Op& op, uint64_t a) const { return has_range(op.kind) && a >= op.iova && a - op.iova < op.size; }
 
@@ -418,6 +423,11 @@ bool Run::exec_target_op(const Op& op, bool injected) {
                 fmt("`%s` returned %s; the reference returns %s", label.c_str(), result_text(got).c_str(),
                     result_text(want).c_str()));
   }
+  // The most specific oracle first (docs/HARNESS.md, "The order of the checks"): what a dirty op
+  // recorded against the device's writes, then the leaves, then the records against the reference.
+  const bool records = traits(op.kind).records_dirty && got >= 0;
+  const RecordSets sets = records ? record_sets(op, ref_records, sink) : RecordSets{};
+  if (records && !check_dirty_accounting(op, ctx, ref_records, sets)) return false;
   if (enomem_ok) {
     if (!compare_state(&op, op.iova, op.size, Oracle::Leak, "after it failed with -ENOMEM")) return false;
   } else if (op.kind != OpKind::Phys && op.kind != OpKind::Flush) {
@@ -429,7 +439,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
         !compare_state(other, other->iova, other->size, Oracle::Divergence,
                        ("after `" + label + "`, which ran around it, returned").c_str()))
       return false;
-  if (traits(op.kind).records_dirty && got >= 0 && !check_records(op, ctx, ref_records, sink, bm)) return false;
+  if (records && !check_bitmap(op, ref_records, bm)) return false;
   smmu_->check_returned_op();
   if (!check_smmu(&op)) return false;
   if (op.kind == OpKind::Unmap && got >= 0) {
@@ -525,11 +535,22 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
       const RefLeaf& r = rf[k];
       if (h.iova != r.iova || h.size != r.size || !r.writable || r.dirty != DirtyState::Dirty || h.dirty) continue;
       auto w = ledger_.pending.lower_bound(r.iova);
-      if (w != ledger_.pending.end() && w->first < r.end())
+      if (w == ledger_.pending.end() || w->first >= r.end()) continue;
+      // The most specific account: a clearing read that cleaned a leaf sticking out of its range lost
+      // the write to a page outside the range, although it may well have recorded what lies inside.
+      const bool cleaned_straddling = op && op->kind == OpKind::Dirty && !op->noclear &&
+                                      (r.iova < op->iova || r.end() - op->iova > op->size) && !in_range(*op, w->first);
+      if (cleaned_straddling)
         return fail(Oracle::LostDirty, op,
-                    fmt("%s%s: a device write to page 0x%llx completed at t%llu, but the leaf %s is writable-clean "
-                        "in the target's tables and no read has reported the write: it is lost",
-                        stmt.c_str(), what, ull(w->first), ull(w->second), hw_text(h).c_str()));
+                    fmt("%s%s: it cleaned the leaf %s, which sticks out of its range [0x%llx+0x%llx), so the device "
+                        "write to page 0x%llx outside the range (completed at t%llu) is lost: a leaf that sticks out "
+                        "must be reported and stay dirty (SPEC 3; contract=linux accepts it, SPEC 9.5)",
+                        stmt.c_str(), what, hw_text(h).c_str(), ull(op->iova), ull(op->size), ull(w->first),
+                        ull(w->second)));
+      return fail(Oracle::LostDirty, op,
+                  fmt("%s%s: a device write to page 0x%llx completed at t%llu, but the leaf %s is writable-clean "
+                      "in the target's tables and no read has reported the write: it is lost",
+                      stmt.c_str(), what, ull(w->first), ull(w->second), hw_text(h).c_str()));
     }
   }
   size_t i = 0;
@@ -576,17 +597,25 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
   return check_smmu(op);
 }
 
-bool Run::check_records(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
-                        const RecordingSink& sink, const CallerBitmap& bm) {
-  const std::string stmt = print_statement(op);
-  IntervalSet got, required, maybe, range;
-  range.add(op.iova, op.iova + op.size);
+Run::RecordSets Run::record_sets(const Op& op, const std::vector<RefRecord>& ref_records, const RecordingSink& sink) {
+  RecordSets s;
+  s.range.add(op.iova, op.iova + op.size);
   for (auto [iova, len] : sink.raw) {
     const uint64_t lo = iova & ~(kSize4K - 1);
     const uint64_t hi = len > ~iova - kSize4K ? ~0ull & ~(kSize4K - 1) : (iova + len + kSize4K - 1) & ~(kSize4K - 1);
-    got.add(lo, hi);
+    s.got.add(lo, hi);
   }
-  for (const RefRecord& r : ref_records) (r.maybe ? maybe : required).add(r.iova, r.iova + r.len);
+  for (const RefRecord& r : ref_records) (r.maybe ? s.maybe : s.required).add(r.iova, r.iova + r.len);
+  return s;
+}
+
+// A dirty op's records (SPEC 5.3, 5.1): phantom records, lost writes, then a record the reference
+// requires. Checked before the leaves are compared: a read that misses a write is lost-dirty, and one
+// that skips a dirty leaf has not recorded it, whatever state either left behind.
+bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
+                                 const RecordSets& sets) {
+  const std::string stmt = print_statement(op);
+  const IntervalSet &got = sets.got, &maybe = sets.maybe, &required = sets.required, &range = sets.range;
 
   // Recorded outside the range (beyond what the profile accepts: contract=linux records a leaf that
   // sticks out whole), or though no write reached it since it was cleared.
@@ -632,14 +661,20 @@ bool Run::check_records(const Op& op, const OpContext& ctx, const std::vector<Re
       for (auto it = ledger_.pending.lower_bound(r.iova); it != ledger_.pending.end() && it->first - r.iova < r.len;)
         it = in_range(op, it->first) ? std::next(it) : ledger_.pending.erase(it);
     }
-  if (auto a = required.first_not_in(got)) {
+  if (auto a = sets.required.first_not_in(sets.got)) {
     const RefLeaf* l = ref_->leaf_at(*a);
     return fail(Oracle::Divergence, &op,
                 fmt("`%s` did not record page 0x%llx, which the reference reports dirty%s", stmt.c_str(), ull(*a),
                     l ? (" (leaf " + describe(*l, script_.config.hw_dirty) + ")").c_str() : ""));
   }
 
+  return true;
+}
+
+// The caller's bitmap (SPEC 5.1), once the records and the leaves agree.
+bool Run::check_bitmap(const Op& op, const std::vector<RefRecord>& ref_records, const CallerBitmap& bm) {
   // The caller's bitmap, written by the optimized windowed writer, against the plain writer.
+  const std::string stmt = print_statement(op);
   if (bm.geo.valid()) {
     const uint64_t n = bm.geo.nbytes();
     std::vector<uint8_t> must(n), may(n);
