@@ -66,7 +66,10 @@ class Decoder {
     cfg_.oas = std::max(cfg_.ias <= 32 ? 32u : cfg_.ias - 8, 48u - ((g >> 2) & 15));
     s.config = cfg_;
     while (!r_.done() && s.ops.size() < lim_.max_statements) {
-      std::optional<Op> op = decode_op(OpKind(r_.u8()), nullptr);
+      // A byte that is no op id (yet) is skipped, so old inputs keep their meaning.
+      const std::optional<OpKind> k = kind_of_id(r_.u8());
+      if (!k) continue;
+      std::optional<Op> op = decode_op(*k, nullptr);
       if (op) s.ops.push_back(std::move(*op));
     }
     return s;
@@ -143,7 +146,7 @@ class Decoder {
 
   DevKind dev_kind() { return DevKind(r_.u8() % 5 + 1); }
 
-  // One op of kind `k`; nullopt for an unknown id, or an op the limits (or the outer op) exclude.
+  // One op of kind `k`; nullopt for an op the limits (or the outer op) exclude.
   std::optional<Op> decode_op(OpKind k, const Op* outer) {
     Op op;
     op.kind = k;
@@ -184,7 +187,6 @@ class Decoder {
         op.fail_index = (n & 0x80) ? 1 + r_.u16() % 600 : 1 + n % 8;
         break;
       }
-      default: return std::nullopt;  // not an op id (yet): skipped, so old inputs keep their meaning
     }
     if (outer) {
       // The caller never runs two ops on overlapping ranges at once (SPEC section 6).

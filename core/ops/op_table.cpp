@@ -13,6 +13,28 @@ const OpTraits& traits(OpKind k) {
   return kUnknown;
 }
 
+std::optional<OpKind> kind_of_id(uint8_t id) {
+  for (const OpTraits& t : kOpTable)
+    if (uint8_t(t.kind) == id) return t.kind;
+  return std::nullopt;
+}
+
+bool is_listed_kind(OpKind k) {
+  switch (k) {
+    case OpKind::Map:
+    case OpKind::Unmap:
+    case OpKind::Flush:
+    case OpKind::Split:
+    case OpKind::Merge:
+    case OpKind::Dirty:
+    case OpKind::UnmapDirty:
+    case OpKind::Phys:
+    case OpKind::Dev:
+    case OpKind::FailAlloc: return true;
+  }
+  return false;
+}
+
 std::optional<OpKind> kind_of_keyword(const char* word, size_t len) {
   for (const OpTraits& t : kOpTable)
     if (std::strlen(t.keyword) == len && std::memcmp(t.keyword, word, len) == 0) return t.kind;

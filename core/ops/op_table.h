@@ -71,6 +71,11 @@ inline constexpr std::array<OpTraits, 10> kOpTable = {{
 
 // The row of k (every kind has one: test_op_table checks it).
 const OpTraits& traits(OpKind k);
+// The kind whose stable id is `id` (the fuzzer encoding), if any.
+std::optional<OpKind> kind_of_id(uint8_t id);
+// Every kind, listed by an exhaustive switch: a kind added to OpKind does not compile
+// (-Werror=switch) until it is listed here, and test_op_table then checks each consumer has it.
+bool is_listed_kind(OpKind k);
 // The kind whose keyword is `word`, if any.
 std::optional<OpKind> kind_of_keyword(const char* word, size_t len);
 

@@ -232,18 +232,22 @@ Gen<Op> gen_op(const Model& m, OpKind k) {
         op.fail_index = *gen::weightedOneOf<uint64_t>({{6, gen::inRange<uint64_t>(1, 9)}, {1, gen::inRange<uint64_t>(9, 600)}});
         return op;
       });
-    default: {  // unmap, split, merge, dirty, unmap_dirty
+    case OpKind::Unmap:
+    case OpKind::Split:
+    case OpKind::Merge:
+    case OpKind::Dirty:
+    case OpKind::UnmapDirty:
       return gen::exec([m, k] {
         const Range r = *gen_range(m);
         Op op;
         op.kind = k;
         op.iova = r.iova;
         op.size = r.size;
-        if (k == OpKind::Dirty || k == OpKind::UnmapDirty) op = *gen_dirty_options(op, m);
+        if (traits(k).records_dirty) op = *gen_dirty_options(op, m);
         return op;
       });
-    }
   }
+  return gen::just(Op{});
 }
 
 Gen<std::vector<Injection>> gen_injections(const Model& m, const Op& outer) {
