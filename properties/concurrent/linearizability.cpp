@@ -265,11 +265,25 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
 
 namespace {
 
-// An op that changes the translation of the pages of its range, as the device sees it while the op
-// runs: a map that failed too (SPEC 5.2: it may show a page it then takes back).
+// An op that changes which output address (or fault) the pages of its range give the device: map (one
+// that failed too: SPEC 5.2, it may show a page it then takes back), unmap, unmap_read_dirty. Split and
+// merge keep every page's output address and must not fault at bbml 1/2 (SPEC 5.7): an access during
+// one is checked like any other, against the translation the page has throughout.
 bool changes_translation(const HistOp& o) {
   if (o.snapshot) return false;
-  return (traits(o.op.kind).changes_translations && o.result >= 0) || o.op.kind == OpKind::Map;
+  switch (o.op.kind) {
+    case OpKind::Map: return true;
+    case OpKind::Unmap:
+    case OpKind::UnmapDirty: return o.result >= 0;
+    case OpKind::Flush:
+    case OpKind::Split:
+    case OpKind::Merge:
+    case OpKind::Dirty:
+    case OpKind::Phys:
+    case OpKind::Dev:
+    case OpKind::FailAlloc: return false;
+  }
+  return false;
 }
 
 // The translation-changing ops that took effect (their projections apply them to the model): every

@@ -5,18 +5,22 @@
 // and return events in time order form a linked list; the search linearizes a pending call (applies it
 // to a copy of the reference model and compares the result the target gave), lifts it out of the list
 // and starts again from the head; when it meets a return whose call is not linearized yet, it undoes the
-// last choice. A (set of linearized ops, model state) pair seen once is never explored again. A time
-// bound makes the answer Unknown rather than letting an exponential search run forever.
+// last choice. A (set of linearized ops, model state) pair seen once is never explored again; the state
+// is the model's whole state (ReferenceModel::same_state: leaves and lazily unmapped translations). A
+// time bound makes the answer Unknown rather than letting an exponential search run forever.
 //
 // Two checks, because a multi-page operation is not atomic to the device (SPEC 5.2: a device access
 // during an operation gives the old or the new translation of its own address; pages of one map
 // appear one by one):
 //  1. device outcomes, page by page: for each page the device touched, its reads, writes and fills
-//     with the translation-changing ops over it (map, unmap, unmap_read_dirty, flush in lazy mode)
-//     projected onto that page, against the reference model;
+//     with the translation-changing ops over it that took effect (map, unmap, unmap_read_dirty; flush in
+//     lazy mode) projected onto that page, against the reference model; an access
+//     during such an op may give its old or new translation, one during a map that failed that map's
+//     page (SPEC 5.2);
 //  2. everything else: the CPU ops and the end snapshots, with each device write that succeeded as an
-//     effect only (at its point, the leaf holding its page becomes dirty if the page is mapped to
-//     where the write went), partitioned by IOVA range as Porcupine partitions by key.
+//     effect only (at its point, the reference model's device_write_reached), partitioned by IOVA range
+//     as Porcupine partitions by key. A write that raced a scan of its page settles as the model's race
+//     rules say (core/reference/race_rules.cpp), as in the differential runner.
 #pragma once
 #include <chrono>
 #include <optional>
