@@ -47,7 +47,13 @@ void call_target(const ptc_target_ops* t, struct ptc_target* tgt, HistOp& h) {
   h.result = call_target_op(t, tgt, op, &dirty);
 }
 
-std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regions, const ThreadedOptions& o) {
+// The workload never sends the target an operation it does not offer (SPEC 6): such a kind is drawn
+// again, and a chain that needs one is not started.
+std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regions, const ThreadedOptions& o,
+                                       const ptc_target_ops* target) {
+  auto offered = [&](const std::vector<OpKind>& kinds) {
+    return std::all_of(kinds.begin(), kinds.end(), [&](OpKind k) { return target_offers(target, k); });
+  };
   std::vector<std::vector<Planned>> plans(o.cpu_threads);
   for (auto& p : plans) {
     Range last{};
@@ -59,7 +65,7 @@ std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regi
                                                      OpKind::Split, OpKind::Dirty, OpKind::Merge};
       static const std::vector<OpKind> kCleanUnmap = {OpKind::Unmap, OpKind::Map, OpKind::Dirty, OpKind::UnmapDirty};
       const std::vector<OpKind>& chain_ops = rng.percent(70) ? kBlockLife : kCleanUnmap;
-      if (i > 0 && i + chain_ops.size() <= o.ops_per_thread && rng.percent(20)) {
+      if (i > 0 && i + chain_ops.size() <= o.ops_per_thread && rng.percent(20) && offered(chain_ops)) {
         const size_t region = rng.below(regions.size());
         const Region& r = regions[region];
         const Range whole{r.iova, kRegionSize};
@@ -84,7 +90,8 @@ std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regi
       }
       // Every thread starts with a map, so that they race to install the first tables. Half the
       // time an op works on the range of the one before (map, clean, split, dirty, merge chains).
-      const OpKind kind = i == 0 ? OpKind::Map : random_kind(rng, true);
+      OpKind kind = i == 0 ? OpKind::Map : random_kind(rng, true);
+      while (!target_offers(target, kind)) kind = random_kind(rng, true);
       Planned x;
       const bool chain = i > 0 && rng.percent(50);
       x.region = chain ? p.back().region : rng.below(regions.size());
@@ -154,7 +161,7 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   Rng rng(seed);
   const Config cfg = random_config(rng, /*allow_lazy=*/false);
   const std::vector<Region> regions = random_regions(rng, cfg, o.regions);
-  const std::vector<std::vector<Planned>> plans = plan(rng, regions, o);
+  const std::vector<std::vector<Planned>> plans = plan(rng, regions, o, target);
   out.history.config = cfg;
 
   LockedSmmu smmu(cfg, o.yield_permille);

@@ -393,6 +393,21 @@ ThreadedOptions threaded_options() {
   return o;
 }
 
+// SPEC 6: a table without split and merge (NULL entries) is never sent them (on a workload that
+// sends them, this test crashes).
+TEST(Threads, ATargetWithoutSplitOrMergeIsNeverSentThem) {
+  ptc_target_ops t = *ptc_lpae_ops();
+  t.split = nullptr;
+  t.merge = nullptr;
+  const ThreadedOptions o = threaded_options();
+  for (uint64_t i = 0; i < 4; ++i) {
+    const HistoryOutcome h = run_threaded_history(&t, base_seed() * 7919 + i, o);
+    ASSERT_FALSE(h.bug()) << h.report;
+    for (const HistOp& op : h.history.ops)
+      EXPECT_TRUE(op.op.kind != OpKind::Split && op.op.kind != OpKind::Merge) << print_op(op);
+  }
+}
+
 TEST(Threads, CorrectTableHolds) {
   const ptc_target_ops* t = correct_target();
   ASSERT_TRUE(t);
