@@ -42,36 +42,27 @@ std::string ReferenceModel::outside_contract(const Op& op) const {
     case Contract::Spec: return "";
     case Contract::Linux: break;
   }
+  auto invalid = [&]() -> std::string {
+    const std::string why = invalid_for_linux_callers(*this, op);
+    return why.empty() ? "" : "Linux's callers never pass " + why + " (contract=linux)";
+  };
   switch (op.kind) {
     case OpKind::Map:
-    case OpKind::Unmap:
-    case OpKind::UnmapDirty:
-    case OpKind::Dirty: {
-      if (std::string why = invalid_for_linux_callers(*this, op); !why.empty())
-        return "Linux's callers never pass " + why + " (contract=linux)";
-      break;
-    }
-    case OpKind::Flush:
-    case OpKind::Split:
-    case OpKind::Merge:
-    case OpKind::Phys:
-    case OpKind::Dev:
-    case OpKind::FailAlloc: return "";
-  }
-  switch (op.kind) {
-    case OpKind::Map:
+      if (std::string why = invalid(); !why.empty()) return why;
       if (!leaves_in(op.iova, op.size).empty())
         return "a map over a mapped page: Linux's IOVA allocator and iommufd's area tree never issue one (contract=linux, "
                "SPEC 9.1)";
       return "";
     case OpKind::Unmap:
     case OpKind::UnmapDirty:
+      if (std::string why = invalid(); !why.empty()) return why;
       if (!all_mapped(*this, op.iova, op.size) || range_cuts_leaf(op.iova, op.size))
         return std::string("an ") + op_name(op.kind) +
                " of a range with a hole or that cuts a leaf: Linux's callers unmap what they mapped (contract=linux, SPEC "
                "9.2)";
       return "";
     case OpKind::Dirty:
+      if (std::string why = invalid(); !why.empty()) return why;
       if (!all_mapped(*this, op.iova, op.size))
         return "a dirty read of a range with a hole: iommufd reads dirty state area by area (contract=linux, SPEC 9.3)";
       return "";

@@ -308,24 +308,14 @@ bool Run::exec(const Op& op, bool injected) {
   const int outer_line = smmu_->statement_line();
   smmu_->set_statement_line(op.line);
   bool ok = true;
-  switch (op.kind) {
-    case OpKind::FailAlloc:
-      smmu_->fail_allocation(op.fail_index);
-      smmu_->note(fmt("script: the allocation %llu of the next operation will fail", ull(op.fail_index)));
-      break;
-    case OpKind::Dev:
-      ok = exec_device(op, injected ? current_ : nullptr);
-      break;
-    case OpKind::Map:
-    case OpKind::Unmap:
-    case OpKind::Flush:
-    case OpKind::Split:
-    case OpKind::Merge:
-    case OpKind::Dirty:
-    case OpKind::UnmapDirty:
-    case OpKind::Phys:
-      ok = exec_target_op(op, injected);
-      break;
+  // Directives and device actions here; every operation of the target through exec_target_op.
+  if (op.kind == OpKind::FailAlloc) {
+    smmu_->fail_allocation(op.fail_index);
+    smmu_->note(fmt("script: the allocation %llu of the next operation will fail", ull(op.fail_index)));
+  } else if (op.kind == OpKind::Dev) {
+    ok = exec_device(op, injected ? current_ : nullptr);
+  } else {
+    ok = exec_target_op(op, injected);
   }
   if (injected) smmu_->set_statement_line(outer_line);
   return ok;
