@@ -39,34 +39,13 @@ std::vector<EventLog::Event> EventLog::events() const {
 std::string EventLog::access_text(EventKind kind, const Access& a) {
   const std::string w = a.level >= 0 ? fmt("L%d[%u] (iova 0x%llx)", a.level, a.index, ull(a.slot_iova))
                                      : fmt("unlinked table 0x%llx[%u]", ull(a.table), a.index);
-  switch (kind) {
-    case EventKind::kRead: return fmt("read     %s = 0x%llx", w.c_str(), ull(a.before));
-    case EventKind::kCmpxchg:
-      return fmt("cmpxchg  %s: 0x%llx -> 0x%llx %s", w.c_str(), ull(a.before), ull(a.operand),
-                 a.ok ? "(ok)" : fmt("(failed, found 0x%llx)", ull(a.after)).c_str());
-    case EventKind::kFetchOr:
-      return fmt("fetch_or %s |= 0x%llx: 0x%llx -> 0x%llx", w.c_str(), ull(a.operand), ull(a.before), ull(a.after));
-    case EventKind::kWrite:
-    case EventKind::kXchg:
-      return fmt("%-8s %s: 0x%llx -> 0x%llx", event_kind_name(kind), w.c_str(), ull(a.before), ull(a.after));
-    case EventKind::kAlloc:
-    case EventKind::kFree:
-    case EventKind::kBegin:
-    case EventKind::kReturn:
-    case EventKind::kResult:
-    case EventKind::kInvRange:
-    case EventKind::kInvAll:
-    case EventKind::kSync:
-    case EventKind::kWalk:
-    case EventKind::kFill:
-    case EventKind::kAccess:
-    case EventKind::kHttu:
-    case EventKind::kHttuRetry:
-    case EventKind::kEvict:
-    case EventKind::kViolation:
-    case EventKind::kNote: break;
-  }
-  return event_kind_name(kind);
+  if (kind == EventKind::kRead) return fmt("read     %s = 0x%llx", w.c_str(), ull(a.before));
+  if (kind == EventKind::kCmpxchg)
+    return fmt("cmpxchg  %s: 0x%llx -> 0x%llx %s", w.c_str(), ull(a.before), ull(a.operand),
+               a.ok ? "(ok)" : fmt("(failed, found 0x%llx)", ull(a.after)).c_str());
+  if (kind == EventKind::kFetchOr)
+    return fmt("fetch_or %s |= 0x%llx: 0x%llx -> 0x%llx", w.c_str(), ull(a.operand), ull(a.before), ull(a.after));
+  return fmt("%-8s %s: 0x%llx -> 0x%llx", event_kind_name(kind), w.c_str(), ull(a.before), ull(a.after));  // write, xchg
 }
 
 std::string EventLog::line(const Event& e) {

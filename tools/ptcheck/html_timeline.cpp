@@ -68,38 +68,19 @@ std::string where(const TimelineEvent& e) {
 // The row's label: short enough for its lane; the tooltip has everything.
 std::string label(const TimelineEvent& e) {
   const std::string at = where(e) + (e.level >= 0 ? " @" + hex(e.slot_iova) : "");
-  switch (e.kind) {
-    case EventKind::kRead: return "read    " + at + " = " + hex(e.old_value);
-    case EventKind::kWrite:
-    case EventKind::kCmpxchg:
-    case EventKind::kXchg:
-    case EventKind::kFetchOr: {
-      const std::string name = event_kind_name(e.kind);
-      std::string s = name + std::string(name.size() < 8 ? 8 - name.size() : 1, ' ') + at + ": " + hex(e.old_value) +
-                      " \u2192 " + hex(e.new_value);
-      if (!e.ok) s += " (failed)";
-      return s;
-    }
-    case EventKind::kHttu: return "HTTU CAS " + at + ": " + hex(e.old_value) + " \u2192 " + hex(e.new_value);
-    case EventKind::kWalk: {
-      std::string s = "walk " + hex(e.iova) + ":";
-      for (const TimelineWalkStep& w : e.walk) s += " L" + std::to_string(w.level) + "[" + std::to_string(w.index) + "]";
-      return s;
-    }
-    case EventKind::kAlloc:
-    case EventKind::kFree:
-    case EventKind::kBegin:
-    case EventKind::kReturn:
-    case EventKind::kResult:
-    case EventKind::kInvRange:
-    case EventKind::kInvAll:
-    case EventKind::kSync:
-    case EventKind::kFill:
-    case EventKind::kAccess:
-    case EventKind::kHttuRetry:
-    case EventKind::kEvict:
-    case EventKind::kViolation:
-    case EventKind::kNote: break;
+  if (e.kind == EventKind::kRead) return "read    " + at + " = " + hex(e.old_value);
+  if (e.is_access()) {
+    const std::string name = event_kind_name(e.kind);
+    std::string s = name + std::string(name.size() < 8 ? 8 - name.size() : 1, ' ') + at + ": " + hex(e.old_value) +
+                    " \u2192 " + hex(e.new_value);
+    if (!e.ok) s += " (failed)";
+    return s;
+  }
+  if (e.kind == EventKind::kHttu) return "HTTU CAS " + at + ": " + hex(e.old_value) + " \u2192 " + hex(e.new_value);
+  if (e.kind == EventKind::kWalk) {
+    std::string s = "walk " + hex(e.iova) + ":";
+    for (const TimelineWalkStep& w : e.walk) s += " L" + std::to_string(w.level) + "[" + std::to_string(w.index) + "]";
+    return s;
   }
   return e.text;
 }
