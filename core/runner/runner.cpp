@@ -217,12 +217,11 @@ bool Run::fail(Oracle o, const Op* op, const std::string& message) {
     f.timeline = timeline_;
     // An oracle the runner checks (not the simulated SMMU) has no event yet: the timeline ends with it.
     if (std::none_of(f.timeline.begin(), f.timeline.end(),
-                     [](const TimelineEvent& e) { return e.lane == TimelineLane::kOracle; })) {
+                     [](const TimelineEvent& e) { return e.lane() == TimelineLane::kOracle; })) {
       TimelineEvent e;
       e.t = smmu_ ? smmu_->now() : 0;
       e.line = f.line;
-      e.lane = TimelineLane::kOracle;
-      e.kind = "violation";
+      e.kind = EventKind::kViolation;
       e.text = std::string(oracle_name(o)) + ": " + message;
       if (!f.timeline.empty()) {
         e.iotlb = f.timeline.back().iotlb;
@@ -243,6 +242,7 @@ bool Run::check_smmu(const Op* op) {
 bool Run::start(std::string* skip_reason) {
   const Config& cfg = script_.config;
   smmu_ = std::make_unique<Smmu>(cfg);
+  smmu_->set_event_log(opts_.event_log);
   if (opts_.record_timeline) smmu_->record_timeline(&timeline_);
   ref_ = std::make_unique<ReferenceModel>(cfg);
   const ptc_cfg abi_cfg = cfg.to_abi();
@@ -299,7 +299,7 @@ bool Run::exec(const Op& op, bool injected) {
   if (is_target_op(op.kind)) {
     if (std::string why = skip_reason(op); !why.empty()) {
       skipped_.push_back({op.line, print_statement(op), why});
-      smmu_->note(fmt("script: `%s` skipped: %s", print_statement(op).c_str(), why.c_str()));
+      smmu_->note(EventKind::kNote, [&] { return fmt("`%s` skipped: %s", print_statement(op).c_str(), why.c_str()); });
       return true;
     }
   }
@@ -311,7 +311,8 @@ bool Run::exec(const Op& op, bool injected) {
   // Directives and device actions here; every operation of the target through exec_target_op.
   if (op.kind == OpKind::FailAlloc) {
     smmu_->fail_allocation(op.fail_index);
-    smmu_->note(fmt("script: the allocation %llu of the next operation will fail", ull(op.fail_index)));
+    smmu_->note(EventKind::kNote,
+                [&] { return fmt("the allocation %llu of the next operation will fail", ull(op.fail_index)); });
   } else if (op.kind == OpKind::Dev) {
     ok = exec_device(op, injected ? current_ : nullptr);
   } else {
@@ -378,7 +379,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
     current_ = outer;
   }
   if (failure_) return false;
-  smmu_->note(fmt("cpu %s -> %s", op_name(op.kind), result_text(got).c_str()), "result");
+  smmu_->note(EventKind::kResult, [&] { return fmt("%s -> %s", op_name(op.kind), result_text(got).c_str()); });
   if (!check_smmu(&op)) return false;
 
   // -ENOMEM after an injected allocation failure is allowed, and must change nothing.

@@ -22,6 +22,9 @@ struct RunOptions {
   size_t bitmap_window_bytes = 16;
   // How many recent simulated-SMMU events a failure trace shows.
   size_t trace_events = 60;
+  // The simulated SMMU's event log (core/smmu/event_log.h). Off, a failure's trace has no events
+  // and recording one costs a branch: for runs that need only the verdict.
+  bool event_log = true;
   // Appended to the trace's replay command (e.g. "--target ./libmine.so").
   std::string replay_args;
   // Called after each descriptor access of a top-level statement (injected ops' accesses are not

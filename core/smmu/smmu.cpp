@@ -22,9 +22,6 @@ std::string leaf_text(const HwLeaf& l, bool hw_dirty) {
              l.af ? "" : " AF=0");
 }
 
-constexpr size_t kMaxEvents = 1024;       // notes kept
-constexpr size_t kMaxAccessEvents = 4096; // descriptor accesses kept
-
 }  // namespace
 
 Smmu::Smmu(const Config& cfg) : cfg_(cfg) {
@@ -42,45 +39,14 @@ unsigned Smmu::entries_at(int level) const {
   return 512;
 }
 
-const char* timeline_lane_name(TimelineLane lane) {
-  switch (lane) {
-    case TimelineLane::kCpu: return "cpu";
-    case TimelineLane::kDevice: return "device";
-    case TimelineLane::kTlb: return "tlb";
-    case TimelineLane::kOracle: return "oracle";
-    case TimelineLane::kScript: return "script";
+void Smmu::add_event(EventKind kind, std::string text) {
+  if (timeline_) {
+    TimelineEvent te;
+    te.kind = kind;
+    te.text = text;
+    record(std::move(te));
   }
-  return "?";
-}
-
-void Smmu::note(const std::string& event, const char* kind) {
-  if (notes_.size() >= kMaxEvents) notes_.pop_front();
-  Event e;
-  e.t = seq_;
-  e.text = event;
-  notes_.push_back(std::move(e));
-  if (!timeline_) return;
-  static const struct {
-    const char* kind;
-    TimelineLane lane;
-  } lanes[] = {{"alloc", TimelineLane::kCpu},        {"free", TimelineLane::kCpu},
-               {"begin", TimelineLane::kCpu},        {"return", TimelineLane::kCpu},
-               {"result", TimelineLane::kCpu},       {"inv_range", TimelineLane::kTlb},
-               {"inv_all", TimelineLane::kTlb},      {"sync", TimelineLane::kTlb},
-               {"access", TimelineLane::kDevice},    {"fill", TimelineLane::kDevice},
-               {"evict", TimelineLane::kDevice},     {"httu", TimelineLane::kDevice},
-               {"violation", TimelineLane::kOracle}};
-  TimelineEvent te;
-  te.kind = kind;
-  te.lane = TimelineLane::kScript;
-  for (const auto& l : lanes)
-    if (te.kind == l.kind) te.lane = l.lane;
-  // The text trace prefixes device and CPU notes with who acted; the timeline's lanes say that.
-  std::string text = event;
-  for (const char* who : {"cpu ", "dev "})
-    if (text.rfind(who, 0) == 0) text = text.substr(4);
-  te.text = text;
-  record(std::move(te));
+  log_.note(seq_, kind, std::move(text));
 }
 
 void Smmu::record(TimelineEvent e) {
@@ -106,8 +72,7 @@ void Smmu::record_httu(ptc_pte_t* p, ptc_pte_t old_desc, ptc_pte_t new_desc) {
   uintptr_t base = 0;
   const Table* t = table_of(p, &base);
   TimelineEvent e;
-  e.lane = TimelineLane::kDevice;
-  e.kind = "httu";
+  e.kind = EventKind::kHttu;
   e.table = base;
   e.index = unsigned((uintptr_t(p) - base) / sizeof(ptc_pte_t));
   e.level = t && t->reachable ? t->level : -1;
@@ -122,8 +87,7 @@ void Smmu::record_httu(ptc_pte_t* p, ptc_pte_t old_desc, ptc_pte_t new_desc) {
 void Smmu::record_walk(uint64_t iova, const Walk& w) {
   if (!timeline_) return;
   TimelineEvent e;
-  e.lane = TimelineLane::kDevice;
-  e.kind = "walk";
+  e.kind = EventKind::kWalk;
   e.iova = iova;
   std::string path;
   for (const WalkStep& s : w.steps) {
@@ -138,94 +102,31 @@ void Smmu::record_walk(uint64_t iova, const Walk& w) {
   record(std::move(e));
 }
 
-void Smmu::note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
-                       uint64_t c, bool ok) {
+void Smmu::note_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, EventLog::Access a) {
   if (!op_active_ || harness_call_) return;  // the harness's own iova_to_phys checks stay out of traces
-  last_access_.read = verb[0] == 'r';
-  last_access_.level = t.reachable ? t.level : -1;
-  last_access_.slot_iova = t.level >= 0 ? t.iova_base + (uint64_t(index) << level_shift(t.level)) : 0;
-  if (events_.size() >= kMaxAccessEvents) events_.pop_front();
-  Event e;
-  e.t = seq_;
-  e.verb = verb;
-  e.table = base;
-  e.level = t.reachable ? t.level : -1;
-  e.index = index;
-  e.slot_iova = t.level >= 0 ? t.iova_base + (uint64_t(index) << level_shift(t.level)) : 0;
-  e.a = a;
-  e.b = b;
-  e.c = c;
-  e.ok = ok;
+  a.table = base;
+  a.level = t.reachable ? t.level : -1;
+  a.index = index;
+  a.slot_iova = t.level >= 0 ? t.iova_base + (uint64_t(index) << level_shift(t.level)) : 0;
+  last_access_ = AccessSite{kind == EventKind::kRead, a.level, a.slot_iova};
   if (timeline_) {
     TimelineEvent te;
-    te.lane = TimelineLane::kCpu;
-    te.kind = verb;
-    te.is_access = true;
-    te.level = e.level;
+    te.kind = kind;
+    te.level = a.level;
     te.index = index;
-    te.slot_iova = e.slot_iova;
+    te.slot_iova = a.slot_iova;
     te.table = base;
-    const std::string v = verb;
-    te.old_value = v == "fetch_or" ? b : a;
-    te.new_value = v == "read" ? a : v == "cmpxchg" ? (ok ? b : c) : v == "fetch_or" ? c : b;
-    te.ok = ok;
-    // The trace's line without its "tN" column and "cpu " (the lane says who).
-    std::string text = format(e);
-    text = text.substr(std::min(text.size(), text.find_first_not_of(' ', text.find(' '))));
-    te.text = text.rfind("cpu ", 0) == 0 ? text.substr(4) : text;
+    te.old_value = a.before;
+    te.new_value = a.after;
+    te.ok = a.ok;
+    te.text = EventLog::access_text(kind, a);
     record(std::move(te));
   }
-  events_.push_back(std::move(e));
-}
-
-std::string Smmu::format(const Event& e) {
-  std::string s = fmt("t%-5llu ", ull(e.t));
-  if (!e.verb) return s + e.text;
-  const std::string w = e.level >= 0 ? fmt("L%d[%u] (iova 0x%llx)", e.level, e.index, ull(e.slot_iova))
-                                     : fmt("unlinked table 0x%llx[%u]", ull(e.table), e.index);
-  const std::string verb = e.verb;
-  if (verb == "read") return s + fmt("cpu read     %s = 0x%llx", w.c_str(), ull(e.a));
-  if (verb == "cmpxchg")
-    return s + fmt("cpu cmpxchg  %s: 0x%llx -> 0x%llx %s", w.c_str(), ull(e.a), ull(e.b),
-                   e.ok ? "(ok)" : fmt("(failed, found 0x%llx)", ull(e.c)).c_str());
-  if (verb == "fetch_or")
-    return s + fmt("cpu fetch_or %s |= 0x%llx: 0x%llx -> 0x%llx", w.c_str(), ull(e.a), ull(e.b), ull(e.c));
-  return s + fmt("cpu %-8s %s: 0x%llx -> 0x%llx", e.verb, w.c_str(), ull(e.a), ull(e.b));
-}
-
-std::vector<std::string> Smmu::events() const {
-  // Descriptor accesses and notes (device actions, TLB maintenance, allocations) are kept apart so
-  // that a flood of accesses never pushes a device action out; merge them by time.
-  std::vector<Event> all;
-  all.reserve(events_.size() + notes_.size());
-  const uint64_t since = !events_.empty() && events_.size() >= kMaxAccessEvents ? events_.front().t : 0;
-  for (const Event& e : notes_)
-    if (e.t >= since) all.push_back(e);
-  all.insert(all.end(), events_.begin(), events_.end());
-  std::stable_sort(all.begin(), all.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
-  std::vector<std::string> out;
-  const std::vector<Event>& events_ = all;
-  for (size_t i = 0; i < events_.size();) {
-    // A run of the same access to one table: its first two, a count, and its last.
-    size_t j = i;
-    while (j + 1 < events_.size() && events_[i].verb && events_[j + 1].verb == events_[i].verb &&
-           events_[j + 1].table == events_[i].table)
-      ++j;
-    if (j - i + 1 > 4) {
-      out.push_back(format(events_[i]));
-      out.push_back(format(events_[i + 1]));
-      out.push_back(fmt("        ... %zu more `%s`s in the same table ...", j - i - 2, events_[i].verb));
-      out.push_back(format(events_[j]));
-    } else {
-      for (size_t k = i; k <= j; ++k) out.push_back(format(events_[k]));
-    }
-    i = j + 1;
-  }
-  return out;
+  log_.access(seq_, kind, a);
 }
 
 void Smmu::raise(Oracle o, const std::string& message) {
-  note(std::string("!! ") + oracle_name(o) + ": " + message, "violation");
+  note(EventKind::kViolation, [&] { return std::string(oracle_name(o)) + ": " + message; });
   if (!violation_) violation_ = Violation{o, message};
 }
 
@@ -266,7 +167,7 @@ void* Smmu::alloc_table(size_t bytes) {
     if (fail_at_ && op_allocs_ == fail_at_) {
       alloc_failed_ = true;
       fail_at_ = 0;
-      note(fmt("cpu alloc_table(%zu) -> NULL (fail alloc %llu)", bytes, ull(op_allocs_)), "alloc");
+      note(EventKind::kAlloc, [&] { return fmt("alloc_table(%zu) -> NULL (fail alloc %llu)", bytes, ull(op_allocs_)); });
       return nullptr;
     }
   }
@@ -276,7 +177,7 @@ void* Smmu::alloc_table(size_t bytes) {
   if (!p) return nullptr;
   std::memset(p, 0, align);
   tables_[reinterpret_cast<uintptr_t>(p)] = Table{bytes};
-  note(fmt("cpu alloc_table(%zu) -> 0x%llx", bytes, ull(reinterpret_cast<uintptr_t>(p))), "alloc");
+  note(EventKind::kAlloc, [&] { return fmt("alloc_table(%zu) -> 0x%llx", bytes, ull(reinterpret_cast<uintptr_t>(p))); });
   return p;
 }
 
@@ -305,7 +206,7 @@ void Smmu::free_table(void* table) {
         raise(Oracle::TableUseAfterFree, fmt("%s 0x%llx freed at t%llu while the walk cache holds it (filled at t%llu)",
                                              span.c_str(), ull(a), ull(seq_), ull(w.filled_at)));
   }
-  note(fmt("cpu free_table(0x%llx)", ull(a)), "free");
+  note(EventKind::kFree, [&] { return fmt("free_table(0x%llx)", ull(a)); });
   // Keep the harness itself memory-safe: forget cached entries that point into the table.
   const uintptr_t end = a + t->bytes;
   std::erase_if(walk_cache_, [&](const WalkEntry& w) { return w.table == a; });
@@ -380,12 +281,12 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label
   op_accesses_ = 0;
   op_allocs_ = 0;
   alloc_failed_ = false;
-  note("cpu begins: " + op_label_, "begin");
+  note(EventKind::kBegin, [&] { return "begins: " + op_label_; });
 }
 
 void Smmu::end_op() {
   ++seq_;
-  note("cpu returns: " + op_label_, "return");
+  note(EventKind::kReturn, [&] { return "returns: " + op_label_; });
   returned_ = Returned{op_id_, op_kind_, op_label_, op_began_at_};
   op_returned_at_[op_id_] = seq_;
   if (!op_stack_.empty()) {
@@ -409,7 +310,8 @@ void Smmu::end_op() {
 
 // ---- descriptor accessors -----------------------------------------------------------------------
 
-bool Smmu::check_access(const char* what, ptc_pte_t* p, Table** t, uintptr_t* base) {
+bool Smmu::check_access(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base) {
+  const char* what = event_kind_name(kind);
   ++seq_;
   *t = table_of(p, base);
   if (!*t) {
@@ -439,52 +341,52 @@ ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
   auto* s = static_cast<Smmu*>(ctx);
   Table* t;
   uintptr_t base;
-  if (!s->check_access("read", p, &t, &base)) return 0;
+  if (!s->check_access(EventKind::kRead, p, &t, &base)) return 0;
   const ptc_pte_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-  s->note_access("read", base, *t, unsigned((uintptr_t(p) - base) / 8), v, 0, 0, true);
+  s->note_access(EventKind::kRead, base, *t, unsigned((uintptr_t(p) - base) / 8), {.before = v, .after = v});
   s->after_access();
   return v;
 }
 
 // write and xchg are both an atomic exchange to the harness; only the name in the trace differs.
-ptc_pte_t Smmu::exchange(const char* verb, ptc_pte_t* p, ptc_pte_t v) {
+ptc_pte_t Smmu::exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v) {
   Table* t;
   uintptr_t base;
-  if (!check_access(verb, p, &t, &base)) return 0;
+  if (!check_access(kind, p, &t, &base)) return 0;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-  note_access(verb, base, *t, idx, old, v, 0, true);
+  note_access(kind, base, *t, idx, {.before = old, .after = v});
   on_store(*t, base, idx, old, v);
   after_access();
   return old;
 }
 
-void Smmu::hw_write(void* ctx, ptc_pte_t* p, ptc_pte_t v) { static_cast<Smmu*>(ctx)->exchange("write", p, v); }
+void Smmu::hw_write(void* ctx, ptc_pte_t* p, ptc_pte_t v) { static_cast<Smmu*>(ctx)->exchange(EventKind::kWrite, p, v); }
 
 ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   auto* s = static_cast<Smmu*>(ctx);
   Table* t;
   uintptr_t base;
-  if (!s->check_access("cmpxchg", p, &t, &base)) return ~o;  // report failure without touching memory
+  if (!s->check_access(EventKind::kCmpxchg, p, &t, &base)) return ~o;  // report failure without touching memory
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   ptc_pte_t expected = o;
   const bool ok = __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-  s->note_access("cmpxchg", base, *t, idx, o, v, expected, ok);
+  s->note_access(EventKind::kCmpxchg, base, *t, idx, {.before = o, .after = ok ? v : expected, .operand = v, .ok = ok});
   if (ok) s->on_store(*t, base, idx, o, v);
   s->after_access();
   return expected;
 }
 
-ptc_pte_t Smmu::hw_xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) { return static_cast<Smmu*>(ctx)->exchange("xchg", p, v); }
+ptc_pte_t Smmu::hw_xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) { return static_cast<Smmu*>(ctx)->exchange(EventKind::kXchg, p, v); }
 
 ptc_pte_t Smmu::hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
   auto* s = static_cast<Smmu*>(ctx);
   Table* t;
   uintptr_t base;
-  if (!s->check_access("fetch_or", p, &t, &base)) return 0;
+  if (!s->check_access(EventKind::kFetchOr, p, &t, &base)) return 0;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
-  s->note_access("fetch_or", base, *t, idx, bits, old, old | bits, true);
+  s->note_access(EventKind::kFetchOr, base, *t, idx, {.before = old, .after = old | bits, .operand = bits});
   s->on_store(*t, base, idx, old, old | bits);
   s->after_access();
   return old;
@@ -739,16 +641,17 @@ void Smmu::tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all) {
   last_inv_at_ = seq_;
   pending_.push_back(PendingInv{iova, size, leaf_only, all, seq_});
   if (all)
-    note("cpu tlb_inv_all", "inv_all");
+    note(EventKind::kInvAll, [] { return std::string("tlb_inv_all"); });
   else
-    note(fmt("cpu tlb_inv_range [0x%llx+0x%llx)%s", ull(iova), ull(size), leaf_only ? " leaf-only" : ""), "inv_range");
+    note(EventKind::kInvRange,
+         [&] { return fmt("tlb_inv_range [0x%llx+0x%llx)%s", ull(iova), ull(size), leaf_only ? " leaf-only" : ""); });
 }
 
 // Invalidations take effect at sync, and only for what changed or was filled before the invalidation
 // was issued: the hardware may process the command as soon as it is issued and refill afterwards.
 void Smmu::tlb_sync() {
   ++seq_;
-  note(fmt("cpu tlb_sync (%zu queued invalidation(s) take effect)", pending_.size()), "sync");
+  note(EventKind::kSync, [&] { return fmt("tlb_sync (%zu queued invalidation(s) take effect)", pending_.size()); });
   for (const PendingInv& p : pending_) {
     auto hits = [&](uint64_t a, uint64_t s) { return p.all || overlaps(a, s, p.iova, p.size); };
     std::erase_if(tlb_, [&](const TlbEntry& e) { return e.filled_at < p.issued_at && hits(e.iova, e.size); });
@@ -981,7 +884,8 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
             hit->desc = dirty;
             r = {false, pa, fmt("IOTLB hit [0x%llx+0x%llx), HTTU CAS clean->dirty", ull(hit->iova), ull(hit->size))};
           } else {
-            note(fmt("dev %s 0x%llx: HTTU CAS failed (descriptor changed), walking again", verb, ull(iova)), "httu");
+            note(EventKind::kHttuRetry,
+                 [&] { return fmt("%s 0x%llx: HTTU CAS failed (descriptor changed), walking again", verb, ull(iova)); });
             hit->filled_at = ~0ull;  // drop it below
             std::erase_if(tlb_, [](const TlbEntry& e) { return e.filled_at == ~0ull; });
             continue;
@@ -1018,9 +922,10 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
     }
     break;
   }
-  note(fmt("dev %s 0x%llx -> %s (%s)", verb, ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(),
-           r.how.c_str()),
-       "access");
+  note(EventKind::kAccess, [&] {
+    return fmt("%s 0x%llx -> %s (%s)", verb, ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(),
+               r.how.c_str());
+  });
   return r;
 }
 
@@ -1035,8 +940,9 @@ DeviceResult Smmu::device_fill(uint64_t iova) {
     fill_tlb(w);
     r = {false, w.leaf.pa + (iova - w.leaf.iova), "filled " + leaf_text(w.leaf, cfg_.hw_dirty)};
   }
-  note(fmt("dev fill 0x%llx -> %s (%s)", ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(), r.how.c_str()),
-       "fill");
+  note(EventKind::kFill, [&] {
+    return fmt("fill 0x%llx -> %s (%s)", ull(iova), r.fault ? "fault" : fmt("0x%llx", ull(r.pa)).c_str(), r.how.c_str());
+  });
   return r;
 }
 
@@ -1044,14 +950,14 @@ void Smmu::device_evict(uint64_t iova) {
   ++seq_;
   std::erase_if(tlb_, [&](const TlbEntry& e) { return iova - e.iova < e.size; });
   std::erase_if(walk_cache_, [&](const WalkEntry& w) { return iova - w.iova_base < w.span; });
-  note(fmt("dev evict 0x%llx", ull(iova)), "evict");
+  note(EventKind::kEvict, [&] { return fmt("evict 0x%llx", ull(iova)); });
 }
 
 void Smmu::device_evict_all() {
   ++seq_;
   tlb_.clear();
   walk_cache_.clear();
-  note("dev evict all", "evict");
+  note(EventKind::kEvict, [] { return std::string("evict all"); });
 }
 
 }  // namespace ptc

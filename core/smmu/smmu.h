@@ -15,7 +15,6 @@
 // or the optimized table.
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -24,6 +23,7 @@
 
 #include "core/oracles.h"
 #include "core/ops.h"
+#include "core/smmu/event_log.h"
 #include "core/smmu/timeline.h"
 #include "ptcheck/target.h"
 
@@ -111,15 +111,20 @@ class Smmu {
   size_t live_tables() const { return tables_.size(); }
   void check_leaks();
 
-  // Recent events (descriptor accesses, TLB maintenance, device actions), formatted for a trace;
-  // long runs of accesses to one table (building a table off-line) are shown as their ends.
-  std::vector<std::string> events() const;
-  void clear_events() {
-    events_.clear();
-    notes_.clear();
+  // The event log (event_log.h): recent events (descriptor accesses, TLB maintenance, device
+  // actions, oracles), for a failure's trace. On unless switched off; off, events() is empty and
+  // recording an event costs a branch.
+  void set_event_log(bool on) { log_.set_enabled(on); }
+  const EventLog& event_log() const { return log_; }
+  // The log's events formatted for a trace (EventLog::lines()).
+  std::vector<std::string> events() const { return log_.lines(); }
+  void clear_events() { log_.clear(); }
+  // An event of the harness's own (the runner: an op's result, a skipped statement) into the log and
+  // the timeline; `text()` (the event in words, without who acted) runs only when one records.
+  template <class MakeText>
+  void note(EventKind kind, MakeText&& text) {
+    if (recording()) add_event(kind, text());
   }
-  // `kind` names the event for a structured timeline (timeline.h: "result", "note", ...).
-  void note(const std::string& event, const char* kind = "note");
   uint64_t now() const { return seq_; }
 
   // Structured recording for the HTML timeline: every event from now on is appended to *out with the
@@ -198,8 +203,8 @@ class Smmu {
   void free_table(void* table);
   Table* table_of(const ptc_pte_t* p, uintptr_t* base);
   Table* live_table(uintptr_t addr);
-  bool check_access(const char* what, ptc_pte_t* p, Table** t, uintptr_t* base);
-  ptc_pte_t exchange(const char* verb, ptc_pte_t* p, ptc_pte_t v);
+  bool check_access(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base);
+  ptc_pte_t exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v);
   void after_access();
   void on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val, ptc_pte_t new_val);
   void tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all);
@@ -273,26 +278,15 @@ class Smmu {
   std::map<uint64_t, uint64_t> op_returned_at_;  // op id -> step at which it returned
 
   std::optional<Violation> violation_;
-  // One event, stored compactly: descriptor accesses are formatted only when a trace is printed.
-  struct Event {
-    uint64_t t = 0;
-    const char* verb = nullptr;  // a descriptor access ("read", "write", ...); nullptr: `text`
-    uintptr_t table = 0;
-    int level = -1;              // -1: the table was not linked
-    unsigned index = 0;
-    uint64_t slot_iova = 0;
-    uint64_t a = 0, b = 0, c = 0;
-    bool ok = true;
-    std::string text;
-  };
-  void note_access(const char* verb, uintptr_t base, const Table& t, unsigned index, uint64_t a, uint64_t b,
-                   uint64_t c, bool ok);
-  static std::string format(const Event& e);
-  std::deque<Event> events_;  // descriptor accesses
+  EventLog log_;
+  // Whether an event goes anywhere (the log, the timeline): its text is built only then.
+  bool recording() const { return log_.enabled() || timeline_; }
+  void add_event(EventKind kind, std::string text);
+  // `access` holds the values; note_access fills in where.
+  void note_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, EventLog::Access access);
   AccessSite last_access_;
   // Whether an IOTLB entry translates through a leaf a lazy unmap removed (allowed until flush).
   bool removed_by_lazy_unmap(const TlbEntry& e) const;
-  std::deque<Event> notes_;   // everything else
 
   // The structured timeline (timeline.h), when recording.
   std::vector<TimelineEvent>* timeline_ = nullptr;

@@ -8,17 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "core/smmu/event_kind.h"
+
 namespace ptc {
-
-enum class TimelineLane {
-  kCpu,     // the target's descriptor accesses, allocations, op begin/return and result
-  kDevice,  // walks, IOTLB fills, evictions, HTTU updates, device reads and writes
-  kTlb,     // TLB maintenance: tlb_inv_range, tlb_inv_all, tlb_sync
-  kOracle,  // an oracle fired
-  kScript,  // the harness's own notes (e.g. `fail alloc N` armed)
-};
-
-const char* timeline_lane_name(TimelineLane lane);
 
 struct TimelineTlbEntry {
   uint64_t iova = 0, size = 0, pa = 0;
@@ -45,19 +37,19 @@ struct TimelineWalkStep {
 struct TimelineEvent {
   uint64_t t = 0;       // the simulated SMMU's step (the `t` of the text trace)
   int line = 0;         // script line of the statement running (0: setup or the end-of-script checks)
-  TimelineLane lane = TimelineLane::kCpu;
-  std::string kind;     // read write cmpxchg xchg fetch_or alloc free begin return result | walk fill access
-                        // httu evict | inv_range inv_all sync | violation | note
-  // A descriptor access: where, and the value before and after (a read: the value read, twice).
-  bool is_access = false;
+  EventKind kind = EventKind::kNote;
+  TimelineLane lane() const { return event_lane(kind); }
+  // A descriptor access (is_access()) or an HTTU update: where, and the value before and after (a
+  // read: the value read, twice).
+  bool is_access() const { return is_descriptor_access(kind); }
   int level = -1;       // -1: a table not linked into the tree
   unsigned index = 0;
   uint64_t slot_iova = 0, table = 0;
   uint64_t old_value = 0, new_value = 0;
   bool ok = true;       // cmpxchg: whether it swapped
   uint64_t iova = 0;    // device actions: the address
-  std::vector<TimelineWalkStep> walk;  // kind "walk": the descriptors read, top down
-  std::string text;     // the event in words, as the text trace says it
+  std::vector<TimelineWalkStep> walk;  // kind kWalk: the descriptors read, top down
+  std::string text;     // the event in words, as the text trace says it without who acted (the lane says)
   std::vector<TimelineTlbEntry> iotlb;             // after the event
   std::vector<TimelineWalkCacheEntry> walk_cache;  // after the event
 };

@@ -67,18 +67,17 @@ std::string where(const TimelineEvent& e) {
 
 // The row's label: short enough for its lane; the tooltip has everything.
 std::string label(const TimelineEvent& e) {
-  if (e.is_access) {
-    const std::string at = where(e) + (e.level >= 0 ? " @" + hex(e.slot_iova) : "");
-    if (e.kind == "read") return "read    " + at + " = " + hex(e.old_value);
-    std::string s = e.kind + std::string(e.kind.size() < 8 ? 8 - e.kind.size() : 1, ' ') + at + ": " +
-                    hex(e.old_value) + " \u2192 " + hex(e.new_value);
+  const std::string at = where(e) + (e.level >= 0 ? " @" + hex(e.slot_iova) : "");
+  if (e.kind == EventKind::kRead) return "read    " + at + " = " + hex(e.old_value);
+  if (e.is_access()) {
+    const std::string name = event_kind_name(e.kind);
+    std::string s = name + std::string(name.size() < 8 ? 8 - name.size() : 1, ' ') + at + ": " + hex(e.old_value) +
+                    " \u2192 " + hex(e.new_value);
     if (!e.ok) s += " (failed)";
     return s;
   }
-  if (e.kind == "httu")
-    return "HTTU CAS " + where(e) + (e.level >= 0 ? " @" + hex(e.slot_iova) : "") + ": " + hex(e.old_value) + " \u2192 " +
-           hex(e.new_value);
-  if (e.kind == "walk") {
+  if (e.kind == EventKind::kHttu) return "HTTU CAS " + at + ": " + hex(e.old_value) + " \u2192 " + hex(e.new_value);
+  if (e.kind == EventKind::kWalk) {
     std::string s = "walk " + hex(e.iova) + ":";
     for (const TimelineWalkStep& w : e.walk) s += " L" + std::to_string(w.level) + "[" + std::to_string(w.index) + "]";
     return s;
@@ -106,7 +105,7 @@ struct KnownDescriptor {
 using Descriptors = std::map<std::pair<uint64_t, unsigned>, KnownDescriptor>;
 
 void learn(const TimelineEvent& e, Descriptors* d) {
-  if (e.is_access || e.kind == "httu") {
+  if (e.is_access() || e.kind == EventKind::kHttu) {
     (*d)[{e.table, e.index}] = {where(e) + (e.level >= 0 ? " (iova " + hex(e.slot_iova) + ")" : ""), e.new_value, e.t};
   }
   for (const TimelineWalkStep& w : e.walk) {
@@ -145,7 +144,7 @@ std::string caches_text(const TimelineEvent& e, const Descriptors& d) {
 struct Row {
   const TimelineEvent* e = nullptr;  // nullptr: a "... N more" row
   size_t more = 0;
-  std::string more_kind;
+  EventKind more_kind = EventKind::kRead;  // a "... N more" row: of which access
   size_t index = 0;                  // position in the timeline
 };
 
@@ -154,16 +153,16 @@ std::vector<Row> fold(const std::vector<TimelineEvent>& ev, size_t end) {
   std::vector<Row> rows;
   for (size_t i = 0; i < end;) {
     size_t j = i;
-    while (j + 1 < end && ev[i].is_access && ev[j + 1].is_access && ev[j + 1].kind == ev[i].kind &&
+    while (j + 1 < end && ev[i].is_access() && ev[j + 1].kind == ev[i].kind &&
            ev[j + 1].table == ev[i].table && ev[j + 1].line == ev[i].line)
       ++j;
     if (j - i + 1 > kMaxRun) {
-      rows.push_back({&ev[i], 0, "", i});
-      rows.push_back({&ev[i + 1], 0, "", i + 1});
+      rows.push_back({&ev[i], 0, {}, i});
+      rows.push_back({&ev[i + 1], 0, {}, i + 1});
       rows.push_back({nullptr, j - i - 2, ev[i].kind, i + 2});
-      rows.push_back({&ev[j], 0, "", j});
+      rows.push_back({&ev[j], 0, {}, j});
     } else {
-      for (size_t k = i; k <= j; ++k) rows.push_back({&ev[k], 0, "", k});
+      for (size_t k = i; k <= j; ++k) rows.push_back({&ev[k], 0, {}, k});
     }
     i = j + 1;
   }
@@ -237,7 +236,7 @@ std::string render_html_timeline(const HtmlTimelineInput& in) {
   // The failing step: the first oracle event (the runner appends one when the simulated SMMU raised none).
   size_t fail_at = ev.size();
   for (size_t i = 0; i < ev.size(); ++i)
-    if (ev[i].lane == TimelineLane::kOracle) {
+    if (ev[i].lane() == TimelineLane::kOracle) {
       fail_at = i;
       break;
     }
@@ -337,7 +336,7 @@ std::string render_html_timeline(const HtmlTimelineInput& in) {
       // The folded events still change what the later tooltips show.
       for (size_t k = r.index; k < r.index + r.more && k < ev.size(); ++k) learn(ev[k], &known);
       o << "<text x=\"" << kCpuX + 24 << "\" y=\"" << y + 13 << "\" fill=\"#666\">\u2026 " << r.more << " more `"
-        << esc(r.more_kind) << "`s in the same table \u2026</text>\n";
+        << event_kind_name(r.more_kind) << "`s in the same table \u2026</text>\n";
       y += kRowH;
       continue;
     }
@@ -349,14 +348,15 @@ std::string render_html_timeline(const HtmlTimelineInput& in) {
         o << "<line x1=\"0\" y1=\"" << y << "\" x2=\"" << kWidth << "\" y2=\"" << y << "\" stroke=\"#999\"/>\n";
     }
     const bool failing = r.index == fail_at;
-    const std::string lane = timeline_lane_name(e.lane);
-    o << "<g id=\"ev-" << r.index << "\" class=\"event lane-" << lane << " kind-" << esc(e.kind)
+    const std::string lane = timeline_lane_name(e.lane());
+    const char* kind = event_kind_name(e.kind);
+    o << "<g id=\"ev-" << r.index << "\" class=\"event lane-" << lane << " kind-" << kind
       << (failing ? " failing" : "") << "\" data-line=\"" << e.line << "\" data-t=\"" << e.t << "\">";
-    o << "<title>t" << e.t << ", script line " << e.line << ", " << lane << " " << esc(e.kind) << "\n" << esc(e.text)
+    o << "<title>t" << e.t << ", script line " << e.line << ", " << lane << " " << kind << "\n" << esc(e.text)
       << "\n\n" << esc(caches_text(e, known)) << "</title>";
     if (shade) o << "<rect x=\"0\" y=\"" << y << "\" width=\"" << kWidth << "\" height=\"" << kRowH << "\" fill=\"#f6f6f6\"/>";
     // The device acting in the middle of a CPU operation is what a race is made of: tint its row.
-    if (e.lane == TimelineLane::kDevice)
+    if (e.lane() == TimelineLane::kDevice)
       o << "<rect x=\"" << kCpuX << "\" y=\"" << y << "\" width=\"" << kWidth - kCpuX << "\" height=\"" << kRowH
         << "\" fill=\"#e6f6e6\"/>";
     if (failing)
@@ -365,17 +365,17 @@ std::string render_html_timeline(const HtmlTimelineInput& in) {
     o << "<text x=\"" << kTimeX + 4 << "\" y=\"" << y + 13 << "\" fill=\"#555\">t" << e.t;
     if (e.line != prev_line && e.line > 0) o << " ln " << e.line;
     o << "</text>";
-    const int x = lane_x(e.lane), w = lane_w(e.lane);
-    const char* color = e.lane == TimelineLane::kDevice ? "#1a7f1a"
-                        : e.lane == TimelineLane::kTlb  ? "#a06000"
-                        : e.lane == TimelineLane::kOracle ? "#c00000"
-                        : e.lane == TimelineLane::kScript ? "#777"
-                        : e.kind == "read" ? "#4060a0"
-                                           : "#0030c0";
+    const int x = lane_x(e.lane()), w = lane_w(e.lane());
+    const char* color = e.lane() == TimelineLane::kDevice ? "#1a7f1a"
+                        : e.lane() == TimelineLane::kTlb  ? "#a06000"
+                        : e.lane() == TimelineLane::kOracle ? "#c00000"
+                        : e.lane() == TimelineLane::kScript ? "#777"
+                        : e.kind == EventKind::kRead ? "#4060a0"
+                                                     : "#0030c0";
     o << "<rect x=\"" << x + 2 << "\" y=\"" << y + 4 << "\" width=\"6\" height=\"10\" fill=\"" << color << "\"/>";
     std::string text = !failing ? label(e) : e.text.rfind(oracle + ":", 0) == 0 ? "\u25b6 " + e.text : "\u25b6 " + oracle + ": " + e.text;
     o << "<text x=\"" << x + 12 << "\" y=\"" << y + 13 << "\" fill=\"" << color << "\""
-      << (failing || e.kind == "begin" ? " font-weight=\"bold\"" : "") << ">"
+      << (failing || e.kind == EventKind::kBegin ? " font-weight=\"bold\"" : "") << ">"
       << esc(fit(text, size_t((w - 16) / kCharW))) << "</text></g>\n";
     prev_line = e.line;
     y += kRowH;

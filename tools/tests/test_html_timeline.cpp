@@ -18,9 +18,7 @@ TimelineEvent access(uint64_t t, int line, unsigned index) {
   TimelineEvent e;
   e.t = t;
   e.line = line;
-  e.lane = TimelineLane::kCpu;
-  e.kind = "write";
-  e.is_access = true;
+  e.kind = EventKind::kWrite;
   e.level = -1;
   e.table = 0x1000;
   e.index = index;
@@ -40,8 +38,7 @@ Failure failure() {
   TimelineEvent walk;
   walk.t = 30;
   walk.line = 3;
-  walk.lane = TimelineLane::kDevice;
-  walk.kind = "walk";
+  walk.kind = EventKind::kWalk;
   walk.iova = 0x40001000;
   walk.walk = {{0, 0, 0x2000, 0x3003}, {1, 1, 0x3000, 0x481}};
   walk.text = "walk";
@@ -55,8 +52,7 @@ Failure failure() {
   TimelineEvent oracle;
   oracle.t = 31;
   oracle.line = 2;
-  oracle.lane = TimelineLane::kOracle;
-  oracle.kind = "violation";
+  oracle.kind = EventKind::kViolation;
   oracle.text = "lost-dirty: a <write> & lost";
   f.timeline.push_back(oracle);
   return f;

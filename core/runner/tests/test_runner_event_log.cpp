@@ -1,0 +1,85 @@
+// The runner with the simulated SMMU's event log off (RunOptions::event_log = false), on scripts of
+// corpora/oracles and the broken targets they name: the same verdict as with the log on, and a trace
+// without its events section. One oracle the simulated SMMU raises, one the runner checks itself.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <string>
+
+#include "core/runner/runner.h"
+#include "core/runner/target_loader.h"
+#include "core/script/testing/parse_for_test.h"
+
+namespace ptc {
+namespace {
+
+struct Case {
+  const char* name;
+  const char* script;  // in corpora/oracles
+  const char* target;  // the broken module it names
+  Oracle oracle;
+};
+void PrintTo(const Case& c, std::ostream* os) { *os << c.script; }
+
+RunResult run_case(const Case& c, const RunOptions& opts) {
+  std::ifstream in(std::string(PTC_ORACLES_DIR) + "/" + c.script);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_TRUE(in) << c.script;
+  std::string error;
+  const ptc_target_ops* ops = load_target_library(c.target, &error);
+  EXPECT_TRUE(ops) << error;
+  if (!ops) return {};
+  return run_script(parse_for_test(text.str()), ops, opts);
+}
+
+class EventLogOff : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EventLogOff, TheSameFailureWithoutEvents) {
+  const Case& c = GetParam();
+  const RunResult on = run_case(c, {});
+  RunOptions off_opts;
+  off_opts.event_log = false;
+  const RunResult off = run_case(c, off_opts);
+  ASSERT_TRUE(on.failure);
+  ASSERT_TRUE(off.failure);
+  EXPECT_EQ(on.failure->oracle, c.oracle) << on.failure->trace;
+  EXPECT_EQ(off.failure->oracle, c.oracle) << off.failure->trace;
+  EXPECT_EQ(off.failure->signature, on.failure->signature);
+  EXPECT_EQ(off.failure->line, on.failure->line);
+  EXPECT_EQ(off.failure->message, on.failure->message);
+  const std::string section = "events leading there";
+  EXPECT_NE(on.failure->trace.find(section), std::string::npos) << on.failure->trace;
+  EXPECT_EQ(off.failure->trace.find(section), std::string::npos) << off.failure->trace;
+  EXPECT_NE(off.failure->trace.find("what is wrong: " + off.failure->message), std::string::npos) << off.failure->trace;
+  EXPECT_NE(off.failure->trace.find("replay: ptcheck run test.ops"), std::string::npos) << off.failure->trace;
+  // Without the log the trace is the one with the log, its events section left out.
+  const std::string& t = on.failure->trace;
+  const size_t from = t.find("  " + section), to = t.find("  replay: ");
+  ASSERT_LT(from, to);
+  EXPECT_EQ(off.failure->trace, t.substr(0, from) + t.substr(to));
+}
+
+TEST_P(EventLogOff, TheTimelineIsRecordedWithoutTheLog) {
+  RunOptions opts;
+  opts.event_log = false;
+  opts.record_timeline = true;
+  const RunResult r = run_case(GetParam(), opts);
+  ASSERT_TRUE(r.failure);
+  ASSERT_FALSE(r.failure->timeline.empty());
+  EXPECT_EQ(r.failure->timeline.back().kind, EventKind::kViolation);
+  EXPECT_EQ(r.failure->timeline.back().text.rfind(std::string(oracle_name(GetParam().oracle)) + ": ", 0), 0u)
+      << r.failure->timeline.back().text;
+}
+
+INSTANTIATE_TEST_SUITE_P(Oracles, EventLogOff,
+                         ::testing::Values(Case{"SmmuOracle", "unmap_no_invalidate.ops", PTC_BROKEN_UNMAP_NO_INVALIDATE,
+                                                Oracle::StaleTranslation},
+                                           Case{"RunnerOracle", "unmap_whole_leaf.ops", PTC_BROKEN_UNMAP_WHOLE_LEAF,
+                                                Oracle::Divergence}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace ptc
