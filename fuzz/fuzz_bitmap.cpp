@@ -11,16 +11,19 @@
 //   u8  lsel       the bitmap length, see decode_length(): 0, tiny, short, long, raw; nbytes <= 64 KiB
 //   u8  bsel       the base iova, see decode_base(): 0, pgsize-aligned, unaligned, near 2^64, raw
 //   u8  wsel       window bytes: 0..64 as is, else one of kWindows (larger ones, the default)
-//   u8  misalign   % 8: the caller's buffer starts this many bytes into its allocation
+//   u8  misalign   where the caller's buffer starts in its page (SPEC 7): bit 7 clear: (m % 8) bytes past a page
+//                  boundary; bit 7 set: 4095 - (m & 0x7f) bytes, 0xf80..0xfff, 1 to 128 bytes before the next
+//                  page (iommufd's selftests use 0xff1), so a page-sized window first holds only those bytes
 //   [prefill]      u8 density, u64 seed
 //   u8  nrec       % 65 records
 //   [finish]       u8 mid
 //   records        u8 selector, then the fields decode_record() reads for it; a record that would take
 //                  the bits set in all past kBitBudget is decoded but given to neither writer
 //
-// The caller's buffer is allocated to its exact size (plus the misalignment in front of it) so that
-// ASan reports any access past its end; the misalignment bytes in front hold a canary that must
-// survive. window_moves() must stay within the number of windows the records can touch.
+// The caller's buffer is a CallerBuffer: a page-aligned allocation of exactly the misalignment plus the
+// buffer, so that the writer's windows (aligned chunks of the caller's address space, as Linux pins pages)
+// meet the page boundary where a real caller's would, and ASan reports any access past the buffer's end;
+// the misalignment bytes in front hold a canary that must survive. window_moves() must stay within the number of windows the records can touch.
 #include <cinttypes>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +32,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/bitmap/caller_buffer.h"
 #include "core/bitmap/dirty_bitmap.h"
 
 namespace {
@@ -183,6 +187,12 @@ uint64_t splitmix64(uint64_t& s) {
 
 constexpr uint8_t kCanary = 0xa5;
 
+// The misalignment byte: as before bit 7 was read, 0..7; with it, the last 128 bytes of a page.
+unsigned decode_misalign(uint8_t m) {
+  if (!(m & 0x80)) return m % 8;
+  return unsigned(ptc::CallerBuffer::kPageSize) - 1 - (m & 0x7f);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -195,7 +205,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   g.length = decode_length(in, g.pgsize);
   g.base = decode_base(in, g.pgsize, g.length);
   const size_t window = decode_window(in);
-  const unsigned misalign = in.u8() % 8;
+  const unsigned misalign = decode_misalign(in.u8());
   if (!g.valid()) {
     std::fprintf(stderr, "fuzz_bitmap: decoder made pgsize 0x%" PRIx64 "\n", g.pgsize);
     abort();
@@ -206,12 +216,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     abort();
   }
 
-  // The caller's buffer to its exact size behind `misalign` canary bytes; the plain writer's copy.
-  std::unique_ptr<uint8_t[]> alloc(new uint8_t[nbytes + misalign]);
+  // The caller's buffer, `misalign` bytes into a page behind canary bytes; the plain writer's copy.
+  ptc::CallerBuffer caller(nbytes, misalign, kCanary);
   std::unique_ptr<uint8_t[]> plain(new uint8_t[nbytes + 1]);  // +1: never a zero-length array
-  uint8_t* user = alloc.get() + misalign;
-  std::memset(alloc.get(), kCanary, misalign);
-  std::memset(user, 0, nbytes);
+  uint8_t* user = caller.data();
   std::memset(plain.get(), 0, nbytes);
   if (prefill) {
     const uint8_t density = in.u8();
@@ -282,9 +290,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 g.base, g.length, g.pgsize, nbytes, window, misalign, nrecs);
 
   for (unsigned i = 0; i < misalign; ++i) {
-    if (alloc[i] != kCanary) {
+    if (caller.front()[i] != kCanary) {
       std::fprintf(stderr, "fuzz_bitmap: wrote byte %d before the caller's buffer: 0x%02x %s\n",
-                   int(i) - int(misalign), alloc[i], where);
+                   int(i) - int(misalign), caller.front()[i], where);
       abort();
     }
   }

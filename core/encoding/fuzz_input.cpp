@@ -54,7 +54,9 @@ class Decoder {
     Script s;
     s.has_config = true;
     s.file = "<fuzz input>";
-    r_.u8();  // the encoding version: 1 is the only one so far (later versions add, never change)
+    // The encoding version: an input decodes with every addition up to its version (fuzz_input.h), so
+    // a version-1 input keeps its meaning.
+    version_ = r_.u8();
     const uint8_t c = r_.u8();
     static constexpr unsigned kIas[5] = {48, 39, 32, 42, 36};
     cfg_.ias = kIas[(c & 7) % 5];
@@ -139,7 +141,12 @@ class Decoder {
     static constexpr uint64_t kBitmap[8] = {kSize4K, kSize4K, 2 * kSize4K, 16 * kSize4K, kSize2M, kSize1G, kSize4K, 4 * kSize4K};
     op.noclear = op.kind == OpKind::Dirty && (f & 1);
     op.bitmap_pgsize = kBitmap[(f >> 1) & 7];
-    op.misalign = (f >> 4) & 7;
+    // misalign is the caller's bitmap's distance from a page boundary (SPEC 7). Version 2 on, bit 7 puts
+    // it far into the page, mostly its last bytes (iommufd's selftests use 0xff1), where a page-sized
+    // window holds only the bitmap's first few bytes; version 1 ignored the bit.
+    static constexpr unsigned kFarIntoPage[8] = {0xff1, 0xfff, 0xff8, 0xff9, 0xffc, 0xffe, 0xf09, 0x80b};
+    const unsigned m = (f >> 4) & 7;
+    op.misalign = version_ >= 2 && (f & 0x80) ? kFarIntoPage[m] : m;
     // Keep the caller's bitmap small: coarser bitmap pages for large ranges.
     while (op.bitmap_pgsize < kSize1G && op.size / op.bitmap_pgsize / 8 > lim_.max_bitmap_bytes) op.bitmap_pgsize <<= 1;
   }
@@ -228,6 +235,7 @@ class Decoder {
   }
 
   Reader r_;
+  uint8_t version_ = 0;
   FuzzLimits lim_;
   Config cfg_;
   std::vector<uint64_t> recent_;

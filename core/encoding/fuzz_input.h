@@ -4,7 +4,9 @@
 //  * Text that parses as an .ops script (and stays within the limits below) is taken as is: readable
 //    scripts are the seed corpus, and a crash reproducer can be a script.
 //  * Anything else is the binary encoding. Byte 0 is the encoding version, bytes 1-2 the config, then
-//    records. A record starts with an op id (core/ops.h OpKind: stable ids, never reused), so a committed
+//    records. A version adds meaning only to bits that earlier versions ignored, and an input decodes
+//    with every addition up to its version byte (0 and 1: version 1), so a committed input keeps its
+//    meaning. A record starts with an op id (core/ops.h OpKind: stable ids, never reused), so a committed
 //    corpus keeps its meaning when ops are added; a byte that is no known id is skipped. Arguments are
 //    drawn so that blocks, 2M/1G boundaries, the top of the IAS and overlaps with earlier addresses come
 //    up often. Exhausted input reads as zeros.
@@ -12,6 +14,8 @@
 // Version 1 layout (all multi-byte values little-endian):
 //   [0] version  [1] ias/bbml/hw_dirty/lazy  [2] pgsizes/oas
 //   record := op-id args... [injections]     (see fuzz_input.cpp for each op's arguments)
+// Version 2: bit 7 of a dirty op's options byte (ignored by version 1) places the caller's bitmap far
+// into a page (misalign 0xff1 and the like) instead of 0..7 bytes into it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +24,7 @@
 
 namespace ptc {
 
-inline constexpr uint8_t kFuzzEncodingVersion = 1;
+inline constexpr uint8_t kFuzzEncodingVersion = 2;
 
 // Bounds that keep one input cheap (the fuzzer's RSS limit is 2 GiB; a 1G split makes 262144 pages).
 struct FuzzLimits {

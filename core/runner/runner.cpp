@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/bitmap/caller_buffer.h"
 #include "core/bitmap/dirty_bitmap.h"
 #include "core/fmt.h"
 #include "core/ops/op_table.h"
@@ -51,26 +52,24 @@ struct RecordingSink {
   }
 };
 
-// The caller's bitmap, allocated to its exact size (plus the misalignment) so that AddressSanitizer
+// The caller's bitmap: op.misalign bytes past a page boundary, in an allocation that ends where it ends
+// (CallerBuffer), so that the windowed writer cuts it into windows as Linux would and AddressSanitizer
 // catches a writer that steps outside it.
 struct CallerBitmap {
   BitmapGeometry geo;
-  std::unique_ptr<uint8_t[]> storage;
-  uint8_t* bytes = nullptr;
+  CallerBuffer storage;
+  uint8_t* bytes;
   // Only dirty operations have a bitmap; the others get an empty one.
-  CallerBitmap(const Op& op) {
-    if (op.kind != OpKind::Dirty && op.kind != OpKind::UnmapDirty) {
-      geo.length = 0;
-      storage.reset(new uint8_t[1]());
-      bytes = storage.get();
-      return;
-    }
-    geo.base = op.iova;
-    geo.length = op.size;
-    geo.pgsize = op.bitmap_pgsize;
-    const uint64_t n = geo.valid() ? geo.nbytes() : 0;
-    storage.reset(new uint8_t[n + op.misalign + 1]());
-    bytes = storage.get() + op.misalign;
+  explicit CallerBitmap(const Op& op)
+      : geo(geometry(op)), storage(geo.valid() ? geo.nbytes() : 0, traits(op.kind).records_dirty ? op.misalign : 0),
+        bytes(storage.data()) {}
+  static BitmapGeometry geometry(const Op& op) {
+    BitmapGeometry g;
+    if (!traits(op.kind).records_dirty) return g;
+    g.base = op.iova;
+    g.length = op.size;
+    g.pgsize = op.bitmap_pgsize;
+    return g;
   }
 };
 

@@ -7,7 +7,7 @@
 //               | dirty ADDR SIZE [noclear] [bitmap=SIZE] [misalign=N]
 //               | unmap_dirty ADDR SIZE [bitmap=SIZE] [misalign=N]
 //               | dev (read|write|fill|evict) ADDR | dev evict all | fail alloc N
-//   result     := NUMBER | ERRNO | fault | set | NUMBER set      (which ones: by the statement)
+//   result     := NUMBER | ['-'] ERRNO | fault | set | NUMBER set      (which ones: by the statement)
 //   set        := '{' [ ADDR ['+' SIZE] { ',' ADDR ['+' SIZE] } ] '}'
 #include <algorithm>
 #include <climits>
@@ -39,6 +39,9 @@ struct LineError {
 };
 
 [[noreturn]] void fail(std::string message) { throw LineError{std::move(message)}; }
+
+// misalign=N is the caller's bitmap's distance from a page boundary: 0 <= N < 4096.
+constexpr uint64_t kMisalignLimit = 4096;
 
 constexpr uint64_t kMaxExpectValue = uint64_t(std::numeric_limits<int64_t>::max());
 
@@ -89,7 +92,7 @@ class LineParser {
   void device_action(Op& op);
   void options(Op& op);
   Expect result(const Op& op);
-  Expect errno_result(const Token& t, const std::string& what, const char* expected);
+  Expect errno_result(const Token& first, const std::string& what, const char* expected);
   void bitmap_set(Expect& e);
 
   Lexer lex_;
@@ -198,7 +201,8 @@ void LineParser::options(Op& op) {
       once(seen_misalign);
       expect_punct("=");
       const uint64_t v = number();
-      if (v > 63) fail("misalign must be 0..63");
+      // Bytes past a page boundary (SPEC 7): the runner places the caller's bitmap that far into a page.
+      if (v >= kMisalignLimit) fail("misalign must be 0..4095");
       op.misalign = unsigned(v);
     } else {
       fail("unknown option " + quote(name.text) + " for " + op_name(op.kind));
@@ -275,8 +279,12 @@ Expect LineParser::result(const Op& op) {
   fail(what + " takes no '=> RESULT'");
 }
 
-// An errno name where one is allowed; `expected` says what else the statement would take.
-Expect LineParser::errno_result(const Token& t, const std::string& what, const char* expected) {
+// An errno name where one is allowed, as `EINVAL` or as SPEC 3 writes the return value, `-EINVAL`;
+// `expected` says what else the statement would take.
+Expect LineParser::errno_result(const Token& first, const std::string& what, const char* expected) {
+  const bool negative = first.kind == TokKind::Other && first.text == "-";
+  if (negative) lex_.next();
+  const Token t = lex_.peek();
   if (t.kind == TokKind::Word) {
     if (auto v = errno_value(std::string(t.text))) {
       lex_.next();
@@ -290,6 +298,7 @@ Expect LineParser::errno_result(const Token& t, const std::string& what, const c
     for (char c : t.text) errno_like = errno_like && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
     if (errno_like) fail("unknown errno name " + quote(t.text));
   }
+  if (negative) fail("expected an errno name after '-', got " + describe(t));
   fail(what + " expects " + expected + ", got " + describe(t));
 }
 

@@ -12,13 +12,27 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/bitmap/bitmap_math.h"
+#include "core/bitmap/caller_buffer.h"
 #include "core/bitmap/dirty_bitmap.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PTCHECK_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define PTCHECK_TEST_ASAN 1
+#endif
+#ifdef PTCHECK_TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace ptc {
 namespace {
@@ -66,7 +80,6 @@ class GuardedBuffer {
       if ((i < off_ || i >= off_ + n_) && raw_[i] != kGuardByte) return false;
     return true;
   }
-  std::vector<uint8_t> bytes() const { return std::vector<uint8_t>(data(), data() + n_); }
 
  private:
   size_t n_;
@@ -83,22 +96,32 @@ std::vector<uint8_t> plain_result(const BitmapGeometry& g, const std::vector<Rec
   return b;
 }
 
-// Runs the windowed writer into a guarded buffer; checks it against the plain writer and the guards.
+// Where the caller's buffer lies: `mis % 16` bytes into 8-aligned storage between guard bytes, or `mis` bytes
+// past a page boundary in an allocation that ends where the buffer ends (CallerBuffer, as the runner places
+// it: the writer's windows are chunks of the address space, so the page boundary is a window edge).
+enum class Placement { Guarded, InPage };
+
+// Runs the windowed writer into the caller's buffer; checks it against the plain writer and the bytes around.
 ::testing::AssertionResult windowed_matches(const BitmapGeometry& g, const std::vector<Rec>& recs, size_t window,
                                             size_t mis, const std::vector<uint8_t>& prefill = {},
-                                            uint64_t* moves = nullptr) {
+                                            uint64_t* moves = nullptr, Placement placement = Placement::Guarded) {
   std::vector<uint8_t> want = plain_result(g, recs, prefill);
-  GuardedBuffer buf(g.nbytes(), mis);
-  if (!prefill.empty()) std::memcpy(buf.data(), prefill.data(), prefill.size());
+  const bool in_page = placement == Placement::InPage;
+  GuardedBuffer guarded(in_page ? 0 : g.nbytes(), mis);
+  std::optional<CallerBuffer> page;
+  if (in_page) page.emplace(g.nbytes(), mis, GuardedBuffer::kGuardByte);
+  uint8_t* data = in_page ? page->data() : guarded.data();
+  if (!prefill.empty()) std::memcpy(data, prefill.data(), prefill.size());
   {
-    WindowedBitmapWriter w(g, buf.data(), window);
+    WindowedBitmapWriter w(g, data, window);
     for (const Rec& r : recs) w.record(r.iova, r.len);
     w.finish();
     if (moves) *moves = w.window_moves();
   }
-  if (!buf.guards_intact())
-    return ::testing::AssertionFailure() << "guard bytes written: " << describe(g, window, mis, recs);
-  std::vector<uint8_t> got = buf.bytes();
+  if (!(in_page ? page->front_intact() : guarded.guards_intact()))
+    return ::testing::AssertionFailure() << "bytes outside the caller's buffer written: "
+                                         << describe(g, window, mis, recs);
+  std::vector<uint8_t> got(data, data + g.nbytes());
   if (got != want) {
     size_t i = 0;
     while (got[i] == want[i]) i++;
@@ -387,17 +410,117 @@ TEST(WindowedWriter, ExactAllocationAtEachMisalignment) {
   for (uint64_t nbits : {1u, 7u, 8u, 9u, 63u, 64u, 65u, 100u, 1000u}) {
     BitmapGeometry g{0, nbits * K4, K4};
     size_t nbytes = g.nbytes();
-    for (size_t mis = 0; mis < 8; mis++) {
+    for (size_t mis : {0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 0xff1u, 0xff8u, 0xfffu}) {
       for (size_t window : kWindows) {
-        std::unique_ptr<uint8_t[]> alloc(new uint8_t[nbytes + mis]());
-        uint8_t* p = alloc.get() + mis;
+        CallerBuffer buf(nbytes, mis);
         {
-          WindowedBitmapWriter w(g, p, window);
+          WindowedBitmapWriter w(g, buf.data(), window);
           w.record(0, kMax);
         }
         std::vector<uint8_t> want = plain_result(g, {{0, kMax}});
-        EXPECT_EQ(std::vector<uint8_t>(p, p + nbytes), want) << nbits << " " << mis << " " << window;
+        EXPECT_EQ(std::vector<uint8_t>(buf.data(), buf.data() + nbytes), want) << nbits << " " << mis << " " << window;
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The caller's buffer in its page (SPEC 7 misalign=N), and the windowed writer across page boundaries
+
+// Distances from a page boundary: iommufd's 0xff1, the last bytes and words of a page, its middle, its start.
+const size_t kPageMisaligns[] = {0, 1, 7, 8, 0x7ff, 0x801, 0xfe8, 0xff0, 0xff1, 0xff7, 0xff8, 0xff9, 0xffe, 0xfff};
+
+TEST(CallerBufferTest, StartsMisalignBytesPastAPageBoundary) {
+  for (size_t mis : kPageMisaligns) {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{4096}, size_t{5000}}) {
+      CallerBuffer b(n, mis, 0x5a);
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(b.data()) % CallerBuffer::kPageSize, mis) << n;
+      EXPECT_EQ(b.front() + mis, b.data());
+      EXPECT_EQ(b.size(), n);
+      EXPECT_EQ(b.misalign(), mis);
+      EXPECT_EQ(std::vector<uint8_t>(b.data(), b.data() + n), std::vector<uint8_t>(n, 0));
+      EXPECT_TRUE(b.front_intact());
+      if (n) b.data()[n - 1] = 0xff;  // the caller's own bytes are not the front
+      EXPECT_TRUE(b.front_intact());
+    }
+  }
+  CallerBuffer b(8, 0xff1, 0x5a);
+  b.data()[-1] = 0;
+  EXPECT_FALSE(b.front_intact());
+  EXPECT_THROW(CallerBuffer(8, CallerBuffer::kPageSize), std::invalid_argument);
+}
+
+#ifdef PTCHECK_TEST_ASAN
+TEST(CallerBufferTest, EndsWhereTheCallersBytesEnd) {
+  // Nothing lies after the caller's last byte: a writer stepping past it is an ASan report.
+  for (size_t mis : kPageMisaligns) {
+    for (size_t n : {size_t{1}, size_t{15}, size_t{17}, size_t{4096}}) {
+      CallerBuffer b(n, mis);
+      EXPECT_FALSE(__asan_address_is_poisoned(b.data() + n - 1)) << mis << " " << n;
+      EXPECT_TRUE(__asan_address_is_poisoned(b.data() + n)) << mis << " " << n;
+    }
+  }
+}
+#endif
+
+TEST(WindowedWriter, PageWindowAtIommufdMisalignment) {
+  // misalign 0xff1: bytes 0..14 of the bitmap lie before the page boundary, byte 15 after it. A 4 KiB
+  // window is a page of the caller's address space, so the first holds 15 bytes (bits 0..119).
+  const uint64_t base = 0x40000000;
+  BitmapGeometry g{base, 512 * K4, K4};  // 64 bytes: 15 in the first page, 49 in the next
+  struct Case {
+    Rec rec;
+    uint64_t moves;
+  } cases[] = {
+      {{base, 120 * K4}, 1},             // bits 0..119: all in the first page
+      {{base + 119 * K4, 2 * K4}, 2},    // bits 119, 120: the last bit before the boundary and the first after
+      {{base + 119 * K4 + K4 - 1, 2}, 2},  // two bytes of iova, one each side of the page boundary
+      {{base + 120 * K4, K4}, 1},        // bit 120 alone: only the second page
+      {{base, 121 * K4}, 2},
+      {{base, 512 * K4}, 2},             // everything
+      {{0, kMax}, 2},
+  };
+  for (const Case& c : cases) {
+    uint64_t moves = 0;
+    EXPECT_TRUE(windowed_matches(g, {c.rec}, 4096, 0xff1, {}, &moves, Placement::InPage));
+    EXPECT_EQ(moves, c.moves) << hex(c.rec.iova) << "+" << hex(c.rec.len);
+  }
+  // A bitmap longer than a page: 15 bytes, a whole page, 5 bytes: three windows, two page boundaries.
+  BitmapGeometry h{base, (15 + 4096 + 5) * 8 * K4, K4};
+  uint64_t moves = 0;
+  EXPECT_TRUE(windowed_matches(h, {{0, kMax}}, 4096, 0xff1, {}, &moves, Placement::InPage));
+  EXPECT_EQ(moves, 3u);
+  const uint64_t second_boundary_bit = (15 + 4096) * 8;
+  EXPECT_TRUE(windowed_matches(h, {{base + (second_boundary_bit - 1) * K4, 2 * K4}}, 4096, 0xff1, {}, &moves,
+                               Placement::InPage));
+  EXPECT_EQ(moves, 2u);
+  // A 1G leaf at 4K granularity and a page each side: bytes 32767..65536 of the bitmap, which lie at
+  // 0xff1 + byte in the caller's pages 8..16: nine windows.
+  BitmapGeometry huge{base, 4 * G1, K4};
+  EXPECT_TRUE(windowed_matches(huge, {{base + G1 - K4, G1 + 2 * K4}}, 4096, 0xff1, {}, &moves, Placement::InPage));
+  EXPECT_EQ(moves, 9u);
+}
+
+TEST(WindowedWriter, RecordsAcrossPageBoundariesAtEachWindow) {
+  // Windows smaller than a page (the runner's 16 bytes), a page, larger ones, and ones that are not powers of
+  // two; records ending at, starting at and crossing the caller's page boundary.
+  const size_t windows[] = {8, 16, 24, 64, 1000, 2048, 4096, 4104, 8192, WindowedBitmapWriter::kDefaultWindowBytes};
+  for (size_t mis : kPageMisaligns) {
+    const uint64_t boundary_byte = (CallerBuffer::kPageSize - mis) % CallerBuffer::kPageSize;  // first byte after
+    const uint64_t edge = boundary_byte * 8;  // the first bit in the next page
+    for (uint64_t extra : {uint64_t{1}, uint64_t{9}, uint64_t{300}}) {
+      BitmapGeometry g{0x80000000, (edge + extra * 8) * K4 - 0x800, K4};
+      std::vector<std::vector<Rec>> record_sets{
+          {{0, kMax}},
+          {{g.base + edge * K4, K4}},
+          {{g.base + (edge ? edge - 1 : 0) * K4, 2 * K4}},
+          {{g.base + (edge >= 70 ? edge - 70 : 0) * K4, 140 * K4}},
+          {{g.base + (edge >= 64 ? edge - 64 : 0) * K4, 64 * K4}, {g.base + edge * K4 + 1, 64 * K4}},
+          {{g.base + edge * K4 - 1, 2}, {g.base, K4}, {g.base + g.length - 1, 1}},
+      };
+      for (size_t window : windows)
+        for (const auto& recs : record_sets)
+          EXPECT_TRUE(windowed_matches(g, recs, window, mis, {}, nullptr, Placement::InPage)) << mis;
     }
   }
 }
@@ -653,7 +776,11 @@ TEST(WindowedWriter, RandomizedDifferential) {
   for (uint64_t it = 0; it < iters && failures < 5; it++) {
     BitmapGeometry g = random_geometry(r);
     size_t window = r.pick(kRandWindows);
-    size_t mis = r.below(16);
+    // Half in a page at any distance from its boundary (often its last bytes, as iommufd's 0xff1).
+    const Placement placement = r.chance(50) ? Placement::InPage : Placement::Guarded;
+    const size_t mis = placement == Placement::Guarded ? r.below(16)
+                       : r.chance(50)                  ? CallerBuffer::kPageSize - 1 - r.below(64)
+                                                       : r.below(CallerBuffer::kPageSize);
     std::vector<Rec> recs;
     uint64_t cursor = g.base - r.below(2 * g.pgsize);
     size_t nrec = r.below(r.chance(20) ? 200 : 25);
@@ -665,7 +792,7 @@ TEST(WindowedWriter, RandomizedDifferential) {
       for (auto& x : prefill) x = r.chance(80) ? 0 : static_cast<uint8_t>(r.rng());
     }
     uint64_t moves = 0;
-    ::testing::AssertionResult res = windowed_matches(g, recs, window, mis, prefill, &moves);
+    ::testing::AssertionResult res = windowed_matches(g, recs, window, mis, prefill, &moves, placement);
     total_moves += moves;
     std::vector<uint8_t> want = plain_result(g, recs);
     size_t nset = set_bits(g, want).size();

@@ -42,6 +42,37 @@ TEST(Encoding, Version1IsStable) {
             "fail alloc 4\n");
 }
 
+// Version 2 adds one meaning, to a bit version 1 ignored: bit 7 of a dirty op's options byte places the
+// caller's bitmap far into a page (SPEC 7 misalign, iommufd's 0xff1). Nothing else changes: the same bytes
+// are read, so the statements after it decode as before; a version-1 input keeps its meaning.
+TEST(Encoding, Version2PlacesTheBitmapFarIntoAPage) {
+  auto dirty_with_options = [](uint8_t version, uint8_t options) {
+    return std::vector<uint8_t>{version, 0x09, 0x00,
+                                6,   5, 0x10, 0x00, 8, options, 0,  // dirty: 1G + 0x10 pages, 1G; no @
+                                10,  3};                            // fail alloc 4
+  };
+  const std::string v1 = decode_text(dirty_with_options(1, 0x34));
+  EXPECT_EQ(v1, "config ias=39 oas=48 pgsizes=4K,2M,1G bbml=1 hw_dirty=on flush=strict\n"
+                "dirty 0x40010000 1G bitmap=8K misalign=3\nfail alloc 4\n");
+  EXPECT_EQ(decode_text(dirty_with_options(1, 0xb4)), v1);  // version 1 ignores bit 7
+  EXPECT_EQ(decode_text(dirty_with_options(0, 0xb4)), v1);
+  EXPECT_EQ(decode_text(dirty_with_options(2, 0x34)), v1);  // bit 7 clear: as version 1
+  EXPECT_EQ(decode_text(dirty_with_options(2, 0x84)),
+            "config ias=39 oas=48 pgsizes=4K,2M,1G bbml=1 hw_dirty=on flush=strict\n"
+            "dirty 0x40010000 1G bitmap=8K misalign=4081\nfail alloc 4\n");  // 0xff1
+  EXPECT_EQ(kFuzzEncodingVersion, 2);
+  // Every choice lies in the page, far into it, and reads back as a script.
+  for (unsigned m = 0; m < 8; ++m) {
+    const std::vector<uint8_t> in = dirty_with_options(kFuzzEncodingVersion, uint8_t(0x80 | (m << 4)));
+    const Script s = decode_fuzz_input(in.data(), in.size());
+    ASSERT_EQ(s.ops.size(), 2u);
+    EXPECT_GE(s.ops[0].misalign, 0x800u) << m;
+    EXPECT_LT(s.ops[0].misalign, 4096u) << m;
+    const std::string text = print_script(s);
+    EXPECT_EQ(decode_text(std::vector<uint8_t>(text.begin(), text.end())), text);
+  }
+}
+
 TEST(Encoding, UnknownIdsAreSkipped) {
   std::vector<uint8_t> a = {1, 0, 0, 1, 0, 1, 2, 3, 4, 0, 0, 0, 8, 0, 0};
   std::vector<uint8_t> b = a;

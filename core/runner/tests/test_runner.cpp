@@ -203,6 +203,26 @@ TEST(Runner, HoldsOnTheRealTable) {
   EXPECT_EQ(r.statements, 4u);
 }
 
+// misalign=0xff1 (SPEC 7): the caller's bitmap starts 15 bytes before a page boundary. With the runner's
+// small window, a page-sized one (a window is an aligned chunk of the caller's address space, as Linux
+// pins the bitmap page by page) and the default, records across the boundary reach the caller's bitmap.
+TEST(Runner, BitmapAtAPageMisalignmentAtEveryWindow) {
+  const Script s = parse("map 0x40000000 0x80001000 2M rw => 0\n"
+                         "dirty 0x40000000 2M misalign=0xff1 => {0x40000000+2M}\n"
+                         "dev write 0x40077000 => 0x80078000\n"
+                         "dev write 0x40078000 => 0x80079000\n"
+                         "dirty 0x40000000 2M misalign=0xff1 => {0x40077000+8K}\n"
+                         "dev write 0x40078000 => 0x80079000\n"
+                         "unmap_dirty 0x40000000 2M misalign=4095 => 2097152 {0x40078000}\n");
+  for (size_t window : {size_t{16}, size_t{4096}, size_t{2} << 20}) {
+    RunOptions o;
+    o.bitmap_window_bytes = window;
+    const RunResult r = run_script(s, &real(), o);
+    EXPECT_TRUE(r.ok()) << window << ": " << (r.failure ? r.failure->trace : "");
+    EXPECT_EQ(r.statements, 7u) << window;
+  }
+}
+
 TEST(Runner, WrongExpectationIsReportedWithLine) {
   const RunResult r = run_script(parse("map 0x1000 0x2000 4K rw\nphys 0x1000 => 0x3000\n"), &real());
   ASSERT_TRUE(r.failure);

@@ -337,6 +337,16 @@ TEST(Script, DirtyOptions) {
   EXPECT_EQ(u.misalign, 1u);
   EXPECT_FALSE(u.noclear);
   EXPECT_EQ(print_statement(u), "unmap_dirty 0x0 2M bitmap=64K misalign=1");
+
+  // Any distance from a page boundary (SPEC 7), as iommufd's selftests use 0xff1: the bitmap starts 15
+  // bytes before the next page. Printed in decimal, as every misalign.
+  for (uint64_t mis : {uint64_t{64}, uint64_t{0x800}, uint64_t{0xff1}, uint64_t{4095}}) {
+    Op big = one_op("dirty 0 2M misalign=" + std::to_string(mis));
+    EXPECT_EQ(big.misalign, mis);
+    EXPECT_EQ(print_statement(big), "dirty 0x0 2M misalign=" + std::to_string(mis));
+    EXPECT_EQ(one_op(print_statement(big)), big);
+  }
+  EXPECT_EQ(one_op("unmap_dirty 0 2M misalign=0xff1").misalign, 0xff1u);
 }
 
 TEST(Script, Injections) {
@@ -405,6 +415,29 @@ TEST(Script, ExpectNumbersAndErrnos) {
   EXPECT_EQ(one_op("dev fill 0 => fault").expect->kind, Expect::Kind::Fault);
   EXPECT_EQ(one_op("dirty 0 4K => EOPNOTSUPP").expect, err_expect(EOPNOTSUPP));
   EXPECT_EQ(one_op("unmap_dirty 0 4K => EINVAL").expect, err_expect(EINVAL));
+}
+
+// SPEC 3 writes errors as the negative values ops return: `=> -EINVAL` means `=> EINVAL`, for every
+// errno name and every statement that takes one; the printer keeps the plain name.
+TEST(Script, ExpectNegativeErrnoNames) {
+  for (const char* name : {"EINVAL", "EEXIST", "ENOMEM", "EOPNOTSUPP"}) {
+    for (const char* stmt : {"map 0 0 4K r", "unmap 0 4K", "flush", "split 0 2M", "merge 0 2M", "dirty 0 4K",
+                             "unmap_dirty 0 4K"}) {
+      const std::string plain = std::string(stmt) + " => " + name;
+      const std::string negative = std::string(stmt) + " => -" + name;
+      SCOPED_TRACE(negative);
+      const Op op = one_op(negative);
+      EXPECT_EQ(op, one_op(plain));
+      EXPECT_EQ(print_statement(op), print_statement(one_op(plain)));
+      EXPECT_EQ(print_expect(op, *op.expect), name);
+    }
+  }
+  EXPECT_EQ(one_op("map 0 0 4K r=>-EEXIST").expect, err_expect(EEXIST));
+  Script s = parse_ok("split 0 2M => -EOPNOTSUPP\n  @1 unmap 0x400000 4K => -EINVAL\n");
+  ASSERT_EQ(s.ops.size(), 1u);
+  ASSERT_EQ(s.ops[0].inject.size(), 1u);
+  EXPECT_EQ(s.ops[0].expect, err_expect(EOPNOTSUPP));
+  EXPECT_EQ(s.ops[0].inject[0].op.expect, err_expect(EINVAL));
 }
 
 TEST(Script, ExpectBitmapSets) {
@@ -602,8 +635,9 @@ TEST(Script, ErrorMessages) {
       {"dirty 0 4K bitmap", "t.ops:1: expected '=' after 'bitmap', got end of line"},
       {"dirty 0 4K bitmap 8K", "t.ops:1: expected '=' after 'bitmap', got '8K'"},
       {"dirty 0 4K bitmap=", "t.ops:1: expected a number after '=', got end of line"},
-      {"dirty 0 4K misalign=64", "t.ops:1: misalign must be 0..63"},
-      {"dirty 0 4K misalign=18446744073709551615", "t.ops:1: misalign must be 0..63"},
+      {"dirty 0 4K misalign=4096", "t.ops:1: misalign must be 0..4095"},
+      {"unmap_dirty 0 4K misalign=0x1000", "t.ops:1: misalign must be 0..4095"},
+      {"dirty 0 4K misalign=18446744073709551615", "t.ops:1: misalign must be 0..4095"},
       {"dirty 0 4K noclear noclear", "t.ops:1: duplicate option 'noclear'"},
       {"dirty 0 4K bitmap=8K misalign=1 bitmap=8K", "t.ops:1: duplicate option 'bitmap'"},
       {"unmap_dirty 0 4K misalign=1 misalign=1", "t.ops:1: duplicate option 'misalign'"},
@@ -616,7 +650,14 @@ TEST(Script, ErrorMessages) {
       {"map 0 0 4K r => {}", "t.ops:1: map expects a number or an errno name, got '{'"},
       {"map 0 0 4K r => EFOO", "t.ops:1: unknown errno name 'EFOO'"},
       {"map 0 0 4K r => einval", "t.ops:1: map expects a number or an errno name, got 'einval'"},
-      {"map 0 0 4K r => -22", "t.ops:1: map expects a number or an errno name, got '-'"},
+      {"map 0 0 4K r => -22", "t.ops:1: expected an errno name after '-', got '22'"},
+      {"map 0 0 4K r => -", "t.ops:1: expected an errno name after '-', got end of line"},
+      {"map 0 0 4K r => -fault", "t.ops:1: expected an errno name after '-', got 'fault'"},
+      {"map 0 0 4K r => -EFOO", "t.ops:1: unknown errno name 'EFOO'"},
+      {"map 0 0 4K r => --EINVAL", "t.ops:1: expected an errno name after '-', got '-'"},
+      {"dirty 0 4K => -{}", "t.ops:1: expected an errno name after '-', got '{'"},
+      {"phys 0 => -EINVAL", "t.ops:1: phys expects an address, got '-'"},
+      {"dev read 0 => -EINVAL", "t.ops:1: dev read expects an address or 'fault', got '-'"},
       {"unmap 0 4K => fault", "t.ops:1: unmap expects a number or an errno name, got 'fault'"},
       {"unmap 0 4K => 9223372036854775808", "t.ops:1: number too large"},
       {"flush => fault", "t.ops:1: flush expects a number or an errno name, got 'fault'"},
@@ -802,7 +843,7 @@ class OpGen {
         op.size = any_u64();
         op.noclear = op.kind == OpKind::Dirty && pick(2);
         op.bitmap_pgsize = uint64_t(4096) << pick(20);
-        op.misalign = unsigned(pick(64));
+        op.misalign = unsigned(pick(4096));
         if (with_expect) {
           if (pick(3) == 0) {
             op.expect = expect_errno();
