@@ -45,7 +45,8 @@ Gen<Op> gen_dirty_options(const Op& base, const Model& m) {
     Op op = base;
     if (op.kind == OpKind::Dirty) op.noclear = *gen::weightedElement<bool>({{3, false}, {1, true}});
     op.bitmap_pgsize = *gen::weightedElement<uint64_t>({{6, kSize4K}, {1, 2 * kSize4K}, {1, 16 * kSize4K}, {1, kSize2M}});
-    op.misalign = *gen::weightedElement<unsigned>({{3, 0u}, {1, 1u}, {1, 3u}, {1, 7u}});
+    // A few bytes, or far into a page (iommufd's selftests use 0xff1): the writer crosses a page boundary.
+    op.misalign = *gen::weightedElement<unsigned>({{3, 0u}, {1, 1u}, {1, 3u}, {1, 7u}, {1, 0xff1u}, {1, 0xfffu}});
     bound_bitmap(m, op);
     return op;
   });
