@@ -171,6 +171,21 @@ TEST(Linearizability, AFailingMapMayShowAPageWhileItRuns) {
   EXPECT_EQ(b.check(), Verdict::NotLinearizable);
 }
 
+// What an access during an op may give is the model's state before or after that op, not a rule of
+// the checker's own: here the page was unmapped before the second unmap began, so a read during it
+// may only fault. Fails when the checker takes "the last map before the op" as the old translation
+// (issue 13).
+TEST(Linearizability, AnAccessDuringAnOpGetsTheModelsStateBeforeOrAfterIt) {
+  Builder b;
+  b.map(1, 2, A, PA, kSize4K);
+  b.unmap(3, 4, A, kSize4K, 4096);
+  b.unmap(5, 10, A, kSize4K, 0);
+  b.dev(6, 7, DevKind::Read, A, PA);
+  const LinResult r = check_linearizable(b.h, Clock::now() + std::chrono::seconds(10));
+  EXPECT_EQ(r.verdict, Verdict::NotLinearizable);
+  EXPECT_NE(r.explanation.find("the reference allows fault"), std::string::npos) << r.explanation;
+}
+
 TEST(Linearizability, RejectsALostWrite) {
   Builder b;
   b.map(1, 2, A, PA, kSize4K);
