@@ -67,20 +67,20 @@ void print_text(std::FILE* out, const Result& r, const ProveTarget& t) {
   }
 }
 
-void print_json(std::FILE* out, const Result& r, bool last) {
+void print_json(std::FILE* out, const Result& r, bool first) {
   std::fprintf(out,
-               "  {\"name\": %s, \"verdict\": %s, \"expected\": %s, \"passed\": %s, \"seconds\": %.3f, \"bound\": %s, "
-               "\"statement\": %s, \"note\": %s, \"counterexample\": %s, \"script\": %s}%s\n",
-               json_quote(r.name).c_str(), json_quote(verdict_name(r.verdict)).c_str(),
+               "%s  {\"name\": %s, \"verdict\": %s, \"expected\": %s, \"passed\": %s, \"seconds\": %.3f, \"bound\": %s, "
+               "\"statement\": %s, \"note\": %s, \"counterexample\": %s, \"script\": %s}",
+               first ? "" : ",\n", json_quote(r.name).c_str(), json_quote(verdict_name(r.verdict)).c_str(),
                json_quote(r.expect_refuted ? "refuted" : "proved").c_str(), r.passed() ? "true" : "false", r.seconds,
                json_quote(r.bound).c_str(), json_quote(r.statement).c_str(), json_quote(r.note).c_str(),
-               json_quote(r.counterexample).c_str(), json_quote(r.script).c_str(), last ? "" : ",");
+               json_quote(r.counterexample).c_str(), json_quote(r.script).c_str());
 }
 
 }  // namespace
 
 int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& selected, bool json, std::FILE* out,
-              std::vector<Result>* results) {
+              std::vector<Result>* results, const std::function<bool()>& stop) {
   SubjectCache cache;
   ProveTarget t = t_in;
   t.cache = &cache;
@@ -92,9 +92,12 @@ int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& sel
   bool all_passed = true;
   if (json) std::fprintf(out, "[\n");
   else std::fprintf(out, "ptcheck prove: target %s, %zu obligation(s)\n", t.ops && t.ops->name ? t.ops->name : "?", selected.size());
+  size_t ran = 0;  // the obligations run, selected[0..ran)
   for (size_t k = 0; k < selected.size(); ++k) {
+    if (stop && stop()) break;
     const Result r = run_obligation(*selected[k], t);
-    if (json) print_json(out, r, k + 1 == selected.size());
+    ++ran;
+    if (json) print_json(out, r, k == 0);
     else print_text(out, r, t);
     std::fflush(out);
     if (r.expect_refuted) {
@@ -112,8 +115,9 @@ int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& sel
     if (results) results->push_back(r);
   }
   if (json) {
-    std::fprintf(out, "]\n");
+    std::fprintf(out, "%s]\n", ran ? "\n" : "");
   } else {
+    if (ran < selected.size()) std::fprintf(out, "ptcheck prove: stopped: %zu obligation(s) not run\n", selected.size() - ran);
     std::fprintf(out, "ptcheck prove: %zu proved, %zu refuted, %zu unknown, %zu vacuous, %zu skipped", proved, refuted,
                  unknown, vacuous, skipped);
     if (variants) std::fprintf(out, "; known-bad variants refuted: %zu of %zu", variants_ok, variants);

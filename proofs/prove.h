@@ -2,6 +2,7 @@
 // target's recordings, known-bad variants), run and reported as text or JSON.
 #pragma once
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,9 @@ std::vector<const Obligation*> select_obligations(const std::vector<Obligation>&
 // Runs and prints; returns 0 when no obligation failed (each proved, skipped or vacuous, and every known-bad
 // variant refuted), 1 when one was refuted or left unknown. The summary counts skipped and vacuous apart from
 // proved, and says why. With `results`, each obligation's Result is appended to it as well
-// (`ptcheck check`'s report, `ptcheck prove --html`).
+// (`ptcheck check`'s report, `ptcheck prove --html`). `stop`, when given, is asked before each obligation:
+// true ends the run there (`ptcheck check`'s budget, SIGTERM); the obligations not run have no Result.
 int run_prove(const ProveTarget& t, const std::vector<const Obligation*>& selected, bool json, std::FILE* out,
-              std::vector<Result>* results = nullptr);
+              std::vector<Result>* results = nullptr, const std::function<bool()>& stop = {});
 
 }  // namespace ptc::proofs

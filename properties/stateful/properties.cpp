@@ -56,10 +56,14 @@ SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases
   params.maxSuccess = cases;
   for (const Property& p : all_properties()) {
     if (!filter.empty() && std::string(p.name).find(filter) == std::string::npos) continue;
-    if (std::string why = why_not_applicable(p, ctx); !why.empty()) {
+    std::string why = why_not_applicable(p, ctx);
+    const bool stopped = why.empty() && ctx.stop && ctx.stop();
+    if (stopped) why = "not run: the run was stopped before it";
+    if (!why.empty()) {
       PropertyOutcome o;
       o.name = p.name;
       o.skipped = true;
+      o.stopped = stopped;
       o.report = why;
       ++summary.skipped;
       log << "SKIP " << p.name << ": " << why << "\n";
@@ -70,8 +74,14 @@ SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases
     meta.id = p.name;
     meta.description = p.what;
     const auto body = p.body;
-    const rc::detail::TestResult result =
-        rc::detail::checkTestable([&ctx, body] { body(ctx); }, meta, params);
+    // A stop discards each remaining case unrun: RapidCheck then gives up at once (no failure), and a
+    // shrink in progress keeps the smallest failing case found so far.
+    const rc::detail::TestResult result = rc::detail::checkTestable(
+        [&ctx, body] {
+          if (ctx.stop && ctx.stop()) RC_DISCARD("stopped");
+          body(ctx);
+        },
+        meta, params);
     PropertyOutcome o;
     o.name = p.name;
     std::ostringstream msg;
@@ -82,9 +92,13 @@ SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases
       o.cases = result.get<rc::detail::SuccessResult>().numSuccess;
     } else if (result.is<rc::detail::FailureResult>()) {
       o.cases = result.get<rc::detail::FailureResult>().numSuccess;
+    } else if (result.is<rc::detail::GaveUpResult>() && ctx.stop && ctx.stop()) {
+      o.passed = o.stopped = true;  // every case that ran held; the rest did not run
+      o.cases = result.get<rc::detail::GaveUpResult>().numSuccess;
     }
     (o.passed ? summary.passed : summary.failed)++;
-    log << (o.passed ? "ok   " : "FAIL ") << p.name << " (" << o.cases << " cases)";
+    log << (o.passed ? "ok   " : "FAIL ") << p.name << " (" << o.cases << " cases" << (o.stopped ? ", stopped" : "")
+        << ")";
     if (!o.passed) log << "\n" << o.report;
     log << "\n";
     summary.outcomes.push_back(std::move(o));

@@ -30,6 +30,7 @@ struct PropertyOutcome {
   std::string name;
   bool passed = false;
   bool skipped = false;  // does not apply (why_not_applicable); then `report` says why
+  bool stopped = false;  // PropertyContext::stop ended it before its cases ran out (none failed), or before it began (skipped)
   int cases = 0;        // cases that passed before the verdict
   std::string report;   // RapidCheck's message (the counterexample, the trace, the .ops path)
 };

@@ -1,6 +1,7 @@
 // What every property runs against, and where its failures go. Set once per suite run: by the
 // GoogleTest main from PTCHECK_TARGET, or by `ptcheck check` / `ptcheck properties` from --target.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "core/ops.h"
@@ -13,6 +14,9 @@ struct PropertyContext {
   std::string target_path;                 // "" for the built-in optimized table
   std::string failure_dir;                 // where a failure's .ops reproducer is written
   Contract contract = Contract::Spec;      // the profile every generated config checks (SPEC 9)
+  // Polled before each case: true ends the property early (`ptcheck check`'s budget, SIGTERM); the cases
+  // that ran stand, the outcome says `stopped`. Empty: every case runs.
+  std::function<bool()> stop;
 };
 
 }  // namespace ptc::props

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <utility>
 #include <vector>
 
 #include "core/runner/runner.h"
@@ -12,7 +12,9 @@
 #include "tools/ptcheck/fuzz_command.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
+#include "tools/ptcheck/report_file.h"
 #include "tools/ptcheck/script_files.h"
+#include "tools/ptcheck/stop_flag.h"
 #if PTCHECK_HAVE_STRESS
 #include "tools/ptcheck/stress_command.h"
 #endif
@@ -34,8 +36,45 @@ constexpr uint64_t kSeed = 1;
 constexpr double kPropertiesWeight = 3, kFuzzWeight = 5, kStressWeight = 2;
 // Property cases under a budget: the first property's count, and the range every count stays in.
 constexpr unsigned kCalibrationCases = 10, kMinCases = 5, kMaxCases = 1000;
+// A fuzzer is stopped this long after the time it was given (libFuzzer's own -max_total_time ends it first,
+// then prints its final stats).
+constexpr double kFuzzGraceSeconds = 3;
+// What a run may take past its --budget (stated in `ptcheck help`, README and docs/CI.md): the item in flight
+// when the budget ends finishes (a corpus script, an obligation, a property case, a stress round; a fuzzer is
+// stopped), then the summary and the reports are written.
+constexpr unsigned kBudgetOverrunSeconds = 5;
+const char* const kStages[] = {"replay", "prove", "properties", "fuzz", "stress"};
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+Clock::time_point after(Clock::time_point t, double seconds) {
+  return t + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// Why a loop must not start its next item: the signal that asked the run to stop, "budget" once `deadline`
+// has passed, "" while it may go on.
+std::string why_stop(Clock::time_point deadline) {
+  if (stop_requested()) return stop_reason();
+  return Clock::now() >= deadline ? "budget" : "";
+}
+
+std::string not_run_reason(const std::string& why) {
+  return why == "budget" ? "not run: the budget was spent" : "not run: the run was stopped (" + why + ")";
+}
+
+// The items a stage did not reach, as skipped ones with the reason, and the stage marked cut short.
+void cut_short(CheckStage* s, const std::string& why, const std::vector<std::string>& names_left) {
+  s->stopped = why;
+  for (const std::string& n : names_left) {
+    CheckItem item;
+    item.name = n;
+    item.result = CheckResult::kSkip;
+    item.signature = not_run_reason(why);
+    s->items.push_back(std::move(item));
+  }
+  std::printf("  %s: stopped (%s), %zu item(s) not run\n", s->name.c_str(), why.c_str(), names_left.size());
+  std::fflush(stdout);
+}
 
 void finish_stage(CheckStage* s, Clock::time_point start) {
   s->seconds = since(start);
@@ -43,8 +82,9 @@ void finish_stage(CheckStage* s, Clock::time_point start) {
     s->result = CheckResult::kSkip;
   else
     s->result = s->count(CheckResult::kFail) ? CheckResult::kFail : CheckResult::kPass;
-  std::printf("== %s: %s, %zu item(s), %zu failed, %zu skipped, %.1fs\n", s->name.c_str(), check_result_name(s->result),
-              s->items.size(), s->count(CheckResult::kFail), s->count(CheckResult::kSkip), s->seconds);
+  std::printf("== %s: %s, %zu item(s), %zu failed, %zu skipped, %.1fs%s\n", s->name.c_str(),
+              check_result_name(s->result), s->items.size(), s->count(CheckResult::kFail), s->count(CheckResult::kSkip),
+              s->seconds, s->stopped.empty() ? "" : (", cut short (" + s->stopped + ")").c_str());
   std::fflush(stdout);
 }
 
@@ -53,14 +93,20 @@ CheckStage skipped_stage(const std::string& name, const std::string& why) {
   s.name = name;
   s.result = CheckResult::kSkip;
   s.note = why;
+  s.ran = false;
   std::printf("== %s: SKIP (%s)\n", name.c_str(), why.c_str());
   std::fflush(stdout);
   return s;
 }
 
 // Every corpus script and fuzz_ops input, as regression tests.
+std::string item_name(const std::string& file, const std::string& root) {
+  std::string name = fs::path(file).lexically_relative(root).string();
+  return name.empty() || name.rfind("..", 0) == 0 ? file : name;
+}
+
 CheckStage replay_stage(const std::vector<std::string>& files, const std::string& root, const ptc_target_ops* t,
-                        const std::string& target_path, Contract contract, bool* bad_input) {
+                        const std::string& target_path, Contract contract, Clock::time_point deadline, bool* bad_input) {
   CheckStage s;
   s.name = "replay";
   s.note = std::to_string(files.size()) + " scripts and fuzz_ops inputs under " + root;
@@ -74,9 +120,14 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
     opts.replay_args += (opts.replay_args.empty() ? "" : " ") + std::string("--contract ") + contract_name(contract);
   for (size_t k = 0; k < files.size(); ++k) {
     const std::string& f = files[k];
+    if (const std::string why = why_stop(deadline); !why.empty()) {
+      std::vector<std::string> left;
+      for (size_t j = k; j < files.size(); ++j) left.push_back(item_name(files[j], root));
+      cut_short(&s, why, left);
+      break;
+    }
     CheckItem item;
-    item.name = fs::path(f).lexically_relative(root).string();
-    if (item.name.empty() || item.name.rfind("..", 0) == 0) item.name = f;
+    item.name = item_name(f, root);
     const auto t0 = Clock::now();
     Script script;
     std::string error;
@@ -112,7 +163,7 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   return s;
 }
 
-CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path) {
+CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, Clock::time_point deadline) {
   CheckStage s;
   s.name = "prove";
   s.note = "split and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)";
@@ -120,8 +171,13 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path) 
   std::fflush(stdout);
   const auto start = Clock::now();
   std::vector<ProveVerdict> verdicts;
-  run_prove_for_check(t, target_path, &verdicts);
+  run_prove_for_check(t, target_path, &verdicts, [deadline] { return !why_stop(deadline).empty(); });
+  std::vector<std::string> left;
   for (const ProveVerdict& v : verdicts) {
+    if (v.stopped) {
+      left.push_back(v.name);
+      continue;
+    }
     CheckItem item;
     item.name = v.name;
     item.seconds = v.seconds;
@@ -131,26 +187,31 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path) 
     item.detail = v.detail;
     s.items.push_back(std::move(item));
   }
+  if (!left.empty()) cut_short(&s, why_stop(deadline), left);
   finish_stage(&s, start);
   return s;
 }
 
 // Each property for a fixed number of cases, or, under a budget, for cases scaled so that the stage
 // takes about `seconds`: the first runs kCalibrationCases, each next one as many as the cost per case
-// measured so far allows in its share of what is left.
-CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long fixed_cases, double seconds) {
+// measured so far allows in its share of what is left. No case starts after `deadline`.
+CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long fixed_cases, double seconds,
+                            Clock::time_point deadline) {
   CheckStage s;
   s.name = "properties";
   const std::vector<std::string> names = property_names();
   s.note = fixed_cases >= 0 ? std::to_string(fixed_cases) + " cases each, seed " + std::to_string(kSeed)
-           : seconds < 1 ? "the budget is spent: " + std::to_string(kMinCases) + " cases each, seed " + std::to_string(kSeed)
-                         : "cases scaled to ~" + std::to_string(long(seconds + 0.5)) + "s, seed " + std::to_string(kSeed);
+                            : "cases scaled to ~" + std::to_string(long(seconds + 0.5)) + "s, seed " + std::to_string(kSeed);
   std::printf("== properties: %zu RapidCheck suites, %s\n", names.size(), s.note.c_str());
   std::fflush(stdout);
   const auto start = Clock::now();
   double per_case = 0;  // seconds per case measured so far
   unsigned cases_run = 0;
   for (size_t k = 0; k < names.size(); ++k) {
+    if (const std::string why = why_stop(deadline); !why.empty()) {
+      cut_short(&s, why, std::vector<std::string>(names.begin() + long(k), names.end()));
+      break;
+    }
     unsigned cases = fixed_cases >= 0 ? unsigned(fixed_cases) : seconds >= 1 ? kCalibrationCases : kMinCases;
     if (fixed_cases < 0 && cases_run > 0) {
       const double left = std::max(0.0, seconds - since(start)) / double(names.size() - k);
@@ -163,6 +224,7 @@ CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long
     po.target_path = o.target_path;
     po.contract = o.contract;
     po.failure_dir = o.failure_dir;
+    po.deadline = deadline;
     std::vector<PropertiesOptions::Verdict> verdicts;
     po.verdicts = &verdicts;
     const auto t0 = Clock::now();
@@ -176,6 +238,11 @@ CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long
       item.seconds = took;
       item.result = v.skipped ? CheckResult::kSkip : v.passed ? CheckResult::kPass : CheckResult::kFail;
       if (v.skipped) item.signature = v.report;
+      if (v.stopped) {
+        // It began after all (the stop came between the check above and its first case), or ran some cases.
+        s.stopped = why_stop(deadline);
+        if (v.skipped) item.signature = not_run_reason(s.stopped);
+      }
       if (!v.passed && !v.skipped) {
         item.signature = "property:" + v.name + " failed after " + std::to_string(v.cases) + " case(s)";
         item.replay = "ptcheck properties --seed " + std::to_string(kSeed) + " --cases " + std::to_string(cases) +
@@ -190,14 +257,22 @@ CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long
   return s;
 }
 
-CheckStage fuzz_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned seconds_each, bool* bad_input) {
+// Each fuzzer for `seconds_each`; under a budget each is stopped kFuzzGraceSeconds after its time, and none
+// runs past `deadline`.
+CheckStage fuzz_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned seconds_each, Clock::time_point deadline,
+                      bool* bad_input) {
   CheckStage s;
   s.name = "fuzz";
   s.note = std::to_string(seconds_each) + "s per fuzzer, seed " + std::to_string(kSeed);
   std::printf("== fuzz: %zu fuzzers, %s\n", std::size(kFuzzers), s.note.c_str());
   std::fflush(stdout);
   const auto start = Clock::now();
-  for (const char* f : kFuzzers) {
+  for (size_t k = 0; k < std::size(kFuzzers); ++k) {
+    const char* f = kFuzzers[k];
+    if (const std::string why = why_stop(deadline); !why.empty()) {
+      cut_short(&s, why, std::vector<std::string>(std::begin(kFuzzers) + long(k), std::end(kFuzzers)));
+      break;
+    }
     CheckItem item;
     item.name = f;
     FuzzOptions fo;
@@ -212,15 +287,17 @@ CheckStage fuzz_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned s
     FuzzOptions::Outcome outcome;
     fo.outcome = &outcome;
     const auto t0 = Clock::now();
+    if (o.budget) fo.deadline = std::min(deadline, after(t0, seconds_each + kFuzzGraceSeconds));
     const int r = run_fuzz_campaign(fo, t);
     item.seconds = since(t0);
+    if (!outcome.stopped.empty()) s.stopped = outcome.stopped;
     if (r == kBadInput) *bad_input = true;
     if (!outcome.crashes.empty()) {
       item.result = CheckResult::kFail;
       item.signature = outcome.crashes[0].signature;
       item.replay = outcome.crashes[0].replay;
       for (const auto& c : outcome.crashes) item.detail += c.signature + "\n  replay: " + c.replay + "\n";
-    } else if (r != kHolds) {
+    } else if (r != kHolds && outcome.stopped.empty()) {
       item.result = CheckResult::kFail;
       item.signature = outcome.problem.empty() ? std::string("the fuzzer could not run") : outcome.problem;
       item.replay = "ptcheck fuzz " + std::string(f) + " --time " + std::to_string(seconds_each) + " --seed 1" +
@@ -233,7 +310,7 @@ CheckStage fuzz_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned s
 }
 
 #if PTCHECK_HAVE_STRESS
-CheckStage stress_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned seconds) {
+CheckStage stress_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned seconds, Clock::time_point deadline) {
   CheckStage s;
   s.name = "stress";
   s.note = std::to_string(seconds) + "s, seed " + std::to_string(kSeed);
@@ -246,9 +323,11 @@ CheckStage stress_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned
   so.quiet = true;
   so.target_path = o.target_path;
   so.contract = o.contract;
+  so.deadline = deadline;
   StressOptions::Outcome outcome;
   so.outcome = &outcome;
   const int r = run_stress(so, t);
+  s.stopped = outcome.stopped;
   CheckItem item;
   item.name = "stress " + std::to_string(so.threads) + " CPU threads x " + std::to_string(so.ops) + " ops";
   item.seconds = since(start);
@@ -263,16 +342,41 @@ CheckStage stress_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned
 }
 #endif
 
-// Whether PATH can be written (checked before an hour of work, not after).
-bool writable(const std::string& path) {
-  std::ofstream f(path, std::ios::app);
-  return bool(f);
+// Both report files, each written whole (report_file.h); false, with the error printed, if one cannot be.
+bool write_reports(const CheckReport& r, const CheckOptions& o) {
+  bool ok = true;
+  for (const auto& [path, text] : {std::pair{o.json_path, &check_json}, std::pair{o.junit_path, &check_junit}}) {
+    std::string error;
+    if (!path.empty() && !write_report_file(path, text(r), &error)) {
+      std::fprintf(stderr, "ptcheck: %s\n", error.c_str());
+      ok = false;
+    }
+  }
+  return ok;
 }
 
-bool write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  return bool(f);
+// After each stage: the reports as they stand, with the stages still to come as not run, so that a run
+// killed later (SIGKILL, a crash of the target in ptcheck's process) leaves a whole report of what ran.
+void write_unfinished_reports(const CheckReport& done, const CheckOptions& o, Clock::time_point start) {
+  if (o.json_path.empty() && o.junit_path.empty()) return;
+  CheckReport r = done;
+  r.stopped = CheckReport::kUnfinished;
+  r.exit_status = -1;
+  r.seconds = since(start);
+  for (size_t k = r.stages.size(); k < std::size(kStages); ++k) {
+    CheckStage s;
+    s.name = kStages[k];
+    s.result = CheckResult::kSkip;
+    s.ran = false;
+    s.note = "not run yet: the run had not finished when this report was written";
+    r.stages.push_back(std::move(s));
+  }
+  write_reports(r, o);
+}
+
+// Why a stage must not start: as why_stop, with the budget's end as the deadline.
+std::string why_not_start(const CheckOptions& o, Clock::time_point deadline) {
+  return o.budget || stop_requested() ? why_stop(deadline) : "";
 }
 
 }  // namespace
@@ -281,11 +385,13 @@ bool write_text(const std::string& path, const std::string& text) {
 static int finish(CheckReport& report, const CheckOptions& o, Clock::time_point start, bool bad_input);
 
 int run_check(const CheckOptions& o, const ptc_target_ops* t) {
-  for (const std::string* p : {&o.json_path, &o.junit_path})
-    if (!p->empty() && !writable(*p)) {
-      std::fprintf(stderr, "ptcheck: cannot write %s\n", p->c_str());
+  for (const std::string* p : {&o.json_path, &o.junit_path}) {
+    std::string error;
+    if (!p->empty() && !report_path_writable(*p, &error)) {  // checked before an hour of work, not after
+      std::fprintf(stderr, "ptcheck: %s\n", error.c_str());
       return kBadInput;
     }
+  }
   std::vector<std::string> dirs;
   for (const char* sub : {"scenarios", "regressions", "fuzz/fuzz_ops"})
     if (fs::is_directory(o.corpora_root + "/" + sub)) dirs.push_back(o.corpora_root + "/" + sub);
@@ -297,6 +403,8 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   if (!collect_scripts(dirs, &files)) return kBadInput;
 
   const auto start = Clock::now();
+  // The budget's end: no stage starts an item after it (the item in flight finishes: kBudgetOverrunSeconds).
+  const Clock::time_point deadline = o.budget ? after(start, o.budget) : Clock::time_point::max();
   CheckReport report;
   report.target = t->name ? t->name : "?";
   report.target_path = o.target_path;
@@ -304,22 +412,34 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   report.budget = o.budget;
   bool bad_input = false;
   std::printf("ptcheck check: target %s, contract %s%s\n", report.target.c_str(), report.contract.c_str(),
-              o.budget ? (", budget " + std::to_string(o.budget) +
-                          "s: replay and prove run in full first; what they leave is split properties:fuzz:stress = "
-                          "3:5:2 (a stage that cannot run gives its share to the others; each runs at least " +
-                          std::to_string(kMinCases) + " cases per property, 1s per fuzzer, 1s of stress)")
+              o.budget ? (", budget " + std::to_string(o.budget) + "s (it ends within " +
+                          std::to_string(o.budget + kBudgetOverrunSeconds) +
+                          "s): replay and prove first, what they leave is split properties:fuzz:stress = 3:5:2 (a "
+                          "stage that cannot run gives its share to the others); a stage stops at its share")
                              .c_str()
                        : "");
   std::fflush(stdout);
+  // After a stage: the reports so far; the stages that are not to start, as not run.
+  auto stage_done = [&](CheckStage s) {
+    report.stages.push_back(std::move(s));
+    write_unfinished_reports(report, o, start);
+  };
+  auto skip_rest = [&](const std::string& why) {
+    for (size_t k = report.stages.size(); k < std::size(kStages); ++k)
+      report.stages.push_back(skipped_stage(kStages[k], why));
+  };
 
-  report.stages.push_back(replay_stage(files, o.corpora_root, t, o.target_path, o.contract, &bad_input));
+  stage_done(replay_stage(files, o.corpora_root, t, o.target_path, o.contract, deadline, &bad_input));
   if (bad_input) {
     // The corpus must be fixed first: minutes of proving and fuzzing would not make this run a verdict.
-    for (const char* s : {"prove", "properties", "fuzz", "stress"})
-      report.stages.push_back(skipped_stage(s, "not run: bad input in the corpus"));
+    skip_rest("not run: bad input in the corpus");
     return finish(report, o, start, bad_input);
   }
-  report.stages.push_back(prove_stage(t, o.target_path));
+  if (const std::string why = why_not_start(o, deadline); !why.empty()) {
+    skip_rest(not_run_reason(why));
+    return finish(report, o, start, bad_input);
+  }
+  stage_done(prove_stage(t, o.target_path, deadline));
 
   // What runs of the rest, and for how long.
   const bool props_on = properties_available() && o.cases != 0;
@@ -351,37 +471,47 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
     std::fflush(stdout);
   }
 
-  if (!properties_available()) {
-    report.stages.push_back(skipped_stage("properties", "not built (PTCHECK_BUILD_TESTS=OFF)"));
+  if (const std::string why = why_not_start(o, deadline); !why.empty()) {
+    skip_rest(not_run_reason(why));
+  } else if (!properties_available()) {
+    stage_done(skipped_stage("properties", "not built (PTCHECK_BUILD_TESTS=OFF)"));
   } else if (o.cases == 0) {
-    report.stages.push_back(skipped_stage("properties", "off (--cases 0)"));
+    stage_done(skipped_stage("properties", "off (--cases 0)"));
   } else if (o.budget && o.cases < 0) {
-    // A spent budget still runs each property for kMinCases: the budget is a target, the gate stays whole.
-    report.stages.push_back(properties_stage(o, t, -1, share(wp, wp, wf, ws)));
+    const double secs = share(wp, wp, wf, ws);
+    stage_done(properties_stage(o, t, -1, secs, std::min(deadline, after(Clock::now(), secs))));
   } else {
-    report.stages.push_back(properties_stage(o, t, o.cases < 0 ? long(kDefaultCases) : o.cases, 0));
+    stage_done(properties_stage(o, t, o.cases < 0 ? long(kDefaultCases) : o.cases, 0, deadline));
   }
 
-  if (!fuzz_built) {
-    report.stages.push_back(skipped_stage(
+  if (report.stages.size() == std::size(kStages)) {
+    // stopped before the properties: nothing more to run
+  } else if (const std::string why = why_not_start(o, deadline); !why.empty()) {
+    skip_rest(not_run_reason(why));
+  } else if (!fuzz_built) {
+    stage_done(skipped_stage(
         "fuzz", "no fuzzers in " + o.fuzzer_dir + " (cmake --preset fuzz && cmake --build --preset fuzz)"));
   } else if (o.fuzz_seconds == 0) {
-    report.stages.push_back(skipped_stage("fuzz", "off (--time 0)"));
+    stage_done(skipped_stage("fuzz", "off (--time 0)"));
   } else {
     unsigned each = o.fuzz_seconds > 0 ? unsigned(o.fuzz_seconds) : kDefaultFuzzSeconds;
     if (o.budget && o.fuzz_seconds < 0) each = std::max(1u, unsigned(share(wf, 0, wf, ws) / double(nfuzz)));
-    report.stages.push_back(fuzz_stage(o, t, each, &bad_input));
+    stage_done(fuzz_stage(o, t, each, deadline, &bad_input));
   }
 
+  if (report.stages.size() == std::size(kStages)) {
+    // stopped before the fuzz stage
+  } else if (const std::string why = why_not_start(o, deadline); !why.empty()) {
+    skip_rest(not_run_reason(why));
+  } else {
 #if PTCHECK_HAVE_STRESS
-  {
     unsigned secs = kDefaultStressSeconds;
     if (o.budget) secs = unsigned(std::max(1.0, double(o.budget) - since(start)));
-    report.stages.push_back(stress_stage(o, t, secs));
-  }
+    report.stages.push_back(stress_stage(o, t, secs, deadline));
 #else
-  report.stages.push_back(skipped_stage("stress", "not built (PTCHECK_BUILD_TESTS=OFF)"));
+    report.stages.push_back(skipped_stage("stress", "not built (PTCHECK_BUILD_TESTS=OFF)"));
 #endif
+  }
 
   return finish(report, o, start, bad_input);
 }
@@ -389,18 +519,15 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
 static int finish(CheckReport& report, const CheckOptions& o, Clock::time_point start, bool bad_input) {
   bool failed = false;
   for (const CheckStage& s : report.stages) failed |= s.result == CheckResult::kFail;
-  report.exit_status = bad_input ? kBadInput : failed ? kBug : kHolds;
+  // Why the run did not go to the end, if it did not: a signal wins over the budget.
+  report.stopped = stop_reason();
+  for (const CheckStage& s : report.stages)
+    if (report.stopped.empty() && (s.stopped == "budget" || s.note == not_run_reason("budget"))) report.stopped = "budget";
+  report.exit_status = bad_input ? kBadInput : failed ? kBug : stop_requested() ? stopped_exit_status() : kHolds;
   report.seconds = since(start);
   std::printf("\n%s", check_summary_table(report).c_str());
   std::fflush(stdout);
-  if (!o.json_path.empty() && !write_text(o.json_path, check_json(report))) {
-    std::fprintf(stderr, "ptcheck: cannot write %s\n", o.json_path.c_str());
-    return kBadInput;
-  }
-  if (!o.junit_path.empty() && !write_text(o.junit_path, check_junit(report))) {
-    std::fprintf(stderr, "ptcheck: cannot write %s\n", o.junit_path.c_str());
-    return kBadInput;
-  }
+  if (!write_reports(report, o)) return kBadInput;
   return report.exit_status;
 }
 

@@ -36,8 +36,57 @@ std::string seconds_text(double s) {
   return b;
 }
 
+bool any_failure(const CheckReport& r) {
+  for (const CheckStage& s : r.stages)
+    if (s.count(CheckResult::kFail)) return true;
+  return false;
+}
+
+bool unfinished(const CheckReport& r) { return r.stopped == CheckReport::kUnfinished; }
+
 const char* overall(const CheckReport& r) {
-  return r.exit_status == 0 ? "PASS" : r.exit_status == 1 ? "FAIL" : "BAD_INPUT";
+  if (unfinished(r)) return any_failure(r) ? "FAIL" : "INCOMPLETE";
+  switch (r.exit_status) {
+    case 0: return "PASS";
+    case 1: return "FAIL";
+    case 2: return "BAD_INPUT";
+  }
+  return "STOPPED";
+}
+
+// What the summary's last line calls the outcome.
+std::string verdict_text(const CheckReport& r) {
+  const std::string stop = r.stopped.empty() || r.stopped == "budget" ? "" : " (stopped: " + r.stopped + ")";
+  if (unfinished(r)) return any_failure(r) ? "BUGS FOUND so far" : "unfinished";
+  switch (r.exit_status) {
+    case 0: return "every oracle holds" + std::string(r.stopped == "budget" ? " in what the budget allowed" : "");
+    case 1: return "BUGS FOUND" + stop;
+    case 2: return "BAD INPUT" + stop;
+  }
+  return "STOPPED by " + r.stopped + ", nothing failed in what ran";
+}
+
+// "stopped by SIGTERM: replay cut short; not run: prove, fuzz" (the stages as they stand in the report).
+std::string stop_line(const CheckReport& r) {
+  std::string cut, not_run;
+  for (const CheckStage& s : r.stages) {
+    if (!s.stopped.empty()) cut += (cut.empty() ? "" : ", ") + s.name;
+    if (!s.ran) not_run += (not_run.empty() ? "" : ", ") + s.name;
+  }
+  std::string line = unfinished(r) ? "unfinished (written between stages)" : "stopped by " + r.stopped;
+  if (r.stopped == "budget") line = "the budget ran out";
+  line += ": " + (cut.empty() ? std::string("no stage cut short") : cut + " cut short");
+  return line + "; not run: " + (not_run.empty() ? "none" : not_run) + "\n";
+}
+
+const char* json_bool(bool b) { return b ? "true" : "false"; }
+
+// One line for a stage's <system-out> when the run or the stage did not go to the end.
+std::string suite_status(const CheckReport& r, const CheckStage& s) {
+  std::string line = !s.ran ? "not run: " + s.note : !s.stopped.empty() ? "cut short (" + s.stopped + ")" : "ran in full";
+  if (!r.stopped.empty()) line += "; " + stop_line(r);
+  else line += "\n";
+  return line;
 }
 
 }  // namespace
@@ -76,9 +125,12 @@ std::string check_summary_table(const CheckReport& r) {
     o << line;
     if (f)
       o << f->signature << "\n" << std::string(50, ' ') << "replay: " << f->replay << "\n";
+    else if (!s.stopped.empty())
+      o << "cut short (" << s.stopped << ")\n";
     else
       o << (s.result == CheckResult::kSkip ? s.note : "-") << "\n";
   }
+  if (!r.stopped.empty()) o << stop_line(r);
   std::string budget;
   if (r.budget > 0) {
     char b[160];
@@ -91,7 +143,7 @@ std::string check_summary_table(const CheckReport& r) {
     }
   }
   std::snprintf(line, sizeof line, "ptcheck check: %s in %.1fs%s (target %s, contract %s)\n",
-                r.exit_status == 0 ? "every oracle holds" : r.exit_status == 1 ? "BUGS FOUND" : "BAD INPUT", r.seconds,
+                verdict_text(r).c_str(), r.seconds,
                 budget.c_str(), r.target.c_str(), r.contract.c_str());
   o << line;
   return o.str();
@@ -107,11 +159,13 @@ std::string check_json(const CheckReport& r) {
   else
     o << "null";
   o << ",\n  \"seconds\": " << seconds_text(r.seconds) << ",\n  \"result\": " << json_quote(overall(r))
-    << ",\n  \"exit_status\": " << r.exit_status << ",\n  \"stages\": [";
+    << ",\n  \"exit_status\": " << (unfinished(r) ? std::string("null") : std::to_string(r.exit_status))
+    << ",\n  \"stopped\": " << json_quote(r.stopped) << ",\n  \"stages\": [";
   for (size_t k = 0; k < r.stages.size(); ++k) {
     const CheckStage& s = r.stages[k];
     o << (k ? "," : "") << "\n    {\"name\": " << json_quote(s.name) << ", \"result\": "
-      << json_quote(check_result_name(s.result)) << ", \"items\": " << s.items.size()
+      << json_quote(check_result_name(s.result)) << ", \"ran\": " << json_bool(s.ran)
+      << ", \"stopped\": " << json_quote(s.stopped) << ", \"items\": " << s.items.size()
       << ", \"passed\": " << s.count(CheckResult::kPass) << ", \"skipped\": " << s.count(CheckResult::kSkip)
       << ", \"seconds\": " << seconds_text(s.seconds) << ", \"note\": " << json_quote(s.note) << ",\n     \"failures\": [";
     bool first = true;
@@ -153,7 +207,9 @@ std::string check_junit(const CheckReport& r) {
       << (s.items.empty() ? 1 : s.count(CheckResult::kSkip)) << "\" time=\"" << seconds_text(s.seconds) << "\">\n";
     o << "    <properties><property name=\"target\" value=\"" << xml_escape(r.target) << "\"/><property name=\"contract\" value=\""
       << xml_escape(r.contract) << "\"/><property name=\"note\" value=\""
-      << xml_escape(s.note) << "\"/></properties>\n";
+      << xml_escape(s.note) << "\"/><property name=\"ran\" value=\"" << json_bool(s.ran) << "\"/>";
+    if (!r.stopped.empty()) o << "<property name=\"stopped\" value=\"" << xml_escape(r.stopped) << "\"/>";
+    o << "</properties>\n";
     if (s.items.empty()) {
       o << "    <testcase classname=\"ptcheck." << xml_escape(s.name) << "\" name=\"" << xml_escape(s.name)
         << "\" time=\"0.000\"><skipped message=\"" << xml_escape(s.note) << "\"/></testcase>\n";
@@ -175,6 +231,9 @@ std::string check_junit(const CheckReport& r) {
       }
       o << "</testcase>\n";
     }
+    // Where a CI page shows a suite's output: why it did not run, or ran only in part.
+    if (!s.ran || !s.stopped.empty() || !r.stopped.empty())
+      o << "    <system-out>" << xml_escape(suite_status(r, s)) << "</system-out>\n";
     o << "  </testsuite>\n";
   }
   o << "</testsuites>\n";

@@ -1,7 +1,9 @@
 // What `ptcheck check` found, stage by stage, and its three renderings: the summary table printed at
 // the end, one JSON object (--json FILE) and JUnit XML (--junit FILE) that CI systems (GitHub, GitLab,
 // Jenkins) draw as test results: one <testsuite> per stage, one <testcase> per corpus file, property,
-// obligation or fuzzer.
+// obligation or fuzzer (tools/ptcheck/junit.xsd is the schema of that XML). A run cut short (SIGTERM,
+// SIGINT, the budget) says so: the run's and each stage's `stopped`, and every stage or item that did not
+// run as a skipped one with the reason.
 #pragma once
 #include <string>
 #include <vector>
@@ -28,6 +30,8 @@ struct CheckStage {
   CheckResult result = CheckResult::kPass;  // FAIL if an item failed; SKIP if the stage did not run
   double seconds = 0;
   std::string note;        // what ran (e.g. "100 cases each"), or why it was skipped
+  bool ran = true;         // false: the stage did not start (not built, off, or the run stopped before it)
+  std::string stopped;     // it started but was cut short: "SIGTERM", "SIGINT" or "budget"; "" ran in full
   std::vector<CheckItem> items;
   size_t count(CheckResult r) const;
   const CheckItem* first_failure() const;
@@ -40,7 +44,14 @@ struct CheckReport {
   double budget = 0;        // --budget seconds; 0: none
   double seconds = 0;
   std::vector<CheckStage> stages;
-  int exit_status = 0;      // 0 every oracle holds, 1 a failure, 2 bad input
+  // The run ended early: "SIGTERM" or "SIGINT" (asked to stop), "budget" (a stage's share or the whole
+  // budget ran out), or kUnfinished: the report was written between stages of a run still going (it stays
+  // if ptcheck is killed). "": every stage ran in full.
+  std::string stopped;
+  static constexpr const char* kUnfinished = "unfinished";
+  // 0 every oracle holds, 1 a failure, 2 bad input, 128 + the signal when stopped by SIGINT or SIGTERM with
+  // no failure found; -1 while unfinished (JSON null).
+  int exit_status = 0;
 };
 
 // The table printed at the end: stage, result, items, time, first failure and how to replay it.

@@ -1,5 +1,13 @@
 #include "tools/ptcheck/fuzz_command.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +24,9 @@
 #include "core/runner/minimize.h"
 #include "core/runner/runner.h"
 #include "core/script/script.h"
+#include "tools/ptcheck/stop_flag.h"
+
+extern char** environ;
 
 namespace fs = std::filesystem;
 
@@ -68,7 +79,7 @@ std::string sanitize(std::string s) {
 // A fuzz_ops crash as a readable, minimized reproducer in corpora/regressions/; "" if it does not
 // reproduce under ptcheck (then the raw input is kept beside it).
 std::string write_reproducer(const fs::path& crash, const fs::path& regressions, const ptc_target_ops* t,
-                             Contract contract, std::string* signature) {
+                             Contract contract, bool minimize, std::string* signature) {
   std::ifstream in(crash, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -85,13 +96,93 @@ std::string write_reproducer(const fs::path& crash, const fs::path& regressions,
   }
   const std::string sig = r.failure->signature;
   *signature = sig;
-  const Script small = minimize_failure(s, t, sig);
+  // Minimizing runs the script many times: not when the run was asked to stop or its time is up.
+  const Script small = minimize ? minimize_failure(s, t, sig) : s;
   const fs::path out = regressions / (sanitize(sig) + "-" + crash.filename().string().substr(6, 8) + ".ops");
   std::ofstream o(out);
-  o << "# Found by `ptcheck fuzz` (" << crash.filename().string() << "), minimized: fails with " << sig << "\n"
+  o << "# Found by `ptcheck fuzz` (" << crash.filename().string() << "), "
+    << (minimize ? "minimized" : "not minimized (the run was stopped: ptcheck explain --minimize)") << ": fails with "
+    << sig << "\n"
     << "# It must hold once the bug is fixed; ctest replays it (label scenario).\n"
     << print_script(small);
   return out.string();
+}
+
+// The fuzzer as a child in its own process group (under -fork it starts jobs of its own), its stdout and
+// stderr through one pipe, so that it can be stopped as a whole while its output is read.
+struct FuzzerProcess {
+  pid_t pid = -1;
+  int out = -1;  // the read end of the pipe
+};
+
+bool start_fuzzer(const std::string& cmd, FuzzerProcess* p) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setpgroup(&attr, 0);
+  // Its own SIGINT and SIGTERM as libFuzzer expects them, not ptcheck's handlers.
+  sigset_t def;
+  sigemptyset(&def);
+  sigaddset(&def, SIGINT);
+  sigaddset(&def, SIGTERM);
+  posix_spawnattr_setsigdefault(&attr, &def);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+  const char* argv[] = {"sh", "-c", cmd.c_str(), nullptr};
+  const int err = posix_spawn(&p->pid, "/bin/sh", &fa, &attr, const_cast<char**>(argv), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  ::close(fds[1]);
+  if (err != 0) {
+    ::close(fds[0]);
+    return false;
+  }
+  p->out = fds[0];
+  return true;
+}
+
+// Reads the fuzzer's output line by line until it ends, stopping the process group when `stop` says why
+// ("" while it may go on): SIGTERM first (libFuzzer prints its final stats), SIGKILL a second later.
+// Returns its wait status; *stopped_why is the reason it was stopped, "" if it ended by itself.
+int read_until_done(FuzzerProcess& p, const std::function<std::string()>& stop,
+                    const std::function<void(const std::string&)>& on_line, std::string* stopped_why) {
+  using Clock = std::chrono::steady_clock;
+  std::string pending;
+  char buf[4096];
+  Clock::time_point term_sent{};
+  bool killed = false;
+  for (;;) {
+    if (stopped_why->empty()) {
+      *stopped_why = stop();
+      if (!stopped_why->empty()) {
+        ::kill(-p.pid, SIGTERM);
+        term_sent = Clock::now();
+      }
+    } else if (!killed && Clock::now() - term_sent >= std::chrono::seconds(1)) {
+      ::kill(-p.pid, SIGKILL);
+      killed = true;
+    }
+    pollfd pfd{p.out, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, 100);  // the stop is polled at least every 100 ms
+    if (ready <= 0) continue;                // timeout, or EINTR from a signal: look at the flag again
+    const ssize_t n = ::read(p.out, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // every writer closed the pipe: the fuzzer and its jobs are gone
+    pending.append(buf, size_t(n));
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1))
+      on_line(pending.substr(0, nl + 1));
+  }
+  if (!pending.empty()) on_line(pending);
+  ::close(p.out);
+  int status = 0;
+  while (::waitpid(p.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!stopped_why->empty() && !killed) ::kill(-p.pid, SIGKILL);  // a job left behind in the group
+  return status;
 }
 
 }  // namespace
@@ -131,14 +222,13 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   cmd += " " + quote(corpus.string());
   for (const fs::path& s : seeds)
     if (fs::is_directory(s, ec)) cmd += " " + quote(s.string());
-  cmd += " 2>&1";
 
   std::printf("ptcheck fuzz: %s for %us on %u job(s)%s\n  corpus %s (+ seeds), crashes to %s\n", o.fuzzer.c_str(),
               o.seconds, o.jobs, o.target_path.empty() ? "" : (", target " + o.target_path).c_str(),
               corpus.c_str(), artifacts.c_str());
   std::fflush(stdout);
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) {
+  FuzzerProcess proc;
+  if (!start_fuzzer(cmd, &proc)) {
     std::fprintf(stderr, "ptcheck: cannot start %s\n", bin.c_str());
     return 2;
   }
@@ -146,21 +236,26 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   const auto start = std::chrono::steady_clock::now();
   auto last_print = start - std::chrono::seconds(10);
   std::vector<std::string> signatures;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) {
-    const std::string line(buf);
+  auto on_line = [&](const std::string& line) {
     if (line.rfind("ptcheck signature: ", 0) == 0) signatures.push_back(line.substr(19, line.size() - 20));
-    if (!prog.parse(line)) continue;
+    if (!prog.parse(line)) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_print < std::chrono::seconds(5)) continue;
+    if (now - last_print < std::chrono::seconds(5)) return;
     last_print = now;
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
     std::printf("  [%3llds] execs %llu  exec/s %llu  cov %llu  ft %llu  corpus %llu\n", (long long)secs,
                 (unsigned long long)prog.execs, (unsigned long long)prog.exec_per_s, (unsigned long long)prog.cov,
                 (unsigned long long)prog.ft, (unsigned long long)prog.corpus);
     std::fflush(stdout);
-  }
-  const int status = pclose(p);
+  };
+  auto stop = [&]() -> std::string {
+    if (stop_requested()) return stop_reason();
+    return std::chrono::steady_clock::now() >= o.deadline ? "budget" : "";
+  };
+  std::string stopped;
+  const int status = read_until_done(proc, stop, on_line, &stopped);
+  if (!stopped.empty()) std::printf("  the fuzzer was stopped (%s)\n", stopped.c_str());
+  if (o.outcome) o.outcome->stopped = stopped;
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const std::set<std::string> corpus_after = files_in(corpus), crashes_after = files_in(artifacts);
@@ -181,7 +276,7 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
     if (o.fuzzer == "fuzz_ops") {
       const fs::path regressions = o.regressions_dir.empty() ? src / "corpora/regressions" : fs::path(o.regressions_dir);
       std::string sig = "crash:fuzz_ops (does not reproduce under ptcheck run)";
-      const std::string repro = write_reproducer(crash, regressions, target, o.contract, &sig);
+      const std::string repro = write_reproducer(crash, regressions, target, o.contract, stop().empty(), &sig);
       std::printf("  crash %s -> reproducer %s\n", crash.c_str(), repro.c_str());
       if (o.outcome)
         o.outcome->crashes.push_back(
@@ -195,7 +290,7 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   }
   if (o.outcome) o.outcome->execs = prog.execs;
   if (!new_crashes.empty()) return 1;
-  if (status != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+  if (stopped.empty() && status != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
     std::printf("  the fuzzer exited with status %d without leaving a crash\n", status);
     if (o.outcome) o.outcome->problem = "the fuzzer exited with status " + std::to_string(status) + " without leaving a crash";
     return 1;

@@ -2,10 +2,11 @@
 // of the fuzzers of the `fuzz` preset, with progress lines and a summary; every crash of fuzz_ops is
 // minimized into a readable reproducer under corpora/regressions/.
 #pragma once
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "core/ops.h"
-#include <vector>
 
 #include "ptcheck/target.h"
 
@@ -21,6 +22,9 @@ struct FuzzOptions {
   std::string fuzzer_dir;    // where the fuzz preset put the binaries
   uint64_t seed = 0;         // 0: libFuzzer picks (and prints) one
   Contract contract = Contract::Spec;  // --contract: PTCHECK_CONTRACT for fuzz_ops (SPEC 9)
+  // The fuzzer is stopped (its process group, SIGTERM then SIGKILL) at this time, or when a stop is requested
+  // (stop_flag.h); what it found by then is still reported. `ptcheck check` sets it to the fuzzer's share.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   struct Outcome;
   Outcome* outcome = nullptr;  // filled when given (`ptcheck check`'s report)
 };
@@ -34,6 +38,7 @@ struct FuzzOptions::Outcome {
   };
   std::vector<Crash> crashes;
   std::string problem;  // the fuzzer exited with an error and left no crash
+  std::string stopped;  // it was stopped early: "SIGTERM", "SIGINT" or "budget" (the deadline); "" it ran its time
 };
 
 // Exit status: 0 nothing found, 1 crashes (reproducers written), 2 bad input (no such fuzzer, ...).

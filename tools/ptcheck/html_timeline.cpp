@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/oracles.h"
+#include "tools/ptcheck/report_file.h"
 
 namespace ptc::cli {
 
@@ -399,13 +399,7 @@ std::string render_html_text_only(const std::string& title, const std::string& s
 }
 
 bool write_html_file(const std::string& path, const std::string& html, std::string* error) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (out) out << html;
-  if (!out) {
-    *error = "cannot write " + path;
-    return false;
-  }
-  return true;
+  return write_report_file(path, html, error);
 }
 
 }  // namespace ptc::cli

@@ -27,7 +27,7 @@ std::string render_html_timeline(const HtmlTimelineInput& in);
 // of bit-level arithmetic): the header and the extra panel only.
 std::string render_html_text_only(const std::string& title, const std::string& signature, const std::string& text);
 
-// Writes a page; false with "ptcheck: cannot write PATH" in *error.
+// Writes a page whole (report_file.h); false with "cannot write PATH: why" in *error.
 bool write_html_file(const std::string& path, const std::string& html, std::string* error);
 
 }  // namespace ptc::cli

@@ -34,6 +34,7 @@
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 #include "tools/ptcheck/script_files.h"
+#include "tools/ptcheck/stop_flag.h"
 
 #include "tools/ptcheck/data_dir.h"
 
@@ -81,8 +82,15 @@ const char kUsage[] =
     "        (corpora/scenarios, regressions, the fuzz_ops corpus), prove (the cheap Z3 obligations),\n"
     "        properties (N cases each, default 100; 0: none), fuzz (S seconds per fuzzer, default 10;\n"
     "        0: none; when the fuzz preset is built), stress (3 s). --budget: about S seconds in all;\n"
-    "        replay and prove run in full, the rest is split properties:fuzz:stress = 3:5:2 (printed).\n"
-    "        --json/--junit: the report as one JSON object / JUnit XML for CI.\n"
+    "        replay and prove first, what they leave is split properties:fuzz:stress = 3:5:2 (printed);\n"
+    "        every stage stops at its share and the run ends within S + 5 s (the item in flight when the\n"
+    "        time is up finishes: a script, an obligation, a property case, a stress round; a fuzzer is\n"
+    "        stopped). What did not run is reported as skipped, and the report says \"stopped\": \"budget\".\n"
+    "        --json/--junit: the report as one JSON object / JUnit XML for CI (schema:\n"
+    "        tools/ptcheck/junit.xsd), rewritten whole after every stage (a temporary file renamed).\n"
+    "        SIGTERM or SIGINT: the item in flight finishes (a fuzzer is stopped), then the summary and\n"
+    "        both reports, saying which stages ran and that the run stopped; exit 128+signal (143, 130)\n"
+    "        unless a failure was found (1). fuzz, properties and stress stop the same way.\n"
     "  properties [--cases N] [--seed N] [--target LIB.so]\n"
     "        the RapidCheck property suites alone (stateful sequences, invariants), N cases each\n"
     "        (default 100) from seed N (default 1); a failure is shrunk and written as an .ops script.\n"
@@ -104,7 +112,9 @@ const char kUsage[] =
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
     "         table-use-after-free tlb-conflict fault-during-split-merge leak\n"
-    "exit status: 0 the oracles hold, 1 a bug was found, 2 bad input\n";
+    "exit status: 0 the oracles hold, 1 a bug was found, 2 bad input; check, fuzz, properties and stress\n"
+    "stopped by SIGTERM or SIGINT before they found a bug: 143 or 130 (128 + the signal)\n"
+    "report files (--json, --junit, --html) are written to a temporary file and renamed: one that exists is whole\n";
 
 struct Args {
   std::string command;
@@ -374,9 +384,21 @@ int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const 
 
 }  // namespace
 
+// A long command that SIGTERM or SIGINT stopped before it found anything: 128 + the signal, as a shell
+// reports a process the signal killed, so that a CI job is not marked green by a run cut short.
+int stopped_status(int status) {
+  return status == kHolds && ptc::cli::stop_requested() ? ptc::cli::stopped_exit_status() : status;
+}
+
+// The commands that run for long poll the stop flag (stop_flag.h) and end with their summary and reports.
+bool stops_on_signal(const std::string& command) {
+  return command == "check" || command == "fuzz" || command == "properties" || command == "stress";
+}
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && stops_on_signal(argv[1])) ptc::cli::install_stop_handlers();
 #if PTCHECK_HAVE_STRESS
-  if (argc >= 2 && std::string(argv[1]) == "stress") return ptc::cli::stress_main(argc - 2, argv + 2);
+  if (argc >= 2 && std::string(argv[1]) == "stress") return stopped_status(ptc::cli::stress_main(argc - 2, argv + 2));
 #endif
   if (argc >= 2 && std::string(argv[1]) == "bench") return ptc::cli::bench_main(argc - 2, argv + 2);
   Args a;
@@ -465,7 +487,7 @@ int main(int argc, char** argv) {
     fo.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return ptc::cli::run_fuzz_campaign(fo, t);
+    return stopped_status(ptc::cli::run_fuzz_campaign(fo, t));
   }
   if (a.command == "properties") {
     if (!a.inputs.empty()) return bad("properties takes no positional arguments");
@@ -480,7 +502,7 @@ int main(int argc, char** argv) {
     po.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return ptc::cli::run_property_suites(po, t);
+    return stopped_status(ptc::cli::run_property_suites(po, t));
   }
   if (a.command == "prove") {
     if (!a.inputs.empty()) return bad("prove takes no positional arguments");

@@ -6,6 +6,8 @@
 #include <iostream>
 #include <string>
 
+#include "tools/ptcheck/stop_flag.h"
+
 #ifdef PTCHECK_HAVE_PROPERTIES
 #include "properties/stateful/properties.h"
 #endif
@@ -31,6 +33,7 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
   ctx.target_path = o.target_path;
   ctx.failure_dir = o.failure_dir;
   ctx.contract = o.contract;
+  ctx.stop = [deadline = o.deadline] { return stop_requested() || std::chrono::steady_clock::now() >= deadline; };
   const auto start = std::chrono::steady_clock::now();
   props::SuiteSummary s;
   if (o.only.empty()) {
@@ -50,10 +53,13 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.verdicts)
     for (const props::PropertyOutcome& p : s.outcomes)
-      o.verdicts->push_back({p.name, p.passed, p.skipped, p.cases, s.outcomes.size() == 1 ? secs : 0.0, p.report});
+      o.verdicts->push_back({p.name, p.passed, p.skipped, p.stopped, p.cases, s.outcomes.size() == 1 ? secs : 0.0, p.report});
   if (o.only.empty()) {
+    if (stop_requested()) std::cout << "stopped (" << stop_reason() << "): the cases and properties after it did not run\n";
     std::cout << s.passed << " properties hold, " << s.failed << " failed";
-    if (s.skipped) std::cout << ", " << s.skipped << " skipped (they do not apply to this target or profile)";
+    if (s.skipped)
+      std::cout << ", " << s.skipped << " skipped ("
+                << (stop_requested() ? "not applicable, or not run" : "they do not apply to this target or profile") << ")";
     if (s.failed)
       std::cout << " (same seed, same cases: ptcheck properties --seed " << o.seed << " --cases " << o.cases
                 << (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract)) << ")";

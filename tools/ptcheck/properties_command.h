@@ -3,11 +3,12 @@
 // N cases from a fixed seed, one line each; a failure prints RapidCheck's counterexample, the
 // runner's trace and the path of the minimal .ops reproducer.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/ops.h"
-#include <vector>
 
 #include "ptcheck/target.h"
 
@@ -20,10 +21,14 @@ struct PropertiesOptions {
   std::string failure_dir;   // where .ops reproducers go
   std::string only;          // one property by name; empty: all
   Contract contract = Contract::Spec;  // --contract (SPEC 9)
+  // No case starts after this time, nor once a stop is requested (stop_flag.h): the property ends with the
+  // cases that ran (`ptcheck check`'s share of the budget).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   struct Verdict {
     std::string name;
     bool passed = false;
-    bool skipped = false;     // does not apply to the target or the profile; `report` says why
+    bool skipped = false;     // does not apply to the target or the profile, or not run (stopped); `report` says why
+    bool stopped = false;     // cut short or not run by the deadline or a stop
     int cases = 0;            // cases that passed
     double seconds = 0;
     std::string report;       // a failure's counterexample

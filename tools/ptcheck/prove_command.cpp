@@ -91,7 +91,7 @@ int run_prove_command(const ProveOptions& o, const ptc_target_ops* target) {
 }
 
 int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path,
-                        std::vector<ProveVerdict>* verdicts) {
+                        std::vector<ProveVerdict>* verdicts, const std::function<bool()>& stop) {
   const std::vector<proofs::Obligation> all = proofs::all_obligations();
   std::vector<const proofs::Obligation*> selected;
   // The cheap part of the recorded-sequence obligations: split at every bbml, the map race, and unmap (strict
@@ -104,7 +104,7 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
     if (block_only) selected.push_back(&ob);
   }
   std::vector<proofs::Result> results;
-  const int status = proofs::run_prove(make_target(target, target_path), selected, false, stdout, &results);
+  const int status = proofs::run_prove(make_target(target, target_path), selected, false, stdout, &results, stop);
   if (verdicts)
     for (const proofs::Result& r : results) {
       ProveVerdict v;
@@ -119,6 +119,14 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
         v.detail = "claim: " + r.statement + "\n" + r.counterexample +
                    (r.script.empty() ? "" : "\nreproduce (save as FILE.ops, then ptcheck run FILE.ops):\n" + r.script);
       }
+      verdicts->push_back(v);
+    }
+  if (verdicts)
+    for (size_t k = results.size(); k < selected.size(); ++k) {  // run_prove stops in order: the rest did not run
+      ProveVerdict v;
+      v.name = selected[k]->name;
+      v.skipped = v.stopped = true;
+      v.signature = "not run: the run was stopped before it";
       verdicts->push_back(v);
     }
   return status;

@@ -1,6 +1,7 @@
 // `ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html]` (issue 5): the Z3 obligations
 // of proofs/.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,14 +25,16 @@ struct ProveVerdict {
   std::string name;
   bool passed = false;
   bool skipped = false;   // skipped or vacuous: it says nothing about the target (a skipped test case)
+  bool stopped = false;   // not run: `stop` said so before it (then also skipped)
   double seconds = 0;
   std::string signature;  // a failure: "refuted:NAME" or "unknown:NAME"; a skip: "skipped: WHY" or "vacuous: WHY"
   std::string replay;
   std::string detail;     // the claim, the counterexample and its `.ops` reproducer
 };
 
-// The cheap part for `ptcheck check`: the obligations on the target's recordings only.
+// The cheap part for `ptcheck check`: the obligations on the target's recordings only. `stop` is asked
+// before each obligation; those it keeps from running are skipped verdicts marked `stopped`.
 int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path,
-                        std::vector<ProveVerdict>* verdicts = nullptr);
+                        std::vector<ProveVerdict>* verdicts = nullptr, const std::function<bool()>& stop = {});
 
 }  // namespace ptc::cli

@@ -14,6 +14,7 @@
 #include "core/runner/target_loader.h"
 #include "properties/concurrent/scheduler.h"
 #include "properties/concurrent/threaded.h"
+#include "tools/ptcheck/stop_flag.h"
 
 namespace ptc::cli {
 
@@ -88,7 +89,16 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   auto last = start;
   const auto every = std::chrono::seconds(o.quiet ? 5 : 1);
   auto secs = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  const auto lin_budget = to.lin_budget;
+  std::string stopped;  // why the loop ended before `end`
   for (uint64_t i = 0; Clock::now() < end; ++i) {
+    if (stop_requested() || Clock::now() >= o.deadline) {
+      stopped = stop_requested() ? stop_reason() : "budget";
+      break;
+    }
+    // A linearizability search stops at its budget with verdict Unknown: never past the deadline.
+    if (o.deadline != Clock::time_point::max())
+      to.lin_budget = std::min(lin_budget, std::chrono::duration_cast<std::chrono::milliseconds>(o.deadline - Clock::now()));
     const conc::HistoryOutcome h = conc::run_threaded_history(target, seed + i, to);
     if (h.skipped) {
       ++t.skipped;
@@ -136,9 +146,10 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   if (o.outcome) {
     o.outcome->histories = t.histories;
     o.outcome->schedules = t.sched.schedules;
+    o.outcome->stopped = stopped;
   }
-  std::printf("ptcheck stress: %.1fs, %s: every oracle holds (seed %llu)\n", secs(), counts(t, secs()).c_str(),
-              ull(seed));
+  std::printf("ptcheck stress: %.1fs, %s: every oracle holds%s (seed %llu)\n", secs(), counts(t, secs()).c_str(),
+              stopped.empty() ? "" : (" (stopped: " + stopped + ")").c_str(), ull(seed));
   return kHolds;
 }
 

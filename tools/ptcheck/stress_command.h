@@ -5,6 +5,7 @@
 // its report and how to replay it) / 2 (bad input, one line). Under --contract linux both issue only
 // what the profile's caller would (SPEC 9) and judge results by that profile.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -22,10 +23,13 @@ struct StressOptions {
   std::string out_dir;        // failing schedules (.ops); default: $TMPDIR/ptcheck-stress
   bool quiet = false;         // progress every 5 s instead of every second (ptcheck check)
   Contract contract = Contract::Spec;
+  // No round starts after this time (`ptcheck check`'s budget) or once a stop is requested (stop_flag.h).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   struct Outcome {
     unsigned long long histories = 0, schedules = 0;
     std::string signature;  // a bug: oracle:threaded or oracle:op:config of the failing schedule
     std::string replay;
+    std::string stopped;    // ended before its time: "SIGTERM", "SIGINT" or "budget" (the deadline); ""
   };
   Outcome* outcome = nullptr;  // filled when given (`ptcheck check`'s report)
 };
