@@ -1,5 +1,6 @@
 #include "properties/stateful/properties.h"
 
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -9,7 +10,44 @@
 #include "properties/stateful/invariants.h"
 #include "properties/stateful/stateful_sequences.h"
 
+// RapidCheck's own listener, the one checkProperty uses when given none (its logging and the reproduce
+// lines); defined in librapidcheck, not declared in its installed headers.
+namespace rc::detail {
+TestListener& globalTestListener();
+}
+
 namespace ptc::props {
+
+namespace {
+
+// Thrown out of RapidCheck's case loop once PropertyContext::stop says so: ending the run there costs
+// nothing, where discarding every case left would cost maxDiscardRatio times the cases left.
+struct StopRequested {};
+
+// Forwards to RapidCheck's listener and counts the cases that passed; after a case that did not fail, ends
+// the run when the context asks to stop (a failing case is shrunk, and its report kept).
+class StopAfterCase final : public rc::detail::TestListener {
+ public:
+  explicit StopAfterCase(const PropertyContext& ctx) : ctx_(ctx), next_(rc::detail::globalTestListener()) {}
+  int passed = 0;
+  void onTestCaseFinished(const rc::detail::CaseDescription& d) override {
+    next_.onTestCaseFinished(d);
+    if (d.result.type == rc::detail::CaseResult::Type::Success) ++passed;
+    if (d.result.type != rc::detail::CaseResult::Type::Failure && ctx_.stop && ctx_.stop()) throw StopRequested{};
+  }
+  void onShrinkTried(const rc::detail::CaseDescription& shrink, bool accepted) override {
+    next_.onShrinkTried(shrink, accepted);
+  }
+  void onTestFinished(const rc::detail::TestMetadata& m, const rc::detail::TestResult& r) override {
+    next_.onTestFinished(m, r);
+  }
+
+ private:
+  const PropertyContext& ctx_;
+  rc::detail::TestListener& next_;
+};
+
+}  // namespace
 
 const std::vector<Property>& all_properties() {
   static const std::vector<Property> kAll = {
@@ -74,16 +112,28 @@ SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases
     meta.id = p.name;
     meta.description = p.what;
     const auto body = p.body;
-    // A stop discards each remaining case unrun: RapidCheck then gives up at once (no failure), and a
-    // shrink in progress keeps the smallest failing case found so far.
-    const rc::detail::TestResult result = rc::detail::checkTestable(
-        [&ctx, body] {
-          if (ctx.stop && ctx.stop()) RC_DISCARD("stopped");
-          body(ctx);
-        },
-        meta, params);
+    // A stop ends the case loop after the case in flight (StopAfterCase); during a shrink it discards each
+    // candidate unrun, so the smallest failing case found so far is the one reported.
+    StopAfterCase listener(ctx);
     PropertyOutcome o;
     o.name = p.name;
+    std::optional<rc::detail::TestResult> run;
+    try {
+      run.emplace(rc::detail::checkTestable(
+          [&ctx, body] {
+            if (ctx.stop && ctx.stop()) RC_DISCARD("stopped");
+            body(ctx);
+          },
+          meta, params, listener));
+    } catch (const StopRequested&) {
+      o.passed = o.stopped = true;  // every case that ran held; the rest did not run
+      o.cases = listener.passed;
+      ++summary.passed;
+      log << "ok   " << p.name << " (" << o.cases << " cases, stopped)\n";
+      summary.outcomes.push_back(std::move(o));
+      continue;
+    }
+    const rc::detail::TestResult& result = *run;
     std::ostringstream msg;
     rc::detail::printResultMessage(result, msg);
     o.report = msg.str();
@@ -92,13 +142,9 @@ SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases
       o.cases = result.get<rc::detail::SuccessResult>().numSuccess;
     } else if (result.is<rc::detail::FailureResult>()) {
       o.cases = result.get<rc::detail::FailureResult>().numSuccess;
-    } else if (result.is<rc::detail::GaveUpResult>() && ctx.stop && ctx.stop()) {
-      o.passed = o.stopped = true;  // every case that ran held; the rest did not run
-      o.cases = result.get<rc::detail::GaveUpResult>().numSuccess;
     }
     (o.passed ? summary.passed : summary.failed)++;
-    log << (o.passed ? "ok   " : "FAIL ") << p.name << " (" << o.cases << " cases" << (o.stopped ? ", stopped" : "")
-        << ")";
+    log << (o.passed ? "ok   " : "FAIL ") << p.name << " (" << o.cases << " cases)";
     if (!o.passed) log << "\n" << o.report;
     log << "\n";
     summary.outcomes.push_back(std::move(o));

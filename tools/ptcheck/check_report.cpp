@@ -83,7 +83,10 @@ const char* json_bool(bool b) { return b ? "true" : "false"; }
 
 // One line for a stage's <system-out> when the run or the stage did not go to the end.
 std::string suite_status(const CheckReport& r, const CheckStage& s) {
-  std::string line = !s.ran ? "not run: " + s.note : !s.stopped.empty() ? "cut short (" + s.stopped + ")" : "ran in full";
+  const bool says_not_run = s.note.rfind("not run", 0) == 0;  // "not run: the budget was spent", ...
+  std::string line = !s.ran ? (says_not_run ? s.note : "not run: " + s.note)
+                     : !s.stopped.empty() ? "cut short (" + s.stopped + ")"
+                                          : "ran in full";
   if (!r.stopped.empty()) line += "; " + stop_line(r);
   else line += "\n";
   return line;

@@ -146,7 +146,7 @@ bool start_fuzzer(const std::string& cmd, FuzzerProcess* p) {
 }
 
 // Reads the fuzzer's output line by line until it ends, stopping the process group when `stop` says why
-// ("" while it may go on): SIGTERM first (libFuzzer prints its final stats), SIGKILL a second later.
+// ("" while it may go on): SIGTERM first (libFuzzer prints its final stats), SIGKILL half a second later.
 // Returns its wait status; *stopped_why is the reason it was stopped, "" if it ended by itself.
 int read_until_done(FuzzerProcess& p, const std::function<std::string()>& stop,
                     const std::function<void(const std::string&)>& on_line, std::string* stopped_why) {
@@ -162,7 +162,7 @@ int read_until_done(FuzzerProcess& p, const std::function<std::string()>& stop,
         ::kill(-p.pid, SIGTERM);
         term_sent = Clock::now();
       }
-    } else if (!killed && Clock::now() - term_sent >= std::chrono::seconds(1)) {
+    } else if (!killed && Clock::now() - term_sent >= std::chrono::milliseconds(500)) {
       ::kill(-p.pid, SIGKILL);
       killed = true;
     }

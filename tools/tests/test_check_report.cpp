@@ -82,5 +82,83 @@ TEST(CheckReport, SummaryTableNamesTheFirstFailureAndItsReplay) {
   EXPECT_NE(t.find("BUGS FOUND in 12.5s of a 30s budget (target t<&>, contract spec)"), std::string::npos) << t;
 }
 
+// A run SIGTERM stopped in its properties stage: what ran, what did not and why, in all three renderings.
+CheckReport stopped_report() {
+  CheckReport r;
+  r.target = "lpae";
+  r.seconds = 3;
+  r.stopped = "SIGTERM";
+  r.exit_status = 143;
+  CheckStage replay;
+  replay.name = "replay";
+  replay.items.push_back({"a.ops", CheckResult::kPass, 0.1, "", "", ""});
+  CheckStage props;
+  props.name = "properties";
+  props.stopped = "SIGTERM";
+  props.items.push_back({"p1", CheckResult::kPass, 0.1, "", "", ""});
+  props.items.push_back({"p2", CheckResult::kSkip, 0, "not run: the run was stopped (SIGTERM)", "", ""});
+  CheckStage fuzz;
+  fuzz.name = "fuzz";
+  fuzz.result = CheckResult::kSkip;
+  fuzz.ran = false;
+  fuzz.note = "not run: the run was stopped (SIGTERM)";
+  r.stages = {replay, props, fuzz};
+  return r;
+}
+
+TEST(CheckReport, JsonSaysTheRunStoppedAndWhichStagesRan) {
+  const std::string j = check_json(stopped_report());
+  EXPECT_NE(j.find("\"result\": \"STOPPED\",\n  \"exit_status\": 143,\n  \"stopped\": \"SIGTERM\""), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"name\": \"replay\", \"result\": \"PASS\", \"ran\": true, \"stopped\": \"\""), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"name\": \"properties\", \"result\": \"PASS\", \"ran\": true, \"stopped\": \"SIGTERM\""),
+            std::string::npos) << j;
+  EXPECT_NE(j.find("{\"name\": \"fuzz\", \"result\": \"SKIP\", \"ran\": false, \"stopped\": \"\""), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"name\": \"p2\", \"reason\": \"not run: the run was stopped (SIGTERM)\"}"), std::string::npos) << j;
+  CheckReport green = stopped_report();
+  green.stopped = "";
+  green.exit_status = 0;
+  EXPECT_NE(check_json(green).find("\"stopped\": \"\""), std::string::npos);
+}
+
+TEST(CheckReport, AnUnfinishedReportHasNoExitStatusYet) {
+  CheckReport r = stopped_report();
+  r.stopped = CheckReport::kUnfinished;
+  r.exit_status = -1;
+  const std::string j = check_json(r);
+  EXPECT_NE(j.find("\"result\": \"INCOMPLETE\",\n  \"exit_status\": null,\n  \"stopped\": \"unfinished\""),
+            std::string::npos) << j;
+  r.stages[0].items[0].result = CheckResult::kFail;
+  EXPECT_NE(check_json(r).find("\"result\": \"FAIL\""), std::string::npos) << "a failure found so far is one";
+}
+
+TEST(CheckReport, JunitSaysTheRunStoppedInEverySuite) {
+  const std::string x = check_junit(stopped_report());
+  EXPECT_NE(x.find("<property name=\"ran\" value=\"true\"/><property name=\"stopped\" value=\"SIGTERM\"/>"),
+            std::string::npos) << x;
+  EXPECT_NE(x.find("<property name=\"ran\" value=\"false\"/>"), std::string::npos) << x;
+  EXPECT_NE(x.find("<system-out>cut short (SIGTERM); stopped by SIGTERM: properties cut short; not run: fuzz&#10;</system-out>"),
+            std::string::npos) << x;
+  EXPECT_NE(x.find("<system-out>not run: the run was stopped (SIGTERM); stopped by SIGTERM"), std::string::npos) << x;
+  EXPECT_NE(x.find("name=\"fuzz\" time=\"0.000\"><skipped message=\"not run: the run was stopped (SIGTERM)\"/>"),
+            std::string::npos) << x;
+  // A run that went to the end carries neither.
+  const std::string whole = check_junit(nasty_report());
+  EXPECT_EQ(whole.find("name=\"stopped\""), std::string::npos) << whole;
+  EXPECT_EQ(whole.find("<system-out>"), std::string::npos) << whole;
+}
+
+TEST(CheckReport, SummarySaysWhatStoppedTheRun) {
+  const std::string t = check_summary_table(stopped_report());
+  EXPECT_NE(t.find("properties  PASS        2      0      1     0.0s  cut short (SIGTERM)"), std::string::npos) << t;
+  EXPECT_NE(t.find("stopped by SIGTERM: properties cut short; not run: fuzz\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("ptcheck check: STOPPED by SIGTERM, nothing failed in what ran in 3.0s"), std::string::npos) << t;
+  CheckReport budget = stopped_report();
+  budget.stopped = "budget";
+  budget.exit_status = 0;
+  const std::string b = check_summary_table(budget);
+  EXPECT_NE(b.find("the budget ran out: properties cut short; not run: fuzz\n"), std::string::npos) << b;
+  EXPECT_NE(b.find("every oracle holds in what the budget allowed"), std::string::npos) << b;
+}
+
 }  // namespace
 }  // namespace ptc::cli
