@@ -12,7 +12,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <new>
+#include <sstream>
 #include <vector>
 
 #include "core/isolation/frames.h"
@@ -25,6 +27,26 @@ bool ChildChannel::send(const std::string& payload) {
 }
 
 namespace {
+
+// The CPU time (user + system) process pid has used, from /proc; -1 when it cannot be read.
+int64_t process_cpu_ns(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", int(pid));
+  std::ifstream in(path);
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after its closing parenthesis.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  static const long ticks = sysconf(_SC_CLK_TCK);
+  return int64_t((utime + stime) * (1000000000ull / (ticks > 0 ? ticks : 100)));
+}
 
 // The watch in a shared anonymous mapping: the parent reads what the child wrote, after it died too.
 struct SharedWatch {
@@ -110,7 +132,14 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
     if (eof) break;
     // Why the parent would end the child: an operation that does not return, the deadline, a stop.
     const int64_t since = shared.w->entered_ns.load(std::memory_order_acquire);
-    const bool hung = o.op_timeout_s > 0 && since != 0 && double(TargetWatch::now_ns() - since) / 1e9 > o.op_timeout_s;
+    bool hung = false;
+    if (o.op_timeout_s > 0 && since != 0) {
+      const double wall = double(TargetWatch::now_ns() - since) / 1e9;
+      const int64_t cpu_now = wall > o.op_timeout_s ? process_cpu_ns(pid) : -1;
+      const double cpu = cpu_now < 0 ? 0 : double(cpu_now - shared.w->entered_cpu_ns.load()) / 1e9;
+      hung = cpu > o.op_timeout_s || wall > o.op_timeout_s * ChildOptions::kBlockedFactor;
+      if (hung) end.in_target_cpu_s = cpu;
+    }
     const bool late = std::chrono::steady_clock::now() >= o.deadline;
     const bool stop = o.should_stop && o.should_stop();
     if (hung || late || stop) {

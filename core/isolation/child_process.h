@@ -30,7 +30,11 @@ class ChildChannel {
 
 struct ChildOptions {
   std::string log_path;        // appended to; it must be writable (the caller checks)
-  double op_timeout_s = 10;    // control in the target longer than this: a hang (0: no limit)
+  // An operation that has used this much CPU time in the target, or has been in it kBlockedFactor times
+  // as long by the wall clock (a target blocked, not spinning), is a hang (0: no limit). CPU time, so
+  // that a loaded CI machine does not turn a slow operation into a hang.
+  double op_timeout_s = 10;
+  static constexpr double kBlockedFactor = 6;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::function<bool()> should_stop;  // polled about every 50 ms; true ends the child (SIGTERM to ptcheck)
 };
@@ -50,7 +54,8 @@ struct ChildEnd {
   int line = 0;
   WatchedEntry entry = WatchedEntry::kNone;
   uint32_t op_kind = 0;
-  double in_target_s = 0;  // how long control had been in the target (0: it was not)
+  double in_target_s = 0;  // how long control had been in the target (0: it was not), wall clock
+  double in_target_cpu_s = 0;  // and the CPU time the child used meanwhile
   // The log's length when the last frame arrived (or the child started, when none did): what the
   // child printed after it belongs to the unit that did not finish.
   uint64_t log_offset = 0;

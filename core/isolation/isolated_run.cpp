@@ -15,11 +15,12 @@ namespace {
 // Field tags of a result frame.
 enum Tag : uint8_t {
   kIndex = 1, kSkipped, kSkipReason, kStatements, kSkipLine, kSkipStatement, kSkipWhy,
-  kOracle, kLine, kStatement, kMessage, kSignature, kTrace, kReplay,
+  kOracle, kLine, kStatement, kMessage, kSignature, kTrace, kReplay, kNote, kNoteBad,
 };
 
-std::string encode(size_t index, const RunResult& r) {
+std::string encode(size_t index, const RunResult& r, const ChildNote& note) {
   FrameWriter w;
+  if (!note.text.empty()) w.str(kNote, note.text).num(kNoteBad, note.bad_input);
   w.num(kIndex, int64_t(index)).num(kSkipped, r.skipped).str(kSkipReason, r.skip_reason).num(kStatements, int64_t(r.statements));
   for (const SkippedStatement& s : r.skipped_statements)
     w.num(kSkipLine, s.line).str(kSkipStatement, s.statement).str(kSkipWhy, s.reason);
@@ -30,7 +31,7 @@ std::string encode(size_t index, const RunResult& r) {
 }
 
 // False when the frame is malformed (the child wrote something else: it is treated as dead).
-bool decode(const std::string& frame, size_t* index, RunResult* r) {
+bool decode(const std::string& frame, size_t* index, RunResult* r, ChildNote* note) {
   FrameReader rd(frame);
   uint8_t tag;
   std::string_view v;
@@ -42,6 +43,8 @@ bool decode(const std::string& frame, size_t* index, RunResult* r) {
         if (!n) return false;
         *index = size_t(*n), has_index = true;
         break;
+      case kNote: note->text = v; break;
+      case kNoteBad: note->bad_input = n && *n; break;
       case kSkipped: r->skipped = n && *n; break;
       case kSkipReason: r->skip_reason = v; break;
       case kStatements: r->statements = n ? size_t(*n) : 0; break;
@@ -111,10 +114,12 @@ Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target
                                    : op ? fmt("in `%s` (line %d)", print_statement(*op).c_str(), op->line)
                                         : std::string("in its ") + entry + "()";
   if (end.how == ChildEnd::How::kHung)
-    f.message = fmt("the target did not return %s within %g s (it had run %.1f s when it was stopped)",
-                    where_in.c_str(), io.op_timeout_s, end.in_target_s);
+    f.message = fmt("the target did not return %s within %g s (it had used %.1f s of CPU time in %.1f s when it "
+                    "was stopped; --op-timeout raises the limit for an operation that is only slow)",
+                    where_in.c_str(), io.op_timeout_s, end.in_target_cpu_s, end.in_target_s);
   else
-    f.message = "the target died (" + describe_death(end) + ") " + where_in;
+    f.message = "the target died (" + std::string(sanitizer ? "a sanitizer's report, then " : "") + describe_death(end) +
+                ") " + where_in;
   const std::string file = script.file.empty() ? "<script>" : script.file;
   std::string t = fmt("ptcheck: FAIL %s at %s:%d (target %s, contract %s)\n", oracle_name(f.oracle), file.c_str(),
                       f.line, target->name ? target->name : "?", contract_name(script.config.contract));
@@ -151,7 +156,7 @@ Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target
 void run_scripts_isolated(const std::vector<Script>& scripts, const ptc_target_ops* target, const RunOptions& opts,
                           const IsolationOptions& io,
                           const std::function<void(size_t index, IsolatedResult&& r)>& on_result,
-                          const std::function<void(size_t index, const RunResult& r)>& in_child) {
+                          const std::function<ChildNote(size_t index, const RunResult& r)>& in_child) {
   ChildOptions co;
   co.log_path = io.log_path;
   co.op_timeout_s = io.op_timeout_s;
@@ -186,14 +191,14 @@ void run_scripts_isolated(const std::vector<Script>& scripts, const ptc_target_o
             ch.watch()->unit.store(i);
             ch.watch()->line.store(0);
             const RunResult r = run_script(scripts[i], target, ro);
-            if (in_child) in_child(i, r);
-            if (!ch.send(encode(i, r))) return;
+            const ChildNote note = in_child ? in_child(i, r) : ChildNote{};
+            if (!ch.send(encode(i, r, note))) return;
           }
         },
         [&](const std::string& frame) {
           IsolatedResult r;
           size_t index = 0;
-          if (garbled || !decode(frame, &index, &r.result) || index != next) {
+          if (garbled || !decode(frame, &index, &r.result, &r.note) || index != next) {
             garbled = true;
             return;
           }
@@ -208,6 +213,20 @@ void run_scripts_isolated(const std::vector<Script>& scripts, const ptc_target_o
     r.result.failure = failure_of_dead_child(scripts[next], target, opts, end, io);
     deliver(next++, std::move(r));
   }
+}
+
+IsolatedResult run_script_isolated(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
+                                   const IsolationOptions& io) {
+  IsolatedResult out;
+  out.run = false;
+  run_scripts_isolated({script}, target, opts, io, [&](size_t, IsolatedResult&& r) { out = std::move(r); });
+  return out;
+}
+
+std::string isolated_signature(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
+                               const IsolationOptions& io) {
+  const IsolatedResult r = run_script_isolated(script, target, opts, io);
+  return r.result.failure ? r.result.failure->signature : std::string();
 }
 
 }  // namespace ptc

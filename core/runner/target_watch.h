@@ -4,6 +4,8 @@
 // find an operation that does not return (a hang). Only lock-free atomics: a crash mid-update leaves
 // each field whole.
 #pragma once
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -28,9 +30,16 @@ struct TargetWatch {
   std::atomic<uint32_t> entry{0};          // WatchedEntry
   std::atomic<uint32_t> op_kind{0};        // OpKind of kOp (its ops.h value)
   std::atomic<int64_t> entered_ns{0};      // steady clock when control entered the target (0: not in it)
+  std::atomic<int64_t> entered_cpu_ns{0};  // the process's CPU time then (a loaded machine slows the wall
+                                           // clock of an operation, not the CPU time it uses)
   std::atomic<uint64_t> unit{0};           // which script, case or item of a batch (the caller numbers them)
   static_assert(std::atomic<int64_t>::is_always_lock_free && std::atomic<uint32_t>::is_always_lock_free);
 
+  static int64_t cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  }
   static int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
@@ -39,6 +48,7 @@ struct TargetWatch {
     line.store(statement_line, std::memory_order_relaxed);
     op_kind.store(kind, std::memory_order_relaxed);
     entry.store(uint32_t(e), std::memory_order_relaxed);
+    entered_cpu_ns.store(cpu_ns(), std::memory_order_relaxed);
     entered_ns.store(now_ns(), std::memory_order_release);
   }
   void leave() {
@@ -58,6 +68,7 @@ class WatchScope {
     entry_ = w_->entry.load(std::memory_order_relaxed);
     kind_ = w_->op_kind.load(std::memory_order_relaxed);
     since_ = w_->entered_ns.load(std::memory_order_relaxed);
+    cpu_since_ = w_->entered_cpu_ns.load(std::memory_order_relaxed);
     w_->enter(e, line, kind);
   }
   ~WatchScope() {
@@ -65,6 +76,7 @@ class WatchScope {
     w_->line.store(line_, std::memory_order_relaxed);
     w_->op_kind.store(kind_, std::memory_order_relaxed);
     w_->entry.store(entry_, std::memory_order_relaxed);
+    w_->entered_cpu_ns.store(cpu_since_, std::memory_order_relaxed);
     w_->entered_ns.store(since_, std::memory_order_release);
   }
   WatchScope(const WatchScope&) = delete;
@@ -74,7 +86,7 @@ class WatchScope {
   TargetWatch* w_;
   int32_t line_ = 0;
   uint32_t entry_ = 0, kind_ = 0;
-  int64_t since_ = 0;
+  int64_t since_ = 0, cpu_since_ = 0;
 };
 
 }  // namespace ptc

@@ -13,6 +13,7 @@
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
 #include "tools/ptcheck/script_files.h"
+#include "tools/ptcheck/target_log.h"
 #if PTCHECK_HAVE_STRESS
 #include "tools/ptcheck/stress_command.h"
 #endif
@@ -60,7 +61,8 @@ CheckStage skipped_stage(const std::string& name, const std::string& why) {
 
 // Every corpus script and fuzz_ops input, as regression tests.
 CheckStage replay_stage(const std::vector<std::string>& files, const std::string& root, const ptc_target_ops* t,
-                        const std::string& target_path, Contract contract, bool* bad_input) {
+                        const std::string& target_path, Contract contract, const IsolationOptions& io,
+                        bool* bad_input) {
   CheckStage s;
   s.name = "replay";
   s.note = std::to_string(files.size()) + " scripts and fuzz_ops inputs under " + root;
@@ -72,12 +74,15 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   if (!target_path.empty()) opts.replay_args = "--target " + target_path;
   if (contract != Contract::Spec)
     opts.replay_args += (opts.replay_args.empty() ? "" : " ") + std::string("--contract ") + contract_name(contract);
+  // The scripts that load run in child processes (core/isolation): a target that crashes or hangs is
+  // that script's failure, and the stage goes on.
+  std::vector<Script> scripts;
+  std::vector<size_t> item_of;
   for (size_t k = 0; k < files.size(); ++k) {
     const std::string& f = files[k];
     CheckItem item;
     item.name = fs::path(f).lexically_relative(root).string();
     if (item.name.empty() || item.name.rfind("..", 0) == 0) item.name = f;
-    const auto t0 = Clock::now();
     Script script;
     std::string error;
     if (!load_script(f, &script, &error)) {
@@ -88,26 +93,40 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
       std::fprintf(stderr, "%s\n", error.c_str());
     } else {
       if (!script.has_contract) script.config.contract = contract;
-      const RunResult r = run_script(script, t, opts);
-      if (r.skipped) {
-        item.result = CheckResult::kSkip;
-        item.signature = r.skip_reason;
-      } else if (r.failure) {
-        item.result = CheckResult::kFail;
-        item.signature = r.failure->signature;
-        item.replay = r.failure->replay;
-        item.detail = r.failure->trace;
-        std::printf("FAIL %s:%d %s\n", f.c_str(), r.failure->line, r.failure->signature.c_str());
-      }
+      scripts.push_back(std::move(script));
+      item_of.push_back(k);
     }
-    item.seconds = since(t0);
     s.items.push_back(std::move(item));
+  }
+  auto t0 = Clock::now();
+  size_t done = 0;
+  run_scripts_isolated(scripts, t, opts, io, [&](size_t j, IsolatedResult&& ir) {
+    CheckItem& item = s.items[item_of[j]];
+    const std::string& f = files[item_of[j]];
+    const RunResult& r = ir.result;
+    item.seconds = since(t0);
+    t0 = Clock::now();
+    if (!ir.run) {
+      item.result = CheckResult::kSkip;
+      item.signature = "not run: the check was stopped";
+    } else if (r.skipped) {
+      item.result = CheckResult::kSkip;
+      item.signature = r.skip_reason;
+    } else if (r.failure) {
+      item.result = CheckResult::kFail;
+      item.signature = r.failure->signature;
+      item.replay = r.failure->replay;
+      item.detail = r.failure->trace;
+      std::printf("FAIL %s:%d %s\n", f.c_str(), r.failure->line, r.failure->signature.c_str());
+    }
+    if (ir.warnings) item.detail += std::to_string(ir.warnings) + " WARNING line(s) in the target log " + io.log_path + "\n";
     if (since(last) >= 5) {
       last = Clock::now();
-      std::printf("  replay: %zu/%zu (%.0fs)\n", k + 1, files.size(), since(start));
-      std::fflush(stdout);
+      std::printf("  replay: %zu/%zu (%.0fs)\n", done + 1, scripts.size(), since(start));
     }
-  }
+    ++done;
+    std::fflush(stdout);
+  });
   finish_stage(&s, start);
   return s;
 }
@@ -312,7 +331,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
                        : "");
   std::fflush(stdout);
 
-  report.stages.push_back(replay_stage(files, o.corpora_root, t, o.target_path, o.contract, &bad_input));
+  report.stages.push_back(replay_stage(files, o.corpora_root, t, o.target_path, o.contract, o.isolation, &bad_input));
   if (bad_input) {
     // The corpus must be fixed first: minutes of proving and fuzzing would not make this run a verdict.
     for (const char* s : {"prove", "properties", "fuzz", "stress"})
@@ -392,6 +411,7 @@ static int finish(CheckReport& report, const CheckOptions& o, Clock::time_point 
   report.exit_status = bad_input ? kBadInput : failed ? kBug : kHolds;
   report.seconds = since(start);
   std::printf("\n%s", check_summary_table(report).c_str());
+  if (const std::string log = target_log_summary(o.isolation); !log.empty()) std::printf("%s\n", log.c_str());
   std::fflush(stdout);
   if (!o.json_path.empty() && !write_text(o.json_path, check_json(report))) {
     std::fprintf(stderr, "ptcheck: cannot write %s\n", o.json_path.c_str());

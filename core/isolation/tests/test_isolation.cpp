@@ -108,6 +108,26 @@ TEST(Child, DeathsAreToldApart) {
   EXPECT_EQ(e.line, 7);
   EXPECT_EQ(e.entry, WatchedEntry::kOp);
   EXPECT_GE(e.in_target_s, 0.3);
+  // Waiting without using the CPU (a loaded machine, or a target blocked on itself) is no hang until
+  // kBlockedFactor times the op timeout has passed by the wall clock.
+  o.op_timeout_s = 0.2;
+  e = run_in_child(
+      [](ChildChannel& ch) {
+        ch.watch()->enter(WatchedEntry::kOp, 3);
+        ::usleep(500 * 1000);
+        ch.watch()->leave();
+      },
+      none, o);
+  EXPECT_EQ(e.how, ChildEnd::How::kFinished) << describe_death(e);
+  e = run_in_child(
+      [](ChildChannel& ch) {
+        ch.watch()->enter(WatchedEntry::kOp, 4);
+        ::sleep(30);
+      },
+      none, o);
+  EXPECT_EQ(e.how, ChildEnd::How::kHung);
+  EXPECT_GE(e.in_target_s, 0.2 * ChildOptions::kBlockedFactor);
+  EXPECT_LT(e.in_target_cpu_s, 0.2);
   // Spinning in ptcheck's own code is no hang of the target; the deadline ends it.
   o.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
   e = run_in_child([](ChildChannel&) { for (volatile bool spin = true; spin;) { } }, none, o);
