@@ -15,7 +15,12 @@ enum class Oracle : uint8_t {
   TlbConflict = 7,       // 5.6 two IOTLB entries of different size or output for one address (bbml 0/1)
   FaultDuringSplit = 8,  // 5.7 a mapped address faults while split or merge runs (bbml 1/2)
   Leak = 9,              // 5.8 tables left after destroy; a failed -ENOMEM op changed the state
+  // SPEC 5.9 and 8: the target ran in a child process (core/isolation) that did not come back.
+  MemoryError = 10,      // 5.9 a sanitizer's report (AddressSanitizer, UndefinedBehaviorSanitizer, ...)
+  Crash = 11,            // a signal, abort() or exit() with no sanitizer report
+  Hang = 12,             // an operation that did not return within the op timeout
 };
+inline constexpr int kOracleCount = 12;
 
 // Short stable name used in signatures ("lost-dirty") and in corpora expectations.
 inline const char* oracle_name(Oracle o) {
@@ -29,6 +34,9 @@ inline const char* oracle_name(Oracle o) {
     case Oracle::TlbConflict: return "tlb-conflict";
     case Oracle::FaultDuringSplit: return "fault-during-split-merge";
     case Oracle::Leak: return "leak";
+    case Oracle::MemoryError: return "memory-error";
+    case Oracle::Crash: return "crash";
+    case Oracle::Hang: return "hang";
   }
   return "?";
 }

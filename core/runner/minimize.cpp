@@ -12,8 +12,14 @@ std::string failure_signature(const Script& s, const ptc_target_ops* target) {
 }
 
 Script minimize_failure(Script s, const ptc_target_ops* target, const std::string& signature) {
+  return minimize_failure(std::move(s), [target](const Script& trial) { return failure_signature(trial, target); },
+                          signature);
+}
+
+Script minimize_failure(Script s, const std::function<std::string(const Script&)>& signature_of,
+                        const std::string& signature) {
   auto keep_if_still_fails = [&](Script trial) {
-    if (failure_signature(trial, target) != signature) return false;
+    if (signature_of(trial) != signature) return false;
     s = std::move(trial);
     return true;
   };

@@ -99,6 +99,7 @@ class Session::Impl {
       // descriptor accesses must not run that op's injections (its context is gone).
       smmu_->on_access = nullptr;
       smmu_->detach();
+      WatchScope in(opts_.watch, WatchedEntry::kDestroy, 0);
       ops_->destroy(target_);
     }
   }
@@ -245,13 +246,19 @@ bool Run::start(std::string* skip_reason) {
   if (opts_.record_timeline) smmu_->record_timeline(&timeline_);
   ref_ = std::make_unique<ReferenceModel>(cfg);
   const ptc_cfg abi_cfg = cfg.to_abi();
-  target_ = ops_->create(&abi_cfg, smmu_->hw());
+  {
+    WatchScope in(opts_.watch, WatchedEntry::kCreate, 0);
+    target_ = ops_->create(&abi_cfg, smmu_->hw());
+  }
   if (!target_) {
     *skip_reason = "target " + std::string(ops_->name ? ops_->name : "?") + " refuses config " + print_config(cfg);
     smmu_->check_leaks();
     return false;
   }
-  smmu_->attach(ops_->root(target_));
+  {
+    WatchScope in(opts_.watch, WatchedEntry::kRoot, 0);
+    smmu_->attach(ops_->root(target_));
+  }
   check_smmu(nullptr);
   return true;
 }
@@ -282,7 +289,10 @@ bool Run::finish() {
   const uint64_t top = 1ull << script_.config.ias;
   if (!compare_state(nullptr, 0, top, Oracle::Divergence, "at the end of the script")) return false;
   smmu_->detach();
-  ops_->destroy(target_);
+  {
+    WatchScope in(opts_.watch, WatchedEntry::kDestroy, 0);
+    ops_->destroy(target_);
+  }
   target_ = nullptr;
   smmu_->check_leaks();
   return check_smmu(nullptr);
@@ -330,6 +340,7 @@ bool Run::run_injections(const Op& op, uint64_t at, bool after_return) {
 }
 
 int64_t Run::call_target(const Op& op, CallerBitmap* bm, RecordingSink* sink) {
+  WatchScope in(opts_.watch, WatchedEntry::kOp, op.line, uint32_t(op.kind));
   if (!traits(op.kind).records_dirty) return call_target_op(ops_, target_, op, nullptr);
   WindowedBitmapWriter writer(bm->geo, bm->bytes, opts_.bitmap_window_bytes);
   sink->writer = &writer;

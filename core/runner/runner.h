@@ -11,6 +11,7 @@
 
 #include "core/oracles.h"
 #include "core/ops.h"
+#include "core/runner/target_watch.h"
 #include "core/smmu/timeline.h"
 #include "ptcheck/target.h"
 
@@ -34,6 +35,9 @@ struct RunOptions {
   // Keep every event as data (timeline.h) for Failure::timeline: `ptcheck ... --html`. Off by
   // default: each event then carries a copy of the IOTLB and walk cache.
   bool record_timeline = false;
+  // Announced before every call into the target and cleared after it (create, root, each operation,
+  // destroy): a parent process reads it to name what a dead or stuck child was doing (core/isolation).
+  TargetWatch* watch = nullptr;
 };
 
 struct Failure {

@@ -7,6 +7,7 @@
 #pragma once
 #include <string>
 
+#include "core/isolation/isolated_run.h"
 #include "core/ops.h"
 #include "ptcheck/target.h"
 
@@ -24,6 +25,7 @@ struct CheckOptions {
   long cases = -1;           // --cases: cases per property (default 100; 0: no properties)
   std::string json_path, junit_path;
   Contract contract = Contract::Spec;  // --contract: every stage's profile (SPEC 9; a script's own config wins)
+  IsolationOptions isolation;  // the child processes the target runs in: its log, the op timeout
 };
 
 int run_check(const CheckOptions& o, const ptc_target_ops* target);

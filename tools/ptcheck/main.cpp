@@ -30,6 +30,7 @@
 #include "tools/ptcheck/bench_command.h"
 #if PTCHECK_HAVE_STRESS
 #include "tools/ptcheck/stress_command.h"
+#include "tools/ptcheck/target_log.h"
 #endif
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
@@ -83,12 +84,13 @@ const char kUsage[] =
     "        properties (N cases each, default 100; 0: none), fuzz (S seconds per fuzzer, default 10;\n"
     "        0: none; when the fuzz preset is built), stress (3 s). --budget: about S seconds in all;\n"
     "        replay and prove first, what they leave is split properties:fuzz:stress = 3:5:2 (printed);\n"
-    "        every stage stops at its share and the run ends within S + 5 s (the item in flight when the\n"
-    "        time is up finishes: a script, an obligation, a property case, a stress round; a fuzzer is\n"
-    "        stopped). What did not run is reported as skipped, and the report says \"stopped\": \"budget\".\n"
+    "        every stage stops at its share and the run ends within S + 10 s: a corpus script's child and a\n"
+    "        fuzzer are stopped at once; an obligation (Z3 gives each 10 s at most), a property case or a\n"
+    "        stress round in flight finishes. What did not run is reported as skipped, and the report says\n"
+    "        \"stopped\": \"budget\".\n"
     "        --json/--junit: the report as one JSON object / JUnit XML for CI (schema:\n"
     "        tools/ptcheck/junit.xsd), rewritten whole after every stage (a temporary file renamed).\n"
-    "        SIGTERM or SIGINT: the item in flight finishes (a fuzzer is stopped), then the summary and\n"
+    "        SIGTERM or SIGINT: the item in flight is stopped or finishes as above, then the summary and\n"
     "        both reports, saying which stages ran and that the run stopped; exit 128+signal (143, 130)\n"
     "        unless a failure was found (1). fuzz, properties and stress stop the same way.\n"
     "  properties [--cases N] [--seed N] [--target LIB.so]\n"
@@ -128,6 +130,7 @@ struct Args {
   std::string time, jobs, seed, fuzzer_dir, cases;
   std::string budget, json_file, junit_file, html;
   std::string contract;  // --contract spec|linux: for scripts whose config does not name one
+  std::string op_timeout, target_log;  // the child processes the target runs in (core/isolation)
   std::set<std::string> given;  // the valued flags given, e.g. "--html"
 };
 
@@ -157,7 +160,9 @@ int parse_args(int argc, char** argv, Args* a) {
                 {"--budget", &Args::budget, "seconds"},
                 {"--junit", &Args::junit_file, "a file"},
                 {"--html", &Args::html, "a file"},
-                {"--contract", &Args::contract, "spec or linux"}};
+                {"--contract", &Args::contract, "spec or linux"},
+                {"--op-timeout", &Args::op_timeout, "seconds"},
+                {"--target-log", &Args::target_log, "a file"}};
   // `check --json FILE` writes a report; `prove --json` prints JSON instead of text.
   const bool json_takes_file = a->command == "check";
   for (int i = 2; i < argc; ++i) {
@@ -214,7 +219,7 @@ bool parse_count(const std::string& s, unsigned long long lo, unsigned long long
 }
 
 bool known_oracle(const std::string& name) {
-  for (int o = 1; o <= 9; ++o)
+  for (int o = 1; o <= ptc::kOracleCount; ++o)
     if (name == ptc::oracle_name(ptc::Oracle(o))) return true;
   return false;
 }
@@ -278,18 +283,24 @@ bool page_script(const std::string& path, ptc::Script* script, std::string* text
   return true;
 }
 
-// Draws a failure (run with RunOptions::record_timeline) as a page; kBadInput if it cannot be written.
-int write_failure_page(const std::string& out, const std::string& script_path, const std::string& text,
-                       const ptc_target_ops* t, const ptc::Failure& f) {
+// Draws a failure (run with RunOptions::record_timeline) as a page, in the child that ran it: what to
+// tell the user (bad input when the page cannot be written).
+ptc::ChildNote draw_failure_page(const std::string& out, const std::string& script_path, const std::string& text,
+                                 const ptc_target_ops* t, const ptc::Failure& f) {
   ptc::cli::HtmlTimelineInput in;
   in.script_path = script_path;
   in.script_text = text;
   in.target = t->name ? t->name : "?";
   in.failure = &f;
   std::string error;
-  if (!ptc::cli::write_html_file(out, ptc::cli::render_html_timeline(in), &error)) return bad(error);
-  std::printf("ptcheck: the failure (%s) is drawn in %s\n", f.signature.c_str(), out.c_str());
-  return kHolds;
+  if (!ptc::cli::write_html_file(out, ptc::cli::render_html_timeline(in), &error)) return {"ptcheck: " + error, true};
+  return {"ptcheck: the failure (" + f.signature + ") is drawn in " + out, false};
+}
+
+// The isolation settings of this run (--target-log, --op-timeout).
+ptc::IsolationOptions& isolation() {
+  static ptc::IsolationOptions io;
+  return io;
 }
 
 int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* target, bool quiet,
@@ -308,63 +319,93 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
     if (!loaded[i] && !quiet) return kBadInput;
     any_bad |= !loaded[i];
   }
+  // Each script runs in a child process (core/isolation): a target that crashes or hangs is that
+  // script's finding, and the run goes on. --html draws the first failure the runner itself reports
+  // (its timeline lives in the child, so the child draws it and says so).
+  std::vector<ptc::Script> runnable;
+  std::vector<size_t> file_of;
+  for (size_t i = 0; i < files.size(); ++i)
+    if (loaded[i]) {
+      runnable.push_back(scripts[i]);
+      file_of.push_back(i);
+    }
   bool drawn = false;
   int status = kHolds;
-  size_t passed = 0, failed = 0, skipped = 0, bad_files = 0;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (!loaded[i]) {
-      ++bad_files;
-      continue;
+  size_t passed = 0, failed = 0, skipped = 0, bad_files = files.size() - runnable.size();
+  auto in_child = [&](size_t k, const ptc::RunResult& r) -> ptc::ChildNote {
+    if (!r.failure || html.empty() || drawn) return {};
+    drawn = true;
+    const size_t i = file_of[k];
+    return draw_failure_page(html, files[i], texts[i], target, *r.failure);
+  };
+  auto on_result = [&](size_t k, ptc::IsolatedResult&& ir) {
+    const size_t i = file_of[k];
+    const ptc::RunResult& r = ir.result;
+    if (!ir.note.text.empty()) {
+      std::fprintf(ir.note.bad_input ? stderr : stdout, "%s\n", ir.note.text.c_str());
+      if (ir.note.bad_input) status = kBadInput;
     }
-    const ptc::RunResult r = ptc::run_script(scripts[i], target, opts);
-    if (r.failure && !html.empty() && !drawn) {
-      drawn = true;
-      if (write_failure_page(html, files[i], texts[i], target, *r.failure) != kHolds) return kBadInput;
+    if (r.failure && !html.empty() && ir.note.text.empty() && !drawn && ptc::from_dead_child(*r.failure))
+      std::printf("ptcheck: %s is not drawn: the target's process died, and its timeline with it\n",
+                  r.failure->signature.c_str());
+    drawn |= !ir.note.text.empty();
+    const std::string warned = ir.warnings ? "; " + std::to_string(ir.warnings) + " WARNING line(s) in the target log" : "";
+    if (!ir.run) {
+      ++skipped;
+      std::printf("SKIP %s: not run (stopped)\n", files[i].c_str());
+      return;
     }
     if (r.skipped) {
       ++skipped;
       std::printf("SKIP %s: %s\n", files[i].c_str(), r.skip_reason.c_str());
-      continue;
+      return;
     }
     if (!expect_violation.empty()) {
       const bool as_expected = r.failure && expect_violation == ptc::oracle_name(r.failure->oracle);
       if (as_expected) {
         ++passed;
-        std::printf("ok   %s: %s caught as expected (%s)\n", files[i].c_str(), expect_violation.c_str(),
-                    r.failure->signature.c_str());
+        std::printf("ok   %s: %s caught as expected (%s)%s\n", files[i].c_str(), expect_violation.c_str(),
+                    r.failure->signature.c_str(), warned.c_str());
       } else {
         ++failed;
-        status = kBug;
+        if (status == kHolds) status = kBug;
         if (r.failure)
           std::printf("FAIL %s: expected %s, got %s\n%s", files[i].c_str(), expect_violation.c_str(),
                       r.failure->signature.c_str(), r.failure->trace.c_str());
         else
           std::printf("FAIL %s: expected %s, but every oracle held\n", files[i].c_str(), expect_violation.c_str());
       }
-      continue;
+      return;
     }
     if (r.ok()) {
       ++passed;
-      std::printf("ok   %s (%zu statements%s)\n", files[i].c_str(), r.statements, skipped_text(r).c_str());
+      std::printf("ok   %s (%zu statements%s%s)\n", files[i].c_str(), r.statements, skipped_text(r).c_str(), warned.c_str());
     } else {
       ++failed;
-      status = kBug;
+      if (status == kHolds) status = kBug;
       if (quiet)
-        std::printf("FAIL %s:%d %s\n", files[i].c_str(), r.failure->line, r.failure->signature.c_str());
+        std::printf("FAIL %s:%d %s%s\n", files[i].c_str(), r.failure->line, r.failure->signature.c_str(), warned.c_str());
       else
         std::printf("%s", r.failure->trace.c_str());
     }
-  }
+    std::fflush(stdout);
+  };
+  ptc::run_scripts_isolated(runnable, target, opts, isolation(), on_result, in_child);
   std::printf("%zu passed, %zu failed", passed, failed);
   if (skipped) std::printf(", %zu skipped", skipped);
   if (bad_files) std::printf(", %zu bad input", bad_files);
   std::printf("\n");
   if (!html.empty() && !drawn) std::printf("ptcheck: no failure to draw: %s not written\n", html.c_str());
+  if (const std::string log = ptc::cli::target_log_summary(isolation()); !log.empty()) std::printf("%s\n", log.c_str());
   return any_bad ? kBadInput : status;
 }
 
 int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const Args& a, ptc::Script* out) {
-  const std::string sig = ptc::failure_signature(script, t);
+  // Every candidate runs in a child: a target that crashes is a signature (crash:OP:CONFIG) to keep.
+  ptc::RunOptions ro;
+  ro.event_log = false;
+  auto signature_of = [&](const ptc::Script& s) { return ptc::isolated_signature(s, t, ro, isolation()); };
+  const std::string sig = signature_of(script);
   if (sig.empty()) {
     std::fprintf(stderr, "ptcheck: every oracle holds for %s on target %s: nothing to minimize\n", a.inputs[0].c_str(),
                  t->name ? t->name : "?");
@@ -372,7 +413,7 @@ int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const 
     *out = script;
     return kHolds;
   }
-  const ptc::Script small = ptc::minimize_failure(script, t, sig);
+  const ptc::Script small = ptc::minimize_failure(script, signature_of, sig);
   *out = small;
   std::printf("# %s, minimized from %zu to %zu statements: fails with %s\n# replay: save as FILE.ops, then "
               "ptcheck run FILE.ops%s\n",
@@ -414,7 +455,9 @@ int main(int argc, char** argv) {
   } only_for[] = {{"--budget", {"check"}},
                   {"--junit", {"check"}},
                   {"--html", {"run", "explain", "prove"}},
-                  {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties"}}};
+                  {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties"}},
+                  {"--op-timeout", {"run", "replay", "explain", "check"}},
+                  {"--target-log", {"run", "replay", "explain", "check"}}};
   for (const auto& f : only_for)
     if (a.given.count(f.flag) && !f.commands.count(a.command))
       return bad(std::string(f.flag) + " is not an option of " + a.command + " (try `ptcheck help`)");
@@ -424,6 +467,14 @@ int main(int argc, char** argv) {
   contract_replay_args() = a.contract.empty() ? "" : "--contract " + a.contract;
   if (!a.expect_violation.empty() && !known_oracle(a.expect_violation))
     return bad("unknown oracle '" + a.expect_violation + "' for --expect-violation");
+  double op_timeout = ptc::cli::kDefaultOpTimeoutSeconds;
+  if (!a.op_timeout.empty())
+    if (std::string why = ptc::cli::parse_op_timeout(a.op_timeout, &op_timeout); !why.empty()) return bad(why);
+  if (a.command == "run" || a.command == "replay" || a.command == "explain" || a.command == "check") {
+    std::string error;
+    isolation() = ptc::cli::isolation_for_run(a.target_log, op_timeout, &error);
+    if (!error.empty()) return bad(error);
+  }
   if (a.command == "run") {
     if (a.inputs.empty()) return bad("run needs at least one SCRIPT.ops");
     const ptc_target_ops* t = select_target(a);
@@ -439,35 +490,50 @@ int main(int argc, char** argv) {
     return run_scripts(files, t, true, "", a.target_path);
   }
   if (a.command == "explain") {
-    if (a.inputs.size() != 1) return bad("explain needs exactly one INPUT");
-    ptc::Script script;
-    if (!load_fuzz_input(a.inputs[0], &script)) return kBadInput;
-    apply_contract_option(&script);
-    if (!a.minimize && a.html.empty()) {
-      std::fputs(ptc::print_script(script).c_str(), stdout);
-      return kHolds;
-    }
-    const ptc_target_ops* t = select_target(a);
-    if (!t) return kBadInput;
-    ptc::Script shown = script;
-    if (a.minimize)
-      explain_minimized(script, t, a, &shown);
-    else
-      std::fputs(ptc::print_script(script).c_str(), stdout);
-    if (a.html.empty()) return kHolds;
-    // The page: the script shown above, run again with its timeline recorded.
-    std::string text;
-    if (!page_script(a.minimize ? "" : a.inputs[0], &shown, &text)) return bad("explain: the script does not parse back");
-    ptc::RunOptions ro;
-    ro.record_timeline = true;
-    ro.replay_args = replay_args(a.target_path);
-    const ptc::RunResult rr = ptc::run_script(shown, t, ro);
-    if (!rr.failure) {
+    const int rc = [&]() -> int {
+      if (a.inputs.size() != 1) return bad("explain needs exactly one INPUT");
+      ptc::Script script;
+      if (!load_fuzz_input(a.inputs[0], &script)) return kBadInput;
+      apply_contract_option(&script);
+      if (!a.minimize && a.html.empty()) {
+        std::fputs(ptc::print_script(script).c_str(), stdout);
+        return kHolds;
+      }
+      const ptc_target_ops* t = select_target(a);
+      if (!t) return kBadInput;
+      ptc::Script shown = script;
+      if (a.minimize)
+        explain_minimized(script, t, a, &shown);
+      else
+        std::fputs(ptc::print_script(script).c_str(), stdout);
+      if (a.html.empty()) return kHolds;
+      // The page: the script shown above, run again with its timeline recorded.
+      std::string text;
+      if (!page_script(a.minimize ? "" : a.inputs[0], &shown, &text)) return bad("explain: the script does not parse back");
+      ptc::RunOptions ro;
+      ro.record_timeline = true;
+      ro.replay_args = replay_args(a.target_path);
+      const std::string title = a.inputs[0] + (a.minimize ? " (minimized)" : "");
+      ptc::IsolatedResult ir;
+      ptc::run_scripts_isolated({shown}, t, ro, isolation(), [&](size_t, ptc::IsolatedResult&& r) { ir = std::move(r); },
+                                [&](size_t, const ptc::RunResult& r) {
+                                  return r.failure ? draw_failure_page(a.html, title, text, t, *r.failure) : ptc::ChildNote{};
+                                });
+      if (!ir.note.text.empty()) {
+        std::fprintf(ir.note.bad_input ? stderr : stdout, "%s\n", ir.note.text.c_str());
+        return ir.note.bad_input ? kBadInput : kHolds;
+      }
+      if (ir.result.failure) {
+        std::printf("%sptcheck: %s is not drawn: the target's process died, and its timeline with it\n",
+                    ir.result.failure->trace.c_str(), ir.result.failure->signature.c_str());
+        return kHolds;
+      }
       std::printf("ptcheck: every oracle holds for %s on target %s: no failure to draw, %s not written\n",
                   a.inputs[0].c_str(), t->name ? t->name : "?", a.html.c_str());
       return kHolds;
-    }
-    return write_failure_page(a.html, a.inputs[0] + (a.minimize ? " (minimized)" : ""), text, t, *rr.failure);
+    }();
+    if (const std::string log = ptc::cli::target_log_summary(isolation()); !log.empty()) std::printf("%s\n", log.c_str());
+    return rc;
   }
   if (a.command == "fuzz") {
     ptc::cli::FuzzOptions fo;
@@ -527,6 +593,7 @@ int main(int argc, char** argv) {
     co.junit_path = a.junit_file;
     co.target_path = a.target_path;
     co.contract = contract_option();
+    co.isolation = isolation();
     co.source_dir = PTCHECK_SOURCE_DIR;
     co.corpora_root = a.corpora.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/corpora" : a.corpora;
     co.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;

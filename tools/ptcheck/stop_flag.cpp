@@ -29,7 +29,10 @@ void install_stop_handlers() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;  // a read or a wait in progress goes on; the loops poll the flag
   sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
+  // A SIGINT ignored from the start stays ignored (a background job of a shell script, nohup): the
+  // convention that lets a terminal's Ctrl-C spare what was started in the background.
+  struct sigaction old = {};
+  if (sigaction(SIGINT, nullptr, &old) == 0 && old.sa_handler != SIG_IGN) sigaction(SIGINT, &sa, nullptr);
 }
 
 bool stop_requested() { return g_signal.load(std::memory_order_relaxed) != 0; }

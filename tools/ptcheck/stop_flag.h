@@ -7,7 +7,7 @@
 
 namespace ptc::cli {
 
-// Installs the handlers for SIGTERM and SIGINT (idempotent).
+// Installs the handlers for SIGTERM and SIGINT (idempotent); a SIGINT ignored at the start stays ignored.
 void install_stop_handlers();
 
 // Whether a stop was requested (a signal arrived, or request_stop was called).

@@ -1,0 +1,247 @@
+#include "core/isolation/child_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <new>
+#include <sstream>
+#include <vector>
+
+#include "core/isolation/frames.h"
+
+namespace ptc {
+
+bool ChildChannel::send(const std::string& payload) {
+  std::fflush(nullptr);
+  return write_frame(fd_, payload);
+}
+
+namespace {
+
+// The CPU time (user + system) process pid has used, from /proc; -1 when it cannot be read.
+int64_t process_cpu_ns(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", int(pid));
+  std::ifstream in(path);
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after its closing parenthesis.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  static const long ticks = sysconf(_SC_CLK_TCK);
+  return int64_t((utime + stime) * (1000000000ull / (ticks > 0 ? ticks : 100)));
+}
+
+// The watch in a shared anonymous mapping: the parent reads what the child wrote, after it died too.
+struct SharedWatch {
+  SharedWatch() {
+    void* p = mmap(nullptr, sizeof(TargetWatch), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) w = new (p) TargetWatch();
+  }
+  ~SharedWatch() {
+    if (w) {
+      w->~TargetWatch();
+      munmap(w, sizeof(TargetWatch));
+    }
+  }
+  TargetWatch* w = nullptr;
+};
+
+[[noreturn]] void child_main(const std::function<void(ChildChannel&)>& body, int out_fd, int log_fd,
+                             TargetWatch* watch) {
+  // A parent that went away must not kill the child with SIGPIPE mid-report: writes then fail.
+  signal(SIGPIPE, SIG_IGN);
+  std::fflush(nullptr);
+  if (log_fd >= 0) {
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    close(log_fd);
+  }
+  ChildChannel ch(out_fd, watch);
+  body(ch);
+  std::fflush(nullptr);
+  // No atexit handlers, no static destructors, no leak check of state inherited from the parent.
+  _exit(0);
+}
+
+}  // namespace
+
+ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
+                      const std::function<void(const std::string&)>& on_frame, const ChildOptions& o) {
+  ChildEnd end;
+  SharedWatch shared;
+  int fds[2];
+  const int log_fd = o.log_path.empty() ? -1 : open(o.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (!shared.w || pipe2(fds, O_CLOEXEC) != 0) {
+    if (log_fd >= 0) close(log_fd);
+    end.how = ChildEnd::How::kDied;
+    end.exit_code = -1;
+    return end;
+  }
+  end.log_offset = o.log_path.empty() ? 0 : log_size(o.log_path);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    child_main(body, fds[1], log_fd, shared.w);
+  }
+  close(fds[1]);
+  if (log_fd >= 0) close(log_fd);
+  if (pid < 0) {
+    close(fds[0]);
+    end.how = ChildEnd::How::kDied;
+    end.exit_code = -1;
+    return end;
+  }
+
+  FrameAssembler frames;
+  bool eof = false;
+  ChildEnd::How killed_for = ChildEnd::How::kFinished;
+  std::vector<char> buf(1 << 16);
+  while (!eof) {
+    pollfd p{fds[0], POLLIN, 0};
+    const int r = poll(&p, 1, 50);
+    if (r > 0) {
+      const ssize_t n = read(fds[0], buf.data(), buf.size());
+      if (n > 0) {
+        frames.feed(buf.data(), size_t(n));
+        while (auto f = frames.pop()) {
+          if (!o.log_path.empty()) end.log_offset = log_size(o.log_path);
+          on_frame(*f);
+        }
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        eof = true;
+      }
+    }
+    if (eof) break;
+    // Why the parent would end the child: an operation that does not return, the deadline, a stop.
+    const int64_t since = shared.w->entered_ns.load(std::memory_order_acquire);
+    bool hung = false;
+    if (o.op_timeout_s > 0 && since != 0) {
+      const double wall = double(TargetWatch::now_ns() - since) / 1e9;
+      const int64_t cpu_now = wall > o.op_timeout_s ? process_cpu_ns(pid) : -1;
+      const double cpu = cpu_now < 0 ? 0 : double(cpu_now - shared.w->entered_cpu_ns.load()) / 1e9;
+      hung = cpu > o.op_timeout_s || wall > o.op_timeout_s * ChildOptions::kBlockedFactor;
+      if (hung) end.in_target_cpu_s = cpu;
+    }
+    const bool late = std::chrono::steady_clock::now() >= o.deadline;
+    const bool stop = o.should_stop && o.should_stop();
+    if (hung || late || stop) {
+      killed_for = hung ? ChildEnd::How::kHung : ChildEnd::How::kStopped;
+      // Read the watch before the kill: it is the state the child was stuck in.
+      end.in_target_s = since ? double(TargetWatch::now_ns() - since) / 1e9 : 0;
+      kill(pid, SIGKILL);
+      break;
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  end.unit = shared.w->unit.load();
+  end.line = shared.w->line.load();
+  end.entry = WatchedEntry(shared.w->entry.load());
+  end.op_kind = shared.w->op_kind.load();
+  if (killed_for != ChildEnd::How::kFinished) {
+    end.how = killed_for;
+    return end;
+  }
+  const int64_t since = shared.w->entered_ns.load();
+  if (since) end.in_target_s = double(TargetWatch::now_ns() - since) / 1e9;
+  if (WIFSIGNALED(status)) {
+    end.how = ChildEnd::How::kDied;
+    end.signal = WTERMSIG(status);
+  } else if (WIFEXITED(status) && (WEXITSTATUS(status) != 0 || frames.partial())) {
+    end.how = ChildEnd::How::kDied;
+    end.exit_code = WEXITSTATUS(status);
+  } else if (end.entry != WatchedEntry::kNone) {
+    // exit(0) from inside the target.
+    end.how = ChildEnd::How::kDied;
+    end.exit_code = 0;
+  }
+  return end;
+}
+
+std::string describe_death(const ChildEnd& e) {
+  switch (e.how) {
+    case ChildEnd::How::kFinished: return "finished";
+    case ChildEnd::How::kHung: return "did not return within the op timeout";
+    case ChildEnd::How::kStopped: return "stopped";
+    case ChildEnd::How::kDied: break;
+  }
+  if (e.signal) {
+    const char* abbrev = sigabbrev_np(e.signal);
+    return std::string("killed by SIG") + (abbrev ? abbrev : std::to_string(e.signal).c_str());
+  }
+  if (e.exit_code < 0) return "could not be started";
+  return "exit(" + std::to_string(e.exit_code) + ")";
+}
+
+uint64_t log_size(const std::string& log_path) {
+  struct stat st;
+  return stat(log_path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+}
+
+namespace {
+
+std::vector<std::string> log_lines(const std::string& log_path, uint64_t from, uint64_t to) {
+  std::vector<std::string> lines;
+  std::ifstream in(log_path, std::ios::binary);
+  if (!in) return lines;
+  in.seekg(std::streamoff(from));
+  std::string line;
+  uint64_t at = from;
+  while (at < to && std::getline(in, line)) {
+    at += line.size() + 1;
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+bool starts_a_report(const std::string& l) {
+  for (const char* s : {"ERROR: AddressSanitizer", "runtime error:", "WARNING: ThreadSanitizer", "ERROR: LeakSanitizer",
+                        "ERROR: UndefinedBehaviorSanitizer"})
+    if (l.find(s) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string log_excerpt(const std::string& log_path, uint64_t offset, size_t max_lines) {
+  const std::vector<std::string> lines = log_lines(log_path, offset, UINT64_MAX);
+  size_t first = lines.size() > max_lines ? lines.size() - max_lines : 0;
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (starts_a_report(lines[i])) {
+      // A sanitizer's first line may follow a "==PID==" banner line of its own; keep from the report on.
+      first = i;
+      break;
+    }
+  std::string s;
+  for (size_t i = first; i < lines.size() && i < first + max_lines; ++i) s += lines[i] + "\n";
+  if (lines.size() > first + max_lines) s += "...\n";
+  return s;
+}
+
+size_t count_warnings(const std::string& log_path, uint64_t from, uint64_t to) {
+  size_t n = 0;
+  for (const std::string& l : log_lines(log_path, from, to)) n += l.find("WARNING:") != std::string::npos;
+  return n;
+}
+
+}  // namespace ptc

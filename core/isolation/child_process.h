@@ -1,0 +1,82 @@
+// Runs part of ptcheck in a forked child process, so that the code under test may die without taking
+// ptcheck with it (libFuzzer's fork mode and syzkaller work the same way). The child's stdout and stderr
+// go to a log file (the target's own printf, WARN and pr_* lines, and a sanitizer's report); the child
+// hands its results back as frames over a pipe; a TargetWatch in shared memory says which statement and
+// which target entry it is in. The parent waits, delivering frames as they come, and ends the child when
+// an operation stays in the target longer than the op timeout (a hang), when the deadline passes, or
+// when asked to stop.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/runner/target_watch.h"
+
+namespace ptc {
+
+// What the child's body has: the way back to the parent, and the watch to keep up to date.
+class ChildChannel {
+ public:
+  ChildChannel(int fd, TargetWatch* watch) : fd_(fd), watch_(watch) {}
+  // Sends one frame (after flushing the child's stdio, so that the log holds what came before it).
+  bool send(const std::string& payload);
+  TargetWatch* watch() const { return watch_; }
+
+ private:
+  int fd_;
+  TargetWatch* watch_;
+};
+
+struct ChildOptions {
+  std::string log_path;        // appended to; it must be writable (the caller checks)
+  // An operation that has used this much CPU time in the target, or has been in it kBlockedFactor times
+  // as long by the wall clock (a target blocked, not spinning), is a hang (0: no limit). CPU time, so
+  // that a loaded CI machine does not turn a slow operation into a hang.
+  double op_timeout_s = 10;
+  static constexpr double kBlockedFactor = 6;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::function<bool()> should_stop;  // polled about every 50 ms; true ends the child (SIGTERM to ptcheck)
+};
+
+struct ChildEnd {
+  enum class How : uint8_t {
+    kFinished,  // the body returned
+    kDied,      // a signal, or exit() before the body returned (a sanitizer's report is one)
+    kHung,      // an operation did not return within the op timeout; the child was killed
+    kStopped,   // the deadline passed or a stop was asked for; the child was killed
+  };
+  How how = How::kFinished;
+  int exit_code = 0;  // kDied by exit(): its status
+  int signal = 0;     // kDied by a signal: its number
+  // The watch when it ended.
+  uint64_t unit = 0;
+  int line = 0;
+  WatchedEntry entry = WatchedEntry::kNone;
+  uint32_t op_kind = 0;
+  double in_target_s = 0;  // how long control had been in the target (0: it was not), wall clock
+  double in_target_cpu_s = 0;  // and the CPU time the child used meanwhile
+  // The log's length when the last frame arrived (or the child started, when none did): what the
+  // child printed after it belongs to the unit that did not finish.
+  uint64_t log_offset = 0;
+  bool ok() const { return how == How::kFinished; }
+};
+
+// Forks; the child runs body(channel) and exits; the parent delivers each frame to on_frame and returns
+// how the child ended. Returns How::kDied with signal 0 and exit_code -1 when no child could be made.
+ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
+                      const std::function<void(const std::string& frame)>& on_frame, const ChildOptions& o);
+
+// The words for how a child died: "SIGSEGV", "exit(3)", ...
+std::string describe_death(const ChildEnd& e);
+
+// What the log holds from `offset` on, cut to the part that explains a death: from the first line of a
+// sanitizer's report (AddressSanitizer, UndefinedBehaviorSanitizer's "runtime error", ThreadSanitizer,
+// LeakSanitizer) when there is one, else the last lines; at most max_lines lines.
+std::string log_excerpt(const std::string& log_path, uint64_t offset, size_t max_lines = 60);
+// The log's current length.
+uint64_t log_size(const std::string& log_path);
+// How many kernel-style warnings (lines holding "WARNING:") the log holds in [from, to).
+size_t count_warnings(const std::string& log_path, uint64_t from, uint64_t to);
+
+}  // namespace ptc

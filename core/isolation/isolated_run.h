@@ -1,0 +1,63 @@
+// Scripts run by the differential runner in child processes (child_process.h): the target may crash,
+// trip a sanitizer, call exit() or hang, and each of those becomes the script's failure — oracle
+// memory-error, crash or hang (SPEC 5.9, 8) — with the script up to the statement that was running,
+// the sanitizer's or signal's own report from the target's log, and the replay command; the next script
+// runs in a fresh child. One child runs scripts one after another until one dies (a fork server per
+// batch: one fork per batch, not per script; docs/PERFORMANCE.md has the cost).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/runner/runner.h"
+
+namespace ptc {
+
+struct IsolationOptions {
+  std::string log_path;      // the target's own output (stdout, stderr) goes here, appended
+  double op_timeout_s = 10;  // an operation that stays in the target longer is a hang (0: no limit)
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::function<bool()> should_stop;  // polled; true ends the run (the scripts left are not run)
+};
+
+// What the child has to say about a script besides its result (e.g. "the failure is drawn in X").
+struct ChildNote {
+  std::string text;
+  bool bad_input = false;  // e.g. a page that could not be written
+};
+
+struct IsolatedResult {
+  RunResult result;
+  ChildNote note;
+  bool run = true;             // false: the deadline passed or a stop came before it ran
+  uint64_t log_from = 0, log_to = 0;  // its part of the log
+  size_t warnings = 0;         // lines holding "WARNING:" the target printed meanwhile (kernel WARN)
+};
+
+// Runs every script against target in child processes and hands on_result each script's outcome, in
+// order, in the parent. in_child (optional) runs in the child after each script, with its full result
+// (its Failure::timeline, which does not travel to the parent): --html renders there; its note travels.
+void run_scripts_isolated(const std::vector<Script>& scripts, const ptc_target_ops* target, const RunOptions& opts,
+                          const IsolationOptions& io,
+                          const std::function<void(size_t index, IsolatedResult&& r)>& on_result,
+                          const std::function<ChildNote(size_t index, const RunResult& r)>& in_child = nullptr);
+
+// One script in a child (run_scripts_isolated of one); not run (IsolatedResult::run false) when stopped.
+IsolatedResult run_script_isolated(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
+                                   const IsolationOptions& io);
+// The signature of its failure in a child (a crash is one too: crash:split:CONFIG), "" when it holds.
+std::string isolated_signature(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
+                               const IsolationOptions& io);
+
+// Whether a failure is a child's death (memory-error, crash, hang) rather than an oracle the runner checked.
+inline bool from_dead_child(const Failure& f) {
+  return f.oracle == Oracle::MemoryError || f.oracle == Oracle::Crash || f.oracle == Oracle::Hang;
+}
+
+// The failure of a script whose child did not come back (what run_scripts_isolated reports).
+Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
+                              const struct ChildEnd& end, const IsolationOptions& io);
+
+}  // namespace ptc

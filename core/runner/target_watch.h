@@ -1,0 +1,92 @@
+// What the process running a target is doing, readable by another process while it runs (it lives in a
+// shared mapping that outlives a crash): which statement, whether control is inside the target, and since
+// when. The child runner (child_process.h) reads it to name the statement a dead child was running and to
+// find an operation that does not return (a hang). Only lock-free atomics: a crash mid-update leaves
+// each field whole.
+#pragma once
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace ptc {
+
+// Which ptc_target_ops entry control is in (kNone: in ptcheck's own code).
+enum class WatchedEntry : uint32_t { kNone = 0, kCreate, kRoot, kOp, kDestroy };
+inline const char* watched_entry_name(WatchedEntry e) {
+  switch (e) {
+    case WatchedEntry::kNone: return "ptcheck's own code";
+    case WatchedEntry::kCreate: return "create";
+    case WatchedEntry::kRoot: return "root";
+    case WatchedEntry::kOp: return "an operation";
+    case WatchedEntry::kDestroy: return "destroy";
+  }
+  return "?";
+}
+
+struct TargetWatch {
+  std::atomic<int32_t> line{0};            // script line of the statement running (0: none yet)
+  std::atomic<uint32_t> entry{0};          // WatchedEntry
+  std::atomic<uint32_t> op_kind{0};        // OpKind of kOp (its ops.h value)
+  std::atomic<int64_t> entered_ns{0};      // steady clock when control entered the target (0: not in it)
+  std::atomic<int64_t> entered_cpu_ns{0};  // the process's CPU time then (a loaded machine slows the wall
+                                           // clock of an operation, not the CPU time it uses)
+  std::atomic<uint64_t> unit{0};           // which script, case or item of a batch (the caller numbers them)
+  static_assert(std::atomic<int64_t>::is_always_lock_free && std::atomic<uint32_t>::is_always_lock_free);
+
+  static int64_t cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  }
+  static int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  void enter(WatchedEntry e, int statement_line, uint32_t kind = 0) {
+    line.store(statement_line, std::memory_order_relaxed);
+    op_kind.store(kind, std::memory_order_relaxed);
+    entry.store(uint32_t(e), std::memory_order_relaxed);
+    entered_cpu_ns.store(cpu_ns(), std::memory_order_relaxed);
+    entered_ns.store(now_ns(), std::memory_order_release);
+  }
+  void leave() {
+    entered_ns.store(0, std::memory_order_release);
+    entry.store(uint32_t(WatchedEntry::kNone), std::memory_order_relaxed);
+  }
+};
+
+// Enters on construction; on destruction restores what was there before (an op injected with `@N` runs
+// inside the outer op's target call, which is still in progress when the injected one returns). A null
+// watch does nothing.
+class WatchScope {
+ public:
+  WatchScope(TargetWatch* w, WatchedEntry e, int line, uint32_t kind = 0) : w_(w) {
+    if (!w_) return;
+    line_ = w_->line.load(std::memory_order_relaxed);
+    entry_ = w_->entry.load(std::memory_order_relaxed);
+    kind_ = w_->op_kind.load(std::memory_order_relaxed);
+    since_ = w_->entered_ns.load(std::memory_order_relaxed);
+    cpu_since_ = w_->entered_cpu_ns.load(std::memory_order_relaxed);
+    w_->enter(e, line, kind);
+  }
+  ~WatchScope() {
+    if (!w_) return;
+    w_->line.store(line_, std::memory_order_relaxed);
+    w_->op_kind.store(kind_, std::memory_order_relaxed);
+    w_->entry.store(entry_, std::memory_order_relaxed);
+    w_->entered_cpu_ns.store(cpu_since_, std::memory_order_relaxed);
+    w_->entered_ns.store(since_, std::memory_order_release);
+  }
+  WatchScope(const WatchScope&) = delete;
+  WatchScope& operator=(const WatchScope&) = delete;
+
+ private:
+  TargetWatch* w_;
+  int32_t line_ = 0;
+  uint32_t entry_ = 0, kind_ = 0;
+  int64_t since_ = 0, cpu_since_ = 0;
+};
+
+}  // namespace ptc
