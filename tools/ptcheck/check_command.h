@@ -3,7 +3,9 @@
 // script and fuzz_ops input), prove (the cheap Z3 obligations on the target's recordings), properties
 // (the RapidCheck suites), fuzz (each libFuzzer fuzzer, when the fuzz preset is built) and stress (the
 // concurrent checker). Progress lines per stage, a summary table at the end, and the same report as
-// JSON and JUnit XML for CI. Exit status: 0 every oracle holds, 1 a failure, 2 bad input.
+// JSON and JUnit XML for CI, each written whole after every stage. --budget is hard (S + 10 s), and
+// SIGTERM/SIGINT (stop_flag.h) end the run early with the summary and both reports saying what ran.
+// Exit status: 0 every oracle holds, 1 a failure, 2 bad input, 128 + the signal when stopped with no failure.
 #pragma once
 #include <string>
 

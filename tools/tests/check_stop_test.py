@@ -33,7 +33,9 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_report_test import STAGES, check_shape, fail, load_reports, suite_properties, validate_junit  # noqa: E402
 
-STOP_SECONDS = 4   # SIGTERM/SIGINT to the summary: "within a second or two", with room for a loaded machine
+# SIGTERM/SIGINT to the summary: within a second or two on an idle machine (0.1-3 s measured under ASan); the
+# item in flight finishes first, and under the whole ctest suite one ASan property case took 6 s.
+STOP_SECONDS = 10
 EXIT_SECONDS = 15  # to the exit: ASan's leak check at exit alone takes seconds after the Z3 stages
 OVERRUN = 10       # the budget's stated overrun (`ptcheck help`)
 SLACK = 3          # process start and exit on a loaded machine
