@@ -14,9 +14,10 @@
 // appear one by one):
 //  1. device outcomes, page by page: for each page the device touched, its reads, writes and fills
 //     with the translation-changing ops over it that took effect (map, unmap, unmap_read_dirty; flush in
-//     lazy mode) projected onto that page, against the reference model; an access
-//     during such an op may give its old or new translation, one during a map that failed that map's
-//     page (SPEC 5.2);
+//     lazy mode) projected onto that page, against the reference model. An access during an op that the
+//     model says it races (ReferenceModel::access_races) may give what the model allows in the state
+//     before that op or after it, or the op's transient outcomes (a failing map's page, SPEC 5.2): the
+//     checker builds those states from the projections and asks the model; it decides nothing itself;
 //  2. everything else: the CPU ops and the end snapshots, with each device write that succeeded as an
 //     effect only (at its point, the reference model's device_write_reached), partitioned by IOVA range
 //     as Porcupine partitions by key. A write that raced a scan of its page settles as the model's race

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "core/fmt.h"
+#include "core/reference/reference_model.h"
 #include "core/script/script.h"
 #include "properties/concurrent/workload.h"
 
@@ -63,12 +64,34 @@ Op op_for(Rng& rng, const Region& r, RegionState st) {
   return make_op(rng, kind_for(rng, st), r, g);
 }
 
+// The ranges of region r a clearing read observes at the end: the whole region, or under contract=linux
+// each run of mapped pages in it (whole leaves).
+std::vector<Range> observed_ranges(const ReferenceModel& m, const Region& r) {
+  switch (m.config().contract) {
+    case Contract::Spec: return {Range{r.iova, kRegionSize}};
+    case Contract::Linux: break;
+  }
+  std::vector<Range> runs;
+  for (const RefLeaf& l : m.leaves_in(r.iova, kRegionSize)) {
+    if (!runs.empty() && runs.back().iova + runs.back().size == l.iova)
+      runs.back().size += l.size;
+    else
+      runs.push_back(Range{l.iova, l.size});
+  }
+  return runs;
+}
+
 }  // namespace
 
-Sequence random_sequence(uint64_t seed) {
+Sequence random_sequence(uint64_t seed, Contract contract) {
   Rng rng(seed);
   Sequence q;
   q.config = random_config(rng, /*allow_lazy=*/true);
+  q.config.contract = contract;
+  // The reference model after the prefix: under contract=linux only what the profile's caller would
+  // issue is kept or drawn (SPEC 9), as the model says; under spec everything is.
+  ReferenceModel m(q.config);
+  auto issued = [&](const Op& op) { return m.outside_contract(op).empty(); };
   const std::vector<Region> regions = random_regions(rng, q.config, 2 + rng.below(2));
   std::vector<RegionState> state(regions.size(), RegionState::Empty);
   // A fresh table a quarter of the time (two ops race to install the first tables); else a prefix
@@ -79,18 +102,23 @@ Sequence random_sequence(uint64_t seed) {
     const unsigned c = unsigned(rng.below(100));
     if (c >= 80) continue;
     const Range g = c < 55 ? Range{r.iova, kRegionSize} : random_range(rng, r);
-    Op m = make_op(rng, OpKind::Map, r, g);
-    m.prot = PTC_PROT_READ | PTC_PROT_WRITE;
-    q.prefix.push_back(m);
-    state[i] = c < 55 && m.paddr % kSize2M == 0 ? RegionState::Block : RegionState::Pages;
+    Op map = make_op(rng, OpKind::Map, r, g);
+    map.prot = PTC_PROT_READ | PTC_PROT_WRITE;
+    auto keep = [&](const Op& op) {
+      if (!issued(op)) return;
+      m.apply(op, nullptr);
+      q.prefix.push_back(op);
+    };
+    keep(map);
+    state[i] = c < 55 && map.paddr % kSize2M == 0 ? RegionState::Block : RegionState::Pages;
     if (rng.percent(40)) {
-      q.prefix.push_back(make_op(rng, OpKind::Split, r, {r.iova, kRegionSize}));
+      keep(make_op(rng, OpKind::Split, r, {r.iova, kRegionSize}));
       state[i] = RegionState::Pages;
     }
     if (rng.percent(65)) {
       Op d = make_op(rng, OpKind::Dirty, r, {r.iova, kRegionSize});
       d.noclear = false;
-      q.prefix.push_back(d);
+      keep(d);
     }
     for (unsigned n = unsigned(rng.below(3)); n > 0; --n)
       q.prefix.push_back(dev_op(DevKind::Fill, page_in(rng, g.iova, g.size)));
@@ -99,13 +127,15 @@ Sequence random_sequence(uint64_t seed) {
   const size_t ia = rng.below(regions.size());
   const Region& ra = regions[ia];
   q.a = op_for(rng, ra, state[ia]);
+  for (int tries = 0; tries < 16 && !issued(q.a); ++tries) q.a = op_for(rng, ra, state[ia]);
+  if (!issued(q.a)) q.a = make_op(rng, OpKind::Split, ra, {ra.iova, kRegionSize});  // any caller may split
   if (rng.percent(fresh ? 100 : 75)) {
     for (int tries = 0; tries < 8; ++tries) {
       const size_t ib = rng.percent(40) ? ia : rng.below(regions.size());
       Op b = fresh ? make_op(rng, OpKind::Map, regions[ib], random_range(rng, regions[ib]))
                    : rng.percent(10) && q.config.lazy ? make_op(rng, OpKind::Flush, regions[ib], {})
                                                        : op_for(rng, regions[ib], state[ib]);
-      if (disjoint(q.a, b)) {
+      if (disjoint(q.a, b) && issued(b)) {
         q.b = b;
         break;
       }
@@ -125,11 +155,18 @@ Sequence random_sequence(uint64_t seed) {
     const unsigned k = unsigned(rng.below(100));
     q.device.push_back(dev_op(k < 50 ? DevKind::Write : k < 70 ? DevKind::Fill : k < 85 ? DevKind::Read : DevKind::Evict, a));
   }
-  // Suffix: observe.
+  // Suffix: observe, with a clearing read of every region (under linux, of every run of mapped pages
+  // the region has after A and B, which the profile's caller reads area by area).
+  if (contract == Contract::Linux) {
+    m.apply(q.a, nullptr);
+    if (q.b) m.apply(*q.b, nullptr);
+  }
   for (const Region& r : regions) {
-    Op d = make_op(rng, OpKind::Dirty, r, {r.iova, kRegionSize});
-    d.noclear = false;
-    q.suffix.push_back(d);
+    for (const Range& g : observed_ranges(m, r)) {
+      Op d = make_op(rng, OpKind::Dirty, r, g);
+      d.noclear = false;
+      q.suffix.push_back(d);
+    }
   }
   for (const Op& d : q.device) q.suffix.push_back(dev_op(DevKind::Read, d.iova));
   return q;
@@ -156,7 +193,7 @@ Script schedule_script(const Sequence& seq, const Schedule& sch) {
 
 std::optional<SchedFailure> explore_sequence(const ptc_target_ops* target, uint64_t seed, const SchedOptions& o,
                                              SchedStats* stats) {
-  return explore_schedules(target, random_sequence(seed), seed, o, stats);
+  return explore_schedules(target, random_sequence(seed, o.contract), seed, o, stats);
 }
 
 std::optional<SchedFailure> explore_schedules(const ptc_target_ops* target, const Sequence& seq, uint64_t seed,

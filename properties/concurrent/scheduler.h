@@ -33,7 +33,9 @@ struct Sequence {
   std::vector<Op> suffix;
 };
 
-Sequence random_sequence(uint64_t seed);
+// Under contract=linux (SPEC 9) the prefix, A, B and the suffix keep to what the profile's caller
+// would issue, as the reference model says.
+Sequence random_sequence(uint64_t seed, Contract contract = Contract::Spec);
 
 // The script of one schedule: prefix, the outer op with its `@N` lines, suffix.
 struct Schedule {
@@ -47,6 +49,7 @@ struct SchedOptions {
   unsigned schedules = 16;  // per sequence
   std::string out_dir;      // where a failing schedule is written as .ops ("": not written)
   std::string replay_args;  // for replay lines: "--target lib.so"
+  Contract contract = Contract::Spec;  // of the sequences explore_sequence draws
 };
 
 struct SchedStats {

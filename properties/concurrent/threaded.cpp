@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/ops/target_call.h"
+#include "properties/concurrent/contract_gate.h"
 #include "core/fmt.h"
 #include "core/runner/runner.h"
 #include "core/script/script.h"
@@ -28,6 +29,9 @@ struct Planned {
   // merge, so that the merge starts from clean pages and the device's first write to one of them
   // lands in a window the merge opened (a write during the clean would dirty a page and hide it).
   bool quiet = false;
+  // Under contract=linux, what to issue when the profile's caller would not issue `op` then: the same
+  // range mapped instead of unmapped or read, or unmapped instead of mapped (a chain step has none).
+  std::optional<Op> instead;
 };
 
 struct PageSink {
@@ -51,6 +55,24 @@ void call_target(const ptc_target_ops* t, struct ptc_target* tgt, HistOp& h) {
 // again, and a chain that needs one is not started.
 std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regions, const ThreadedOptions& o,
                                        const ptc_target_ops* target) {
+  // What keeps to a profile's caller guarantees is decided when the op is issued (ContractGate); here
+  // only the alternative is drawn, and only under linux, so that spec workloads stay as they were.
+  auto instead = [&](const Op& op, const Region& r, const Range& g) -> std::optional<Op> {
+    if (o.contract == Contract::Spec) return std::nullopt;
+    switch (op.kind) {
+      case OpKind::Map: return target_offers(target, OpKind::Unmap) ? std::optional<Op>(make_op(rng, OpKind::Unmap, r, g)) : std::nullopt;
+      case OpKind::Unmap:
+      case OpKind::UnmapDirty:
+      case OpKind::Dirty: return make_op(rng, OpKind::Map, r, g);
+      case OpKind::Flush:
+      case OpKind::Split:
+      case OpKind::Merge:
+      case OpKind::Phys:
+      case OpKind::Dev:
+      case OpKind::FailAlloc: return std::nullopt;
+    }
+    return std::nullopt;
+  };
   auto offered = [&](const std::vector<OpKind>& kinds) {
     return std::all_of(kinds.begin(), kinds.end(), [&](OpKind k) { return target_offers(target, k); });
   };
@@ -99,6 +121,7 @@ std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regi
       if (!chain) last = random_range(rng, r);
       // A merge makes a block only of a whole 2M region.
       x.op = make_op(rng, kind, r, kind == OpKind::Merge ? Range{r.iova, kRegionSize} : last);
+      x.instead = instead(x.op, r, last);
       if (kind != OpKind::Flush) {
         const uint64_t lo = x.op.iova, hi = kind == OpKind::Phys ? x.op.iova + 1 : x.op.iova + x.op.size;
         x.first_chunk = unsigned((lo - r.iova) / kChunkSize);
@@ -159,7 +182,8 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   HistoryOutcome out;
   out.seed = seed;
   Rng rng(seed);
-  const Config cfg = random_config(rng, /*allow_lazy=*/false);
+  Config cfg = random_config(rng, /*allow_lazy=*/false);
+  cfg.contract = o.contract;
   const std::vector<Region> regions = random_regions(rng, cfg, o.regions);
   const std::vector<std::vector<Planned>> plans = plan(rng, regions, o, target);
   out.history.config = cfg;
@@ -181,7 +205,8 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   std::unique_ptr<std::atomic<uint64_t>[]> hot_hi(new std::atomic<uint64_t>[o.cpu_threads]);
   for (unsigned t = 0; t < o.cpu_threads; ++t) hot_lo[t] = hot_hi[t] = 0;
   std::atomic<unsigned> ready{0}, cpu_done{0};
-  std::atomic<uint64_t> cpu_ops_started{0};
+  std::atomic<uint64_t> cpu_ops_started{0}, not_issued{0};
+  ContractGate gate(cfg);
   Windows windows(o.cpu_threads);
   std::vector<std::vector<HistOp>> logs(nthreads);
   auto start_together = [&] {
@@ -197,11 +222,21 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
     for (const Planned& p : plans[t]) {
       std::mutex* locks = &chunk_mu[p.region * kChunksPerRegion];
       const bool ranged = p.op.kind != OpKind::Flush;
+      auto unlock = [&] {
+        if (ranged)
+          for (unsigned c = p.last_chunk + 1; c-- > p.first_chunk;) locks[c].unlock();
+      };
       if (ranged)
         for (unsigned c = p.first_chunk; c <= p.last_chunk; ++c) locks[c].lock();
+      const std::optional<Op> op = gate.admit(p.op, p.instead);
+      if (!op) {
+        not_issued.fetch_add(1);
+        unlock();
+        continue;
+      }
       HistOp h;
       h.thread = int(t);
-      h.op = p.op;
+      h.op = *op;
       windows.quiet[t] = p.quiet;
       windows.aim[t] = 0;
       hot_lo[t] = p.quiet ? 0 : h.lo();
@@ -210,9 +245,9 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       h.call = clock.fetch_add(1);
       call_target(target, tgt, h);
       h.ret = clock.fetch_add(1);
+      gate.returned(h.op);
       hot_lo[t] = hot_hi[t] = 0;
-      if (ranged)
-        for (unsigned c = p.last_chunk + 1; c-- > p.first_chunk;) locks[c].unlock();
+      unlock();
       logs[t].push_back(std::move(h));
       if (pace.percent(30)) std::this_thread::yield();
     }
@@ -318,6 +353,7 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
 
   // Quiescent: a snapshot of every region, then teardown.
   History& h = out.history;
+  out.not_issued = not_issued.load();
   for (auto& log : logs)
     for (HistOp& x : log) h.ops.push_back(std::move(x));
   for (const Region& r : regions) {

@@ -27,6 +27,9 @@ struct ThreadedOptions {
   unsigned device_ops_per_cpu_op = 6;  // a bound on device actions per history
   std::chrono::milliseconds lin_budget{3000};  // then the verdict is Unknown
   std::string replay_args;  // appended to the replay line (e.g. "--threads 4 --target lib.so")
+  // The contract profile (SPEC 9): under linux an op is issued only where the profile's caller would
+  // issue it, as the reference model says at that moment (contract_gate.h).
+  Contract contract = Contract::Spec;
 };
 
 struct HistoryOutcome {
@@ -34,6 +37,7 @@ struct HistoryOutcome {
   bool skipped = false;  // the target refused the config
   std::string skip_reason;
   History history;
+  uint64_t not_issued = 0;  // planned ops the contract profile's caller would not issue then (none under spec)
   std::optional<Violation> violation;  // an SMMU oracle or the dirty accounting
   LinResult lin;
   bool bug() const { return violation || lin.verdict == Verdict::NotLinearizable; }

@@ -245,6 +245,7 @@ CheckStage stress_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned
   so.seed = kSeed;
   so.quiet = true;
   so.target_path = o.target_path;
+  so.contract = o.contract;
   StressOptions::Outcome outcome;
   so.outcome = &outcome;
   const int r = run_stress(so, t);
@@ -373,11 +374,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   }
 
 #if PTCHECK_HAVE_STRESS
-  if (o.contract != Contract::Spec) {
-    // Its workloads do not yet keep to the linux profile's caller guarantees (they map over mapped
-    // pages and unmap holes): run there, it would report what Linux's callers never do.
-    report.stages.push_back(skipped_stage("stress", "its workloads do not yet keep to contract=linux"));
-  } else {
+  {
     unsigned secs = kDefaultStressSeconds;
     if (o.budget) secs = unsigned(std::max(1.0, double(o.budget) - since(start)));
     report.stages.push_back(stress_stage(o, t, secs));

@@ -41,6 +41,7 @@ bool parse_number(const char* s, unsigned long long lo, unsigned long long hi, u
 
 struct Totals {
   uint64_t histories = 0, ops = 0, linearizable = 0, not_linearizable = 0, unknown = 0, skipped = 0;
+  uint64_t not_issued = 0;  // planned ops outside the contract profile (linux)
   size_t largest = 0;  // ops of the largest history found linearizable
   conc::SchedStats sched;
 };
@@ -48,10 +49,11 @@ struct Totals {
 std::string counts(const Totals& t, double secs) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "histories %llu (%.1f/s, ops %llu; linearizable %llu, not %llu, unknown %llu%s), largest %zu ops; "
+                "histories %llu (%.1f/s, ops %llu%s; linearizable %llu, not %llu, unknown %llu%s), largest %zu ops; "
                 "schedules %llu of %llu sequences (%llu statements)",
-                ull(t.histories), secs > 0 ? double(t.histories) / secs : 0.0, ull(t.ops), ull(t.linearizable),
-                ull(t.not_linearizable), ull(t.unknown),
+                ull(t.histories), secs > 0 ? double(t.histories) / secs : 0.0, ull(t.ops),
+                t.not_issued ? (", " + std::to_string(t.not_issued) + " outside the profile not issued").c_str() : "",
+                ull(t.linearizable), ull(t.not_linearizable), ull(t.unknown),
                 t.skipped ? (", skipped " + std::to_string(t.skipped)).c_str() : "", t.largest,
                 ull(t.sched.schedules), ull(t.sched.sequences), ull(t.sched.statements));
   return buf;
@@ -62,19 +64,23 @@ std::string counts(const Totals& t, double secs) {
 int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   const uint64_t seed =
       o.seed ? o.seed : uint64_t(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007ull + 1;
-  const std::string target_arg = o.target_path.empty() ? "" : " --target " + o.target_path;
+  // What every replay line needs besides the seed: the target, and the profile when it is not spec.
+  const std::string target_arg = (o.target_path.empty() ? "" : " --target " + o.target_path) +
+                                 (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract));
   conc::ThreadedOptions to;
   to.cpu_threads = o.threads;
   to.ops_per_thread = o.ops;
   to.lin_budget = std::chrono::milliseconds(o.seconds < 10 ? 1000 * std::max(1u, o.seconds) : 10000);
   to.replay_args = "--threads " + std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + target_arg;
+  to.contract = o.contract;
   conc::SchedOptions so;
   so.out_dir = o.out_dir.empty() ? (std::filesystem::temp_directory_path() / "ptcheck-stress").string() : o.out_dir;
-  so.replay_args = target_arg.empty() ? "" : target_arg.substr(1);
+  so.replay_args = o.target_path.empty() ? "" : "--target " + o.target_path;  // the script names its profile
+  so.contract = o.contract;
 
-  std::printf("ptcheck stress: target %s, %u CPU + %u device threads x %u ops a history, %us, seed %llu\n",
-              target->name ? target->name : "?", to.cpu_threads, to.device_threads, to.ops_per_thread, o.seconds,
-              ull(seed));
+  std::printf("ptcheck stress: target %s, contract %s, %u CPU + %u device threads x %u ops a history, %us, seed %llu\n",
+              target->name ? target->name : "?", contract_name(o.contract), to.cpu_threads, to.device_threads,
+              to.ops_per_thread, o.seconds, ull(seed));
   std::fflush(stdout);
   Totals t;
   const auto start = Clock::now();
@@ -89,6 +95,7 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
     } else {
       ++t.histories;
       t.ops += h.history.ops.size();
+      t.not_issued += h.not_issued;
       if (h.bug()) {
         t.not_linearizable += !h.violation;
         if (o.outcome) {
@@ -149,7 +156,7 @@ int stress_main(int argc, char** argv) {
                  {"--ops", 1, 100000, &o.ops, "--ops must be 1..100000"}};
   for (int i = 0; i < argc; ++i) {
     const std::string s = argv[i];
-    const bool takes_value = s == "--seed" || s == "--target" || s == "--out" ||
+    const bool takes_value = s == "--seed" || s == "--target" || s == "--out" || s == "--contract" ||
                              std::any_of(std::begin(numbers), std::end(numbers), [&](const auto& n) { return s == n.flag; });
     if (!takes_value)
       return bad((s.empty() || s[0] != '-' ? "stress takes no positional argument '" : "unknown option '") + s +
@@ -161,6 +168,10 @@ int stress_main(int argc, char** argv) {
       o.target_path = x;
     } else if (s == "--out") {
       o.out_dir = x;
+    } else if (s == "--contract") {
+      const std::string c = x;
+      if (c != "spec" && c != "linux") return bad("--contract must be spec or linux, got '" + c + "'");
+      o.contract = c == "linux" ? Contract::Linux : Contract::Spec;
     } else if (s == "--seed") {
       if (!parse_number(x, 1, ~0ull, &seed)) return bad("--seed must be a number > 0");
       o.seed = seed;

@@ -1,12 +1,14 @@
-// `ptcheck stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR]`: the
+// `ptcheck stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR] [--contract spec|linux]`: the
 // concurrent checker for as long as asked. Each round runs one real-thread history (checked for the
 // SMMU's oracles, the dirty accounting and linearizability) and one deterministic-scheduler sequence
 // (its schedules through the differential runner). Progress lines, a summary; exit 0 / 1 (a bug, with
-// its report and how to replay it) / 2 (bad input, one line).
+// its report and how to replay it) / 2 (bad input, one line). Under --contract linux both issue only
+// what the profile's caller would (SPEC 9) and judge results by that profile.
 #pragma once
 #include <cstdint>
 #include <string>
 
+#include "core/ops.h"
 #include "ptcheck/target.h"
 
 namespace ptc::cli {
@@ -19,6 +21,7 @@ struct StressOptions {
   std::string target_path;    // for replay lines
   std::string out_dir;        // failing schedules (.ops); default: $TMPDIR/ptcheck-stress
   bool quiet = false;         // progress every 5 s instead of every second (ptcheck check)
+  Contract contract = Contract::Spec;
   struct Outcome {
     unsigned long long histories = 0, schedules = 0;
     std::string signature;  // a bug: oracle:threaded or oracle:op:config of the failing schedule

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/lpae/lpae_target.h"
+#include "core/ops/op_table.h"
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 #include "properties/concurrent/history.h"
@@ -169,6 +170,45 @@ TEST(Linearizability, AFailingMapMayShowAPageWhileItRuns) {
   EXPECT_EQ(b.check(), Verdict::Linearizable);
   b.dev(13, 14, DevKind::Read, A, PA);  // once it returned, the page faults again
   EXPECT_EQ(b.check(), Verdict::NotLinearizable);
+}
+
+// What an access during an op may give is the model's state before or after that op, not a rule of
+// the checker's own: here the page was unmapped before the second unmap began, so a read during it
+// may only fault. Fails when the checker takes "the last map before the op" as the old translation
+// (issue 13).
+TEST(Linearizability, AnAccessDuringAnOpGetsTheModelsStateBeforeOrAfterIt) {
+  Builder b;
+  b.map(1, 2, A, PA, kSize4K);
+  b.unmap(3, 4, A, kSize4K, 4096);
+  b.unmap(5, 10, A, kSize4K, 0);
+  b.dev(6, 7, DevKind::Read, A, PA);
+  const LinResult r = check_linearizable(b.h, Clock::now() + std::chrono::seconds(10));
+  EXPECT_EQ(r.verdict, Verdict::NotLinearizable);
+  EXPECT_NE(r.explanation.find("the reference allows fault"), std::string::npos) << r.explanation;
+}
+
+// SPEC 9.5: under contract=linux a clearing read may clean a dirty block that sticks out of its range
+// whole, so a write to a page of the block outside the range may go unreported. The dirty accounting
+// reports it under spec and forgives it under linux (it sees no leaves: cleaned_whole_by_a_neighbour).
+TEST(Linearizability, LinuxForgivesAWriteAStraddlingReadCleanedWhole) {
+  for (Contract c : {Contract::Spec, Contract::Linux}) {
+    Builder b;
+    b.h.config.contract = c;
+    b.map(1, 2, A, PA, kSize2M);
+    b.dirty(3, 4, A, kSize2M, {});
+    b.h.ops.back().pages.add(A, A + kSize2M);  // a new mapping is dirty
+    b.dev(5, 6, DevKind::Write, A + 2 * kSize4K, PA + 2 * kSize4K);
+    b.dirty(7, 8, A, kSize4K, {A});                       // the block is dirty: its page in range is recorded...
+    b.dirty(9, 10, A + 2 * kSize4K, kSize4K, {});         // ...and it was cleaned whole
+    const auto v = check_dirty_accounting(b.h);
+    if (c == Contract::Spec) {
+      ASSERT_TRUE(v);
+      EXPECT_EQ(v->oracle, Oracle::LostDirty);
+    } else {
+      EXPECT_FALSE(v) << v->message;
+      EXPECT_EQ(b.check(), Verdict::Linearizable);
+    }
+  }
 }
 
 TEST(Linearizability, RejectsALostWrite) {
@@ -383,6 +423,55 @@ TEST_P(RaceOnly, CaughtByTheScheduler) {
               f->path.c_str());
 }
 
+// ---- contract=linux (SPEC 9) --------------------------------------------------------------------
+
+// Every target op of a sequence's script, in order (an injected op runs inside its outer op; both
+// ranges are disjoint, so either order gives the same answer), keeps to the linux profile's caller
+// guarantees, as a reference model of its own says. Fails when the generator ignores the profile.
+TEST(Scheduler, LinuxSequencesIssueOnlyWhatLinuxCallersDo) {
+  size_t statements = 0;
+  for (uint64_t i = 0; i < 200; ++i) {
+    const uint64_t seed = base_seed() * 100003 + i;
+    const Sequence q = random_sequence(seed, Contract::Linux);
+    ASSERT_EQ(q.config.contract, Contract::Linux);
+    ReferenceModel m(q.config);
+    std::vector<Op> ops = q.prefix;
+    ops.push_back(q.a);
+    if (q.b) ops.push_back(*q.b);
+    ops.insert(ops.end(), q.suffix.begin(), q.suffix.end());
+    for (const Op& op : ops) {
+      if (!is_target_op(op.kind)) continue;
+      ASSERT_EQ(m.outside_contract(op), "") << "sequence seed " << seed << ": " << print_statement(op);
+      m.apply(op, nullptr);
+      ++statements;
+    }
+  }
+  EXPECT_GT(statements, 1000u);
+}
+
+// Two test-only targets that do what io-pgtable-arm does where Linux's callers never look (unmap a
+// range that cuts a leaf: the whole leaf goes; a dirty read cleans a leaf that sticks out of it whole):
+// bugs under spec, correct under linux. The scheduler finds the first in the spec profile and holds on
+// both in the linux one.
+TEST(Scheduler, LinuxProfileHoldsWhereSpecFindsABug) {
+  for (const char* name : {"unmap_whole_leaf", "dirty_cleans_straddling"}) {
+    const ptc_target_ops* t = broken(name);
+    ASSERT_TRUE(t);
+    SchedOptions o;
+    o.out_dir = out_dir();
+    o.contract = Contract::Linux;
+    SchedStats st;
+    for (uint64_t i = 0; i < 60; ++i) {
+      const auto f = explore_sequence(t, base_seed() * 100003 + i, o, &st);
+      ASSERT_FALSE(f) << name << ": " << f->report;
+    }
+    EXPECT_GT(st.schedules, 500u) << name;
+  }
+  SchedStats st;
+  const auto f = schedule_until_found(broken("unmap_whole_leaf"), 60, &st);
+  ASSERT_TRUE(f) << "spec profile: unmap_whole_leaf not found in 60 sequences";
+}
+
 // ---- real threads -----------------------------------------------------------------------------
 
 ThreadedOptions threaded_options() {
@@ -406,6 +495,40 @@ TEST(Threads, ATargetWithoutSplitOrMergeIsNeverSentThem) {
     for (const HistOp& op : h.history.ops)
       EXPECT_TRUE(op.op.kind != OpKind::Split && op.op.kind != OpKind::Merge) << print_op(op);
   }
+}
+
+// Under contract=linux the real-thread workload issues only what the profile's caller would: the CPU
+// ops of each history, in call order (ops on overlapping ranges never overlap in time), checked against
+// a reference model of their own. And the two targets that are correct in Linux terms hold.
+TEST(Threads, LinuxProfileIssuesOnlyWhatLinuxCallersDo) {
+  ThreadedOptions o = threaded_options();
+  o.contract = Contract::Linux;
+  const ptc_target_ops* targets[] = {correct_target(), broken("unmap_whole_leaf"), broken("dirty_cleans_straddling")};
+  uint64_t not_issued = 0;
+  size_t checked = 0;
+  for (const ptc_target_ops* t : targets) {
+    ASSERT_TRUE(t);
+    for (uint64_t i = 0; i < 6; ++i) {
+      const uint64_t seed = base_seed() * 7919 + i;
+      const HistoryOutcome h = run_threaded_history(t, seed, o);
+      if (h.skipped) continue;
+      ASSERT_FALSE(h.bug()) << h.report;
+      ASSERT_EQ(h.history.config.contract, Contract::Linux);
+      ++checked;
+      not_issued += h.not_issued;
+      std::vector<const HistOp*> cpu;
+      for (const HistOp& x : h.history.ops)
+        if (!x.snapshot && x.op.kind != OpKind::Dev) cpu.push_back(&x);
+      std::stable_sort(cpu.begin(), cpu.end(), [](const HistOp* a, const HistOp* b) { return a->call < b->call; });
+      ReferenceModel m(h.history.config);
+      for (const HistOp* x : cpu) {
+        ASSERT_EQ(m.outside_contract(x->op), "") << t->name << " history seed " << seed << ": " << print_op(*x);
+        m.apply(x->op, nullptr);
+      }
+    }
+  }
+  EXPECT_GT(checked, 12u);
+  EXPECT_GT(not_issued, 0u);  // the workload does plan ops a Linux caller would not issue
 }
 
 TEST(Threads, CorrectTableHolds) {
