@@ -268,10 +268,10 @@ Result check_profiled(const Profiled& p, const ProveTarget& t, unsigned ms) {
 std::vector<Obligation> target_obligations() {
   std::vector<Obligation> out;
   // The same obligations under each profile, in the same order; the run's contract picks the variant.
-  const std::vector<Profiled> spec = profiled(Contract::Spec), linux = profiled(Contract::Linux);
-  for (size_t k = 0; k < spec.size(); ++k)
-    out.push_back({spec[k].spec.name, spec[k].spec.statement, false, 20000,
-                   [s = spec[k], l = linux.at(k)](const ProveTarget& t, unsigned ms) {
+  const std::vector<Profiled> in_spec = profiled(Contract::Spec), in_linux = profiled(Contract::Linux);
+  for (size_t k = 0; k < in_spec.size(); ++k)
+    out.push_back({in_spec[k].spec.name, in_spec[k].spec.statement, false, 20000,
+                   [s = in_spec[k], l = in_linux.at(k)](const ProveTarget& t, unsigned ms) {
                      switch (t.contract) {
                        case Contract::Spec: return check_profiled(s, t, ms);
                        case Contract::Linux: return check_profiled(l, t, ms);
