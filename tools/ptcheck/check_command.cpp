@@ -131,7 +131,7 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   return s;
 }
 
-CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path) {
+CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, Contract contract) {
   CheckStage s;
   s.name = "prove";
   s.note = "split and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)";
@@ -139,7 +139,7 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path) 
   std::fflush(stdout);
   const auto start = Clock::now();
   std::vector<ProveVerdict> verdicts;
-  run_prove_for_check(t, target_path, &verdicts);
+  run_prove_for_check(t, target_path, contract, &verdicts);
   for (const ProveVerdict& v : verdicts) {
     CheckItem item;
     item.name = v.name;
@@ -338,7 +338,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
       report.stages.push_back(skipped_stage(s, "not run: bad input in the corpus"));
     return finish(report, o, start, bad_input);
   }
-  report.stages.push_back(prove_stage(t, o.target_path));
+  report.stages.push_back(prove_stage(t, o.target_path, o.contract));
 
   // What runs of the rest, and for how long.
   const bool props_on = properties_available() && o.cases != 0;

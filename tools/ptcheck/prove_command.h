@@ -1,9 +1,12 @@
-// `ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html]` (issue 5): the Z3 obligations
-// of proofs/.
+// `ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html] [--contract spec|linux]` (issue 5):
+// the Z3 obligations of proofs/. Under contract=linux (SPEC 9) the obligations on a pipeline its callers never
+// issue (an unmap that cuts a block) are skipped with the reason, and the straddling dirty read claims only what
+// the profile guarantees (proofs/README.md, "Contract profiles").
 #pragma once
 #include <string>
 #include <vector>
 
+#include "core/ops.h"
 #include "ptcheck/target.h"
 
 namespace ptc::cli {
@@ -13,6 +16,7 @@ struct ProveOptions {
   bool json = false;
   std::string target_path;  // for reproducer lines
   std::string html_path;    // the first refutation as an HTML timeline (html_timeline.h); empty: none
+  Contract contract = Contract::Spec;  // the profile the obligations are stated in (SPEC 9)
 };
 
 // Exit status: 0 no obligation failed (each proved, skipped or vacuous, and every known-bad variant refuted),
@@ -30,8 +34,8 @@ struct ProveVerdict {
   std::string detail;     // the claim, the counterexample and its `.ops` reproducer
 };
 
-// The cheap part for `ptcheck check`: the obligations on the target's recordings only.
-int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path,
+// The cheap part for `ptcheck check`: the obligations on the target's recordings only, in `contract`'s profile.
+int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path, Contract contract,
                         std::vector<ProveVerdict>* verdicts = nullptr);
 
 }  // namespace ptc::cli
