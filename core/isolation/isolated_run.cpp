@@ -1,11 +1,13 @@
 #include "core/isolation/isolated_run.h"
 
 #include <algorithm>
+#include <variant>
 
 #include "core/fmt.h"
 #include "core/isolation/child_process.h"
 #include "core/isolation/frames.h"
 #include "core/ops/op_table.h"
+#include "core/runner/minimize.h"
 #include "core/script/script.h"
 
 namespace ptc {
@@ -263,6 +265,35 @@ std::string isolated_signature(const Script& script, const ptc_target_ops* targe
                                const IsolationOptions& io) {
   const IsolatedResult r = run_script_isolated(script, target, opts, io);
   return r.result.failure ? r.result.failure->signature : std::string();
+}
+
+Script minimize_isolated(const Script& s, const ptc_target_ops* target, const RunOptions& opts,
+                         const IsolationOptions& io, const std::string& sig) {
+  const bool death = sig.rfind(std::string(oracle_name(Oracle::Crash)) + ":", 0) == 0 ||
+                     sig.rfind(std::string(oracle_name(Oracle::MemoryError)) + ":", 0) == 0 ||
+                     sig.rfind(std::string(oracle_name(Oracle::Hang)) + ":", 0) == 0;
+  if (!death) {
+    std::optional<Script> small;
+    run_items_isolated(
+        1,
+        [&](size_t, ChildChannel& ch) {
+          RunOptions ro = opts;
+          ro.watch = ch.watch();
+          auto in_this_child = [&](const Script& c) {
+            const RunResult r = run_script(c, target, ro);
+            return r.failure ? r.failure->signature : std::string();
+          };
+          return print_script(minimize_failure(s, in_this_child, sig));
+        },
+        io,
+        [&](size_t, ItemOutcome&& o) {
+          if (!o.payload) return;
+          auto parsed = parse_script(*o.payload, s.file);
+          if (auto* p = std::get_if<Script>(&parsed)) small = std::move(*p);
+        });
+    if (small) return *small;
+  }
+  return minimize_failure(s, [&](const Script& c) { return isolated_signature(c, target, opts, io); }, sig);
 }
 
 }  // namespace ptc

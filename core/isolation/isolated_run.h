@@ -68,6 +68,13 @@ IsolatedResult run_script_isolated(const Script& script, const ptc_target_ops* t
 std::string isolated_signature(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
                                const IsolationOptions& io);
 
+// Minimizes a failing script (core/runner/minimize.h) whose failure has signature `sig`, so that the
+// target cannot take ptcheck with it: an oracle's failure is minimized in one child (every candidate
+// runs there: one fork in all); a death (crash, memory-error, hang), or a candidate that kills that
+// child, is minimized with a child per candidate (a fork each: docs/PERFORMANCE.md).
+Script minimize_isolated(const Script& s, const ptc_target_ops* target, const RunOptions& opts,
+                         const IsolationOptions& io, const std::string& sig);
+
 // Whether a failure is a child's death (memory-error, crash, hang) rather than an oracle the runner checked.
 inline bool from_dead_child(const Failure& f) {
   return f.oracle == Oracle::MemoryError || f.oracle == Oracle::Crash || f.oracle == Oracle::Hang;

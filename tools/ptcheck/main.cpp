@@ -393,11 +393,10 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
 }
 
 int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const Args& a, ptc::Script* out) {
-  // Every candidate runs in a child: a target that crashes is a signature (crash:OP:CONFIG) to keep.
+  // In child processes: a target that crashes is a signature (crash:OP:CONFIG) to keep.
   ptc::RunOptions ro;
   ro.event_log = false;
-  auto signature_of = [&](const ptc::Script& s) { return ptc::isolated_signature(s, t, ro, isolation()); };
-  const std::string sig = signature_of(script);
+  const std::string sig = ptc::isolated_signature(script, t, ro, isolation());
   if (sig.empty()) {
     std::fprintf(stderr, "ptcheck: every oracle holds for %s on target %s: nothing to minimize\n", a.inputs[0].c_str(),
                  t->name ? t->name : "?");
@@ -405,7 +404,7 @@ int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const 
     *out = script;
     return kHolds;
   }
-  const ptc::Script small = ptc::minimize_failure(script, signature_of, sig);
+  const ptc::Script small = ptc::minimize_isolated(script, t, ro, isolation(), sig);
   *out = small;
   std::printf("# %s, minimized from %zu to %zu statements: fails with %s\n# replay: save as FILE.ops, then "
               "ptcheck run FILE.ops%s\n",
