@@ -1,6 +1,10 @@
-# Runs `ptcheck prove --only OBLIGATION --target LIB` and passes only when it exits 1 with OBLIGATION refuted
-# (a test-only broken target whose ordering bug the proofs must find).
-execute_process(COMMAND ${PTCHECK} prove --only ${OBLIGATION} --target ${LIB}
+# Runs `ptcheck prove --only OBLIGATION --target LIB [--contract CONTRACT]` and passes only when it exits 1 with
+# OBLIGATION refuted (a test-only broken target whose ordering bug the proofs must find).
+set(contract_args "")
+if(DEFINED CONTRACT)
+  set(contract_args --contract ${CONTRACT})
+endif()
+execute_process(COMMAND ${PTCHECK} prove --only ${OBLIGATION} --target ${LIB} ${contract_args}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 1)
   message(FATAL_ERROR "expected exit status 1, got ${rc}\n${out}${err}")

@@ -1,8 +1,15 @@
-# Runs `ptcheck prove --only ONLY --target LIB`, with --json and as text, and passes only when both exit with
-# STATUS, every obligation the JSON lists has the verdict VERDICTS gives it (NAME=VERDICT entries separated by
-# '^', one per obligation run, no more and no fewer), and the text holds each line of SUMMARY ('^'-separated).
+# Runs `ptcheck prove --only ONLY --target LIB [--contract CONTRACT]`, with --json and as text, and passes only
+# when both exit with STATUS, every obligation the JSON lists has the verdict VERDICTS gives it (NAME=VERDICT
+# entries separated by '^', one per obligation run, no more and no fewer) and, with CONTRACT, names that profile
+# and, with NOTE, has that note, and the text holds each line of SUMMARY ('^'-separated).
 string(REPLACE "^" ";" expected "${VERDICTS}")
-execute_process(COMMAND ${PTCHECK} prove --json --only ${ONLY} --target ${LIB}
+set(contract_args "")
+set(profile spec)
+if(DEFINED CONTRACT)
+  set(contract_args --contract ${CONTRACT})
+  set(profile ${CONTRACT})
+endif()
+execute_process(COMMAND ${PTCHECK} prove --json --only ${ONLY} --target ${LIB} ${contract_args}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL STATUS)
   message(FATAL_ERROR "--json: expected exit status ${STATUS}, got ${rc}\n${out}${err}")
@@ -24,8 +31,15 @@ foreach(k RANGE ${last})
   if(at EQUAL -1)
     message(FATAL_ERROR "${name}: ${verdict} (${note}); expected one of: ${VERDICTS}")
   endif()
+  string(JSON contract GET "${out}" ${k} contract)
+  if(NOT contract STREQUAL profile)
+    message(FATAL_ERROR "${name}: contract '${contract}' in the JSON, expected '${profile}'")
+  endif()
+  if(DEFINED NOTE AND NOT note STREQUAL NOTE)
+    message(FATAL_ERROR "${name}: note '${note}', expected '${NOTE}'")
+  endif()
 endforeach()
-execute_process(COMMAND ${PTCHECK} prove --only ${ONLY} --target ${LIB}
+execute_process(COMMAND ${PTCHECK} prove --only ${ONLY} --target ${LIB} ${contract_args}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL STATUS)
   message(FATAL_ERROR "text: expected exit status ${STATUS}, got ${rc}\n${out}${err}")

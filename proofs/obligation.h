@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "core/ops.h"
 #include "proofs/smt/result.h"
 #include "ptcheck/target.h"
 
@@ -17,6 +18,9 @@ struct ProveTarget {
   std::string replay_args;        // e.g. "--target lib.so", for reproducer lines
   SubjectCache* cache = nullptr;  // recordings shared by the obligations of one run
   const std::set<std::string>* selected = nullptr;  // the obligations this run runs (null: all of them)
+  // The contract profile (SPEC 9): contract=linux skips what its callers never issue and narrows the claims
+  // to what it accepts (obligations/target_obligations.cpp).
+  Contract contract = Contract::Spec;
 };
 
 struct Obligation {

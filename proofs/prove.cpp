@@ -67,11 +67,11 @@ void print_text(std::FILE* out, const Result& r, const ProveTarget& t) {
   }
 }
 
-void print_json(std::FILE* out, const Result& r, bool first) {
+void print_json(std::FILE* out, const Result& r, Contract contract, bool first) {
   std::fprintf(out,
-               "%s  {\"name\": %s, \"verdict\": %s, \"expected\": %s, \"passed\": %s, \"seconds\": %.3f, \"bound\": %s, "
+               "%s  {\"name\": %s, \"contract\": %s, \"verdict\": %s, \"expected\": %s, \"passed\": %s, \"seconds\": %.3f, \"bound\": %s, "
                "\"statement\": %s, \"note\": %s, \"counterexample\": %s, \"script\": %s}",
-               first ? "" : ",\n", json_quote(r.name).c_str(), json_quote(verdict_name(r.verdict)).c_str(),
+               first ? "" : ",\n", json_quote(r.name).c_str(), json_quote(contract_name(contract)).c_str(), json_quote(verdict_name(r.verdict)).c_str(),
                json_quote(r.expect_refuted ? "refuted" : "proved").c_str(), r.passed() ? "true" : "false", r.seconds,
                json_quote(r.bound).c_str(), json_quote(r.statement).c_str(), json_quote(r.note).c_str(),
                json_quote(r.counterexample).c_str(), json_quote(r.script).c_str());
@@ -91,13 +91,15 @@ int run_prove(const ProveTarget& t_in, const std::vector<const Obligation*>& sel
   std::map<std::string, size_t> why_inapplicable;  // "skipped: NOTE" and "vacuous: NOTE", with their counts
   bool all_passed = true;
   if (json) std::fprintf(out, "[\n");
-  else std::fprintf(out, "ptcheck prove: target %s, %zu obligation(s)\n", t.ops && t.ops->name ? t.ops->name : "?", selected.size());
+  else
+    std::fprintf(out, "ptcheck prove: target %s, contract %s, %zu obligation(s)\n", t.ops && t.ops->name ? t.ops->name : "?",
+                 contract_name(t.contract), selected.size());
   size_t ran = 0;  // the obligations run, selected[0..ran)
   for (size_t k = 0; k < selected.size(); ++k) {
     if (stop && stop()) break;
     const Result r = run_obligation(*selected[k], t);
     ++ran;
-    if (json) print_json(out, r, k == 0);
+    if (json) print_json(out, r, t.contract, k == 0);
     else print_text(out, r, t);
     std::fflush(out);
     if (r.expect_refuted) {

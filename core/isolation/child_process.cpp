@@ -63,7 +63,7 @@ struct SharedWatch {
   TargetWatch* w = nullptr;
 };
 
-[[noreturn]] void child_main(const std::function<void(ChildChannel&)>& body, int out_fd, int log_fd,
+[[noreturn]] void child_main(const std::function<void(ChildChannel&)>& body, int out_fd, int text_fd, int log_fd,
                              TargetWatch* watch) {
   // A parent that went away must not kill the child with SIGPIPE mid-report: writes then fail.
   signal(SIGPIPE, SIG_IGN);
@@ -73,7 +73,9 @@ struct SharedWatch {
     dup2(log_fd, 2);
     close(log_fd);
   }
-  ChildChannel ch(out_fd, watch);
+  FILE* text = fdopen(text_fd, "w");
+  if (text) setvbuf(text, nullptr, _IOLBF, 0);
+  ChildChannel ch(out_fd, text ? text : stdout, watch);
   body(ch);
   std::fflush(nullptr);
   // No atexit handlers, no static destructors, no leak check of state inherited from the parent.
@@ -86,10 +88,17 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
                       const std::function<void(const std::string&)>& on_frame, const ChildOptions& o) {
   ChildEnd end;
   SharedWatch shared;
-  int fds[2];
+  int fds[2], text_fds[2];
   const int log_fd = o.log_path.empty() ? -1 : open(o.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (!shared.w || pipe2(fds, O_CLOEXEC) != 0) {
     if (log_fd >= 0) close(log_fd);
+    end.how = ChildEnd::How::kDied;
+    end.exit_code = -1;
+    return end;
+  }
+  if (pipe2(text_fds, O_CLOEXEC) != 0) {
+    for (int fd : {fds[0], fds[1], log_fd})
+      if (fd >= 0) close(fd);
     end.how = ChildEnd::How::kDied;
     end.exit_code = -1;
     return end;
@@ -99,12 +108,15 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    child_main(body, fds[1], log_fd, shared.w);
+    close(text_fds[0]);
+    child_main(body, fds[1], text_fds[1], log_fd, shared.w);
   }
   close(fds[1]);
+  close(text_fds[1]);
   if (log_fd >= 0) close(log_fd);
   if (pid < 0) {
     close(fds[0]);
+    close(text_fds[0]);
     end.how = ChildEnd::How::kDied;
     end.exit_code = -1;
     return end;
@@ -114,15 +126,31 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
   bool eof = false;
   ChildEnd::How killed_for = ChildEnd::How::kFinished;
   std::vector<char> buf(1 << 16);
+  bool text_open = true;
+  // ptcheck's own lines from the child, as they come.
+  auto copy_text = [&] {
+    const ssize_t n = read(text_fds[0], buf.data(), buf.size());
+    if (n > 0) {
+      std::fwrite(buf.data(), 1, size_t(n), stdout);
+      std::fflush(stdout);
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      text_open = false;
+    }
+  };
   while (!eof) {
-    pollfd p{fds[0], POLLIN, 0};
-    const int r = poll(&p, 1, 50);
-    if (r > 0) {
+    pollfd p[2] = {{fds[0], POLLIN, 0}, {text_open ? text_fds[0] : -1, POLLIN, 0}};
+    const int r = poll(p, 2, 50);
+    if (r > 0 && (p[1].revents & (POLLIN | POLLHUP))) copy_text();
+    if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
       const ssize_t n = read(fds[0], buf.data(), buf.size());
       if (n > 0) {
         frames.feed(buf.data(), size_t(n));
         while (auto f = frames.pop()) {
           if (!o.log_path.empty()) end.log_offset = log_size(o.log_path);
+          if (text_open) {  // what the child said before the frame comes first
+            pollfd t{text_fds[0], POLLIN, 0};
+            while (text_open && poll(&t, 1, 0) > 0) copy_text();
+          }
           on_frame(*f);
         }
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
@@ -151,6 +179,9 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
     }
   }
   close(fds[0]);
+  if (killed_for == ChildEnd::How::kFinished)
+    while (text_open) copy_text();  // the rest of what it said
+  close(text_fds[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

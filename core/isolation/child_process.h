@@ -8,6 +8,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <string>
 
@@ -18,13 +19,17 @@ namespace ptc {
 // What the child's body has: the way back to the parent, and the watch to keep up to date.
 class ChildChannel {
  public:
-  ChildChannel(int fd, TargetWatch* watch) : fd_(fd), watch_(watch) {}
+  ChildChannel(int fd, FILE* text, TargetWatch* watch) : fd_(fd), text_(text), watch_(watch) {}
   // Sends one frame (after flushing the child's stdio, so that the log holds what came before it).
   bool send(const std::string& payload);
+  // ptcheck's own lines (progress, reports) from the child: the parent prints them as they come. The
+  // child's stdout and stderr are the target's, and go to the log.
+  FILE* text() const { return text_; }
   TargetWatch* watch() const { return watch_; }
 
  private:
   int fd_;
+  FILE* text_;
   TargetWatch* watch_;
 };
 
@@ -62,8 +67,9 @@ struct ChildEnd {
   bool ok() const { return how == How::kFinished; }
 };
 
-// Forks; the child runs body(channel) and exits; the parent delivers each frame to on_frame and returns
-// how the child ended. Returns How::kDied with signal 0 and exit_code -1 when no child could be made.
+// Forks; the child runs body(channel) and exits; the parent delivers each frame to on_frame, copies the
+// child's text() to its own stdout as it comes, and returns how the child ended. Returns How::kDied with
+// signal 0 and exit_code -1 when no child could be made.
 ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
                       const std::function<void(const std::string& frame)>& on_frame, const ChildOptions& o);
 

@@ -1,11 +1,13 @@
 #include "core/isolation/isolated_run.h"
 
 #include <algorithm>
+#include <variant>
 
 #include "core/fmt.h"
 #include "core/isolation/child_process.h"
 #include "core/isolation/frames.h"
 #include "core/ops/op_table.h"
+#include "core/runner/minimize.h"
 #include "core/script/script.h"
 
 namespace ptc {
@@ -153,10 +155,8 @@ Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target
   return f;
 }
 
-void run_scripts_isolated(const std::vector<Script>& scripts, const ptc_target_ops* target, const RunOptions& opts,
-                          const IsolationOptions& io,
-                          const std::function<void(size_t index, IsolatedResult&& r)>& on_result,
-                          const std::function<ChildNote(size_t index, const RunResult& r)>& in_child) {
+void run_items_isolated(size_t n, const std::function<std::string(size_t index, ChildChannel& ch)>& run_one,
+                        const IsolationOptions& io, const std::function<void(size_t index, ItemOutcome&& r)>& on_item) {
   ChildOptions co;
   co.log_path = io.log_path;
   co.op_timeout_s = io.op_timeout_s;
@@ -165,54 +165,92 @@ void run_scripts_isolated(const std::vector<Script>& scripts, const ptc_target_o
   auto log_now = [&] { return io.log_path.empty() ? 0 : log_size(io.log_path); };
   size_t next = 0;
   uint64_t log_mark = log_now();
-  auto deliver = [&](size_t i, IsolatedResult&& r) {
+  auto deliver = [&](ItemOutcome&& r) {
     r.log_from = log_mark;
     r.log_to = log_now();
     r.warnings = io.log_path.empty() ? 0 : count_warnings(io.log_path, r.log_from, r.log_to);
     log_mark = r.log_to;
-    on_result(i, std::move(r));
+    on_item(next++, std::move(r));
   };
-  auto not_run_from = [&](size_t i) {
-    for (; i < scripts.size(); ++i) {
-      IsolatedResult r;
+  auto not_run_from_next = [&] {
+    while (next < n) {
+      ItemOutcome r;
       r.run = false;
-      on_result(i, std::move(r));
+      on_item(next++, std::move(r));
     }
   };
-  while (next < scripts.size()) {
-    if (std::chrono::steady_clock::now() >= io.deadline || (io.should_stop && io.should_stop())) return not_run_from(next);
+  while (next < n) {
+    if (std::chrono::steady_clock::now() >= io.deadline || (io.should_stop && io.should_stop())) return not_run_from_next();
     const size_t first = next;
     bool garbled = false;
     const ChildEnd end = run_in_child(
         [&](ChildChannel& ch) {
-          RunOptions ro = opts;
-          ro.watch = ch.watch();
-          for (size_t i = first; i < scripts.size(); ++i) {
+          for (size_t i = first; i < n; ++i) {
             ch.watch()->unit.store(i);
             ch.watch()->line.store(0);
-            const RunResult r = run_script(scripts[i], target, ro);
-            const ChildNote note = in_child ? in_child(i, r) : ChildNote{};
-            if (!ch.send(encode(i, r, note))) return;
+            std::string payload = run_one(i, ch);
+            if (!ch.send(FrameWriter().num(0, int64_t(i)).str(1, payload).bytes())) return;
           }
         },
         [&](const std::string& frame) {
-          IsolatedResult r;
-          size_t index = 0;
-          if (garbled || !decode(frame, &index, &r.result, &r.note) || index != next) {
+          FrameReader rd(frame);
+          uint8_t tag_i = 0, tag_p = 0;
+          std::string_view index, payload;
+          if (garbled || !rd.next(&tag_i, &index) || !rd.next(&tag_p, &payload) || tag_i != 0 || tag_p != 1 ||
+              FrameReader::as_num(index) != int64_t(next)) {
             garbled = true;
             return;
           }
-          deliver(next++, std::move(r));
+          ItemOutcome r;
+          r.payload = std::string(payload);
+          deliver(std::move(r));
         },
         co);
-    if (next == scripts.size() && !garbled) return;
-    if (end.how == ChildEnd::How::kStopped) return not_run_from(next);
-    if (end.ok() && !garbled && next > first) continue;  // cannot happen: a body that returns sent every result
-    // The child died (or garbled its results) during scripts[next]: that is the script's failure.
-    IsolatedResult r;
-    r.result.failure = failure_of_dead_child(scripts[next], target, opts, end, io);
-    deliver(next++, std::move(r));
+    if (next == n && !garbled) return;
+    if (end.how == ChildEnd::How::kStopped) return not_run_from_next();
+    if (end.ok() && !garbled && next > first) continue;  // its send failed: a new child takes the rest
+    // The child died (or garbled its results) during item `next`: that is the item's outcome.
+    ItemOutcome r;
+    r.death = end;
+    deliver(std::move(r));
   }
+}
+
+void run_scripts_isolated(const std::vector<Script>& scripts, const ptc_target_ops* target, const RunOptions& opts,
+                          const IsolationOptions& io,
+                          const std::function<void(size_t index, IsolatedResult&& r)>& on_result,
+                          const std::function<ChildNote(size_t index, const RunResult& r)>& in_child) {
+  run_items_isolated(
+      scripts.size(),
+      [&](size_t i, ChildChannel& ch) {
+        RunOptions ro = opts;
+        ro.watch = ch.watch();
+        const RunResult r = run_script(scripts[i], target, ro);
+        const ChildNote note = in_child ? in_child(i, r) : ChildNote{};
+        return encode(i, r, note);
+      },
+      io,
+      [&](size_t i, ItemOutcome&& item) {
+        IsolatedResult r;
+        r.run = item.run;
+        r.log_from = item.log_from;
+        r.log_to = item.log_to;
+        r.warnings = item.warnings;
+        size_t index = 0;
+        if (item.payload && (!decode(*item.payload, &index, &r.result, &r.note) || index != i)) {
+          // Not what a child of ptcheck writes: treat it as the child's death.
+          r.result = RunResult{};
+          item.death = ChildEnd{};
+          item.death->how = ChildEnd::How::kDied;
+          item.death->log_offset = item.log_from;
+        }
+        if (item.death) {
+          ChildEnd end = *item.death;
+          end.log_offset = item.log_from;
+          r.result.failure = failure_of_dead_child(scripts[i], target, opts, end, io);
+        }
+        on_result(i, std::move(r));
+      });
 }
 
 IsolatedResult run_script_isolated(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
@@ -227,6 +265,35 @@ std::string isolated_signature(const Script& script, const ptc_target_ops* targe
                                const IsolationOptions& io) {
   const IsolatedResult r = run_script_isolated(script, target, opts, io);
   return r.result.failure ? r.result.failure->signature : std::string();
+}
+
+Script minimize_isolated(const Script& s, const ptc_target_ops* target, const RunOptions& opts,
+                         const IsolationOptions& io, const std::string& sig) {
+  const bool death = sig.rfind(std::string(oracle_name(Oracle::Crash)) + ":", 0) == 0 ||
+                     sig.rfind(std::string(oracle_name(Oracle::MemoryError)) + ":", 0) == 0 ||
+                     sig.rfind(std::string(oracle_name(Oracle::Hang)) + ":", 0) == 0;
+  if (!death) {
+    std::optional<Script> small;
+    run_items_isolated(
+        1,
+        [&](size_t, ChildChannel& ch) {
+          RunOptions ro = opts;
+          ro.watch = ch.watch();
+          auto in_this_child = [&](const Script& c) {
+            const RunResult r = run_script(c, target, ro);
+            return r.failure ? r.failure->signature : std::string();
+          };
+          return print_script(minimize_failure(s, in_this_child, sig));
+        },
+        io,
+        [&](size_t, ItemOutcome&& o) {
+          if (!o.payload) return;
+          auto parsed = parse_script(*o.payload, s.file);
+          if (auto* p = std::get_if<Script>(&parsed)) small = std::move(*p);
+        });
+    if (small) return *small;
+  }
+  return minimize_failure(s, [&](const Script& c) { return isolated_signature(c, target, opts, io); }, sig);
 }
 
 }  // namespace ptc

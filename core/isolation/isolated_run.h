@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/isolation/child_process.h"
 #include "core/runner/runner.h"
 
 namespace ptc {
@@ -36,6 +38,21 @@ struct IsolatedResult {
   size_t warnings = 0;         // lines holding "WARNING:" the target printed meanwhile (kernel WARN)
 };
 
+// One item of a batch run in child processes: what its run sent back, or how its child died.
+struct ItemOutcome {
+  bool run = true;                  // false: the deadline passed or a stop came before it ran (or finished)
+  std::optional<std::string> payload;  // what run_one returned, when it returned
+  std::optional<ChildEnd> death;    // when its child died (or hung) instead
+  uint64_t log_from = 0, log_to = 0;  // its part of the target log
+  size_t warnings = 0;              // lines holding "WARNING:" the target printed meanwhile (kernel WARN)
+};
+
+// Items 0..n-1 (scripts, properties, obligations, ...) in child processes: one child runs run_one(i) for
+// one item after another, sending each payload back, until one dies; that item's outcome is its death,
+// and a new child takes the next. on_item gets every item's outcome, in order, in the parent.
+void run_items_isolated(size_t n, const std::function<std::string(size_t index, ChildChannel& ch)>& run_one,
+                        const IsolationOptions& io, const std::function<void(size_t index, ItemOutcome&& r)>& on_item);
+
 // Runs every script against target in child processes and hands on_result each script's outcome, in
 // order, in the parent. in_child (optional) runs in the child after each script, with its full result
 // (its Failure::timeline, which does not travel to the parent): --html renders there; its note travels.
@@ -51,6 +68,13 @@ IsolatedResult run_script_isolated(const Script& script, const ptc_target_ops* t
 std::string isolated_signature(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
                                const IsolationOptions& io);
 
+// Minimizes a failing script (core/runner/minimize.h) whose failure has signature `sig`, so that the
+// target cannot take ptcheck with it: an oracle's failure is minimized in one child (every candidate
+// runs there: one fork in all); a death (crash, memory-error, hang), or a candidate that kills that
+// child, is minimized with a child per candidate (a fork each: docs/PERFORMANCE.md).
+Script minimize_isolated(const Script& s, const ptc_target_ops* target, const RunOptions& opts,
+                         const IsolationOptions& io, const std::string& sig);
+
 // Whether a failure is a child's death (memory-error, crash, hang) rather than an oracle the runner checked.
 inline bool from_dead_child(const Failure& f) {
   return f.oracle == Oracle::MemoryError || f.oracle == Oracle::Crash || f.oracle == Oracle::Hang;
@@ -58,6 +82,6 @@ inline bool from_dead_child(const Failure& f) {
 
 // The failure of a script whose child did not come back (what run_scripts_isolated reports).
 Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
-                              const struct ChildEnd& end, const IsolationOptions& io);
+                              const ChildEnd& end, const IsolationOptions& io);
 
 }  // namespace ptc

@@ -54,6 +54,15 @@ enum LpaeBug : unsigned {
   kBugDirectOob = 1u << 19,
   // read_and_clear_dirty reports writable-clean leaves as well (tests DBM alone, not DBM && !AP2).
   kBugDirtyRecordsClean = 1u << 20,
+  // The gate survives its target (issue 14): a table that dies or hangs, or floods its log.
+  // split of a block dereferences a null table pointer (a crash: SIGSEGV, or ASan's SEGV report).
+  kBugSplitNullDeref = 1u << 21,
+  // merge that makes a block reads one element past a heap buffer (ASan: heap-buffer-overflow).
+  kBugMergeHeapOverflow = 1u << 22,
+  // read_and_clear_dirty of a range with a mapped leaf never returns.
+  kBugDirtyLoopsForever = 1u << 23,
+  // every operation prints a kernel WARN line to stderr (and works correctly).
+  kBugWarnEveryOp = 1u << 24,
 };
 
 struct LpaeBugName {
@@ -84,6 +93,10 @@ inline constexpr LpaeBugName kLpaeBugNames[] = {
     {"merge_loses_dirty", kBugMergeLosesDirty},
     {"direct_oob", kBugDirectOob},
     {"dirty_records_clean", kBugDirtyRecordsClean},
+    {"split_null_deref", kBugSplitNullDeref},
+    {"merge_heap_overflow", kBugMergeHeapOverflow},
+    {"dirty_loops_forever", kBugDirtyLoopsForever},
+    {"warn_every_op", kBugWarnEveryOp},
 };
 
 // The flag of a bug name; 0 when unknown (a static_assert in lpae_broken.cpp rejects that).

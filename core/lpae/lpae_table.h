@@ -328,6 +328,10 @@ class LpaeTable {
     std::vector<SplitBlock> blocks;
     find_blocks(start_level_, root_, iova, end, blocks);
     if (blocks.empty()) return 0;
+    if constexpr (has_bug(kBugSplitNullDeref)) {
+      pte_t* volatile missing = nullptr;  // deliberate: the table a block should become was never found
+      *missing = blocks.front().value;
+    }
     TablePool<Mem> pool(mem_);
     if (!pool.reserve(tables_to_split(blocks))) return -ENOMEM;
     for (SplitBlock& b : blocks) prepare_replacement(b, pool);
@@ -351,6 +355,11 @@ class LpaeTable {
     std::vector<Merged> merged;
     merge_range(start_level_, root_, iova, iova + size, merged);
     if (merged.empty()) return 0;
+    if constexpr (has_bug(kBugMergeHeapOverflow)) {
+      std::vector<pte_t> levels(merged.size());
+      volatile pte_t past = levels.data()[levels.size()];  // deliberate: one element past the buffer
+      (void)past;
+    }
     // The old tables may sit in walk caches and their pages in the IOTLB: drop both before the
     // leaves are re-read for dirty state and the tables are freed.
     InvGather gather;
@@ -368,6 +377,10 @@ class LpaeTable {
   int read_and_clear_dirty(uint64_t iova, uint64_t size, unsigned flags, const ptc_dirty* dirty) {
     if (!hw_dirty_) return -EOPNOTSUPP;
     if (!iova_range_ok(iova, size)) return -EINVAL;
+    if constexpr (has_bug(kBugDirtyLoopsForever)) {
+      for (volatile bool again = true; again;) {  // deliberate: a walk that never ends
+      }
+    }
     DirtyScan scan{RecordRun(dirty), !(flags & PTC_DIRTY_NO_CLEAR), InvGather(kMaxRangeInvalidations)};
     scan_dirty(start_level_, root_, iova, iova + size, scan);
     scan.dirty.flush();

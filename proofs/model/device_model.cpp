@@ -110,8 +110,10 @@ class Model {
       case Property::kFinalState: return done(s) && !final_ok(s);
       case Property::kNoFreedTableWalk: return s[UAF];
       case Property::kNoStaleAccess: return s[STALE];
-      case Property::kDirtyNotLost:
-        return done(s) && ((s[WROTE_OP] && !s[RECORDED] && !leaf_dirty(s)) || (s[WROTE_AFTER] && !leaf_dirty(s)));
+      case Property::kDirtyNotLost: {
+        const z3::expr owed = spec_.recorded_pages ? in_ranges(s[IX], {*spec_.recorded_pages}) : b(true);
+        return done(s) && ((owed && s[WROTE_OP] && !s[RECORDED] && !leaf_dirty(s)) || (s[WROTE_AFTER] && !leaf_dirty(s)));
+      }
       case Property::kWritesRecorded: return done(s) && s[WROTE_OP] && !s[RECORDED];
     }
     return c_.bool_val(false);
@@ -728,10 +730,34 @@ bool bmc(z3::context& c, const Model& m, const std::vector<Group>& groups, Prope
   return false;
 }
 
+// `groups` with their page ranges cut at the edges of spec.recorded_pages, so that each group holds wholly
+// inside or wholly outside them: the fixedpoint evaluates a group's claim at its first page (IX is a constant
+// of a location there), so no group may span pages the claim treats differently. *storage holds the cut
+// groups; without recorded_pages the result is `groups` itself.
+const std::vector<Group>& cut_at_claim(const ModelSpec& spec, const std::vector<Group>& groups, std::vector<Group>* storage) {
+  if (!spec.recorded_pages) return groups;
+  const auto [lo, hi] = *spec.recorded_pages;
+  for (const Group& g : groups) {
+    Group inside = g, outside = g;
+    inside.ranges.clear();
+    outside.ranges.clear();
+    for (const auto& [first, last] : g.ranges) {
+      if (first < lo) outside.ranges.push_back({first, std::min(last, lo - 1)});
+      if (last >= lo && first <= hi) inside.ranges.push_back({std::max(first, lo), std::min(last, hi)});
+      if (last > hi) outside.ranges.push_back({std::max(first, hi + 1), last});
+    }
+    for (Group* part : {&inside, &outside})
+      if (!part->ranges.empty()) storage->push_back(std::move(*part));
+  }
+  return *storage;
+}
+
 }  // namespace
 
-std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<Group>& groups,
+std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<Group>& recorded,
                                       const std::vector<Property>& props, unsigned timeout_ms) {
+  std::vector<Group> storage;
+  const std::vector<Group>& groups = cut_at_claim(spec, recorded, &storage);
   z3::context c;
   Model m(c, spec, groups);
   ModelOutcome out;
@@ -750,8 +776,10 @@ std::optional<ModelOutcome> check_all(const ModelSpec& spec, const std::vector<G
   return out;
 }
 
-ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& groups, Property p, unsigned timeout_ms,
+ModelOutcome check_property(const ModelSpec& spec, const std::vector<Group>& recorded, Property p, unsigned timeout_ms,
                             bool replay_checked, bool known_reachable) {
+  std::vector<Group> storage;
+  const std::vector<Group>& groups = cut_at_claim(spec, recorded, &storage);
   ModelOutcome out;
   z3::context c;
   Model m(c, spec, groups);

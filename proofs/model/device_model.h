@@ -16,6 +16,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proofs/model/projection.h"
@@ -54,6 +55,11 @@ struct ModelSpec {
   FinalSpec final_spec = FinalSpec::kNone;
   std::vector<int64_t> expected_returns;
   std::vector<int> table_ids;  // the recorder's id of each tracked table (for naming them)
+  // kDirtyNotLost: the page indexes [first, last] whose writes before the operation returns must be recorded
+  // or leave the leaf dirty; nullopt: every page. A write after it returns must dirty the leaf again on every
+  // page. contract=linux's dirty read of part of a block owes only its own range: the block may be cleaned
+  // whole, and a write to its pages outside the range may go unreported (SPEC 9.5).
+  std::optional<std::pair<unsigned, unsigned>> recorded_pages;
 };
 
 struct ModelOutcome {

@@ -17,18 +17,20 @@ const Subject& SubjectCache::get(const ptc_target_ops* ops, const Canonical& c, 
 
 const ModelOutcome& SubjectCache::outcome(const ptc_target_ops* ops, const Canonical& c, Pipeline p, const ModelSpec& spec,
                                           Property prop, const std::vector<Property>& props, unsigned timeout_ms) {
-  Entry& e = entry(ops, c, p);
-  const ModelSpec full = spec_for(*e.subject, spec);
+  Entry& rec = entry(ops, c, p);
+  // The recordings do not depend on the claim; the outcomes do (contract=linux's narrower dirty claim).
+  Checked& e = rec.checked[spec.recorded_pages];
+  const ModelSpec full = spec_for(*rec.subject, spec);
   if (!e.all_checked) {
     e.all_checked = true;
-    e.all = check_all(full, e.subject->groups, props, timeout_ms);
+    e.all = check_all(full, rec.subject->groups, props, timeout_ms);
     e.props = props;
   }
   if (e.all) return *e.all;
   // Some violation is reachable; with one property checked it is this one's, and only the counterexample is
   // left to find.
   if (!e.outcomes.count(prop))
-    e.outcomes[prop] = check_property(full, e.subject->groups, prop, timeout_ms, /*replay_checked=*/true,
+    e.outcomes[prop] = check_property(full, rec.subject->groups, prop, timeout_ms, /*replay_checked=*/true,
                                       /*known_reachable=*/e.props.size() == 1 && e.props[0] == prop);
   return e.outcomes[prop];
 }
@@ -93,7 +95,7 @@ ModelSpec unmap_spec(bool lazy) {
   return m;
 }
 
-std::vector<Spec> specs() {
+std::vector<Spec> specs(Contract contract) {
   std::vector<Spec> out;
   for (unsigned bbml : {0u, 1u, 2u}) {
     const std::string b = "bbml" + std::to_string(bbml);
@@ -166,10 +168,24 @@ std::vector<Spec> specs() {
                    block, Pipeline::kUnmapPart, Property::kNoFaultSameOutput, cut});
     ModelSpec rcd;
     rcd.expected_returns = {0};
-    out.push_back({"read_and_clear_dirty.block-straddling.no-lost-dirty",
-                   "read_and_clear_dirty of the first 4K of a 2M block (the leaf sticks out): a write to any page is "
-                   "recorded (inside the range) or leaves the block dirty; the block stays dirty for the pages outside",
-                   block, Pipeline::kReadAndClearDirtyPart, Property::kDirtyNotLost, rcd});
+    std::string straddling =
+        "read_and_clear_dirty of the first 4K of a 2M block (the leaf sticks out): a write to any page is "
+        "recorded (inside the range) or leaves the block dirty; the block stays dirty for the pages outside";
+    switch (contract) {
+      case Contract::Spec: break;
+      case Contract::Linux:
+        // SPEC 9.5: the block may be recorded and cleaned whole, so only the page inside the range is owed a
+        // record of a write before the read; a write after it must still dirty the block again.
+        rcd.recorded_pages = std::make_pair(0u, 0u);
+        straddling =
+            "read_and_clear_dirty of the first 4K of a 2M block (the leaf sticks out; contract=linux, SPEC 9.5): a "
+            "write to the page inside the range (page 0) before it returns is recorded or leaves the block dirty, a "
+            "write to any page after it returns leaves the block dirty; a write to a page outside the range before "
+            "it returns may go unreported (the block may be cleaned whole)";
+        break;
+    }
+    out.push_back({"read_and_clear_dirty.block-straddling.no-lost-dirty", straddling, block,
+                   Pipeline::kReadAndClearDirtyPart, Property::kDirtyNotLost, rcd});
   }
   return out;
 }
@@ -190,43 +206,78 @@ std::string vacuity(Property prop, const ModelSpec& m, const Subject& subj) {
          " to check the claim against";
 }
 
+// One obligation under one contract profile, with the obligations checked on the same recordings.
+struct Profiled {
+  Spec spec;
+  std::vector<std::pair<std::string, Property>> siblings;
+};
+
+std::vector<Profiled> profiled(Contract contract) {
+  const std::vector<Spec> all = specs(contract);
+  std::vector<Profiled> out;
+  for (const Spec& s : all) {
+    Profiled p{s, {}};
+    // Siblings share one fixedpoint run on s.model, so they must share its claim as well as the recordings.
+    for (const Spec& o : all)
+      if (o.pipeline == s.pipeline && o.canonical.shape == s.canonical.shape && o.canonical.bbml == s.canonical.bbml &&
+          o.canonical.lazy == s.canonical.lazy && o.model.recorded_pages == s.model.recorded_pages)
+        p.siblings.push_back({o.name, o.property});
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result check_profiled(const Profiled& p, const ProveTarget& t, unsigned ms) {
+  const Spec& s = p.spec;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto finish = [&](Result r) {
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  };
+  // The profile's caller never issues the pipeline: nothing to record, nothing claimed (SPEC 9).
+  if (const std::string outside = outside_profile(t.contract, s.pipeline); !outside.empty()) {
+    Result r;
+    r.name = s.name;
+    r.statement = s.statement;
+    r.verdict = Verdict::kSkipped;
+    r.note = outside;
+    return finish(r);
+  }
+  // The shared fixedpoint run covers the siblings this run will ask for, not the others.
+  SubjectCache local;
+  SubjectCache& cache = t.cache ? *t.cache : local;
+  const Subject& subj = cache.get(t.ops, s.canonical, s.pipeline);
+  // Siblings that hold only vacuously stay out of it (they share s.model, so only their property decides).
+  std::vector<Property> props;
+  for (const auto& [name, prop] : p.siblings)
+    if ((name == s.name || !t.selected || t.selected->count(name)) && vacuity(prop, s.model, subj).empty())
+      props.push_back(prop);
+  const std::string vacuous = vacuity(s.property, s.model, subj);
+  const bool checkable = subj.skipped.empty() && subj.unknown.empty() && !subj.groups.empty() && vacuous.empty();
+  const ModelOutcome* o = checkable ? &cache.outcome(t.ops, s.canonical, s.pipeline, s.model, s.property, props, ms) : nullptr;
+  Result r = make_result(s.name, s.statement, subj, o);
+  if (!vacuous.empty() && subj.skipped.empty() && subj.unknown.empty()) {
+    r.verdict = Verdict::kVacuous;
+    r.note = vacuous;
+  }
+  return finish(r);
+}
+
 }  // namespace
 
 std::vector<Obligation> target_obligations() {
   std::vector<Obligation> out;
-  const std::vector<Spec> all = specs();
-  for (const Spec& s : all) {
-    std::vector<std::pair<std::string, Property>> siblings;  // the obligations checked on the same recordings
-    for (const Spec& o : all)
-      if (o.pipeline == s.pipeline && o.canonical.shape == s.canonical.shape && o.canonical.bbml == s.canonical.bbml &&
-          o.canonical.lazy == s.canonical.lazy)
-        siblings.push_back({o.name, o.property});
-    out.push_back({s.name, s.statement, false, 20000, [s, siblings](const ProveTarget& t, unsigned ms) {
-                     const auto t0 = std::chrono::steady_clock::now();
-                     // The shared fixedpoint run covers the siblings this run will ask for, not the others.
-                     SubjectCache local;
-                     SubjectCache& cache = t.cache ? *t.cache : local;
-                     const Subject& subj = cache.get(t.ops, s.canonical, s.pipeline);
-                     // Siblings that hold only vacuously stay out of it (they share s.model, so only their
-                     // property decides).
-                     std::vector<Property> props;
-                     for (const auto& [name, prop] : siblings)
-                       if ((name == s.name || !t.selected || t.selected->count(name)) && vacuity(prop, s.model, subj).empty())
-                         props.push_back(prop);
-                     const std::string vacuous = vacuity(s.property, s.model, subj);
-                     const bool checkable =
-                         subj.skipped.empty() && subj.unknown.empty() && !subj.groups.empty() && vacuous.empty();
-                     const ModelOutcome* o =
-                         checkable ? &cache.outcome(t.ops, s.canonical, s.pipeline, s.model, s.property, props, ms) : nullptr;
-                     Result r = make_result(s.name, s.statement, subj, o);
-                     if (!vacuous.empty() && subj.skipped.empty() && subj.unknown.empty()) {
-                       r.verdict = Verdict::kVacuous;
-                       r.note = vacuous;
+  // The same obligations under each profile, in the same order; the run's contract picks the variant.
+  const std::vector<Profiled> in_spec = profiled(Contract::Spec), in_linux = profiled(Contract::Linux);
+  for (size_t k = 0; k < in_spec.size(); ++k)
+    out.push_back({in_spec[k].spec.name, in_spec[k].spec.statement, false, 20000,
+                   [s = in_spec[k], l = in_linux.at(k)](const ProveTarget& t, unsigned ms) {
+                     switch (t.contract) {
+                       case Contract::Spec: return check_profiled(s, t, ms);
+                       case Contract::Linux: return check_profiled(l, t, ms);
                      }
-                     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                     return r;
+                     return check_profiled(s, t, ms);
                    }});
-  }
   return out;
 }
 

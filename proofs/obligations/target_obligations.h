@@ -21,12 +21,16 @@ class SubjectCache {
                               Property prop, const std::vector<Property>& props, unsigned timeout_ms);
 
  private:
-  struct Entry {
-    std::unique_ptr<Subject> subject;
+  struct Checked {
     bool all_checked = false;
     std::optional<ModelOutcome> all;  // check_all's outcome, when it settles every property
     std::map<Property, ModelOutcome> outcomes;
     std::vector<Property> props;  // the properties check_all covered
+  };
+  struct Entry {
+    std::unique_ptr<Subject> subject;
+    // Per claim (ModelSpec::recorded_pages): what the properties come to on these recordings.
+    std::map<std::optional<std::pair<unsigned, unsigned>>, Checked> checked;
   };
   Entry& entry(const ptc_target_ops* ops, const Canonical& c, Pipeline p);
   std::map<std::tuple<const void*, int, unsigned, bool, int>, Entry> entries_;

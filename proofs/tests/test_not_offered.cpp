@@ -1,7 +1,6 @@
 // Targets that leave optional entries of ptc_target_ops NULL (SPEC section 6), loaded from their test-only
 // modules (not_offering_target.cpp): every obligation whose recording calls such an entry is skipped with the
 // reason, none is proved, nothing is called through NULL, and what the target does offer is still proved.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -9,16 +8,10 @@
 #include <vector>
 
 #include "proofs/prove.h"
+#include "proofs/tests/load_target.h"
 
 namespace ptc::proofs {
 namespace {
-
-const ptc_target_ops* load(const char* path) {
-  void* h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (!h) return nullptr;
-  auto entry = reinterpret_cast<const ptc_target_ops* (*)()>(dlsym(h, "ptc_target"));
-  return entry ? entry() : nullptr;
-}
 
 struct Run {
   int status = -1;
@@ -69,7 +62,7 @@ struct Skip {
 
 // The module at `path`: the obligations of each Skip are skipped, those `proved` selects still proved.
 void expect_verdicts(const char* path, const std::vector<Skip>& skipped, const std::vector<std::string>& proved) {
-  const ptc_target_ops* ops = load(path);
+  const ptc_target_ops* ops = load_target(path);
   ASSERT_NE(ops, nullptr) << path << ": " << dlerror();
   for (const Skip& s : skipped) expect_skipped(ops, s.only, s.entry, s.use);
   for (const std::string& only : proved) expect_proved(ops, only);

@@ -164,6 +164,32 @@ std::string not_offered(const ptc_target_ops* ops, const Canonical& c, Pipeline 
   return "";
 }
 
+std::string outside_profile(Contract c, Pipeline p) {
+  switch (c) {
+    case Contract::Spec: return "";  // the harness's caller assumes nothing beyond SPEC section 6
+    case Contract::Linux: break;
+  }
+  switch (p) {
+    // Whole leaves, every page mapped (9.2, 9.3): the 2M block or all 512 pages of the region.
+    case Pipeline::kSplit:
+    case Pipeline::kMerge:
+    case Pipeline::kUnmapStrict:
+    case Pipeline::kUnmapLazy:
+    case Pipeline::kUnmapReadDirty:
+    case Pipeline::kReadAndClearDirty:
+    // Maps of 4K pages whose slot is empty (9.1), each map over its own page.
+    case Pipeline::kMapFirstPage:
+    case Pipeline::kMapSecondPage:
+    // A dirty read of a mapped page (9.3); that it cuts the block is allowed (SPEC 9's last paragraph), and
+    // the obligation's claim is narrowed to what 9.5 accepts (obligations/target_obligations.cpp).
+    case Pipeline::kReadAndClearDirtyPart: return "";
+    case Pipeline::kUnmapPart:
+      return std::string("outside contract=") + contract_name(c) +
+             ": Linux's callers never unmap a range that cuts a leaf (SPEC 9.2)";
+  }
+  return "";
+}
+
 bool skip_reason(const std::string& why) { return why.rfind("refused", 0) == 0 || why.rfind(kNotOffered, 0) == 0; }
 
 std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical& c, Pipeline p,

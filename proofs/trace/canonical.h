@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ops.h"
 #include "proofs/trace/recorder.h"
 #include "proofs/trace/trace.h"
 #include "ptcheck/target.h"
@@ -48,6 +49,13 @@ const char* pipeline_name(Pipeline p);
 // section 6: it does not offer that operation), as the reason its obligations are skipped: "the target does
 // not offer split (NULL in ptc_target_ops)". Empty when the target offers every one.
 std::string not_offered(const ptc_target_ops* ops, const Canonical& c, Pipeline p);
+
+// Why the caller of contract profile `c` never issues `p` on the canonical state (SPEC 9.1-9.3: maps only
+// over empty ranges, unmaps only of whole mapped leaves, dirty reads only over mapped pages); empty when it
+// does. The obligations on such a pipeline are skipped with this reason. The setups (build_state) keep to
+// every profile: they map over empty ranges, read dirty state of the whole mapped region and unmap only the
+// whole 2M block they mapped.
+std::string outside_profile(Contract c, Pipeline p);
 
 // Records `p` on the canonical state with the given injections. Returns nullopt with *why set when the
 // target refuses the config or does not offer an operation the recording calls (skip_reason(*why)), or the

@@ -188,7 +188,8 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   return s;
 }
 
-CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, Clock::time_point deadline) {
+CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, Contract contract,
+                       Clock::time_point deadline) {
   CheckStage s;
   s.name = "prove";
   s.note = "split and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)";
@@ -196,7 +197,7 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
   std::fflush(stdout);
   const auto start = Clock::now();
   std::vector<ProveVerdict> verdicts;
-  run_prove_for_check(t, target_path, &verdicts, [deadline] { return !why_stop(deadline).empty(); });
+  run_prove_for_check(t, target_path, contract, &verdicts, [deadline] { return !why_stop(deadline).empty(); });
   std::vector<std::string> left;
   for (const ProveVerdict& v : verdicts) {
     if (v.stopped) {
@@ -464,7 +465,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
     skip_rest(not_run_reason(why));
     return finish(report, o, start, bad_input);
   }
-  stage_done(prove_stage(t, o.target_path, deadline));
+  stage_done(prove_stage(t, o.target_path, o.contract, deadline));
 
   // What runs of the rest, and for how long.
   const bool props_on = properties_available() && o.cases != 0;

@@ -2,7 +2,7 @@
 //   ptcheck run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]
 //   ptcheck replay DIR... [--target LIB.so]
 //   ptcheck check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR]
-//   ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html]
+//   ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html] [--contract spec|linux]
 // Exit status: 0 the oracles hold, 1 a bug was found, 2 bad input (one line: FILE:LINE: what is wrong).
 #include <algorithm>
 #include <cerrno>
@@ -96,11 +96,14 @@ const char kUsage[] =
     "  properties [--cases N] [--seed N] [--target LIB.so]\n"
     "        the RapidCheck property suites alone (stateful sequences, invariants), N cases each\n"
     "        (default 100) from seed N (default 1); a failure is shrunk and written as an .ops script.\n"
-    "  prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html]\n"
+    "  prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html] [--contract spec|linux]\n"
     "        the Z3 obligations: bit-level equivalence of the table's arithmetic, BBML split/merge and\n"
     "        strict/lazy TLB ordering on the target's recorded step sequences, known-bad variants;\n"
     "        each proved or refuted with a counterexample timeline. --only: a name or a prefix (split.*).\n"
     "        --html: the first refutation as a timeline page (its .ops run through the runner).\n"
+    "        --contract linux (SPEC 9): obligations on what Linux's callers never issue (an unmap that\n"
+    "        cuts a block) are skipped with the reason; a dirty read of part of a block owes a record\n"
+    "        only to the pages inside its range.\n"
     "  stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR] [--contract P]\n"
     "        the concurrent checker for S seconds (default 10): real-thread histories (N CPU threads,\n"
     "        default 3, N ops each, default 16, and 2 device threads) checked for linearizability and\n"
@@ -401,11 +404,10 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
 }
 
 int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const Args& a, ptc::Script* out) {
-  // Every candidate runs in a child: a target that crashes is a signature (crash:OP:CONFIG) to keep.
+  // In child processes: a target that crashes is a signature (crash:OP:CONFIG) to keep.
   ptc::RunOptions ro;
   ro.event_log = false;
-  auto signature_of = [&](const ptc::Script& s) { return ptc::isolated_signature(s, t, ro, isolation()); };
-  const std::string sig = signature_of(script);
+  const std::string sig = ptc::isolated_signature(script, t, ro, isolation());
   if (sig.empty()) {
     std::fprintf(stderr, "ptcheck: every oracle holds for %s on target %s: nothing to minimize\n", a.inputs[0].c_str(),
                  t->name ? t->name : "?");
@@ -413,7 +415,7 @@ int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const 
     *out = script;
     return kHolds;
   }
-  const ptc::Script small = ptc::minimize_failure(script, signature_of, sig);
+  const ptc::Script small = ptc::minimize_isolated(script, t, ro, isolation(), sig);
   *out = small;
   std::printf("# %s, minimized from %zu to %zu statements: fails with %s\n# replay: save as FILE.ops, then "
               "ptcheck run FILE.ops%s\n",
@@ -455,7 +457,7 @@ int main(int argc, char** argv) {
   } only_for[] = {{"--budget", {"check"}},
                   {"--junit", {"check"}},
                   {"--html", {"run", "explain", "prove"}},
-                  {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties"}},
+                  {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties", "prove"}},
                   {"--op-timeout", {"run", "replay", "explain", "check"}},
                   {"--target-log", {"run", "replay", "explain", "check"}}};
   for (const auto& f : only_for)
@@ -574,7 +576,7 @@ int main(int argc, char** argv) {
     if (!a.inputs.empty()) return bad("prove takes no positional arguments");
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return ptc::cli::run_prove_command(ptc::cli::ProveOptions{a.only, a.json, a.target_path, a.html}, t);
+    return ptc::cli::run_prove_command(ptc::cli::ProveOptions{a.only, a.json, a.target_path, a.html, contract_option()}, t);
   }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");

@@ -11,15 +11,24 @@
 namespace ptc::cli {
 
 namespace {
-proofs::ProveTarget make_target(const ptc_target_ops* target, const std::string& path) {
+// What a replay line adds after the command: the target and, unless it is the default, the profile.
+std::string replay_args(const std::string& path, Contract contract) {
+  std::string s = path.empty() ? "" : "--target " + path;
+  if (contract != Contract::Spec) s += (s.empty() ? "" : " ") + std::string("--contract ") + contract_name(contract);
+  return s;
+}
+
+proofs::ProveTarget make_target(const ptc_target_ops* target, const std::string& path, Contract contract) {
   proofs::ProveTarget t;
   t.ops = target;
-  if (!path.empty()) t.replay_args = "--target " + path;
+  t.replay_args = replay_args(path, contract);
+  t.contract = contract;
   return t;
 }
 
-std::string replay_of(const std::string& name, const std::string& target_path) {
-  return "ptcheck prove --only " + name + (target_path.empty() ? "" : " --target " + target_path);
+std::string replay_of(const std::string& name, const std::string& target_path, Contract contract) {
+  const std::string args = replay_args(target_path, contract);
+  return "ptcheck prove --only " + name + (args.empty() ? "" : " " + args);
 }
 
 // The first failed obligation as a page. A refutation that maps to a `.ops` script is run through the
@@ -46,9 +55,10 @@ int write_prove_html(const std::vector<proofs::Result>& results, const ptc_targe
     const std::string name = bad->name + ".ops";
     auto parsed = parse_script(bad->script, name);
     if (auto* s = std::get_if<Script>(&parsed); s && check_runnable(*s).empty()) {
+      if (!s->has_contract) s->config.contract = o.contract;
       RunOptions ro;
       ro.record_timeline = true;
-      if (!o.target_path.empty()) ro.replay_args = "--target " + o.target_path;
+      ro.replay_args = replay_args(o.target_path, o.contract);
       const RunResult rr = run_script(*s, target, ro);
       if (rr.failure) {
         HtmlTimelineInput in;
@@ -84,13 +94,13 @@ int run_prove_command(const ProveOptions& o, const ptc_target_ops* target) {
     return 2;
   }
   std::vector<proofs::Result> results;
-  const int status = proofs::run_prove(make_target(target, o.target_path), selected, o.json, stdout, &results);
+  const int status = proofs::run_prove(make_target(target, o.target_path, o.contract), selected, o.json, stdout, &results);
   if (!o.html_path.empty())
     if (const int h = write_prove_html(results, target, o); h != 0) return h;
   return status;
 }
 
-int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path,
+int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path, Contract contract,
                         std::vector<ProveVerdict>* verdicts, const std::function<bool()>& stop) {
   const std::vector<proofs::Obligation> all = proofs::all_obligations();
   std::vector<const proofs::Obligation*> selected;
@@ -104,7 +114,8 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
     if (block_only) selected.push_back(&ob);
   }
   std::vector<proofs::Result> results;
-  const int status = proofs::run_prove(make_target(target, target_path), selected, false, stdout, &results, stop);
+  const int status =
+      proofs::run_prove(make_target(target, target_path, contract), selected, false, stdout, &results, stop);
   if (verdicts)
     for (const proofs::Result& r : results) {
       ProveVerdict v;
@@ -115,7 +126,7 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
       if (v.skipped) v.signature = std::string(proofs::verdict_name(r.verdict)) + ": " + r.note;
       if (r.failed()) {
         v.signature = std::string(r.verdict == proofs::Verdict::kRefuted ? "refuted:" : "unknown:") + r.name;
-        v.replay = replay_of(r.name, target_path);
+        v.replay = replay_of(r.name, target_path, contract);
         v.detail = "claim: " + r.statement + "\n" + r.counterexample +
                    (r.script.empty() ? "" : "\nreproduce (save as FILE.ops, then ptcheck run FILE.ops):\n" + r.script);
       }

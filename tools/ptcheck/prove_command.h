@@ -1,10 +1,13 @@
-// `ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html]` (issue 5): the Z3 obligations
-// of proofs/.
+// `ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html] [--contract spec|linux]` (issue 5):
+// the Z3 obligations of proofs/. Under contract=linux (SPEC 9) the obligations on a pipeline its callers never
+// issue (an unmap that cuts a block) are skipped with the reason, and the straddling dirty read claims only what
+// the profile guarantees (proofs/README.md, "Contract profiles").
 #pragma once
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "core/ops.h"
 #include "ptcheck/target.h"
 
 namespace ptc::cli {
@@ -14,6 +17,7 @@ struct ProveOptions {
   bool json = false;
   std::string target_path;  // for reproducer lines
   std::string html_path;    // the first refutation as an HTML timeline (html_timeline.h); empty: none
+  Contract contract = Contract::Spec;  // the profile the obligations are stated in (SPEC 9)
 };
 
 // Exit status: 0 no obligation failed (each proved, skipped or vacuous, and every known-bad variant refuted),
@@ -32,9 +36,9 @@ struct ProveVerdict {
   std::string detail;     // the claim, the counterexample and its `.ops` reproducer
 };
 
-// The cheap part for `ptcheck check`: the obligations on the target's recordings only. `stop` is asked
-// before each obligation; those it keeps from running are skipped verdicts marked `stopped`.
-int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path,
+// The cheap part for `ptcheck check`: the obligations on the target's recordings only, in `contract`'s profile.
+// `stop` is asked before each obligation; those it keeps from running are skipped verdicts marked `stopped`.
+int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path, Contract contract,
                         std::vector<ProveVerdict>* verdicts = nullptr, const std::function<bool()>& stop = {});
 
 }  // namespace ptc::cli
