@@ -60,7 +60,7 @@ class InvariantCase {
   InvariantCase(const PropertyContext& ctx, const char* name, const rc::Gen<Config>& configs, int probes = 1)
       : ctx_(ctx), name_(name), model_(with_contract(*configs, ctx.contract), ctx.target) {
     for (int i = 0; i < probes; ++i) {
-      probes_.push_back(std::make_unique<TargetProbe>(model_.cfg, ctx.target));
+      probes_.push_back(std::make_unique<TargetProbe>(model_.cfg, ctx.target, ctx.watch));
       RC_PRE(probes_.back()->started());  // the target refuses this config
     }
   }

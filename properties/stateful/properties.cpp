@@ -87,13 +87,14 @@ std::string why_not_applicable(const Property& p, const PropertyContext& ctx) {
 }
 
 SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases, std::ostream& log,
-                            const std::string& filter) {
+                            const std::string& filter, bool exact) {
   SuiteSummary summary;
   rc::detail::TestParams params;
   params.seed = seed;
   params.maxSuccess = cases;
   for (const Property& p : all_properties()) {
-    if (!filter.empty() && std::string(p.name).find(filter) == std::string::npos) continue;
+    if (!filter.empty() && (exact ? std::string(p.name) != filter : std::string(p.name).find(filter) == std::string::npos))
+      continue;
     std::string why = why_not_applicable(p, ctx);
     const bool stopped = why.empty() && ctx.stop && ctx.stop();
     if (stopped) why = "not run: the run was stopped before it";

@@ -42,7 +42,8 @@ struct SuiteSummary {
 
 // Runs every property (or those whose name contains `filter`) for `cases` cases each from `seed`,
 // printing one line per property (and a failure's report) to `log`.
+// `exact`: only the property named `filter`.
 SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases, std::ostream& log,
-                            const std::string& filter = "");
+                            const std::string& filter = "", bool exact = false);
 
 }  // namespace ptc::props

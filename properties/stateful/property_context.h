@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/ops.h"
+#include "core/runner/target_watch.h"
 #include "ptcheck/target.h"
 
 namespace ptc::props {
@@ -17,6 +18,9 @@ struct PropertyContext {
   // Polled before each case: true ends the property early (`ptcheck check`'s budget, SIGTERM); the cases
   // that ran stand, the outcome says `stopped`. Empty: every case runs.
   std::function<bool()> stop;
+  // Announces the sessions' calls into the target to the parent process when the property runs in a
+  // child (core/isolation): a case that dies or hangs names its statement.
+  TargetWatch* watch = nullptr;
 };
 
 }  // namespace ptc::props

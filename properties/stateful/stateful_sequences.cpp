@@ -15,6 +15,7 @@ void stateful_sequences(const PropertyContext& ctx) {
   Config cfg = *gen_config();
   cfg.contract = ctx.contract;
   RunOptions opts;
+  opts.watch = ctx.watch;
   if (!ctx.target_path.empty()) opts.replay_args = "--target " + ctx.target_path;
   Session session(cfg, ctx.target, opts, reproducer_path(ctx, kStatefulSequences));
   RC_PRE(session.started());  // the target refuses this config

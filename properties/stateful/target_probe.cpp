@@ -23,11 +23,16 @@ struct PageRecorder {
 
 }  // namespace
 
-TargetProbe::TargetProbe(const Config& cfg, const ptc_target_ops* ops) : ops_(ops), smmu_(cfg) {
+TargetProbe::TargetProbe(const Config& cfg, const ptc_target_ops* ops, TargetWatch* watch)
+    : ops_(ops), watch_(watch), smmu_(cfg) {
   script_.config = cfg;
   script_.has_config = true;
   const ptc_cfg abi = cfg.to_abi();
-  target_ = ops_->create(&abi, smmu_.hw());
+  {
+    WatchScope in(watch_, WatchedEntry::kCreate, 0);
+    target_ = ops_->create(&abi, smmu_.hw());
+  }
+  WatchScope in(watch_, WatchedEntry::kRoot, 0);
   if (target_) smmu_.attach(ops_->root(target_));
 }
 
@@ -57,7 +62,10 @@ ProbeResult TargetProbe::run(const Op& op) {
   PageRecorder rec;
   const ptc_dirty dirty{&rec, &PageRecorder::record};
   smmu_.begin_op(op.kind, op.iova, op.size, print_statement(op));
-  r.ret = target_offers(ops_, op.kind) ? call_target_op(ops_, target_, op, &dirty) : -EOPNOTSUPP;
+  {
+    WatchScope in(watch_, WatchedEntry::kOp, script_.ops.back().line, uint32_t(op.kind));
+    r.ret = target_offers(ops_, op.kind) ? call_target_op(ops_, target_, op, &dirty) : -EOPNOTSUPP;
+  }
   smmu_.end_op();
   r.records = std::move(rec.pages);
   return r;
@@ -72,6 +80,7 @@ std::vector<HwLeaf> TargetProbe::leaves(uint64_t iova, uint64_t size) const {
 uint64_t TargetProbe::iova_to_phys(uint64_t iova) {
   if (!target_) return 0;
   smmu_.set_harness_call(true);
+  WatchScope in(watch_, WatchedEntry::kOp, 0, uint32_t(OpKind::Phys));
   const uint64_t pa = ops_->iova_to_phys(target_, iova);
   smmu_.set_harness_call(false);
   return pa;
@@ -80,7 +89,10 @@ uint64_t TargetProbe::iova_to_phys(uint64_t iova) {
 bool TargetProbe::destroy() {
   if (!target_) return !smmu_.violation();
   smmu_.detach();
-  ops_->destroy(target_);
+  {
+    WatchScope in(watch_, WatchedEntry::kDestroy, 0);
+    ops_->destroy(target_);
+  }
   target_ = nullptr;
   smmu_.check_leaks();
   return !smmu_.violation();

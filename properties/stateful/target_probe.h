@@ -12,6 +12,7 @@
 #include "core/oracles.h"
 #include "core/ops.h"
 #include "core/runner/interval_set.h"
+#include "core/runner/target_watch.h"
 #include "core/smmu/smmu.h"
 #include "ptcheck/target.h"
 
@@ -26,7 +27,9 @@ struct ProbeResult {
 
 class TargetProbe {
  public:
-  TargetProbe(const Config& cfg, const ptc_target_ops* ops);
+  // `watch`: announces every call into the target (core/runner/target_watch.h), when the property runs
+  // in a child process.
+  TargetProbe(const Config& cfg, const ptc_target_ops* ops, TargetWatch* watch = nullptr);
   ~TargetProbe();
   TargetProbe(const TargetProbe&) = delete;
   TargetProbe& operator=(const TargetProbe&) = delete;
@@ -48,6 +51,7 @@ class TargetProbe {
 
  private:
   const ptc_target_ops* ops_;
+  TargetWatch* watch_;
   Smmu smmu_;
   struct ptc_target* target_ = nullptr;
   Script script_;

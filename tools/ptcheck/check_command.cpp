@@ -251,6 +251,7 @@ CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long
     po.contract = o.contract;
     po.failure_dir = o.failure_dir;
     po.deadline = deadline;
+    po.isolation = o.isolation;
     std::vector<PropertiesOptions::Verdict> verdicts;
     po.verdicts = &verdicts;
     const auto t0 = Clock::now();

@@ -458,8 +458,8 @@ int main(int argc, char** argv) {
                   {"--junit", {"check"}},
                   {"--html", {"run", "explain", "prove"}},
                   {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties", "prove"}},
-                  {"--op-timeout", {"run", "replay", "explain", "check"}},
-                  {"--target-log", {"run", "replay", "explain", "check"}}};
+                  {"--op-timeout", {"run", "replay", "explain", "check", "properties"}},
+                  {"--target-log", {"run", "replay", "explain", "check", "properties"}}};
   for (const auto& f : only_for)
     if (a.given.count(f.flag) && !f.commands.count(a.command))
       return bad(std::string(f.flag) + " is not an option of " + a.command + " (try `ptcheck help`)");
@@ -472,7 +472,8 @@ int main(int argc, char** argv) {
   double op_timeout = ptc::cli::kDefaultOpTimeoutSeconds;
   if (!a.op_timeout.empty())
     if (std::string why = ptc::cli::parse_op_timeout(a.op_timeout, &op_timeout); !why.empty()) return bad(why);
-  if (a.command == "run" || a.command == "replay" || a.command == "explain" || a.command == "check") {
+  if (a.command == "run" || a.command == "replay" || a.command == "explain" || a.command == "check" ||
+      a.command == "properties") {
     std::string error;
     isolation() = ptc::cli::isolation_for_run(a.target_log, op_timeout, &error);
     if (!error.empty()) return bad(error);
@@ -568,9 +569,14 @@ int main(int argc, char** argv) {
     po.target_path = a.target_path;
     po.contract = contract_option();
     po.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
+    po.only = a.only;
+    po.isolation = isolation();
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return stopped_status(ptc::cli::run_property_suites(po, t));
+    const int rc = ptc::cli::run_property_suites(po, t);
+    if (rc == 2) return bad("--only names no property: " + a.only);
+    if (const std::string log = ptc::cli::target_log_summary(isolation()); !log.empty()) std::printf("%s\n", log.c_str());
+    return stopped_status(rc);
   }
   if (a.command == "prove") {
     if (!a.inputs.empty()) return bad("prove takes no positional arguments");

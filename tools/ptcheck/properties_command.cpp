@@ -4,7 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <string>
+
+#include "core/isolation/child_process.h"
+#include "core/isolation/frames.h"
 
 #include "tools/ptcheck/stop_flag.h"
 
@@ -36,20 +40,76 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
   ctx.stop = [deadline = o.deadline] { return stop_requested() || std::chrono::steady_clock::now() >= deadline; };
   const auto start = std::chrono::steady_clock::now();
   props::SuiteSummary s;
-  if (o.only.empty()) {
-    std::cout << "== properties: " << props::all_properties().size() << " RapidCheck suites, " << o.cases
-              << " cases each, seed " << o.seed << std::endl;
-    s = props::run_properties(ctx, o.seed, int(o.cases), std::cout);
-  } else {
-    // run_properties filters by substring: keep the one named.
-    const props::SuiteSummary all = props::run_properties(ctx, o.seed, int(o.cases), std::cout, o.only);
-    for (const props::PropertyOutcome& p : all.outcomes)
-      if (p.name == o.only) {
-        s.outcomes.push_back(p);
+  std::vector<std::string> names;
+  for (const props::Property& p : props::all_properties())
+    if (o.only.empty() || p.name == o.only) names.push_back(p.name);
+  if (names.empty()) return 2;
+  if (o.only.empty())
+    std::cout << "== properties: " << names.size() << " RapidCheck suites, " << o.cases << " cases each, seed "
+              << o.seed << std::endl;
+  // Each property in a child process: a case whose target dies or hangs ends that child, and is the
+  // property's failure. A child still running a case this long after the deadline has a case that
+  // does not end (the case loop stops between cases): it is killed, and that is a hang.
+  constexpr auto kGrace = std::chrono::seconds(10);
+  IsolationOptions io = o.isolation;
+  io.should_stop = [] { return stop_requested(); };
+  io.deadline = o.deadline == std::chrono::steady_clock::time_point::max() ? o.deadline : o.deadline + kGrace;
+  const std::string replay = "ptcheck properties --seed " + std::to_string(o.seed) + " --cases " +
+                             std::to_string(o.cases) + (o.target_path.empty() ? "" : " --target " + o.target_path) +
+                             (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract));
+  run_items_isolated(
+      names.size(),
+      [&](size_t i, ChildChannel& ch) {
+        props::PropertyContext mine = ctx;
+        mine.watch = ch.watch();
+        std::ostringstream out;
+        const props::SuiteSummary one = props::run_properties(mine, o.seed, int(o.cases), out, names[i], /*exact=*/true);
+        const props::PropertyOutcome p = one.outcomes.empty() ? props::PropertyOutcome{} : one.outcomes.front();
+        return FrameWriter().num(1, p.passed).num(2, p.skipped).num(3, p.stopped).num(4, p.cases).str(5, p.report)
+            .str(6, out.str()).bytes();
+      },
+      io,
+      [&](size_t i, ItemOutcome&& item) {
+        props::PropertyOutcome p;
+        p.name = names[i];
+        if (item.payload) {
+          FrameReader rd(*item.payload);
+          uint8_t tag;
+          std::string_view v;
+          std::string text;
+          while (rd.next(&tag, &v)) {
+            const int64_t n = FrameReader::as_num(v).value_or(0);
+            if (tag == 1) p.passed = n;
+            if (tag == 2) p.skipped = n;
+            if (tag == 3) p.stopped = n;
+            if (tag == 4) p.cases = int(n);
+            if (tag == 5) p.report = v;
+            if (tag == 6) text = v;
+          }
+          std::cout << text;
+        } else if (item.death) {
+          ChildEnd end = *item.death;
+          if (end.how == ChildEnd::How::kStopped) end.how = ChildEnd::How::kHung;  // past the deadline's grace
+          end.log_offset = item.log_from;
+          const std::string excerpt = io.log_path.empty() ? "" : log_excerpt(io.log_path, end.log_offset);
+          p.report = std::string(end.how == ChildEnd::How::kHung ? "the target did not return from " : "the target died (") +
+                     (end.how == ChildEnd::How::kHung
+                          ? (end.entry == WatchedEntry::kOp ? std::string("an operation") : std::string(watched_entry_name(end.entry)) + "()") +
+                                " within the op timeout"
+                          : describe_death(end) + ")") +
+                     " while a case of " + p.name + " ran" +
+                     (excerpt.empty() ? "\n" : "; its output (" + io.log_path + "):\n" + excerpt) +
+                     "replay: " + replay + " --only " + p.name + "\n";
+          std::cout << "FAIL " << p.name << ": " << p.report;
+        } else {
+          p.skipped = p.stopped = true;
+          p.report = "not run: the run was stopped before it";
+          std::cout << "SKIP " << p.name << ": " << p.report << "\n";
+        }
+        std::cout.flush();
         (p.skipped ? s.skipped : p.passed ? s.passed : s.failed)++;
-      }
-    if (s.outcomes.empty()) return 2;
-  }
+        s.outcomes.push_back(std::move(p));
+      });
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.verdicts)
     for (const props::PropertyOutcome& p : s.outcomes)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/isolation/isolated_run.h"
 #include "core/ops.h"
 
 #include "ptcheck/target.h"
@@ -34,6 +35,9 @@ struct PropertiesOptions {
     std::string report;       // a failure's counterexample
   };
   std::vector<Verdict>* verdicts = nullptr;  // filled when given (`ptcheck check`'s report)
+  // Each property runs in a child process (core/isolation): a target that dies or hangs in a case is
+  // that property's failure. The log and op timeout come from here; deadline and stop from above.
+  IsolationOptions isolation;
 };
 
 // The suites' names, in the order they run (empty when not built).
