@@ -353,7 +353,7 @@ CheckStage stress_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned
   so.deadline = deadline;
   StressOptions::Outcome outcome;
   so.outcome = &outcome;
-  const int r = run_stress(so, t);
+  const int r = run_stress_isolated(so, t, o.isolation);
   s.stopped = outcome.stopped;
   CheckItem item;
   item.name = "stress " + std::to_string(so.threads) + " CPU threads x " + std::to_string(so.ops) + " ops";

@@ -9,12 +9,15 @@
 #include <filesystem>
 #include <string>
 
+#include "core/isolation/child_process.h"
+#include "core/isolation/frames.h"
 #include "core/lpae/lpae_target.h"
 #include "core/oracles.h"
 #include "core/runner/target_loader.h"
 #include "properties/concurrent/scheduler.h"
 #include "properties/concurrent/threaded.h"
 #include "tools/ptcheck/stop_flag.h"
+#include "tools/ptcheck/target_log.h"
 
 namespace ptc::cli {
 
@@ -79,10 +82,10 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   so.replay_args = o.target_path.empty() ? "" : "--target " + o.target_path;  // the script names its profile
   so.contract = o.contract;
 
-  std::printf("ptcheck stress: target %s, contract %s, %u CPU + %u device threads x %u ops a history, %us, seed %llu\n",
+  std::fprintf(o.out, "ptcheck stress: target %s, contract %s, %u CPU + %u device threads x %u ops a history, %us, seed %llu\n",
               target->name ? target->name : "?", contract_name(o.contract), to.cpu_threads, to.device_threads,
               to.ops_per_thread, o.seconds, ull(seed));
-  std::fflush(stdout);
+  std::fflush(o.out);
   Totals t;
   const auto start = Clock::now();
   const auto end = start + std::chrono::seconds(o.seconds);
@@ -115,8 +118,8 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
           o.outcome->replay = "ptcheck stress --seed " + std::to_string(seed + i) + " --time 1 --threads " +
                               std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + target_arg;
         }
-        std::printf("%s", h.report.c_str());
-        std::printf("ptcheck stress: BUG after %.1fs: %s\n", secs(), counts(t, secs()).c_str());
+        std::fprintf(o.out, "%s", h.report.c_str());
+        std::fprintf(o.out, "ptcheck stress: BUG after %.1fs: %s\n", secs(), counts(t, secs()).c_str());
         return kBug;
       }
       if (h.lin.verdict == conc::Verdict::Unknown) {
@@ -133,14 +136,14 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
         o.outcome->signature = f->failure.signature;
         o.outcome->replay = f->path.empty() ? f->failure.replay : "ptcheck run " + f->path + target_arg;
       }
-      std::printf("%s", f->report.c_str());
-      std::printf("ptcheck stress: BUG after %.1fs: %s\n", secs(), counts(t, secs()).c_str());
+      std::fprintf(o.out, "%s", f->report.c_str());
+      std::fprintf(o.out, "ptcheck stress: BUG after %.1fs: %s\n", secs(), counts(t, secs()).c_str());
       return kBug;
     }
     if (Clock::now() - last >= every) {
       last = Clock::now();
-      std::printf("stress %5.1fs  %s\n", secs(), counts(t, secs()).c_str());
-      std::fflush(stdout);
+      std::fprintf(o.out, "stress %5.1fs  %s\n", secs(), counts(t, secs()).c_str());
+      std::fflush(o.out);
     }
   }
   if (o.outcome) {
@@ -148,7 +151,7 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
     o.outcome->schedules = t.sched.schedules;
     o.outcome->stopped = stopped;
   }
-  std::printf("ptcheck stress: %.1fs, %s: every oracle holds%s (seed %llu)\n", secs(), counts(t, secs()).c_str(),
+  std::fprintf(o.out, "ptcheck stress: %.1fs, %s: every oracle holds%s (seed %llu)\n", secs(), counts(t, secs()).c_str(),
               stopped.empty() ? "" : (" (stopped: " + stopped + ")").c_str(), ull(seed));
   return kHolds;
 }
@@ -200,7 +203,79 @@ int stress_main(int argc, char** argv) {
     target = ptc::load_target_library(o.target_path, &error);
     if (!target) return bad(error);
   }
-  return run_stress(o, target);
+  std::string error;
+  const IsolationOptions io = isolation_for_run("", kDefaultOpTimeoutSeconds, &error);
+  if (!error.empty()) return bad(error);
+  const int rc = run_stress_isolated(o, target, io);
+  if (const std::string log = target_log_summary(io); !log.empty()) std::printf("%s\n", log.c_str());
+  return rc;
+}
+
+int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, const IsolationOptions& io) {
+  StressOptions mine = o;
+  // The seed is chosen here, so that a child that dies can still be replayed.
+  if (!mine.seed) mine.seed = uint64_t(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007ull + 1;
+  IsolationOptions limits = io;
+  limits.should_stop = [] { return stop_requested(); };
+  const auto own_end = Clock::now() + std::chrono::seconds(o.seconds) + std::chrono::seconds(30);
+  limits.deadline = std::min(own_end, o.deadline == Clock::time_point::max() ? own_end : o.deadline + std::chrono::seconds(30));
+  int rc = kHolds;
+  StressOptions::Outcome outcome;
+  run_items_isolated(
+      1,
+      [&](size_t, ChildChannel& ch) {
+        StressOptions in_child = mine;
+        in_child.out = ch.text();
+        StressOptions::Outcome oc;
+        in_child.outcome = &oc;
+        const int r = run_stress(in_child, target);
+        return FrameWriter().num(1, r).num(2, int64_t(oc.histories)).num(3, int64_t(oc.schedules)).str(4, oc.signature)
+            .str(5, oc.replay).str(6, oc.stopped).bytes();
+      },
+      limits,
+      [&](size_t, ItemOutcome&& item) {
+        if (item.payload) {
+          FrameReader rd(*item.payload);
+          uint8_t tag;
+          std::string_view v;
+          while (rd.next(&tag, &v)) {
+            const int64_t n = FrameReader::as_num(v).value_or(0);
+            if (tag == 1) rc = int(n);
+            if (tag == 2) outcome.histories = uint64_t(n);
+            if (tag == 3) outcome.schedules = uint64_t(n);
+            if (tag == 4) outcome.signature = v;
+            if (tag == 5) outcome.replay = v;
+            if (tag == 6) outcome.stopped = v;
+          }
+          return;
+        }
+        if (!item.death) {  // stopped before it began
+          outcome.stopped = stop_requested() ? stop_reason() : "budget";
+          return;
+        }
+        ChildEnd end = *item.death;
+        const bool stopped_by_signal = end.how == ChildEnd::How::kStopped && stop_requested();
+        if (stopped_by_signal) {
+          outcome.stopped = stop_reason();
+          return;
+        }
+        const std::string excerpt = io.log_path.empty() ? "" : log_excerpt(io.log_path, item.log_from);
+        const bool sanitizer = excerpt.find("Sanitizer") != std::string::npos || excerpt.find("runtime error:") != std::string::npos;
+        const char* oracle = end.how != ChildEnd::How::kDied ? "hang" : sanitizer ? "memory-error" : "crash";
+        outcome.signature = std::string(oracle) + ":stress";
+        outcome.replay = "ptcheck stress --seed " + std::to_string(mine.seed) + " --time " + std::to_string(o.seconds) +
+                         " --threads " + std::to_string(o.threads) + " --ops " + std::to_string(o.ops) +
+                         (o.target_path.empty() ? "" : " --target " + o.target_path) +
+                         (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract));
+        std::fprintf(o.out, "ptcheck stress: FAIL %s: %s during the stress run (seed %llu)\n%s%s  replay: %s\n", oracle,
+                     end.how == ChildEnd::How::kDied ? ("the target died (" + describe_death(end) + ")").c_str()
+                                                     : "the run did not end 30 s after its time (an operation that does not return)",
+                     ull(mine.seed), excerpt.empty() ? "" : ("  the target's output (" + io.log_path + "):\n").c_str(),
+                     excerpt.c_str(), outcome.replay.c_str());
+        rc = kBug;
+      });
+  if (o.outcome) *o.outcome = outcome;
+  return rc;
 }
 
 }  // namespace ptc::cli

@@ -7,8 +7,10 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
+#include "core/isolation/isolated_run.h"
 #include "core/ops.h"
 #include "ptcheck/target.h"
 
@@ -32,9 +34,15 @@ struct StressOptions {
     std::string stopped;    // ended before its time: "SIGTERM", "SIGINT" or "budget" (the deadline); ""
   };
   Outcome* outcome = nullptr;  // filled when given (`ptcheck check`'s report)
+  FILE* out = stdout;          // its lines (in a child process: the pipe to the parent)
 };
 
+// In this process.
 int run_stress(const StressOptions& o, const ptc_target_ops* target);
+// In a child process (core/isolation): a target that dies is a finding (memory-error or crash:stress),
+// and so is a run that has not ended 30 s after its time (hang:stress: an operation that does not
+// return); `io` gives the target's log.
+int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, const IsolationOptions& io);
 
 // `ptcheck stress ARGS...` (argv after "stress"): parses its own options, loads the target, runs.
 int stress_main(int argc, char** argv);
