@@ -76,6 +76,7 @@ struct SharedWatch {
   FILE* text = fdopen(text_fd, "w");
   if (text) setvbuf(text, nullptr, _IOLBF, 0);
   ChildChannel ch(out_fd, text ? text : stdout, watch);
+  ambient_watch() = watch;
   body(ch);
   std::fflush(nullptr);
   // No atexit handlers, no static destructors, no leak check of state inherited from the parent.

@@ -95,6 +95,19 @@ const Op* statement_at(const Script& s, int line) {
   return nullptr;
 }
 
+// The lines Session::step gives statements that have none: the next line after the statement before
+// (and its injections), then each injection the line after that.
+void number_statements(Script* s) {
+  for (size_t i = 0; i < s->ops.size(); ++i) {
+    Op& op = s->ops[i];
+    if (op.line == 0)
+      op.line = i == 0 ? 1 : s->ops[i - 1].line + 1 + int(s->ops[i - 1].inject.size());
+    int l = op.line;
+    for (Injection& inj : op.inject)
+      if (inj.op.line == 0) inj.op.line = ++l;
+  }
+}
+
 }  // namespace
 
 Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
@@ -107,8 +120,12 @@ Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target
   const Op* op = end.entry == WatchedEntry::kOp ? statement_at(script, end.line) : nullptr;
   f.line = op ? op->line : 0;
   f.statement = op ? print_statement(*op) : end.entry == WatchedEntry::kDestroy ? "(destroy)" : end.entry == WatchedEntry::kCreate ? "(create)" : "(end of script)";
-  const char* entry = op ? op_name(op->kind) : end.entry == WatchedEntry::kCreate ? "create"
-                                              : end.entry == WatchedEntry::kRoot ? "root" : "destroy";
+  const char* entry = op ? op_name(op->kind)
+                     : end.entry == WatchedEntry::kCreate ? "create"
+                     : end.entry == WatchedEntry::kRoot ? "root"
+                     : end.entry == WatchedEntry::kDestroy ? "destroy"
+                     : end.entry == WatchedEntry::kOp ? "op"
+                                                       : "ptcheck";
   f.signature = std::string(oracle_name(f.oracle)) + ":" + entry + ":" + config_signature(script.config);
   const std::string where_in = end.entry == WatchedEntry::kNone
                                    ? "outside the target, in ptcheck's own code after line " + std::to_string(end.line) +
@@ -216,10 +233,14 @@ void run_items_isolated(size_t n, const std::function<std::string(size_t index, 
   }
 }
 
-void run_scripts_isolated(const std::vector<Script>& scripts, const ptc_target_ops* target, const RunOptions& opts,
+void run_scripts_isolated(const std::vector<Script>& given, const ptc_target_ops* target, const RunOptions& opts,
                           const IsolationOptions& io,
                           const std::function<void(size_t index, IsolatedResult&& r)>& on_result,
                           const std::function<ChildNote(size_t index, const RunResult& r)>& in_child) {
+  // Statements without a line (a decoded fuzzer input) get the lines the runner would give them, here,
+  // so that the parent can name the statement a dead child's watch points at.
+  std::vector<Script> scripts = given;
+  for (Script& s : scripts) number_statements(&s);
   run_items_isolated(
       scripts.size(),
       [&](size_t i, ChildChannel& ch) {

@@ -57,6 +57,13 @@ struct TargetWatch {
   }
 };
 
+// The watch of this process when it is a child of ptcheck's (core/isolation sets it, for code that calls
+// the target outside the runner, e.g. the proofs' recordings); null otherwise. Single-threaded callers only.
+inline TargetWatch*& ambient_watch() {
+  static TargetWatch* w = nullptr;
+  return w;
+}
+
 // Enters on construction; on destruction restores what was there before (an op injected with `@N` runs
 // inside the outer op's target call, which is still in progress when the injected one returns). A null
 // watch does nothing.

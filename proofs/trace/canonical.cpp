@@ -4,6 +4,7 @@
 
 #include "core/descriptor_bits.h"
 #include "core/ops/op_table.h"
+#include "core/runner/target_watch.h"
 
 namespace ptc::proofs {
 
@@ -25,6 +26,16 @@ const char* pipeline_name(Pipeline p) {
 
 namespace {
 
+// A target entry wrapped so that a call announces itself to the watch of a child process (a recording
+// that crashes or hangs in `ptcheck check` is then named, and a hang is found).
+template <class R, class... A>
+auto watched(R (*f)(A...)) {
+  return [f](A... a) -> R {
+    WatchScope in(ambient_watch(), WatchedEntry::kOp, 0);
+    return f(a...);
+  };
+}
+
 std::string hex(uint64_t v) {
   char b[32];
   std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
@@ -36,7 +47,7 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
   // The setup's records are not part of the recording, but a target calls record(): a no-op, not NULL.
   const ptc_dirty none{nullptr, [](void*, uint64_t, uint64_t) {}};
   auto clear = [&]() {  // new mappings start dirty; the canonical state is writable-clean
-    if (int rc = ops->read_and_clear_dirty(t, kRegionIova, kRegionSize, 0, &none)) {
+    if (int rc = watched(ops->read_and_clear_dirty)(t, kRegionIova, kRegionSize, 0, &none)) {
       *why = "setup: read_and_clear_dirty returned " + std::to_string(rc);
       return false;
     }
@@ -44,7 +55,7 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
     return true;
   };
   if (c.shape == Shape::kEmpty) {
-    if (int rc = ops->map(t, kNeighbourIova, kNeighbourPa, 4096, PTC_PROT_READ | PTC_PROT_WRITE)) {
+    if (int rc = watched(ops->map)(t, kNeighbourIova, kNeighbourPa, 4096, PTC_PROT_READ | PTC_PROT_WRITE)) {
       *why = "setup: map of the neighbouring page returned " + std::to_string(rc);
       return false;
     }
@@ -52,7 +63,7 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
     return true;
   }
   if (c.shape == Shape::kBlock || (c.bbml > 0 && ops->split)) {
-    if (int rc = ops->map(t, kRegionIova, kRegionPa, kRegionSize, PTC_PROT_READ | PTC_PROT_WRITE)) {
+    if (int rc = watched(ops->map)(t, kRegionIova, kRegionPa, kRegionSize, PTC_PROT_READ | PTC_PROT_WRITE)) {
       *why = "setup: map of the 2M block returned " + std::to_string(rc);
       return false;
     }
@@ -60,7 +71,7 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
     if (!clear()) return false;
     if (c.shape == Shape::kBlock) return true;
     // Pages from the clean block: one split is far cheaper to record 512 times than 512 maps.
-    const int rc = ops->split(t, kRegionIova, kRegionSize);
+    const int rc = watched(ops->split)(t, kRegionIova, kRegionSize);
     if (rc == 0) {
       tr.setup_script.push_back("split " + hex(kRegionIova) + " 2M");
       return true;
@@ -74,7 +85,7 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
       *why = "setup: split of the 2M block returned " + std::to_string(rc) + ", and without flush the lazy unmap of the block cannot be drained";
       return false;
     }
-    const int64_t unmapped = ops->unmap(t, kRegionIova, kRegionSize);
+    const int64_t unmapped = watched(ops->unmap)(t, kRegionIova, kRegionSize);
     if (unmapped != int64_t(kRegionSize)) {
       *why = "setup: split of the 2M block returned " + std::to_string(rc) + ", then unmap of the block returned " +
              std::to_string(unmapped);
@@ -84,7 +95,7 @@ bool build_state(const ptc_target_ops* ops, struct ptc_target* t, const Canonica
   }
   // bbml 0, or a target without split: page by page.
   for (unsigned k = 0; k < kPagesPerRegion; ++k) {
-    if (int rc = ops->map(t, kRegionIova + k * 4096ull, kRegionPa + k * 4096ull, 4096, PTC_PROT_READ | PTC_PROT_WRITE)) {
+    if (int rc = watched(ops->map)(t, kRegionIova + k * 4096ull, kRegionPa + k * 4096ull, 4096, PTC_PROT_READ | PTC_PROT_WRITE)) {
       *why = "setup: map of page " + std::to_string(k) + " returned " + std::to_string(rc);
       return false;
     }
@@ -204,7 +215,7 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
     return std::nullopt;
   }
   Recorder rec;
-  struct ptc_target* t = ops->create(&tr.cfg, rec.hw());
+  struct ptc_target* t = watched(ops->create)(&tr.cfg, rec.hw());
   if (!t) {
     *why = "refused: create() returned NULL for this configuration";
     return std::nullopt;
@@ -218,48 +229,48 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
     const ptc_dirty* d = rec.dirty();
     switch (p) {
       case Pipeline::kSplit:
-        rec.note_return("split", ops->split(t, kRegionIova, kRegionSize));
+        rec.note_return("split", watched(ops->split)(t, kRegionIova, kRegionSize));
         tr.op_script = region_op("split");
         break;
       case Pipeline::kMerge:
-        rec.note_return("merge", ops->merge(t, kRegionIova, kRegionSize));
+        rec.note_return("merge", watched(ops->merge)(t, kRegionIova, kRegionSize));
         tr.op_script = region_op("merge");
         break;
       case Pipeline::kUnmapStrict:
-        rec.note_return("unmap", ops->unmap(t, kRegionIova, kRegionSize));
+        rec.note_return("unmap", watched(ops->unmap)(t, kRegionIova, kRegionSize));
         rec.note_reuse();
         tr.op_script = region_op("unmap");
         break;
       case Pipeline::kUnmapLazy:
-        rec.note_return("unmap", ops->unmap(t, kRegionIova, kRegionSize));
+        rec.note_return("unmap", watched(ops->unmap)(t, kRegionIova, kRegionSize));
         rec.next_op();
         rec.note_return("flush", ops->flush(t));
         rec.note_reuse();
         tr.op_script = region_op("unmap");
         break;
       case Pipeline::kUnmapReadDirty:
-        rec.note_return("unmap_read_dirty", ops->unmap_read_dirty(t, kRegionIova, kRegionSize, d));
+        rec.note_return("unmap_read_dirty", watched(ops->unmap_read_dirty)(t, kRegionIova, kRegionSize, d));
         rec.note_reuse();
         tr.op_script = region_op("unmap_dirty");
         break;
       case Pipeline::kReadAndClearDirty:
-        rec.note_return("read_and_clear_dirty", ops->read_and_clear_dirty(t, kRegionIova, kRegionSize, 0, d));
+        rec.note_return("read_and_clear_dirty", watched(ops->read_and_clear_dirty)(t, kRegionIova, kRegionSize, 0, d));
         tr.op_script = region_op("dirty");
         break;
       case Pipeline::kMapFirstPage:
       case Pipeline::kMapSecondPage: {
         const unsigned page = p == Pipeline::kMapFirstPage ? 0 : 1;
-        rec.note_return("map", ops->map(t, kRegionIova + page * 4096ull, kRegionPa + page * 4096ull, 4096,
+        rec.note_return("map", watched(ops->map)(t, kRegionIova + page * 4096ull, kRegionPa + page * 4096ull, 4096,
                                         PTC_PROT_READ | PTC_PROT_WRITE));
         tr.op_script = map_op(page);
         break;
       }
       case Pipeline::kUnmapPart:
-        rec.note_return("unmap", ops->unmap(t, kRegionIova, 4096));
+        rec.note_return("unmap", watched(ops->unmap)(t, kRegionIova, 4096));
         tr.op_script = page_op("unmap", 0);
         break;
       case Pipeline::kReadAndClearDirtyPart:
-        rec.note_return("read_and_clear_dirty", ops->read_and_clear_dirty(t, kRegionIova, 4096, 0, d));
+        rec.note_return("read_and_clear_dirty", watched(ops->read_and_clear_dirty)(t, kRegionIova, 4096, 0, d));
         tr.op_script = page_op("dirty", 0);
         break;
     }
@@ -269,7 +280,7 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
       *why = "injection not applicable";
     }
   }
-  ops->destroy(t);
+  watched(ops->destroy)(t);
   if (!ok) return std::nullopt;
   tr.tables = rec.tables();
   tr.steps = rec.steps();

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/isolation/child_process.h"
+#include "core/isolation/frames.h"
 #include "core/runner/runner.h"
 #include "tools/ptcheck/check_report.h"
 #include "tools/ptcheck/fuzz_command.h"
@@ -189,7 +191,7 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
 }
 
 CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, Contract contract,
-                       Clock::time_point deadline) {
+                       Clock::time_point deadline, const IsolationOptions& isolation) {
   CheckStage s;
   s.name = "prove";
   s.note = "split and block unmap/dirty obligations on the target's recorded steps (all: ptcheck prove)";
@@ -197,7 +199,60 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
   std::fflush(stdout);
   const auto start = Clock::now();
   std::vector<ProveVerdict> verdicts;
-  run_prove_for_check(t, target_path, contract, &verdicts, [deadline] { return !why_stop(deadline).empty(); });
+  // The recordings run the target: in a child process (core/isolation), so that a target that dies or
+  // hangs there is a finding and the gate goes on. An obligation may run 10 s past the deadline (Z3).
+  IsolationOptions io = isolation;
+  io.should_stop = [] { return stop_requested(); };
+  io.deadline = deadline == Clock::time_point::max() ? deadline : deadline + std::chrono::seconds(10);
+  run_items_isolated(
+      1,
+      [&](size_t, ChildChannel& ch) {
+        std::vector<ProveVerdict> mine;
+        run_prove_for_check(t, target_path, contract, &mine, [deadline] { return !why_stop(deadline).empty(); });
+        FrameWriter w;
+        for (const ProveVerdict& v : mine)
+          w.str(1, v.name).num(2, v.passed).num(3, v.skipped).num(4, v.stopped).num(5, int64_t(v.seconds * 1000))
+              .str(6, v.signature).str(7, v.replay).str(8, v.detail);
+        (void)ch;
+        return w.bytes();
+      },
+      io,
+      [&](size_t, ItemOutcome&& item) {
+        if (item.payload) {
+          FrameReader rd(*item.payload);
+          uint8_t tag;
+          std::string_view v;
+          while (rd.next(&tag, &v)) {
+            if (tag == 1) verdicts.emplace_back().name = v;
+            if (verdicts.empty()) continue;
+            ProveVerdict& x = verdicts.back();
+            const int64_t n = FrameReader::as_num(v).value_or(0);
+            if (tag == 2) x.passed = n;
+            if (tag == 3) x.skipped = n;
+            if (tag == 4) x.stopped = n;
+            if (tag == 5) x.seconds = double(n) / 1000;
+            if (tag == 6) x.signature = v;
+            if (tag == 7) x.replay = v;
+            if (tag == 8) x.detail = v;
+          }
+          return;
+        }
+        if (!item.death || (item.death->how == ChildEnd::How::kStopped && stop_requested())) return;
+        const ChildEnd& end = *item.death;
+        const std::string excerpt = io.log_path.empty() ? "" : log_excerpt(io.log_path, item.log_from);
+        const bool sanitizer = excerpt.find("Sanitizer") != std::string::npos || excerpt.find("runtime error:") != std::string::npos;
+        ProveVerdict v;
+        v.name = "recording the target's steps";
+        v.signature = std::string(end.how != ChildEnd::How::kDied ? "hang" : sanitizer ? "memory-error" : "crash") +
+                      ":prove:" + watched_entry_name(end.entry);
+        v.replay = "ptcheck prove" + (target_path.empty() ? "" : " --target " + target_path) +
+                   (contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(contract));
+        v.detail = (end.how == ChildEnd::How::kDied ? "the target died (" + describe_death(end) + ")"
+                                                    : std::string("the target did not return within the op timeout")) +
+                   " while its steps were recorded for the obligations\n" + excerpt;
+        std::printf("FAIL prove: %s\n", v.signature.c_str());
+        verdicts.push_back(std::move(v));
+      });
   std::vector<std::string> left;
   for (const ProveVerdict& v : verdicts) {
     if (v.stopped) {
@@ -436,6 +491,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   report.target = t->name ? t->name : "?";
   report.target_path = o.target_path;
   report.contract = contract_name(o.contract);
+  report.target_log = o.isolation.log_path;
   report.budget = o.budget;
   bool bad_input = false;
   std::printf("ptcheck check: target %s, contract %s%s\n", report.target.c_str(), report.contract.c_str(),
@@ -466,7 +522,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
     skip_rest(not_run_reason(why));
     return finish(report, o, start, bad_input);
   }
-  stage_done(prove_stage(t, o.target_path, o.contract, deadline));
+  stage_done(prove_stage(t, o.target_path, o.contract, deadline, o.isolation));
 
   // What runs of the rest, and for how long.
   const bool props_on = properties_available() && o.cases != 0;

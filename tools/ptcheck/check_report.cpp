@@ -156,6 +156,7 @@ std::string check_json(const CheckReport& r) {
   std::ostringstream o;
   o << "{\n  \"tool\": \"ptcheck check\",\n  \"target\": " << json_quote(r.target)
     << ",\n  \"target_path\": " << json_quote(r.target_path) << ",\n  \"contract\": " << json_quote(r.contract)
+    << ",\n  \"target_log\": " << json_quote(r.target_log)
     << ",\n  \"budget\": ";
   if (r.budget > 0)
     o << seconds_text(r.budget);
@@ -209,7 +210,8 @@ std::string check_junit(const CheckReport& r) {
       << s.count(CheckResult::kFail) << "\" errors=\"0\" skipped=\""
       << (s.items.empty() ? 1 : s.count(CheckResult::kSkip)) << "\" time=\"" << seconds_text(s.seconds) << "\">\n";
     o << "    <properties><property name=\"target\" value=\"" << xml_escape(r.target) << "\"/><property name=\"contract\" value=\""
-      << xml_escape(r.contract) << "\"/><property name=\"note\" value=\""
+      << xml_escape(r.contract) << "\"/><property name=\"target_log\" value=\"" << xml_escape(r.target_log)
+      << "\"/><property name=\"note\" value=\""
       << xml_escape(s.note) << "\"/><property name=\"ran\" value=\"" << json_bool(s.ran) << "\"/>";
     if (!r.stopped.empty()) o << "<property name=\"stopped\" value=\"" << xml_escape(r.stopped) << "\"/>";
     o << "</properties>\n";

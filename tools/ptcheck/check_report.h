@@ -41,6 +41,7 @@ struct CheckReport {
   std::string target;       // the target's name
   std::string target_path;  // --target, "" for the built-in table
   std::string contract = "spec";  // the profile the gate checked (SPEC 9)
+  std::string target_log;   // where the target's own output went (core/isolation)
   double budget = 0;        // --budget seconds; 0: none
   double seconds = 0;
   std::vector<CheckStage> stages;

@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "core/encoding/fuzz_input.h"
+#include "core/isolation/isolated_run.h"
 #include "core/runner/minimize.h"
+#include "tools/ptcheck/target_log.h"
 #include "core/runner/runner.h"
 #include "core/script/script.h"
 #include "tools/ptcheck/stop_flag.h"
@@ -78,15 +80,19 @@ std::string sanitize(std::string s) {
 
 // A fuzz_ops crash as a readable, minimized reproducer in corpora/regressions/; "" if it does not
 // reproduce under ptcheck (then the raw input is kept beside it).
+// The input runs, and is minimized, in child processes (core/isolation): a target that crashes or hangs
+// there is a signature too, and takes only its child with it.
 std::string write_reproducer(const fs::path& crash, const fs::path& regressions, const ptc_target_ops* t,
-                             Contract contract, bool minimize, std::string* signature) {
+                             Contract contract, bool minimize, const IsolationOptions& io, std::string* signature) {
   std::ifstream in(crash, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string bytes = ss.str();
   Script s = decode_fuzz_input(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   if (!s.has_contract) s.config.contract = contract;  // as fuzz_ops ran it (PTCHECK_CONTRACT)
-  const RunResult r = run_script(s, t);
+  RunOptions ro;
+  ro.event_log = false;
+  const RunResult r = run_script_isolated(s, t, ro, io).result;
   std::error_code ec;
   fs::create_directories(regressions, ec);
   if (!r.failure) {
@@ -97,8 +103,10 @@ std::string write_reproducer(const fs::path& crash, const fs::path& regressions,
   const std::string sig = r.failure->signature;
   *signature = sig;
   // Minimizing runs the script many times: not when the run was asked to stop or its time is up.
-  const Script small = minimize ? minimize_failure(s, t, sig) : s;
-  const fs::path out = regressions / (sanitize(sig) + "-" + crash.filename().string().substr(6, 8) + ".ops");
+  const Script small = minimize ? minimize_isolated(s, t, ro, io, sig) : s;
+  const std::string name = crash.filename().string();
+  const std::string hash = name.substr(std::min(name.size(), name.find('-') + 1), 8);
+  const fs::path out = regressions / (sanitize(sig) + "-" + hash + ".ops");
   std::ofstream o(out);
   o << "# Found by `ptcheck fuzz` (" << crash.filename().string() << "), "
     << (minimize ? "minimized" : "not minimized (the run was stopped: ptcheck explain --minimize)") << ": fails with "
@@ -236,8 +244,19 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   const auto start = std::chrono::steady_clock::now();
   auto last_print = start - std::chrono::seconds(10);
   std::vector<std::string> signatures;
+  // The artifacts libFuzzer names (a crash, a timeout, a leak, an out-of-memory): found even when a file of
+  // that name was there before (the same input found by an earlier run in the same folder).
+  std::set<std::string> written;
   auto on_line = [&](const std::string& line) {
     if (line.rfind("ptcheck signature: ", 0) == 0) signatures.push_back(line.substr(19, line.size() - 20));
+    static const std::string kWritten = "Test unit written to ";
+    if (const size_t at = line.find(kWritten); at != std::string::npos) {
+      std::string path = line.substr(at + kWritten.size());
+      while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
+      const std::string file = fs::path(path).filename().string();
+      if (fs::path(path).parent_path() == artifacts || fs::path(path).parent_path() == fs::path(artifacts.string() + "/"))
+        written.insert(file);
+    }
     if (!prog.parse(line)) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_print < std::chrono::seconds(5)) return;
@@ -260,8 +279,12 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
 
   const std::set<std::string> corpus_after = files_in(corpus), crashes_after = files_in(artifacts);
   std::vector<std::string> new_crashes;
+  auto is_finding = [](const std::string& c) {
+    return c.rfind("crash-", 0) == 0 || c.rfind("timeout-", 0) == 0 || c.rfind("leak-", 0) == 0 ||
+           c.rfind("oom-", 0) == 0;
+  };
   for (const std::string& c : crashes_after)
-    if (!crashes_before.count(c) && c.rfind("crash-", 0) == 0) new_crashes.push_back(c);
+    if ((!crashes_before.count(c) || written.count(c)) && is_finding(c)) new_crashes.push_back(c);
   size_t new_entries = 0;
   for (const std::string& c : corpus_after) new_entries += !corpus_before.count(c);
 
@@ -276,7 +299,9 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
     if (o.fuzzer == "fuzz_ops") {
       const fs::path regressions = o.regressions_dir.empty() ? src / "corpora/regressions" : fs::path(o.regressions_dir);
       std::string sig = "crash:fuzz_ops (does not reproduce under ptcheck run)";
-      const std::string repro = write_reproducer(crash, regressions, target, o.contract, stop().empty(), &sig);
+      std::string error;
+      const IsolationOptions io = isolation_for_run((work / "target.log").string(), kDefaultOpTimeoutSeconds, &error);
+      const std::string repro = write_reproducer(crash, regressions, target, o.contract, stop().empty(), io, &sig);
       std::printf("  crash %s -> reproducer %s\n", crash.c_str(), repro.c_str());
       if (o.outcome)
         o.outcome->crashes.push_back(

@@ -218,7 +218,7 @@ int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, co
   IsolationOptions limits = io;
   limits.should_stop = [] { return stop_requested(); };
   const auto own_end = Clock::now() + std::chrono::seconds(o.seconds) + std::chrono::seconds(30);
-  limits.deadline = std::min(own_end, o.deadline == Clock::time_point::max() ? own_end : o.deadline + std::chrono::seconds(30));
+  limits.deadline = std::min(own_end, o.deadline == Clock::time_point::max() ? own_end : o.deadline + std::chrono::seconds(10));
   int rc = kHolds;
   StressOptions::Outcome outcome;
   run_items_isolated(
