@@ -210,6 +210,15 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
   return end;
 }
 
+bool holds_sanitizer_report(const std::string& excerpt) {
+  return excerpt.find("Sanitizer") != std::string::npos || excerpt.find("runtime error:") != std::string::npos;
+}
+
+const char* death_oracle_name(const ChildEnd& e, const std::string& excerpt) {
+  if (e.how != ChildEnd::How::kDied) return "hang";
+  return holds_sanitizer_report(excerpt) ? "memory-error" : "crash";
+}
+
 std::string describe_death(const ChildEnd& e) {
   switch (e.how) {
     case ChildEnd::How::kFinished: return "finished";

@@ -73,6 +73,12 @@ struct ChildEnd {
 ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
                       const std::function<void(const std::string& frame)>& on_frame, const ChildOptions& o);
 
+// The oracle a child's end is (SPEC 5.9, 8): "hang" when it was killed for one (or ran past its time),
+// "memory-error" when its log excerpt holds a sanitizer's report, else "crash".
+const char* death_oracle_name(const ChildEnd& e, const std::string& excerpt);
+// Whether a log excerpt holds a sanitizer's report.
+bool holds_sanitizer_report(const std::string& excerpt);
+
 // The words for how a child died: "SIGSEGV", "exit(3)", ...
 std::string describe_death(const ChildEnd& e);
 

@@ -77,6 +77,14 @@ std::optional<int64_t> FrameReader::as_num(std::string_view v) {
   return neg ? -x : x;
 }
 
+bool for_each_field(std::string_view frame, const std::function<void(uint8_t tag, std::string_view v, int64_t n)>& f) {
+  FrameReader rd(frame);
+  uint8_t tag;
+  std::string_view v;
+  while (rd.next(&tag, &v)) f(tag, v, FrameReader::as_num(v).value_or(0));
+  return !rd.bad();
+}
+
 std::optional<std::string> FrameAssembler::pop() {
   if (pending_.size() < 4) return std::nullopt;
   const uint32_t n = get_u32(pending_.data());

@@ -3,6 +3,7 @@
 // bytes. Nothing here trusts the other side: a short or malformed frame is an error, not a crash.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ class FrameReader {
   std::string_view rest_;
   bool bad_ = false;
 };
+
+// Calls f(tag, value, value as a number or 0) for each field of a frame, in order; false when the frame
+// is malformed.
+bool for_each_field(std::string_view frame, const std::function<void(uint8_t tag, std::string_view v, int64_t n)>& f);
 
 // Collects frames from bytes as they arrive from a pipe.
 class FrameAssembler {

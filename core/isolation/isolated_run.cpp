@@ -114,7 +114,7 @@ Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target
                               const ChildEnd& end, const IsolationOptions& io) {
   const std::string& log_path = io.log_path;
   const std::string excerpt = log_path.empty() ? "" : log_excerpt(log_path, end.log_offset);
-  const bool sanitizer = excerpt.find("Sanitizer") != std::string::npos || excerpt.find("runtime error:") != std::string::npos;
+  const bool sanitizer = holds_sanitizer_report(excerpt);
   Failure f;
   f.oracle = end.how == ChildEnd::How::kHung ? Oracle::Hang : sanitizer ? Oracle::MemoryError : Oracle::Crash;
   const Op* op = end.entry == WatchedEntry::kOp ? statement_at(script, end.line) : nullptr;

@@ -219,14 +219,10 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
       io,
       [&](size_t, ItemOutcome&& item) {
         if (item.payload) {
-          FrameReader rd(*item.payload);
-          uint8_t tag;
-          std::string_view v;
-          while (rd.next(&tag, &v)) {
+          for_each_field(*item.payload, [&](uint8_t tag, std::string_view v, int64_t n) {
             if (tag == 1) verdicts.emplace_back().name = v;
-            if (verdicts.empty()) continue;
+            if (verdicts.empty()) return;
             ProveVerdict& x = verdicts.back();
-            const int64_t n = FrameReader::as_num(v).value_or(0);
             if (tag == 2) x.passed = n;
             if (tag == 3) x.skipped = n;
             if (tag == 4) x.stopped = n;
@@ -234,17 +230,16 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
             if (tag == 6) x.signature = v;
             if (tag == 7) x.replay = v;
             if (tag == 8) x.detail = v;
-          }
+          });
           return;
         }
         if (!item.death || (item.death->how == ChildEnd::How::kStopped && stop_requested())) return;
         const ChildEnd& end = *item.death;
         const std::string excerpt = io.log_path.empty() ? "" : log_excerpt(io.log_path, item.log_from);
-        const bool sanitizer = excerpt.find("Sanitizer") != std::string::npos || excerpt.find("runtime error:") != std::string::npos;
         ProveVerdict v;
         v.name = "recording the target's steps";
-        v.signature = std::string(end.how != ChildEnd::How::kDied ? "hang" : sanitizer ? "memory-error" : "crash") +
-                      ":prove:" + watched_entry_name(end.entry);
+        v.signature = std::string(death_oracle_name(end, excerpt)) + ":prove:" +
+                      (end.entry == WatchedEntry::kOp ? "op" : watched_entry_name(end.entry));
         v.replay = "ptcheck prove" + (target_path.empty() ? "" : " --target " + target_path) +
                    (contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(contract));
         v.detail = (end.how == ChildEnd::How::kDied ? "the target died (" + describe_death(end) + ")"

@@ -73,19 +73,15 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
         props::PropertyOutcome p;
         p.name = names[i];
         if (item.payload) {
-          FrameReader rd(*item.payload);
-          uint8_t tag;
-          std::string_view v;
           std::string text;
-          while (rd.next(&tag, &v)) {
-            const int64_t n = FrameReader::as_num(v).value_or(0);
+          for_each_field(*item.payload, [&](uint8_t tag, std::string_view v, int64_t n) {
             if (tag == 1) p.passed = n;
             if (tag == 2) p.skipped = n;
             if (tag == 3) p.stopped = n;
             if (tag == 4) p.cases = int(n);
             if (tag == 5) p.report = v;
             if (tag == 6) text = v;
-          }
+          });
           std::cout << text;
         } else if (item.death) {
           ChildEnd end = *item.death;

@@ -235,18 +235,14 @@ int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, co
       limits,
       [&](size_t, ItemOutcome&& item) {
         if (item.payload) {
-          FrameReader rd(*item.payload);
-          uint8_t tag;
-          std::string_view v;
-          while (rd.next(&tag, &v)) {
-            const int64_t n = FrameReader::as_num(v).value_or(0);
+          for_each_field(*item.payload, [&](uint8_t tag, std::string_view v, int64_t n) {
             if (tag == 1) rc = int(n);
             if (tag == 2) outcome.histories = uint64_t(n);
             if (tag == 3) outcome.schedules = uint64_t(n);
             if (tag == 4) outcome.signature = v;
             if (tag == 5) outcome.replay = v;
             if (tag == 6) outcome.stopped = v;
-          }
+          });
           return;
         }
         if (!item.death) {  // stopped before it began
@@ -260,8 +256,7 @@ int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, co
           return;
         }
         const std::string excerpt = io.log_path.empty() ? "" : log_excerpt(io.log_path, item.log_from);
-        const bool sanitizer = excerpt.find("Sanitizer") != std::string::npos || excerpt.find("runtime error:") != std::string::npos;
-        const char* oracle = end.how != ChildEnd::How::kDied ? "hang" : sanitizer ? "memory-error" : "crash";
+        const char* oracle = death_oracle_name(end, excerpt);
         outcome.signature = std::string(oracle) + ":stress";
         outcome.replay = "ptcheck stress --seed " + std::to_string(mine.seed) + " --time " + std::to_string(o.seconds) +
                          " --threads " + std::to_string(o.threads) + " --ops " + std::to_string(o.ops) +
