@@ -19,8 +19,9 @@ enum class Oracle : uint8_t {
   MemoryError = 10,      // 5.9 a sanitizer's report (AddressSanitizer, UndefinedBehaviorSanitizer, ...)
   Crash = 11,            // a signal, abort() or exit() with no sanitizer report
   Hang = 12,             // an operation that did not return within the op timeout
+  Warning = 13,          // a kernel WARNING printed during an op Linux's callers issue (docs/HARNESS.md)
 };
-inline constexpr int kOracleCount = 12;
+inline constexpr int kOracleCount = 13;
 
 // Short stable name used in signatures ("lost-dirty") and in corpora expectations.
 inline const char* oracle_name(Oracle o) {
@@ -37,6 +38,7 @@ inline const char* oracle_name(Oracle o) {
     case Oracle::MemoryError: return "memory-error";
     case Oracle::Crash: return "crash";
     case Oracle::Hang: return "hang";
+    case Oracle::Warning: return "warning";
   }
   return "?";
 }

@@ -73,6 +73,7 @@ struct SharedWatch {
     dup2(log_fd, 2);
     close(log_fd);
   }
+  // The log is open for reading too: warnings_since_last_call() reads what the target printed.
   FILE* text = fdopen(text_fd, "w");
   if (text) setvbuf(text, nullptr, _IOLBF, 0);
   ChildChannel ch(out_fd, text ? text : stdout, watch);
@@ -90,7 +91,7 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
   ChildEnd end;
   SharedWatch shared;
   int fds[2], text_fds[2];
-  const int log_fd = o.log_path.empty() ? -1 : open(o.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int log_fd = o.log_path.empty() ? -1 : open(o.log_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (!shared.w || pipe2(fds, O_CLOEXEC) != 0) {
     if (log_fd >= 0) close(log_fd);
     end.how = ChildEnd::How::kDied;
@@ -208,6 +209,26 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
     end.exit_code = 0;
   }
   return end;
+}
+
+std::function<std::string()> warnings_since_last_call() {
+  struct stat st;
+  const off_t start = fstat(2, &st) == 0 ? st.st_size : 0;
+  return [last = start]() mutable -> std::string {
+    std::fflush(nullptr);
+    struct stat now;
+    if (fstat(2, &now) != 0 || now.st_size <= last) return "";
+    std::string bytes(size_t(now.st_size - last), '\0');
+    const ssize_t n = pread(2, bytes.data(), bytes.size(), last);
+    last = now.st_size;
+    if (n <= 0) return "";
+    bytes.resize(size_t(n));
+    const size_t at = bytes.find("WARNING:");
+    if (at == std::string::npos) return "";
+    const size_t begin = bytes.rfind('\n', at);
+    const size_t end = bytes.find('\n', at);
+    return bytes.substr(begin == std::string::npos ? 0 : begin + 1, end == std::string::npos ? std::string::npos : end - (begin == std::string::npos ? 0 : begin + 1));
+  };
 }
 
 bool holds_sanitizer_report(const std::string& excerpt) {

@@ -73,6 +73,10 @@ struct ChildEnd {
 ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
                       const std::function<void(const std::string& frame)>& on_frame, const ChildOptions& o);
 
+// In a child: a function that returns the first kernel WARNING line the target printed (to its stdout
+// or stderr, which are the log) since the last call, or "" (RunOptions::target_warned).
+std::function<std::string()> warnings_since_last_call();
+
 // The oracle a child's end is (SPEC 5.9, 8): "hang" when it was killed for one (or ran past its time),
 // "memory-error" when its log excerpt holds a sanitizer's report, else "crash".
 const char* death_oracle_name(const ChildEnd& e, const std::string& excerpt);

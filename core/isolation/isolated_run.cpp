@@ -246,6 +246,7 @@ void run_scripts_isolated(const std::vector<Script>& given, const ptc_target_ops
       [&](size_t i, ChildChannel& ch) {
         RunOptions ro = opts;
         ro.watch = ch.watch();
+        ro.target_warned = warnings_since_last_call();
         const RunResult r = run_script(scripts[i], target, ro);
         const ChildNote note = in_child ? in_child(i, r) : ChildNote{};
         return encode(i, r, note);

@@ -37,8 +37,8 @@ std::string invalid_for_linux_callers(const ReferenceModel& m, const Op& op) {
 
 }  // namespace
 
-std::string ReferenceModel::outside_contract(const Op& op) const {
-  switch (cfg_.contract) {
+std::string ReferenceModel::outside_contract(const Op& op, Contract profile) const {
+  switch (profile) {
     case Contract::Spec: return "";
     case Contract::Linux: break;
   }

@@ -122,7 +122,10 @@ class ReferenceModel {
 
   // SPEC 9, the caller's guarantees of the config's contract profile (contract.cpp): "" when a caller
   // may issue op in the current state, else why it never would (the statement is then skipped).
-  std::string outside_contract(const Op& op) const;
+  std::string outside_contract(const Op& op) const { return outside_contract(op, cfg_.contract); }
+  // The same for another profile than the config's, in the current state (e.g. whether Linux's callers
+  // would issue an op of a spec-profile script).
+  std::string outside_contract(const Op& op, Contract profile) const;
 
  private:
   bool range_cuts_leaf(uint64_t iova, uint64_t size) const;

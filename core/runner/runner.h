@@ -38,6 +38,10 @@ struct RunOptions {
   // Announced before every call into the target and cleared after it (create, root, each operation,
   // destroy): a parent process reads it to name what a dead or stuck child was doing (core/isolation).
   TargetWatch* watch = nullptr;
+  // Called after every call into the target: the first kernel WARNING line the target printed since the
+  // last call, or "" (core/isolation reads the child's log). A warning during an op Linux's callers issue
+  // is a finding (oracle warning); null: not watched.
+  std::function<std::string()> target_warned;
 };
 
 struct Failure {

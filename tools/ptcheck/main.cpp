@@ -119,10 +119,12 @@ const char kUsage[] =
     "  a target that crashes, trips a sanitizer or exits is a finding (memory-error, crash) of the statement\n"
     "  that was running, with the sanitizer's report; one whose operation uses --op-timeout S of CPU time\n"
     "  (default 10; or 6x that by the clock) is a hang; the run goes on. What the target prints goes to\n"
-    "  --target-log FILE (default: ptcheck-target-PID.log in the temporary folder), named at the end.\n"
+    "  --target-log FILE (default: ptcheck-target-PID.log in the temporary folder), named at the end;\n"
+    "  a kernel WARNING line printed during an operation Linux's callers issue is a finding (warning).\n"
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
     "         table-use-after-free tlb-conflict fault-during-split-merge leak memory-error crash hang\n"
+    "         warning\n"
     "exit status: 0 the oracles hold, 1 a bug was found, 2 bad input; check, fuzz, properties and stress\n"
     "stopped by SIGTERM or SIGINT before they found a bug: 143 or 130 (128 + the signal)\n"
     "report files (--json, --junit, --html) are written to a temporary file and renamed: one that exists is whole\n";
