@@ -208,12 +208,12 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
       1,
       [&](size_t, ChildChannel& ch) {
         std::vector<ProveVerdict> mine;
-        run_prove_for_check(t, target_path, contract, &mine, [deadline] { return !why_stop(deadline).empty(); });
+        run_prove_for_check(t, target_path, contract, &mine, [deadline] { return !why_stop(deadline).empty(); },
+                            ch.text());
         FrameWriter w;
         for (const ProveVerdict& v : mine)
           w.str(1, v.name).num(2, v.passed).num(3, v.skipped).num(4, v.stopped).num(5, int64_t(v.seconds * 1000))
               .str(6, v.signature).str(7, v.replay).str(8, v.detail);
-        (void)ch;
         return w.bytes();
       },
       io,

@@ -101,7 +101,7 @@ int run_prove_command(const ProveOptions& o, const ptc_target_ops* target) {
 }
 
 int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path, Contract contract,
-                        std::vector<ProveVerdict>* verdicts, const std::function<bool()>& stop) {
+                        std::vector<ProveVerdict>* verdicts, const std::function<bool()>& stop, std::FILE* out) {
   const std::vector<proofs::Obligation> all = proofs::all_obligations();
   std::vector<const proofs::Obligation*> selected;
   // The cheap part of the recorded-sequence obligations: split at every bbml, the map race, and unmap (strict
@@ -115,7 +115,7 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
   }
   std::vector<proofs::Result> results;
   const int status =
-      proofs::run_prove(make_target(target, target_path, contract), selected, false, stdout, &results, stop);
+      proofs::run_prove(make_target(target, target_path, contract), selected, false, out, &results, stop);
   if (verdicts)
     for (const proofs::Result& r : results) {
       ProveVerdict v;

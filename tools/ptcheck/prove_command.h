@@ -4,6 +4,7 @@
 // the profile guarantees (proofs/README.md, "Contract profiles").
 #pragma once
 #include <functional>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,7 @@ struct ProveVerdict {
 // The cheap part for `ptcheck check`: the obligations on the target's recordings only, in `contract`'s profile.
 // `stop` is asked before each obligation; those it keeps from running are skipped verdicts marked `stopped`.
 int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path, Contract contract,
-                        std::vector<ProveVerdict>* verdicts = nullptr, const std::function<bool()>& stop = {});
+                        std::vector<ProveVerdict>* verdicts = nullptr, const std::function<bool()>& stop = {},
+                        std::FILE* out = stdout);
 
 }  // namespace ptc::cli
