@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/encoding/fuzz_input.h"
+#include "core/isolation/child_process.h"
 #include "core/lpae/lpae_target.h"
 #include "core/oracles.h"
 #include "core/runner/minimize.h"
@@ -466,8 +467,8 @@ int main(int argc, char** argv) {
                   {"--junit", {"check"}},
                   {"--html", {"run", "explain", "prove"}},
                   {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties", "prove"}},
-                  {"--op-timeout", {"run", "replay", "explain", "check", "properties"}},
-                  {"--target-log", {"run", "replay", "explain", "check", "properties"}}};
+                  {"--op-timeout", {"run", "replay", "explain", "check", "properties", "prove"}},
+                  {"--target-log", {"run", "replay", "explain", "check", "properties", "prove"}}};
   for (const auto& f : only_for)
     if (a.given.count(f.flag) && !f.commands.count(a.command))
       return bad(std::string(f.flag) + " is not an option of " + a.command + " (try `ptcheck help`)");
@@ -481,7 +482,7 @@ int main(int argc, char** argv) {
   if (!a.op_timeout.empty())
     if (std::string why = ptc::cli::parse_op_timeout(a.op_timeout, &op_timeout); !why.empty()) return bad(why);
   if (a.command == "run" || a.command == "replay" || a.command == "explain" || a.command == "check" ||
-      a.command == "properties") {
+      a.command == "properties" || a.command == "prove") {
     std::string error;
     isolation() = ptc::cli::isolation_for_run(a.target_log, op_timeout, &error);
     if (!error.empty()) return bad(error);
@@ -590,7 +591,35 @@ int main(int argc, char** argv) {
     if (!a.inputs.empty()) return bad("prove takes no positional arguments");
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
-    return ptc::cli::run_prove_command(ptc::cli::ProveOptions{a.only, a.json, a.target_path, a.html, contract_option()}, t);
+    if (!ptc::cli::prove_selection_exists(a.only))
+      return bad("--only '" + a.only + "' names no obligation (try `ptcheck prove --only '*'` for the list)");
+    // The recordings run the target: in a child process (core/isolation), so that a target that dies or
+    // hangs while its steps are recorded is a finding, not the end of ptcheck.
+    ptc::cli::ProveOptions po{a.only, a.json, a.target_path, a.html, contract_option()};
+    int rc = kBug;
+    ptc::run_items_isolated(
+        1,
+        [&](size_t, ptc::ChildChannel& ch) {
+          po.out = ch.text();
+          return std::to_string(ptc::cli::run_prove_command(po, t));
+        },
+        isolation(),
+        [&](size_t, ptc::ItemOutcome&& item) {
+          if (item.payload) {
+            rc = std::atoi(item.payload->c_str());
+            return;
+          }
+          if (!item.death) return;
+          const std::string excerpt = ptc::log_excerpt(isolation().log_path, item.log_from);
+          std::printf("ptcheck prove: FAIL %s: the target %s while its steps were recorded\n%s  replay: ptcheck prove%s%s\n",
+                      ptc::death_oracle_name(*item.death, excerpt),
+                      item.death->how == ptc::ChildEnd::How::kDied ? ("died (" + ptc::describe_death(*item.death) + ")").c_str()
+                                                                   : "did not return within the op timeout",
+                      excerpt.c_str(), a.target_path.empty() ? "" : (" --target " + a.target_path).c_str(),
+                      a.contract.empty() ? "" : (" --contract " + a.contract).c_str());
+        });
+    if (const std::string log = ptc::cli::target_log_summary(isolation()); !log.empty()) std::printf("%s\n", log.c_str());
+    return rc;
   }
   if (a.command == "check") {
     if (!a.inputs.empty()) return bad("check takes no positional arguments");

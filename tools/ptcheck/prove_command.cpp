@@ -80,10 +80,15 @@ int write_prove_html(const std::vector<proofs::Result>& results, const ptc_targe
     std::fprintf(stderr, "ptcheck: %s\n", error.c_str());
     return 2;
   }
-  std::printf("ptcheck prove: the counterexample of %s is drawn in %s\n", bad->name.c_str(), o.html_path.c_str());
+  std::fprintf(o.out, "ptcheck prove: the counterexample of %s is drawn in %s\n", bad->name.c_str(), o.html_path.c_str());
   return 0;
 }
 }  // namespace
+
+bool prove_selection_exists(const std::string& only) {
+  const std::vector<proofs::Obligation> all = proofs::all_obligations();
+  return !proofs::select_obligations(all, only).empty();
+}
 
 int run_prove_command(const ProveOptions& o, const ptc_target_ops* target) {
   const std::vector<proofs::Obligation> all = proofs::all_obligations();
@@ -94,7 +99,7 @@ int run_prove_command(const ProveOptions& o, const ptc_target_ops* target) {
     return 2;
   }
   std::vector<proofs::Result> results;
-  const int status = proofs::run_prove(make_target(target, o.target_path, o.contract), selected, o.json, stdout, &results);
+  const int status = proofs::run_prove(make_target(target, o.target_path, o.contract), selected, o.json, o.out, &results);
   if (!o.html_path.empty())
     if (const int h = write_prove_html(results, target, o); h != 0) return h;
   return status;

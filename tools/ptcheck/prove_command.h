@@ -19,7 +19,11 @@ struct ProveOptions {
   std::string target_path;  // for reproducer lines
   std::string html_path;    // the first refutation as an HTML timeline (html_timeline.h); empty: none
   Contract contract = Contract::Spec;  // the profile the obligations are stated in (SPEC 9)
+  std::FILE* out = stdout;             // its lines (in a child process: the pipe to the parent)
 };
+
+// Whether --only names at least one obligation (checked before the target runs).
+bool prove_selection_exists(const std::string& only);
 
 // Exit status: 0 no obligation failed (each proved, skipped or vacuous, and every known-bad variant refuted),
 // 1 something refuted or left unknown, 2 bad input (an --only that names no obligation, an --html file that cannot be written).
