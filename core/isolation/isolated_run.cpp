@@ -1,6 +1,9 @@
 #include "core/isolation/isolated_run.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <variant>
 
 #include "core/fmt.h"
@@ -182,9 +185,9 @@ void run_items_isolated(size_t n, const std::function<std::string(size_t index, 
   auto log_now = [&] { return io.log_path.empty() ? 0 : log_size(io.log_path); };
   size_t next = 0;
   uint64_t log_mark = log_now();
-  auto deliver = [&](ItemOutcome&& r) {
+  auto deliver = [&](ItemOutcome&& r, std::optional<uint64_t> log_end = std::nullopt) {
     r.log_from = log_mark;
-    r.log_to = log_now();
+    r.log_to = log_end ? *log_end : log_now();
     r.warnings = io.log_path.empty() ? 0 : count_warnings(io.log_path, r.log_from, r.log_to);
     log_mark = r.log_to;
     on_item(next++, std::move(r));
@@ -206,21 +209,27 @@ void run_items_isolated(size_t n, const std::function<std::string(size_t index, 
             ch.watch()->unit.store(i);
             ch.watch()->line.store(0);
             std::string payload = run_one(i, ch);
-            if (!ch.send(FrameWriter().num(0, int64_t(i)).str(1, payload).bytes())) return;
+            // Where the item's output ends in the log, as the child sees it: the parent may read this frame
+            // only after the child has printed the next item's lines.
+            std::fflush(nullptr);
+            struct stat st;
+            const int64_t log_end = !io.log_path.empty() && fstat(2, &st) == 0 ? int64_t(st.st_size) : -1;
+            if (!ch.send(FrameWriter().num(0, int64_t(i)).str(1, payload).num(2, log_end).bytes())) return;
           }
         },
         [&](const std::string& frame) {
           FrameReader rd(frame);
-          uint8_t tag_i = 0, tag_p = 0;
-          std::string_view index, payload;
-          if (garbled || !rd.next(&tag_i, &index) || !rd.next(&tag_p, &payload) || tag_i != 0 || tag_p != 1 ||
-              FrameReader::as_num(index) != int64_t(next)) {
+          uint8_t tag_i = 0, tag_p = 0, tag_l = 0;
+          std::string_view index, payload, log_end;
+          if (garbled || !rd.next(&tag_i, &index) || !rd.next(&tag_p, &payload) || !rd.next(&tag_l, &log_end) ||
+              tag_i != 0 || tag_p != 1 || tag_l != 2 || FrameReader::as_num(index) != int64_t(next)) {
             garbled = true;
             return;
           }
           ItemOutcome r;
           r.payload = std::string(payload);
-          deliver(std::move(r));
+          const int64_t end = FrameReader::as_num(log_end).value_or(-1);
+          deliver(std::move(r), end >= int64_t(log_mark) ? std::optional<uint64_t>(uint64_t(end)) : std::nullopt);
         },
         co);
     if (next == n && !garbled) return;
