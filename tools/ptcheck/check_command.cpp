@@ -174,6 +174,7 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
       item.detail = r.failure->trace;
       std::printf("FAIL %s:%d %s\n", f.c_str(), r.failure->line, r.failure->signature.c_str());
     }
+    item.warnings = ir.warnings;
     if (ir.warnings) item.detail += std::to_string(ir.warnings) + " WARNING line(s) in the target log " + io.log_path + "\n";
     if (since(last) >= 5) {
       last = Clock::now();

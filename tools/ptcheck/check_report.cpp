@@ -186,6 +186,13 @@ std::string check_json(const CheckReport& r) {
       o << (first ? "" : ",") << "\n       {\"name\": " << json_quote(i.name) << ", \"reason\": " << json_quote(i.signature) << "}";
       first = false;
     }
+    o << (first ? "]," : "\n     ],") << "\n     \"warnings\": [";
+    first = true;
+    for (const CheckItem& i : s.items) {  // kernel WARNING lines the target printed, per item (target_log)
+      if (!i.warnings) continue;
+      o << (first ? "" : ",") << "\n       {\"name\": " << json_quote(i.name) << ", \"count\": " << i.warnings << "}";
+      first = false;
+    }
     o << (first ? "]}" : "\n     ]}");
   }
   o << "\n  ]\n}\n";

@@ -23,6 +23,7 @@ struct CheckItem {
   std::string signature;   // a failure's one line (oracle:op:config, refuted:NAME, ...); a skip's reason
   std::string replay;      // the command that reproduces a failure
   std::string detail;      // more about a failure (a report), for JUnit's failure body
+  size_t warnings = 0;     // kernel WARNING lines the target printed while it ran (its part of the target log)
 };
 
 struct CheckStage {

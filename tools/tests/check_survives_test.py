@@ -60,6 +60,8 @@ def main():
         fail("the failure names %r, want one of %r" % (first["signature"], oracles))
     if report.get("target_log") != os.path.join(work, "target.log"):
         fail("the report does not name the target's log: %r" % report.get("target_log"))
+    if oracle == "warning" and not replay["warnings"]:
+        fail("the replay stage counts no WARNING lines")
     # The replay command reproduces it, and shows the statement that was running.
     words = shlex.split(first["replay"])
     if words[:2] != ["ptcheck", "run"]:
