@@ -66,6 +66,18 @@ TEST(CheckReport, JsonEscapesAndListsOnlyFailures) {
   EXPECT_NE(check_json(none).find("\"budget\": null"), std::string::npos);
 }
 
+// The kernel WARNING lines a target printed are counted per item (the target log holds them).
+TEST(CheckReport, JsonCountsTheWarningsOfEachItem) {
+  CheckReport r = nasty_report();
+  r.target_log = "/tmp/t.log";
+  r.stages.front().items.front().warnings = 3;
+  const std::string j = check_json(r);
+  EXPECT_NE(j.find("\"target_log\": \"/tmp/t.log\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"warnings\": [\n       {\"name\": \"" + r.stages.front().items.front().name + "\", \"count\": 3}"),
+            std::string::npos)
+      << j;
+}
+
 TEST(CheckReport, JsonListsEachSkipWithItsReason) {
   // A skipped or vacuous obligation is no pass: the JSON says which and why.
   const std::string j = check_json(nasty_report());
