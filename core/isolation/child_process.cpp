@@ -105,7 +105,6 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
     end.exit_code = -1;
     return end;
   }
-  end.log_offset = o.log_path.empty() ? 0 : log_size(o.log_path);
   std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
@@ -148,7 +147,6 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
       if (n > 0) {
         frames.feed(buf.data(), size_t(n));
         while (auto f = frames.pop()) {
-          if (!o.log_path.empty()) end.log_offset = log_size(o.log_path);
           if (text_open) {  // what the child said before the frame comes first
             pollfd t{text_fds[0], POLLIN, 0};
             while (text_open && poll(&t, 1, 0) > 0) copy_text();
@@ -235,9 +233,9 @@ bool holds_sanitizer_report(const std::string& excerpt) {
   return excerpt.find("Sanitizer") != std::string::npos || excerpt.find("runtime error:") != std::string::npos;
 }
 
-const char* death_oracle_name(const ChildEnd& e, const std::string& excerpt) {
-  if (e.how != ChildEnd::How::kDied) return "hang";
-  return holds_sanitizer_report(excerpt) ? "memory-error" : "crash";
+Oracle death_oracle(const ChildEnd& e, const std::string& excerpt) {
+  if (e.how != ChildEnd::How::kDied) return Oracle::Hang;
+  return holds_sanitizer_report(excerpt) ? Oracle::MemoryError : Oracle::Crash;
 }
 
 std::string describe_death(const ChildEnd& e) {

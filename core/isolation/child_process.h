@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "core/oracles.h"
 #include "core/runner/target_watch.h"
 
 namespace ptc {
@@ -61,9 +62,6 @@ struct ChildEnd {
   uint32_t op_kind = 0;
   double in_target_s = 0;  // how long control had been in the target (0: it was not), wall clock
   double in_target_cpu_s = 0;  // and the CPU time the child used meanwhile
-  // The log's length when the last frame arrived (or the child started, when none did): what the
-  // child printed after it belongs to the unit that did not finish.
-  uint64_t log_offset = 0;
   bool ok() const { return how == How::kFinished; }
 };
 
@@ -77,9 +75,12 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
 // or stderr, which are the log) since the last call, or "" (RunOptions::target_warned).
 std::function<std::string()> warnings_since_last_call();
 
-// The oracle a child's end is (SPEC 5.9, 8): "hang" when it was killed for one (or ran past its time),
-// "memory-error" when its log excerpt holds a sanitizer's report, else "crash".
-const char* death_oracle_name(const ChildEnd& e, const std::string& excerpt);
+// The oracle a child's end is (SPEC 5.9, 8): hang when it was killed for one (or ran past its time),
+// memory-error when its log excerpt holds a sanitizer's report, else crash.
+Oracle death_oracle(const ChildEnd& e, const std::string& excerpt);
+inline const char* death_oracle_name(const ChildEnd& e, const std::string& excerpt) {
+  return oracle_name(death_oracle(e, excerpt));
+}
 // Whether a log excerpt holds a sanitizer's report.
 bool holds_sanitizer_report(const std::string& excerpt);
 

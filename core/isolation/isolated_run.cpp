@@ -113,13 +113,15 @@ void number_statements(Script* s) {
 
 }  // namespace
 
+std::string death_excerpt(const IsolationOptions& io, const ItemOutcome& item) {
+  return io.log_path.empty() ? "" : log_excerpt(io.log_path, item.log_from);
+}
+
 Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
-                              const ChildEnd& end, const IsolationOptions& io) {
+                              const ChildEnd& end, const std::string& excerpt, const IsolationOptions& io) {
   const std::string& log_path = io.log_path;
-  const std::string excerpt = log_path.empty() ? "" : log_excerpt(log_path, end.log_offset);
-  const bool sanitizer = holds_sanitizer_report(excerpt);
   Failure f;
-  f.oracle = end.how == ChildEnd::How::kHung ? Oracle::Hang : sanitizer ? Oracle::MemoryError : Oracle::Crash;
+  f.oracle = death_oracle(end, excerpt);
   const Op* op = end.entry == WatchedEntry::kOp ? statement_at(script, end.line) : nullptr;
   f.line = op ? op->line : 0;
   f.statement = op ? print_statement(*op) : end.entry == WatchedEntry::kDestroy ? "(destroy)" : end.entry == WatchedEntry::kCreate ? "(create)" : "(end of script)";
@@ -140,7 +142,8 @@ Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target
                     "was stopped; --op-timeout raises the limit for an operation that is only slow)",
                     where_in.c_str(), io.op_timeout_s, end.in_target_cpu_s, end.in_target_s);
   else
-    f.message = "the target died (" + std::string(sanitizer ? "a sanitizer's report, then " : "") + describe_death(end) +
+    f.message = "the target died (" + std::string(holds_sanitizer_report(excerpt) ? "a sanitizer's report, then " : "") +
+                describe_death(end) +
                 ") " + where_in;
   const std::string file = script.file.empty() ? "<script>" : script.file;
   std::string t = fmt("ptcheck: FAIL %s at %s:%d (target %s, contract %s)\n", oracle_name(f.oracle), file.c_str(),
@@ -273,13 +276,9 @@ void run_scripts_isolated(const std::vector<Script>& given, const ptc_target_ops
           r.result = RunResult{};
           item.death = ChildEnd{};
           item.death->how = ChildEnd::How::kDied;
-          item.death->log_offset = item.log_from;
         }
-        if (item.death) {
-          ChildEnd end = *item.death;
-          end.log_offset = item.log_from;
-          r.result.failure = failure_of_dead_child(scripts[i], target, opts, end, io);
-        }
+        if (item.death)
+          r.result.failure = failure_of_dead_child(scripts[i], target, opts, *item.death, death_excerpt(io, item), io);
         on_result(i, std::move(r));
       });
 }

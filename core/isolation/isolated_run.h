@@ -53,6 +53,10 @@ struct ItemOutcome {
 void run_items_isolated(size_t n, const std::function<std::string(size_t index, ChildChannel& ch)>& run_one,
                         const IsolationOptions& io, const std::function<void(size_t index, ItemOutcome&& r)>& on_item);
 
+// What the target printed from the start of the item whose child died: the part that explains the death
+// (a sanitizer's report, else the last lines); "" without a log.
+std::string death_excerpt(const IsolationOptions& io, const ItemOutcome& item);
+
 // Runs every script against target in child processes and hands on_result each script's outcome, in
 // order, in the parent. in_child (optional) runs in the child after each script, with its full result
 // (its Failure::timeline, which does not travel to the parent): --html renders there; its note travels.
@@ -82,6 +86,6 @@ inline bool from_dead_child(const Failure& f) {
 
 // The failure of a script whose child did not come back (what run_scripts_isolated reports).
 Failure failure_of_dead_child(const Script& script, const ptc_target_ops* target, const RunOptions& opts,
-                              const ChildEnd& end, const IsolationOptions& io);
+                              const ChildEnd& end, const std::string& excerpt, const IsolationOptions& io);
 
 }  // namespace ptc

@@ -236,7 +236,7 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
         }
         if (!item.death || (item.death->how == ChildEnd::How::kStopped && stop_requested())) return;
         const ChildEnd& end = *item.death;
-        const std::string excerpt = io.log_path.empty() ? "" : log_excerpt(io.log_path, item.log_from);
+        const std::string excerpt = death_excerpt(io, item);
         ProveVerdict v;
         v.name = "recording the target's steps";
         v.signature = std::string(death_oracle_name(end, excerpt)) + ":prove:" +

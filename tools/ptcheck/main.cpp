@@ -610,7 +610,7 @@ int main(int argc, char** argv) {
             return;
           }
           if (!item.death) return;
-          const std::string excerpt = ptc::log_excerpt(isolation().log_path, item.log_from);
+          const std::string excerpt = ptc::death_excerpt(isolation(), item);
           std::printf("ptcheck prove: FAIL %s: the target %s while its steps were recorded\n%s  replay: ptcheck prove%s%s\n",
                       ptc::death_oracle_name(*item.death, excerpt),
                       item.death->how == ptc::ChildEnd::How::kDied ? ("died (" + ptc::describe_death(*item.death) + ")").c_str()

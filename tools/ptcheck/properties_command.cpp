@@ -86,8 +86,7 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
         } else if (item.death) {
           ChildEnd end = *item.death;
           if (end.how == ChildEnd::How::kStopped) end.how = ChildEnd::How::kHung;  // past the deadline's grace
-          end.log_offset = item.log_from;
-          const std::string excerpt = io.log_path.empty() ? "" : log_excerpt(io.log_path, end.log_offset);
+          const std::string excerpt = death_excerpt(io, item);
           p.report = std::string(end.how == ChildEnd::How::kHung ? "the target did not return from " : "the target died (") +
                      (end.how == ChildEnd::How::kHung
                           ? (end.entry == WatchedEntry::kOp ? std::string("an operation") : std::string(watched_entry_name(end.entry)) + "()") +

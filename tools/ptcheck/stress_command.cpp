@@ -255,7 +255,7 @@ int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, co
           outcome.stopped = stop_reason();
           return;
         }
-        const std::string excerpt = io.log_path.empty() ? "" : log_excerpt(io.log_path, item.log_from);
+        const std::string excerpt = death_excerpt(io, item);
         const char* oracle = death_oracle_name(end, excerpt);
         outcome.signature = std::string(oracle) + ":stress";
         outcome.replay = "ptcheck stress --seed " + std::to_string(mine.seed) + " --time " + std::to_string(o.seconds) +
