@@ -28,10 +28,14 @@ bool ChildChannel::send(const std::string& payload) {
 
 namespace {
 
-// The CPU time (user + system) process pid has used, from /proc; -1 when it cannot be read.
-int64_t process_cpu_ns(pid_t pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", int(pid));
+// The CPU time (user + system) process pid (or its thread tid, when nonzero) has used, from /proc; -1
+// when it cannot be read.
+int64_t cpu_ns_of(pid_t pid, int32_t tid = 0) {
+  char path[80];
+  if (tid)
+    std::snprintf(path, sizeof path, "/proc/%d/task/%d/stat", int(pid), int(tid));
+  else
+    std::snprintf(path, sizeof path, "/proc/%d/stat", int(pid));
   std::ifstream in(path);
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   // Fields after the command name (which may hold spaces) start after its closing parenthesis.
@@ -48,20 +52,42 @@ int64_t process_cpu_ns(pid_t pid) {
   return int64_t((utime + stime) * (1000000000ull / (ticks > 0 ? ticks : 100)));
 }
 
-// The watch in a shared anonymous mapping: the parent reads what the child wrote, after it died too.
+// The watches in a shared anonymous mapping: the parent reads what the child wrote, after it died too.
+// w[0] is the child's own; w[1 + k] is thread_watch(k).
 struct SharedWatch {
+  static constexpr size_t kCount = 1 + kThreadWatches;
   SharedWatch() {
-    void* p = mmap(nullptr, sizeof(TargetWatch), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p != MAP_FAILED) w = new (p) TargetWatch();
+    void* p = mmap(nullptr, sizeof(TargetWatch) * kCount, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    w = static_cast<TargetWatch*>(p);
+    for (size_t k = 0; k < kCount; ++k) new (w + k) TargetWatch();
   }
   ~SharedWatch() {
-    if (w) {
-      w->~TargetWatch();
-      munmap(w, sizeof(TargetWatch));
-    }
+    if (!w) return;
+    for (size_t k = 0; k < kCount; ++k) w[k].~TargetWatch();
+    munmap(w, sizeof(TargetWatch) * kCount);
   }
   TargetWatch* w = nullptr;
 };
+
+// How long watch `w` of child pid has been in the target (0: it is not) and whether that is a hang: more
+// CPU time than the op timeout (the thread's own, for a thread's watch), or kBlockedFactor times it by the
+// wall clock.
+struct InTarget {
+  double wall_s = 0, cpu_s = 0;
+  bool hung = false;
+};
+InTarget in_target(const TargetWatch& w, pid_t pid, double op_timeout_s) {
+  InTarget r;
+  const int64_t since = w.entered_ns.load(std::memory_order_acquire);
+  if (since == 0) return r;
+  r.wall_s = double(TargetWatch::now_ns() - since) / 1e9;
+  if (op_timeout_s <= 0 || r.wall_s <= op_timeout_s) return r;
+  const int64_t cpu_now = cpu_ns_of(pid, w.tid.load(std::memory_order_relaxed));
+  r.cpu_s = cpu_now < 0 ? 0 : double(cpu_now - w.entered_cpu_ns.load()) / 1e9;
+  r.hung = r.cpu_s > op_timeout_s || r.wall_s > op_timeout_s * ChildOptions::kBlockedFactor;
+  return r;
+}
 
 [[noreturn]] void child_main(const std::function<void(ChildChannel&)>& body, int out_fd, int text_fd, int log_fd,
                              TargetWatch* watch) {
@@ -158,22 +184,24 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
       }
     }
     if (eof) break;
-    // Why the parent would end the child: an operation that does not return, the deadline, a stop.
-    const int64_t since = shared.w->entered_ns.load(std::memory_order_acquire);
-    bool hung = false;
-    if (o.op_timeout_s > 0 && since != 0) {
-      const double wall = double(TargetWatch::now_ns() - since) / 1e9;
-      const int64_t cpu_now = wall > o.op_timeout_s ? process_cpu_ns(pid) : -1;
-      const double cpu = cpu_now < 0 ? 0 : double(cpu_now - shared.w->entered_cpu_ns.load()) / 1e9;
-      hung = cpu > o.op_timeout_s || wall > o.op_timeout_s * ChildOptions::kBlockedFactor;
-      if (hung) end.in_target_cpu_s = cpu;
+    // Why the parent would end the child: an operation that does not return (on any watched thread),
+    // the deadline, a stop.
+    int hung_at = -1;
+    InTarget stuck;
+    for (size_t k = 0; k < SharedWatch::kCount && hung_at < 0; ++k) {
+      if (k > 0 && shared.w[k].tid.load(std::memory_order_relaxed) == 0) continue;
+      const InTarget t = in_target(shared.w[k], pid, o.op_timeout_s);
+      if (k == 0 || t.hung) stuck = t;
+      if (t.hung) hung_at = int(k);
     }
     const bool late = std::chrono::steady_clock::now() >= o.deadline;
     const bool stop = o.should_stop && o.should_stop();
-    if (hung || late || stop) {
-      killed_for = hung ? ChildEnd::How::kHung : ChildEnd::How::kStopped;
+    if (hung_at >= 0 || late || stop) {
+      killed_for = hung_at >= 0 ? ChildEnd::How::kHung : ChildEnd::How::kStopped;
       // Read the watch before the kill: it is the state the child was stuck in.
-      end.in_target_s = since ? double(TargetWatch::now_ns() - since) / 1e9 : 0;
+      end.in_target_s = stuck.wall_s;
+      end.in_target_cpu_s = stuck.cpu_s;
+      end.thread = hung_at > 0 ? hung_at - 1 : -1;  // w[1 + k] is thread k's
       kill(pid, SIGKILL);
       break;
     }
@@ -185,15 +213,24 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  end.unit = shared.w->unit.load();
-  end.line = shared.w->line.load();
-  end.entry = WatchedEntry(shared.w->entry.load());
-  end.op_kind = shared.w->op_kind.load();
+  // The watch that says where it ended: the hung thread's; for a death, the child's own, or else the
+  // first thread that was in the target (a multi-threaded child that crashed there).
+  if (killed_for == ChildEnd::How::kFinished && shared.w[0].entry.load() == uint32_t(WatchedEntry::kNone))
+    for (unsigned k = 0; k < kThreadWatches; ++k)
+      if (shared.w[1 + k].tid.load() && shared.w[1 + k].entry.load() != uint32_t(WatchedEntry::kNone)) {
+        end.thread = int(k);
+        break;
+      }
+  const TargetWatch& at = shared.w[1 + end.thread];
+  end.unit = at.unit.load();
+  end.line = at.line.load();
+  end.entry = WatchedEntry(at.entry.load());
+  end.op_kind = at.op_kind.load();
   if (killed_for != ChildEnd::How::kFinished) {
     end.how = killed_for;
     return end;
   }
-  const int64_t since = shared.w->entered_ns.load();
+  const int64_t since = at.entered_ns.load();
   if (since) end.in_target_s = double(TargetWatch::now_ns() - since) / 1e9;
   if (WIFSIGNALED(status)) {
     end.how = ChildEnd::How::kDied;

@@ -17,6 +17,9 @@
 
 namespace ptc {
 
+// How many threads of a child may each have a watch of their own (ChildChannel::thread_watch).
+constexpr unsigned kThreadWatches = 32;
+
 // What the child's body has: the way back to the parent, and the watch to keep up to date.
 class ChildChannel {
  public:
@@ -27,6 +30,10 @@ class ChildChannel {
   // child's stdout and stderr are the target's, and go to the log.
   FILE* text() const { return text_; }
   TargetWatch* watch() const { return watch_; }
+  // The watch of the k-th thread that calls the target (k < kThreadWatches, else null): the thread binds
+  // it (TargetWatch::bind_to_this_thread) and keeps it up to date around each call, and the parent finds a
+  // hang per thread and per operation, by that thread's own CPU time.
+  TargetWatch* thread_watch(unsigned k) const { return k < kThreadWatches ? watch_ + 1 + k : nullptr; }
 
  private:
   int fd_;
@@ -61,7 +68,8 @@ struct ChildEnd {
   WatchedEntry entry = WatchedEntry::kNone;
   uint32_t op_kind = 0;
   double in_target_s = 0;  // how long control had been in the target (0: it was not), wall clock
-  double in_target_cpu_s = 0;  // and the CPU time the child used meanwhile
+  double in_target_cpu_s = 0;  // and the CPU time the child used meanwhile (the thread's, for a thread's watch)
+  int thread = -1;             // the thread watch (ChildChannel::thread_watch) these come from; -1: the child's own
   bool ok() const { return how == How::kFinished; }
 };
 

@@ -4,7 +4,9 @@
 // find an operation that does not return (a hang). Only lock-free atomics: a crash mid-update leaves
 // each field whole.
 #pragma once
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -33,6 +35,8 @@ struct TargetWatch {
   std::atomic<int64_t> entered_cpu_ns{0};  // the process's CPU time then (a loaded machine slows the wall
                                            // clock of an operation, not the CPU time it uses)
   std::atomic<uint64_t> unit{0};           // which script, case or item of a batch (the caller numbers them)
+  std::atomic<int32_t> tid{0};             // nonzero: the watch of one thread of a multi-threaded run (stress),
+                                           // whose entered_cpu_ns is then that thread's own CPU time
   static_assert(std::atomic<int64_t>::is_always_lock_free && std::atomic<uint32_t>::is_always_lock_free);
 
   static int64_t cpu_ns() {
@@ -40,6 +44,14 @@ struct TargetWatch {
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
   }
+  static int64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  }
+  // Makes this the watch of the calling thread alone: its CPU time, not the process's, measures a hang
+  // (other threads keep the process busy while one is stuck).
+  void bind_to_this_thread() { tid.store(int32_t(syscall(SYS_gettid)), std::memory_order_relaxed); }
   static int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
@@ -48,7 +60,7 @@ struct TargetWatch {
     line.store(statement_line, std::memory_order_relaxed);
     op_kind.store(kind, std::memory_order_relaxed);
     entry.store(uint32_t(e), std::memory_order_relaxed);
-    entered_cpu_ns.store(cpu_ns(), std::memory_order_relaxed);
+    entered_cpu_ns.store(tid.load(std::memory_order_relaxed) ? thread_cpu_ns() : cpu_ns(), std::memory_order_relaxed);
     entered_ns.store(now_ns(), std::memory_order_release);
   }
   void leave() {

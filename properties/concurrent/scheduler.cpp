@@ -201,6 +201,7 @@ std::optional<SchedFailure> explore_schedules(const ptc_target_ops* target, cons
   ++stats->sequences;
   RunOptions ro;
   ro.replay_args = o.replay_args;
+  ro.watch = o.watch;
 
   // The outer op's accesses when it runs alone (with the prefix before it): the range of N.
   uint64_t accesses[2] = {0, 0};

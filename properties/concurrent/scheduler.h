@@ -50,6 +50,7 @@ struct SchedOptions {
   std::string out_dir;      // where a failing schedule is written as .ops ("": not written)
   std::string replay_args;  // for replay lines: "--target lib.so"
   Contract contract = Contract::Spec;  // of the sequences explore_sequence draws
+  TargetWatch* watch = nullptr;        // RunOptions::watch of every schedule's run (a child's: core/isolation)
 };
 
 struct SchedStats {

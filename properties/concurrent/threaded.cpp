@@ -190,7 +190,11 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
 
   LockedSmmu smmu(cfg, o.yield_permille);
   const ptc_cfg abi = cfg.to_abi();
-  struct ptc_target* tgt = target->create(&abi, smmu.hw());
+  struct ptc_target* tgt = nullptr;
+  {
+    const WatchScope in_target(ambient_watch(), WatchedEntry::kCreate, 0);
+    tgt = target->create(&abi, smmu.hw());
+  }
   if (!tgt) {
     out.skipped = true;
     out.skip_reason = "target " + std::string(target->name ? target->name : "?") + " refuses " + print_config(cfg);
@@ -215,6 +219,11 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   };
 
   auto cpu = [&](unsigned t) {
+    TargetWatch* watch = o.thread_watch ? o.thread_watch(t) : nullptr;
+    if (watch) {
+      watch->bind_to_this_thread();
+      watch->unit.store(seed, std::memory_order_relaxed);
+    }
     PauseArg pause{&windows, t};
     LockedSmmu::set_thread_seed(derive_seed(seed, 100 + t), &PauseArg::pause, &pause);
     Rng pace(derive_seed(seed, 300 + t));
@@ -243,7 +252,10 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       hot_hi[t] = p.quiet ? 0 : h.hi();
       cpu_ops_started.fetch_add(1);
       h.call = clock.fetch_add(1);
-      call_target(target, tgt, h);
+      {
+        const WatchScope in_target(watch, WatchedEntry::kOp, 0, uint32_t(h.op.kind));
+        call_target(target, tgt, h);
+      }
       h.ret = clock.fetch_add(1);
       gate.returned(h.op);
       hot_lo[t] = hot_hi[t] = 0;
@@ -252,6 +264,7 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       if (pace.percent(30)) std::this_thread::yield();
     }
     LockedSmmu::set_thread_seed(0);
+    if (watch) watch->tid.store(0, std::memory_order_relaxed);  // the slot is free for the next history's thread
     cpu_done.fetch_add(1);
   };
 
@@ -371,7 +384,10 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   }
   out.violation = smmu.violation();
   smmu.detach();
-  target->destroy(tgt);
+  {
+    const WatchScope in_target(ambient_watch(), WatchedEntry::kDestroy, 0);
+    target->destroy(tgt);
+  }
   smmu.check_leaks();
   if (!out.violation) out.violation = smmu.violation();
 

@@ -8,10 +8,12 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "core/oracles.h"
+#include "core/runner/target_watch.h"
 #include "properties/concurrent/history.h"
 #include "properties/concurrent/linearizability.h"
 #include "ptcheck/target.h"
@@ -30,6 +32,10 @@ struct ThreadedOptions {
   // The contract profile (SPEC 9): under linux an op is issued only where the profile's caller would
   // issue it, as the reference model says at that moment (contract_gate.h).
   Contract contract = Contract::Spec;
+  // The watch of CPU thread t in a child process (ChildChannel::thread_watch), or null: each thread keeps
+  // its own up to date around each target call, so that an operation that does not return is found per
+  // thread and per operation (a hang), by that thread's CPU time. Unset: no watches.
+  std::function<TargetWatch*(unsigned t)> thread_watch;
 };
 
 struct HistoryOutcome {

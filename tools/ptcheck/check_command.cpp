@@ -199,18 +199,21 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
   std::printf("== prove: %s\n", s.note.c_str());
   std::fflush(stdout);
   const auto start = Clock::now();
+  // The recordings run the target: in a child process (core/isolation), one obligation an item, so that
+  // a target that dies or hangs there is that obligation's finding and the gate goes on. An obligation
+  // may run 10 s past the deadline (Z3); a stop kills the one in flight.
+  const std::vector<std::string> names = check_obligation_names();
   std::vector<ProveVerdict> verdicts;
-  // The recordings run the target: in a child process (core/isolation), so that a target that dies or
-  // hangs there is a finding and the gate goes on. An obligation may run 10 s past the deadline (Z3).
+  std::vector<std::string> left;
   IsolationOptions io = isolation;
   io.should_stop = [] { return stop_requested(); };
   io.deadline = deadline == Clock::time_point::max() ? deadline : deadline + std::chrono::seconds(10);
   run_items_isolated(
-      1,
-      [&](size_t, ChildChannel& ch) {
+      names.size(),
+      [&](size_t i, ChildChannel& ch) {
         std::vector<ProveVerdict> mine;
         run_prove_for_check(t, target_path, contract, &mine, [deadline] { return !why_stop(deadline).empty(); },
-                            ch.text());
+                            ch.text(), names[i]);
         FrameWriter w;
         for (const ProveVerdict& v : mine)
           w.str(1, v.name).num(2, v.passed).num(3, v.skipped).num(4, v.stopped).num(5, int64_t(v.seconds * 1000))
@@ -218,7 +221,11 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
         return w.bytes();
       },
       io,
-      [&](size_t, ItemOutcome&& item) {
+      [&](size_t i, ItemOutcome&& item) {
+        if (!item.run || (item.death && item.death->how == ChildEnd::How::kStopped)) {
+          left.push_back(names[i]);
+          return;
+        }
         if (item.payload) {
           for_each_field(*item.payload, [&](uint8_t tag, std::string_view v, int64_t n) {
             if (tag == 1) verdicts.emplace_back().name = v;
@@ -234,22 +241,22 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
           });
           return;
         }
-        if (!item.death || (item.death->how == ChildEnd::How::kStopped && stop_requested())) return;
+        if (!item.death) return;
         const ChildEnd& end = *item.death;
         const std::string excerpt = death_excerpt(io, item);
         ProveVerdict v;
-        v.name = "recording the target's steps";
+        v.name = names[i];
         v.signature = std::string(death_oracle_name(end, excerpt)) + ":prove:" +
                       (end.entry == WatchedEntry::kOp ? "op" : watched_entry_name(end.entry));
-        v.replay = "ptcheck prove" + (target_path.empty() ? "" : " --target " + target_path) +
+        v.replay = "ptcheck prove --only " + names[i] + (target_path.empty() ? "" : " --target " + target_path) +
                    (contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(contract));
         v.detail = (end.how == ChildEnd::How::kDied ? "the target died (" + describe_death(end) + ")"
                                                     : std::string("the target did not return within the op timeout")) +
-                   " while its steps were recorded for the obligations\n" + excerpt;
-        std::printf("FAIL prove: %s\n", v.signature.c_str());
+                   " while its steps were recorded for this obligation\n" + excerpt;
+        std::printf("FAIL prove: %s %s\n", names[i].c_str(), v.signature.c_str());
+        std::fflush(stdout);
         verdicts.push_back(std::move(v));
       });
-  std::vector<std::string> left;
   for (const ProveVerdict& v : verdicts) {
     if (v.stopped) {
       left.push_back(v.name);

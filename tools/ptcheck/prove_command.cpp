@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "tools/ptcheck/prove_command.h"
 
 #include <cstdio>
@@ -105,19 +106,29 @@ int run_prove_command(const ProveOptions& o, const ptc_target_ops* target) {
   return status;
 }
 
-int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path, Contract contract,
-                        std::vector<ProveVerdict>* verdicts, const std::function<bool()>& stop, std::FILE* out) {
-  const std::vector<proofs::Obligation> all = proofs::all_obligations();
-  std::vector<const proofs::Obligation*> selected;
+std::vector<std::string> check_obligation_names() {
+  std::vector<std::string> names;
   // The cheap part of the recorded-sequence obligations: split at every bbml, the map race, and unmap (strict
   // and lazy), unmap_read_dirty and read_and_clear_dirty of a block (whole or cut). The 4K-page states (merge, unmap of pages) record
   // the target once per page and per injection and take longer; `ptcheck prove` runs them, as do the bit-level
   // proofs and the known-bad variants (which are about ptcheck's own code).
-  for (const proofs::Obligation& ob : all) {
+  for (const proofs::Obligation& ob : proofs::all_obligations()) {
     const std::string& n = ob.name;
     const bool block_only = n.rfind("split.", 0) == 0 || n.rfind("race.", 0) == 0 || n.find(".block") != std::string::npos;
-    if (block_only) selected.push_back(&ob);
+    if (block_only) names.push_back(n);
   }
+  return names;
+}
+
+int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path, Contract contract,
+                        std::vector<ProveVerdict>* verdicts, const std::function<bool()>& stop, std::FILE* out,
+                        const std::string& only) {
+  const std::vector<proofs::Obligation> all = proofs::all_obligations();
+  const std::vector<std::string> names = check_obligation_names();
+  std::vector<const proofs::Obligation*> selected;
+  for (const proofs::Obligation& ob : all)
+    if (std::find(names.begin(), names.end(), ob.name) != names.end() && (only.empty() || ob.name == only))
+      selected.push_back(&ob);
   std::vector<proofs::Result> results;
   const int status =
       proofs::run_prove(make_target(target, target_path, contract), selected, false, out, &results, stop);

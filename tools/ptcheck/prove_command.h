@@ -41,10 +41,12 @@ struct ProveVerdict {
   std::string detail;     // the claim, the counterexample and its `.ops` reproducer
 };
 
-// The cheap part for `ptcheck check`: the obligations on the target's recordings only, in `contract`'s profile.
-// `stop` is asked before each obligation; those it keeps from running are skipped verdicts marked `stopped`.
+// The cheap part for `ptcheck check`: the obligations on the target's recordings only, by name, in order.
+std::vector<std::string> check_obligation_names();
+// Those obligations (or the one named `only`) in `contract`'s profile. `stop` is asked before each
+// obligation; those it keeps from running are skipped verdicts marked `stopped`.
 int run_prove_for_check(const ptc_target_ops* target, const std::string& target_path, Contract contract,
                         std::vector<ProveVerdict>* verdicts = nullptr, const std::function<bool()>& stop = {},
-                        std::FILE* out = stdout);
+                        std::FILE* out = stdout, const std::string& only = "");
 
 }  // namespace ptc::cli

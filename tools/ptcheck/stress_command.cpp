@@ -12,6 +12,7 @@
 #include "core/isolation/child_process.h"
 #include "core/isolation/frames.h"
 #include "core/lpae/lpae_target.h"
+#include "core/fmt.h"
 #include "core/oracles.h"
 #include "core/runner/target_loader.h"
 #include "properties/concurrent/scheduler.h"
@@ -77,7 +78,9 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   to.lin_budget = std::chrono::milliseconds(o.seconds < 10 ? 1000 * std::max(1u, o.seconds) : 10000);
   to.replay_args = "--threads " + std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + target_arg;
   to.contract = o.contract;
+  to.thread_watch = o.thread_watch;
   conc::SchedOptions so;
+  so.watch = o.watch;
   so.out_dir = o.out_dir.empty() ? (std::filesystem::temp_directory_path() / "ptcheck-stress").string() : o.out_dir;
   so.replay_args = o.target_path.empty() ? "" : "--target " + o.target_path;  // the script names its profile
   so.contract = o.contract;
@@ -159,6 +162,8 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
 int stress_main(int argc, char** argv) {
   StressOptions o;
   unsigned long long seed = 0;
+  double op_timeout = kDefaultOpTimeoutSeconds;
+  std::string target_log;
   // The numeric options: flag, range, where it goes, what the error says.
   const struct {
     const char* flag;
@@ -171,6 +176,7 @@ int stress_main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     const std::string s = argv[i];
     const bool takes_value = s == "--seed" || s == "--target" || s == "--out" || s == "--contract" ||
+                             s == "--op-timeout" || s == "--target-log" ||
                              std::any_of(std::begin(numbers), std::end(numbers), [&](const auto& n) { return s == n.flag; });
     if (!takes_value)
       return bad((s.empty() || s[0] != '-' ? "stress takes no positional argument '" : "unknown option '") + s +
@@ -180,6 +186,10 @@ int stress_main(int argc, char** argv) {
     unsigned long long v = 0;
     if (s == "--target") {
       o.target_path = x;
+    } else if (s == "--op-timeout") {
+      if (std::string why = parse_op_timeout(x, &op_timeout); !why.empty()) return bad(why);
+    } else if (s == "--target-log") {
+      target_log = x;
     } else if (s == "--out") {
       o.out_dir = x;
     } else if (s == "--contract") {
@@ -204,7 +214,7 @@ int stress_main(int argc, char** argv) {
     if (!target) return bad(error);
   }
   std::string error;
-  const IsolationOptions io = isolation_for_run("", kDefaultOpTimeoutSeconds, &error);
+  const IsolationOptions io = isolation_for_run(target_log, op_timeout, &error);
   if (!error.empty()) return bad(error);
   const int rc = run_stress_isolated(o, target, io);
   if (const std::string log = target_log_summary(io); !log.empty()) std::printf("%s\n", log.c_str());
@@ -226,6 +236,8 @@ int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, co
       [&](size_t, ChildChannel& ch) {
         StressOptions in_child = mine;
         in_child.out = ch.text();
+        in_child.watch = ch.watch();
+        in_child.thread_watch = [&ch](unsigned t) { return ch.thread_watch(t); };
         StressOptions::Outcome oc;
         in_child.outcome = &oc;
         const int r = run_stress(in_child, target);
@@ -258,15 +270,34 @@ int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, co
         const std::string excerpt = death_excerpt(io, item);
         const char* oracle = death_oracle_name(end, excerpt);
         outcome.signature = std::string(oracle) + ":stress";
-        outcome.replay = "ptcheck stress --seed " + std::to_string(mine.seed) + " --time " + std::to_string(o.seconds) +
-                         " --threads " + std::to_string(o.threads) + " --ops " + std::to_string(o.ops) +
+        // A hang on a CPU thread of a history replays from that history's seed (history i of seed S runs
+        // seed S + i); anything else from the run's seed.
+        const bool thread_hang = end.how == ChildEnd::How::kHung && end.thread >= 0 && end.unit != 0;
+        const std::string timeout_arg =
+            end.how == ChildEnd::How::kHung ? " --op-timeout " + fmt("%g", io.op_timeout_s) : std::string();
+        outcome.replay = "ptcheck stress --seed " + std::to_string(thread_hang ? end.unit : mine.seed) + " --time " +
+                         (thread_hang ? std::string("1") : std::to_string(o.seconds)) + " --threads " +
+                         std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + timeout_arg +
                          (o.target_path.empty() ? "" : " --target " + o.target_path) +
                          (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract));
+        const char* op = end.entry == WatchedEntry::kOp ? op_name(OpKind(end.op_kind)) : watched_entry_name(end.entry);
+        std::string what;
+        if (end.how == ChildEnd::How::kDied)
+          what = "the target died (" + describe_death(end) + ")" +
+                 (end.thread >= 0 ? fmt(" while CPU thread %d was in `%s`", end.thread, op) : std::string());
+        else if (end.how == ChildEnd::How::kHung && end.thread >= 0)
+          what = fmt("CPU thread %d did not return from `%s` within the op timeout (%.1fs of its own CPU time, %.1fs "
+                     "in all; history seed %llu)",
+                     end.thread, op, end.in_target_cpu_s, end.in_target_s, ull(end.unit));
+        else if (end.how == ChildEnd::How::kHung)
+          what = fmt("`%s` did not return within the op timeout (%.1fs of CPU time, %.1fs in all) in a schedule", op,
+                     end.in_target_cpu_s, end.in_target_s);
+        else
+          what = "the run did not end 30 s after its time (an operation that does not return)";
         std::fprintf(o.out, "ptcheck stress: FAIL %s: %s during the stress run (seed %llu)\n%s%s  replay: %s\n", oracle,
-                     end.how == ChildEnd::How::kDied ? ("the target died (" + describe_death(end) + ")").c_str()
-                                                     : "the run did not end 30 s after its time (an operation that does not return)",
-                     ull(mine.seed), excerpt.empty() ? "" : ("  the target's output (" + io.log_path + "):\n").c_str(),
-                     excerpt.c_str(), outcome.replay.c_str());
+                     what.c_str(), ull(mine.seed),
+                     excerpt.empty() ? "" : ("  the target's output (" + io.log_path + "):\n").c_str(), excerpt.c_str(),
+                     outcome.replay.c_str());
         rc = kBug;
       });
   if (o.outcome) *o.outcome = outcome;

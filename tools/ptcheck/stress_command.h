@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include "core/isolation/isolated_run.h"
@@ -35,13 +36,18 @@ struct StressOptions {
   };
   Outcome* outcome = nullptr;  // filled when given (`ptcheck check`'s report)
   FILE* out = stdout;          // its lines (in a child process: the pipe to the parent)
+  // In a child process (core/isolation): the watch of the child (the schedules' runs) and of each CPU
+  // thread of a history, through which the parent finds an operation that does not return.
+  TargetWatch* watch = nullptr;
+  std::function<TargetWatch*(unsigned cpu_thread)> thread_watch;
 };
 
 // In this process.
 int run_stress(const StressOptions& o, const ptc_target_ops* target);
 // In a child process (core/isolation): a target that dies is a finding (memory-error or crash:stress),
-// and so is a run that has not ended 30 s after its time (hang:stress: an operation that does not
-// return); `io` gives the target's log.
+// and so is an operation that does not return within io's op timeout on any CPU thread (hang:stress:
+// the thread's own CPU time, or 6x by the wall clock), and, as a last resort, a run that has not ended
+// 30 s after its time; `io` gives the target's log.
 int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, const IsolationOptions& io);
 
 // `ptcheck stress ARGS...` (argv after "stress"): parses its own options, loads the target, runs.

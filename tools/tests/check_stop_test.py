@@ -33,9 +33,10 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_report_test import STAGES, check_shape, fail, load_reports, suite_properties, validate_junit  # noqa: E402
 
-# SIGTERM/SIGINT to the summary: within a second or two on an idle machine (0.1-3 s measured under ASan); the
-# item in flight finishes first, and under the whole ctest suite one ASan property case took 6 s.
-STOP_SECONDS = 10
+# SIGTERM/SIGINT to the summary: "within a second or two" (issue 14). The item in flight runs in a child
+# process that is killed at once (the parent polls every 50 ms), so this is the parent's own reaction:
+# 0.0-0.5 s measured under ASan in every stage; 3 s leaves room for a loaded 2-core machine.
+STOP_SECONDS = 3
 EXIT_SECONDS = 15  # to the exit: ASan's leak check at exit alone takes seconds after the Z3 stages
 OVERRUN = 10       # the budget's stated overrun (`ptcheck help`)
 SLACK = 3          # process start and exit on a loaded machine

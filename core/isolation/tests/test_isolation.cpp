@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <variant>
 
 #include "core/isolation/child_process.h"
@@ -133,6 +134,42 @@ TEST(Child, DeathsAreToldApart) {
   o.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
   e = run_in_child([](ChildChannel&) { for (volatile bool spin = true; spin;) { } }, none, o);
   EXPECT_EQ(e.how, ChildEnd::How::kStopped);
+}
+
+// Threads that call the target (stress) each have a watch: one that spins in an operation is a hang of
+// that thread, measured by its own CPU time, while the child's other threads wait without using the CPU;
+// a thread that waits in the target is no hang until kBlockedFactor times the op timeout.
+TEST(Child, AThreadStuckInTheTargetIsAHangOfThatThread) {
+  ChildOptions o;
+  o.log_path = temp_log("threads");
+  o.op_timeout_s = 0.3;
+  auto none = [](const std::string&) {};
+  ChildEnd e = run_in_child(
+      [](ChildChannel& ch) {
+        std::thread waiting([&] {
+          TargetWatch* w = ch.thread_watch(0);
+          w->bind_to_this_thread();
+          const WatchScope in(w, WatchedEntry::kOp, 0, 3);
+          ::usleep(400 * 1000);  // longer than the op timeout by the wall clock, but not spinning
+        });
+        std::thread spinning([&] {
+          TargetWatch* w = ch.thread_watch(1);
+          w->bind_to_this_thread();
+          w->unit.store(42);
+          const WatchScope in(w, WatchedEntry::kOp, 0, 5);
+          for (volatile bool spin = true; spin;) {
+          }
+        });
+        waiting.join();
+        spinning.join();
+      },
+      none, o);
+  EXPECT_EQ(e.how, ChildEnd::How::kHung);
+  EXPECT_EQ(e.thread, 1);
+  EXPECT_EQ(e.unit, 42u);
+  EXPECT_EQ(e.op_kind, 5u);
+  EXPECT_GE(e.in_target_cpu_s, 0.3);
+  EXPECT_EQ(ChildChannel(-1, nullptr, nullptr).thread_watch(kThreadWatches), nullptr);
 }
 
 // ---- scripts against targets that die ---------------------------------------------------------
