@@ -181,6 +181,46 @@ static void test_iommu_pages(void) {
   fake_hw_release(&f);
 }
 
+/* Instances on several threads at once (SPEC 6): each thread's tables and accesses reach its own hw. */
+struct worker {
+  struct fake_hw f;
+  int ok;
+};
+
+static void *work(void *arg) {
+  struct worker *w = arg;
+  const struct ptc_hw *prev = ptc_k_enter(&w->f.hw);
+  w->ok = 1;
+  for (int i = 0; i < 200; i++) {
+    uint64_t *t = ptc_k_alloc_table(4096);
+    if (!t) {
+      w->ok = 0;
+      break;
+    }
+    ptc_k_store8(&t[i % 512], (uint64_t)i + 1);
+    w->ok &= ptc_k_load8(&t[i % 512]) == (uint64_t)i + 1;
+    ptc_k_free_table(t);
+    w->ok &= !ptc_k_in_table(t);
+  }
+  ptc_k_leave(prev);
+  return NULL;
+}
+
+static void test_threads_keep_their_hw(void) {
+  struct worker w[4];
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) {
+    fake_hw_init(&w[i].f);
+    CHECK(pthread_create(&t[i], NULL, work, &w[i]) == 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    CHECK(pthread_join(t[i], NULL) == 0);
+    CHECK(w[i].ok);
+    CHECK(w[i].f.allocs == 200 && w[i].f.frees == 200 && w[i].f.writes == 200 && w[i].f.reads == 200);
+    fake_hw_release(&w[i].f);
+  }
+}
+
 static void print_messages(void *unused) {
   (void)unused;
   ptc_k_printk("\0013plain %d\n", 7);
@@ -200,6 +240,7 @@ int main(void) {
   test_access_outside_a_call_goes_to_the_owner();
   test_page_allocator();
   test_iommu_pages();
+  test_threads_keep_their_hw();
   test_messages();
   return check_status("test_kernel_runtime");
 }
