@@ -128,7 +128,7 @@ Sequence random_sequence(uint64_t seed, Contract contract) {
   const Region& ra = regions[ia];
   q.a = op_for(rng, ra, state[ia]);
   for (int tries = 0; tries < 16 && !issued(q.a); ++tries) q.a = op_for(rng, ra, state[ia]);
-  if (!issued(q.a)) q.a = make_op(rng, OpKind::Split, ra, {ra.iova, kRegionSize});  // any caller may split
+  if (!issued(q.a)) q.a = make_op(rng, OpKind::Phys, ra, {ra.iova, kSize4K});  // any caller may ask iova_to_phys
   if (rng.percent(fresh ? 100 : 75)) {
     for (int tries = 0; tries < 8; ++tries) {
       const size_t ib = rng.percent(40) ? ia : rng.below(regions.size());
