@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ptcheck's io-pgtable callers (SPEC section 10): turns a kernel file's
+ * io_pgtable_init_fns / io_pgtable_ops into the ptc_target_ops the harness
+ * loads, doing what Linux's own callers of io-pgtable do and no more.
+ *
+ * This file is #included at the END of a translation unit that
+ * ptcheck_add_kernel_target() generates: first the user's kernel file(s),
+ * unchanged, then this. Being in the same unit, it reaches the file's static
+ * init_fns and hook functions by name.
+ *
+ * Knobs (preprocessor macros, set by ptcheck_add_kernel_target):
+ *   PTC_KERNEL_INIT_FNS          the io_pgtable_init_fns to use
+ *                                (default io_pgtable_arm_64_lpae_s1_init_fns)
+ *   PTC_KERNEL_SPLIT             split hook: the RFC's split_block
+ *                                  size_t fn(struct io_pgtable_ops *, unsigned long iova, size_t size)
+ *                                or  int fn(struct io_pgtable_ops *, unsigned long iova, size_t size)
+ *   PTC_KERNEL_MERGE             merge hook: the RFC's merge_page
+ *                                  size_t fn(struct io_pgtable_ops *, unsigned long iova,
+ *                                            phys_addr_t phys, size_t size, int prot)
+ *                                or  int fn(struct io_pgtable_ops *, unsigned long iova, size_t size)
+ *   PTC_KERNEL_UNMAP_READ_DIRTY  unmap_read_dirty hook (the 2022 iommufd RFC's shapes):
+ *                                  size_t fn(ops, iova, pgsize, pgcount, gather, dirty)
+ *                                  size_t fn(ops, iova, size, gather, dirty)
+ *   PTC_KERNEL_API               5 (map/unmap, IO_PGTABLE_QUIRK_NON_STRICT) or
+ *                                6 (map_pages/unmap_pages, gather->queued,
+ *                                read_and_clear_dirty); default: detected.
+ * An unset hook is a NULL op: the harness then never issues it (SPEC 6).
+ *
+ * The mirrors, per op:
+ *   create   drivers/iommu/io-pgtable.c alloc_io_pgtable_ops, with the cfg
+ *            arm-smmu-v3 builds for a stage-1 domain
+ *   destroy  free_io_pgtable_ops (flush_all, then init_fns->free)
+ *   map      iommu.c __iommu_map: iommu_pgsize chunks, unmap what was mapped
+ *            on failure
+ *   unmap    iommu.c __iommu_unmap + iommu_iotlb_sync (strict); dma-iommu's
+ *            flush queue (lazy): nothing synced until flush
+ *   flush    the flush queue's drain: arm-smmu-v3 flush_iotlb_all
+ *   dirty    iommufd: gather + iommu_dirty_bitmap, read_and_clear_dirty,
+ *            iommu_iotlb_sync unless NO_CLEAR
+ *   split    the RFC's iommu_split_block, merge its iommu_merge_page
+ */
+
+#include <linux/io-pgtable.h>
+#include <linux/iommu.h>
+#include <linux/errno.h>
+#include <linux/slab.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <ptcheck/target.h>
+#include "ptc_kernel.h"
+
+#ifndef PTC_KERNEL_INIT_FNS
+#define PTC_KERNEL_INIT_FNS io_pgtable_arm_64_lpae_s1_init_fns
+#endif
+#ifndef PTC_KERNEL_FMT
+#define PTC_KERNEL_FMT ARM_64_LPAE_S1
+#endif
+#ifndef PTC_KERNEL_NAME
+#define PTC_KERNEL_NAME "kernel-io-pgtable"
+#endif
+
+/*
+ * Which io_pgtable_ops members exist. ptcheck's own io-pgtable.h has both
+ * generations' members (it says so with PTC_IO_PGTABLE_BOTH_APIS) and the
+ * file's ops tell which it fills; a kernel's own header, put first on the
+ * include path, has one: v5.10's still has IO_PGTABLE_QUIRK_NON_STRICT.
+ */
+#ifndef PTC_KERNEL_API
+#if defined(PTC_IO_PGTABLE_BOTH_APIS)
+#define PTC_KERNEL_API 0
+#elif defined(IO_PGTABLE_QUIRK_NON_STRICT)
+#define PTC_KERNEL_API 5
+#else
+#define PTC_KERNEL_API 6
+#endif
+#endif
+#if PTC_KERNEL_API != 0 && PTC_KERNEL_API != 5 && PTC_KERNEL_API != 6
+#error "PTC_KERNEL_API must be 5 or 6"
+#endif
+#define PTC_HAS_API5 (PTC_KERNEL_API != 6)
+#define PTC_HAS_API6 (PTC_KERNEL_API != 5)
+
+/* A mapping as the caller knows it (VFIO's vfio_dma, iommufd's area). */
+struct ptc_adapter_range {
+	u64 iova, paddr, size;
+	int prot;
+};
+
+struct ptc_target {
+	const struct ptc_hw *hw;
+	struct ptc_cfg cfg;
+	struct io_pgtable_ops *ops;
+	unsigned long pgsize_bitmap;	/* domain->pgsize_bitmap: what alloc left */
+	/*
+	 * The caller's record of what it mapped, sorted by iova: the RFC's
+	 * merge_page needs the prot and output address VFIO passes it.
+	 */
+	pthread_mutex_t lock;
+	struct ptc_adapter_range *ranges;
+	size_t nr_ranges, cap_ranges;
+};
+
+/* ---- TLB maintenance: arm-smmu-v3's iommu_flush_ops and iotlb_sync -------- */
+
+static void ptc_adapter_tlb_flush_all(void *cookie)
+{
+	const struct ptc_hw *hw = ((struct ptc_target *)cookie)->hw;
+
+	hw->tlb_inv_all(hw->ctx);
+	hw->tlb_sync(hw->ctx);
+}
+
+static void ptc_adapter_tlb_flush_walk(unsigned long iova, size_t size,
+				       size_t granule, void *cookie)
+{
+	const struct ptc_hw *hw = ((struct ptc_target *)cookie)->hw;
+
+	hw->tlb_inv_range(hw->ctx, iova, size, granule, 0);
+	hw->tlb_sync(hw->ctx);
+}
+
+/* arm_smmu_iotlb_sync, then the core's re-init of the gather. */
+static void ptc_adapter_iotlb_sync(struct ptc_target *t,
+				   struct iommu_iotlb_gather *gather)
+{
+	if (gather->pgsize) {
+		t->hw->tlb_inv_range(t->hw->ctx, gather->start,
+				     gather->end - gather->start + 1,
+				     gather->pgsize, 1);
+		t->hw->tlb_sync(t->hw->ctx);
+	}
+	iommu_iotlb_gather_init(gather);
+}
+
+/*
+ * arm-smmu-v3 gathers leaf invalidations (iommu_iotlb_gather_add_page): a
+ * page of another granule, or one not adjacent to the gathered range, first
+ * syncs what was gathered.
+ */
+static void ptc_adapter_tlb_add_page(struct iommu_iotlb_gather *gather,
+				     unsigned long iova, size_t granule,
+				     void *cookie)
+{
+	unsigned long end = iova + granule - 1;
+
+	if (gather->pgsize && (gather->pgsize != granule ||
+			       end + 1 < gather->start ||
+			       iova > gather->end + 1))
+		ptc_adapter_iotlb_sync(cookie, gather);
+	gather->pgsize = granule;
+	if (iova < gather->start)
+		gather->start = iova;
+	if (end > gather->end || gather->end == 0)
+		gather->end = end;
+}
+
+static const struct iommu_flush_ops ptc_adapter_flush_ops = {
+	.tlb_flush_all	= ptc_adapter_tlb_flush_all,
+	.tlb_flush_walk	= ptc_adapter_tlb_flush_walk,
+	.tlb_add_page	= ptc_adapter_tlb_add_page,
+};
+
+/* ---- iommu_pgsize ----------------------------------------------------------- */
+
+static unsigned int ptc_adapter_fls64(u64 x)
+{
+	return 63 - __builtin_clzll(x);
+}
+
+/*
+ * The largest supported page size to which iova and paddr are both aligned
+ * and that fits in size; *count of them, stopping where the next larger size
+ * would become possible (Linux's iommu_pgsize, v5.15 on; v5.10 takes one).
+ */
+static size_t ptc_adapter_pgsize(unsigned long bitmap, u64 iova, u64 paddr,
+				 u64 size, size_t *count)
+{
+	u64 merged = iova | paddr;
+	u64 sizes = bitmap & (~0ULL >> (63 - ptc_adapter_fls64(size)));
+	u64 pgsize, bigger, next, offset;
+
+	if (merged)
+		sizes &= ~0ULL >> (63 - __builtin_ctzll(merged));
+	if (WARN_ON(!sizes))
+		return 0;
+	pgsize = 1ULL << ptc_adapter_fls64(sizes);
+	bigger = bitmap & ~((pgsize << 1) - 1);
+	if (bigger) {
+		next = bigger & -bigger;
+		offset = next - (merged & (next - 1));
+		if (!((iova ^ paddr) & (next - 1)) && offset + next <= size)
+			size = offset;
+	}
+	*count = size / pgsize;
+	return pgsize;
+}
+
+/* ---- the caller's record of its mappings ------------------------------------ */
+
+/* Room for one more range; false when there is none (the record then misses it). */
+static bool ptc_adapter_reserve(struct ptc_target *t)
+{
+	size_t cap = t->cap_ranges ? 2 * t->cap_ranges : 16;
+	struct ptc_adapter_range *r;
+
+	if (t->nr_ranges < t->cap_ranges)
+		return true;
+	r = krealloc(t->ranges, cap * sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return false;
+	t->ranges = r;
+	t->cap_ranges = cap;
+	return true;
+}
+
+/* Drops [iova, iova + size) from the record (after an unmap removed it). */
+static void ptc_adapter_forget(struct ptc_target *t, u64 iova, u64 size)
+{
+	u64 end = iova + size;
+	size_t i = 0;
+
+	pthread_mutex_lock(&t->lock);
+	while (i < t->nr_ranges) {
+		struct ptc_adapter_range *r = &t->ranges[i];
+		u64 r_end = r->iova + r->size;
+
+		if (r_end <= iova || r->iova >= end) {
+			i++;
+		} else if (r->iova < iova && r_end > end) {
+			/* a hole in the middle: the tail becomes a range of its own */
+			if (ptc_adapter_reserve(t)) {
+				r = &t->ranges[i];
+				memmove(r + 2, r + 1, (t->nr_ranges - i - 1) * sizeof(*r));
+				r[1] = (struct ptc_adapter_range){
+					end, r->paddr + (end - r->iova), r_end - end, r->prot };
+				t->nr_ranges++;
+			}
+			r->size = iova - r->iova;
+			i++;
+		} else if (r->iova < iova) {
+			r->size = iova - r->iova;
+			i++;
+		} else if (r_end > end) {
+			r->paddr += end - r->iova;
+			r->size = r_end - end;
+			r->iova = end;
+			i++;
+		} else {
+			memmove(r, r + 1, (t->nr_ranges - i - 1) * sizeof(*r));
+			t->nr_ranges--;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Records a successful map (kept sorted by iova; mapped ranges are disjoint). */
+static void ptc_adapter_remember(struct ptc_target *t, u64 iova, u64 paddr,
+				 u64 size, int prot)
+{
+	size_t i;
+
+	pthread_mutex_lock(&t->lock);
+	if (ptc_adapter_reserve(t)) {
+		for (i = t->nr_ranges; i > 0 && t->ranges[i - 1].iova > iova; i--)
+			t->ranges[i] = t->ranges[i - 1];
+		t->ranges[i] = (struct ptc_adapter_range){ iova, paddr, size, prot };
+		t->nr_ranges++;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- create / destroy / root ------------------------------------------------- */
+
+static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
+					     const struct ptc_hw *hw)
+{
+	struct io_pgtable_cfg pcfg = {
+		.pgsize_bitmap	= cfg->pgsize_bitmap,
+		.ias		= cfg->ias,
+		.oas		= cfg->oas,
+		.coherent_walk	= true,
+		.tlb		= &ptc_adapter_flush_ops,
+	};
+	const struct io_pgtable_init_fns *fns = &PTC_KERNEL_INIT_FNS;
+	const struct ptc_hw *prev;
+	struct io_pgtable *iop;
+	struct ptc_target *t;
+
+	if (cfg->flags & ~(unsigned int)(PTC_CFG_HW_DIRTY | PTC_CFG_LAZY))
+		return NULL;
+	if (cfg->flags & PTC_CFG_HW_DIRTY) {
+#ifdef IO_PGTABLE_QUIRK_ARM_HD
+		pcfg.quirks |= IO_PGTABLE_QUIRK_ARM_HD;
+#else
+		return NULL;	/* the file cannot make writable-clean leaves */
+#endif
+	}
+#if PTC_KERNEL_API == 5
+	if (cfg->flags & PTC_CFG_LAZY)
+		pcfg.quirks |= IO_PGTABLE_QUIRK_NON_STRICT;
+#endif
+#ifdef IO_PGTABLE_QUIRK_ARM_BBML1
+	if (cfg->bbml == 1)
+		pcfg.quirks |= IO_PGTABLE_QUIRK_ARM_BBML1;
+#endif
+#ifdef IO_PGTABLE_QUIRK_ARM_BBML2
+	if (cfg->bbml == 2)
+		pcfg.quirks |= IO_PGTABLE_QUIRK_ARM_BBML2;
+#endif
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	t->hw = hw;
+	t->cfg = *cfg;
+	pthread_mutex_init(&t->lock, NULL);
+
+	prev = ptc_k_enter(hw);
+	/* alloc_io_pgtable_ops: the format allocates, the core fills in the rest */
+	iop = fns->alloc(&pcfg, t);
+	if (iop) {
+		iop->fmt = PTC_KERNEL_FMT;
+		iop->cookie = t;
+		iop->cfg = pcfg;
+		t->ops = &iop->ops;
+	}
+	ptc_k_leave(prev);
+	if (!iop)
+		goto refused;
+	t->pgsize_bitmap = pcfg.pgsize_bitmap;
+	/* a table that left out a leaf size the config asks for is another config */
+	if (pcfg.pgsize_bitmap != cfg->pgsize_bitmap || pcfg.ias != cfg->ias ||
+	    pcfg.oas != cfg->oas)
+		goto free_ops;
+#if PTC_KERNEL_API == 0
+	if (!t->ops->map_pages && !t->ops->map)
+		goto free_ops;
+	if ((cfg->flags & PTC_CFG_LAZY) && !t->ops->map_pages)
+		goto free_ops;	/* v5.10 files take NON_STRICT, not in this header */
+#endif
+	return t;
+
+free_ops:
+	prev = ptc_k_enter(hw);
+	fns->free(iop);
+	ptc_k_leave(prev);
+refused:
+	pthread_mutex_destroy(&t->lock);
+	kfree(t);
+	return NULL;
+}
+
+static void ptc_adapter_destroy(struct ptc_target *t)
+{
+	const struct ptc_hw *prev = ptc_k_enter(t->hw);
+	struct io_pgtable *iop = io_pgtable_ops_to_pgtable(t->ops);
+
+	/* free_io_pgtable_ops */
+	io_pgtable_tlb_flush_all(iop);
+	PTC_KERNEL_INIT_FNS.free(iop);
+	ptc_k_leave(prev);
+	pthread_mutex_destroy(&t->lock);
+	kfree(t->ranges);
+	kfree(t);
+}
+
+/*
+ * The table the SMMU walks: the TTBR the format wrote into the stage-1 cfg
+ * (arm-smmu-v3 puts it in the context descriptor), a physical address that
+ * is the table's own address under ptcheck's identity mapping (SPEC 6).
+ */
+static ptc_pte_t *ptc_adapter_root(struct ptc_target *t)
+{
+	struct io_pgtable *iop = io_pgtable_ops_to_pgtable(t->ops);
+
+	return (ptc_pte_t *)(uintptr_t)iop->cfg.arm_lpae_s1_cfg.ttbr;
+}
+
+/* ---- map / unmap / flush ------------------------------------------------------ */
+
+/*
+ * __iommu_unmap's loop: unmap_pages (or v5.10's unmap) in iommu_pgsize
+ * sizes until the file unmaps nothing. Called with the hw entered.
+ */
+static u64 ptc_adapter_unmap_loop(struct ptc_target *t, u64 iova, u64 size,
+				  struct iommu_iotlb_gather *gather)
+{
+	struct io_pgtable_ops *ops = t->ops;
+	u64 unmapped = 0;
+
+	if (!IS_ALIGNED(iova | size, 1ULL << __builtin_ctzll(t->pgsize_bitmap))) {
+		pr_err("unaligned: iova 0x%llx size 0x%llx\n",
+		       (unsigned long long)iova, (unsigned long long)size);
+		return 0;
+	}
+	while (unmapped < size) {
+		size_t count = 1, pgsize, done = 0;
+
+		pgsize = ptc_adapter_pgsize(t->pgsize_bitmap, iova, iova,
+					    size - unmapped, &count);
+		if (!pgsize)
+			break;
+#if PTC_HAS_API6
+		if (ops->unmap_pages)
+			done = ops->unmap_pages(ops, iova, pgsize, count, gather);
+#endif
+#if PTC_HAS_API5
+#if PTC_HAS_API6
+		else
+#endif
+			done = ops->unmap(ops, iova, pgsize, gather);
+#endif
+		if (!done)
+			break;
+		iova += done;
+		unmapped += done;
+	}
+	return unmapped;
+}
+
+/* iommu_unmap: a gather, the loop, then iommu_iotlb_sync. Hw entered. */
+static u64 ptc_adapter_unmap_sync(struct ptc_target *t, u64 iova, u64 size)
+{
+	struct iommu_iotlb_gather gather;
+	u64 unmapped;
+
+	iommu_iotlb_gather_init(&gather);
+	unmapped = ptc_adapter_unmap_loop(t, iova, size, &gather);
+	ptc_adapter_iotlb_sync(t, &gather);
+	return unmapped;
+}
+
+static int ptc_adapter_prot(unsigned int prot)
+{
+	int iommu_prot = IOMMU_READ | IOMMU_CACHE;
+
+	if (prot & PTC_PROT_WRITE)
+		iommu_prot |= IOMMU_WRITE;
+	return iommu_prot;
+}
+
+static int ptc_adapter_map(struct ptc_target *t, uint64_t iova, uint64_t paddr,
+			   uint64_t size, unsigned int prot)
+{
+	struct io_pgtable_ops *ops = t->ops;
+	const struct ptc_hw *prev;
+	u64 left = size, at = iova, pa = paddr;
+	int iommu_prot = ptc_adapter_prot(prot);
+	int ret = 0;
+
+	/*
+	 * What no caller passes: no READ (ptcheck's prot requires it), an empty
+	 * or unaligned range (__iommu_map's -EINVAL), an IOVA outside the
+	 * domain's aperture (iommufd's and dma-iommu's IOVA allocators) or an
+	 * output address beyond oas.
+	 */
+	if (!(prot & PTC_PROT_READ) ||
+	    (prot & ~(unsigned int)(PTC_PROT_READ | PTC_PROT_WRITE)) || !size ||
+	    !IS_ALIGNED(iova | paddr | size, 1ULL << __builtin_ctzll(t->pgsize_bitmap)) ||
+	    size > (1ULL << t->cfg.ias) || iova > (1ULL << t->cfg.ias) - size ||
+	    size > (1ULL << t->cfg.oas) || paddr > (1ULL << t->cfg.oas) - size)
+		return -EINVAL;
+
+	prev = ptc_k_enter(t->hw);
+	while (left) {
+		size_t count = 1, mapped = 0, pgsize;
+
+		pgsize = ptc_adapter_pgsize(t->pgsize_bitmap, at, pa, left, &count);
+		if (!pgsize) {
+			ret = -EINVAL;
+			break;
+		}
+#if PTC_HAS_API6
+		if (ops->map_pages) {
+			ret = ops->map_pages(ops, at, pa, pgsize, count, iommu_prot,
+					     GFP_KERNEL, &mapped);
+		}
+#endif
+#if PTC_HAS_API5
+#if PTC_HAS_API6
+		else
+#endif
+		{
+			ret = ops->map(ops, at, pa, pgsize, iommu_prot, GFP_KERNEL);
+			mapped = ret ? 0 : pgsize;
+		}
+#endif
+		left -= mapped;
+		if (ret)
+			break;
+		if (!mapped) {
+			/* Linux's loop would spin here for ever */
+			WARN(1, "map of 0x%llx mapped nothing and returned 0\n",
+			     (unsigned long long)at);
+			ret = -EINVAL;
+			break;
+		}
+		at += mapped;
+		pa += mapped;
+	}
+	/* unroll mapping in case something went wrong, as __iommu_map does */
+	if (ret && left != size)
+		ptc_adapter_unmap_sync(t, iova, size - left);
+	ptc_k_leave(prev);
+	if (!ret)
+		ptc_adapter_remember(t, iova, paddr, size, iommu_prot);
+	return ret;
+}
+
+static int64_t ptc_adapter_unmap(struct ptc_target *t, uint64_t iova,
+				 uint64_t size)
+{
+	const struct ptc_hw *prev = ptc_k_enter(t->hw);
+	u64 unmapped;
+
+	if (!(t->cfg.flags & PTC_CFG_LAZY)) {
+		unmapped = ptc_adapter_unmap_sync(t, iova, size);
+	} else {
+		/*
+		 * dma-iommu's flush queue: the IOVA waits in the queue and nothing
+		 * is synced until flush_iotlb_all. v6 marks the gather queued so
+		 * the file adds no pages; v5.10 files skip them for NON_STRICT.
+		 */
+		struct iommu_iotlb_gather gather;
+
+		iommu_iotlb_gather_init(&gather);
+#if PTC_HAS_API6
+		gather.queued = true;
+#endif
+		unmapped = ptc_adapter_unmap_loop(t, iova, size, &gather);
+	}
+	ptc_k_leave(prev);
+	ptc_adapter_forget(t, iova, unmapped);
+	return (int64_t)unmapped;
+}
+
+static int ptc_adapter_flush(struct ptc_target *t)
+{
+	const struct ptc_hw *prev;
+
+	if (!(t->cfg.flags & PTC_CFG_LAZY))
+		return 0;	/* strict: no flush queue */
+	prev = ptc_k_enter(t->hw);
+	ptc_adapter_tlb_flush_all(t);	/* arm_smmu_flush_iotlb_all */
+	ptc_k_leave(prev);
+	return 0;
+}
+
+static uint64_t ptc_adapter_iova_to_phys(struct ptc_target *t, uint64_t iova)
+{
+	const struct ptc_hw *prev;
+	u64 phys;
+
+	if (iova >> t->cfg.ias)
+		return 0;	/* outside the aperture: iommu_iova_to_phys's callers never ask */
+	prev = ptc_k_enter(t->hw);
+	phys = t->ops->iova_to_phys(t->ops, iova);
+	ptc_k_leave(prev);
+	return phys;
+}
+
+/* ---- dirty tracking ------------------------------------------------------------ */
+
+/* The struct iova_bitmap the include tree makes of the harness's ptc_dirty. */
+#ifndef PTC_ADAPTER_IOVA_BITMAP
+#define PTC_ADAPTER_IOVA_BITMAP(dirty) ptc_k_iova_bitmap(dirty)
+#endif
+
+/*
+ * After a clearing dirty read, iommufd syncs the gather the dirty bitmap fed.
+ * The gather holds a range but no page size (iommu_dirty_bitmap_record adds
+ * a range, not pages), and arm-smmu-v3's iotlb_sync skips a gather without
+ * one; the range is invalidated here at the smallest page size so that a
+ * device write after the read marks the leaf dirty again (SPEC 3).
+ */
+static void ptc_adapter_dirty_sync(struct ptc_target *t,
+				   struct iommu_iotlb_gather *gather)
+{
+	if (!gather->pgsize && gather->start <= gather->end)
+		gather->pgsize = 1ULL << __builtin_ctzll(t->pgsize_bitmap);
+	ptc_adapter_iotlb_sync(t, gather);
+}
+
+#if PTC_HAS_API6
+/* iommufd's iommu_read_and_clear_dirty over one area. */
+static int ptc_adapter_read_and_clear_dirty(struct ptc_target *t, uint64_t iova,
+					    uint64_t size, unsigned int flags,
+					    const struct ptc_dirty *dirty)
+{
+	unsigned long kflags = (flags & PTC_DIRTY_NO_CLEAR) ? IOMMU_DIRTY_NO_CLEAR : 0;
+	struct iommu_iotlb_gather gather;
+	struct iommu_dirty_bitmap bitmap;
+	const struct ptc_hw *prev;
+	int ret;
+
+	if (flags & ~(unsigned int)PTC_DIRTY_NO_CLEAR)
+		return -EINVAL;
+	/* no dirty_ops on the domain: iommufd refuses */
+	if (!(t->cfg.flags & PTC_CFG_HW_DIRTY) || !t->ops->read_and_clear_dirty)
+		return -EOPNOTSUPP;
+	prev = ptc_k_enter(t->hw);
+	iommu_iotlb_gather_init(&gather);
+	iommu_dirty_bitmap_init(&bitmap, PTC_ADAPTER_IOVA_BITMAP(dirty), &gather);
+	ret = t->ops->read_and_clear_dirty(t->ops, iova, size, kflags, &bitmap);
+	if (!(kflags & IOMMU_DIRTY_NO_CLEAR))
+		ptc_adapter_dirty_sync(t, &gather);
+	ptc_k_leave(prev);
+	return ret;
+}
+#define PTC_ADAPTER_READ_AND_CLEAR_DIRTY ptc_adapter_read_and_clear_dirty
+#else
+#define PTC_ADAPTER_READ_AND_CLEAR_DIRTY NULL
+#endif
+
+/* ---- split / merge (the RFC's iommu_split_block / iommu_merge_page) ---------- */
+
+/*
+ * A hook's address as a pointer of one accepted type, or NULL when the
+ * function has another type: _Generic picks the call that fits.
+ */
+#define PTC_HOOK_AS(fn, type) _Generic(&(fn), type *: &(fn), default: (type *)0)
+
+typedef size_t ptc_rfc_split_fn(struct io_pgtable_ops *ops, unsigned long iova,
+				size_t size);
+typedef size_t ptc_rfc_merge_fn(struct io_pgtable_ops *ops, unsigned long iova,
+				phys_addr_t phys, size_t size, int prot);
+typedef int ptc_range_fn(struct io_pgtable_ops *ops, unsigned long iova,
+			 size_t size);
+
+#if defined(PTC_KERNEL_SPLIT) || defined(PTC_KERNEL_MERGE)
+/* Split and merge need break-before-make level 1 or 2 (arm-smmu-v3 refuses). */
+static int ptc_adapter_bbm_check(struct ptc_target *t, u64 iova, u64 size)
+{
+	if (!t->cfg.bbml)
+		return -EOPNOTSUPP;
+	if (!IS_ALIGNED(iova | size, 1ULL << __builtin_ctzll(t->pgsize_bitmap)))
+		return -EINVAL;
+	return 0;
+}
+#endif
+
+#ifdef PTC_KERNEL_SPLIT
+_Static_assert(_Generic(&(PTC_KERNEL_SPLIT), ptc_rfc_split_fn *: 1,
+			ptc_range_fn *: 1, default: 0),
+	       "PTC_KERNEL_SPLIT: want size_t fn(struct io_pgtable_ops *, unsigned long, size_t) "
+	       "or int fn(struct io_pgtable_ops *, unsigned long, size_t)");
+
+/*
+ * The RFC's iommu_split_block: split_block in iommu_pgsize pieces (a short
+ * count fails: arm-smmu-v3 says -EFAULT; the only short count without a
+ * WARNING is a failed table allocation, so ptcheck reads it as -ENOMEM),
+ * then iommu_flush_iotlb_all. An int hook is the whole operation.
+ */
+static int ptc_adapter_split(struct ptc_target *t, uint64_t iova, uint64_t size)
+{
+	ptc_rfc_split_fn *rfc = PTC_HOOK_AS(PTC_KERNEL_SPLIT, ptc_rfc_split_fn);
+	ptc_range_fn *whole = PTC_HOOK_AS(PTC_KERNEL_SPLIT, ptc_range_fn);
+	const struct ptc_hw *prev;
+	int ret = ptc_adapter_bbm_check(t, iova, size);
+
+	if (ret)
+		return ret;
+	prev = ptc_k_enter(t->hw);
+	if (whole) {
+		ret = whole(t->ops, iova, size);
+	} else {
+		while (size) {
+			size_t count, pgsize = ptc_adapter_pgsize(t->pgsize_bitmap,
+								  iova, 0, size, &count);
+
+			if (!pgsize || rfc(t->ops, iova, pgsize) != pgsize) {
+				ret = -ENOMEM;
+				break;
+			}
+			iova += pgsize;
+			size -= pgsize;
+		}
+		ptc_adapter_tlb_flush_all(t);
+	}
+	ptc_k_leave(prev);
+	return ret;
+}
+#define PTC_ADAPTER_SPLIT ptc_adapter_split
+#else
+#define PTC_ADAPTER_SPLIT NULL
+#endif
+
+#ifdef PTC_KERNEL_MERGE
+_Static_assert(_Generic(&(PTC_KERNEL_MERGE), ptc_rfc_merge_fn *: 1,
+			ptc_range_fn *: 1, default: 0),
+	       "PTC_KERNEL_MERGE: want size_t fn(struct io_pgtable_ops *, unsigned long, phys_addr_t, "
+	       "size_t, int) or int fn(struct io_pgtable_ops *, unsigned long, size_t)");
+
+/*
+ * The RFC's __iommu_merge_page over one run of pages with contiguous output
+ * addresses and one prot: merge_page in iommu_pgsize pieces. Hw entered.
+ */
+static int ptc_adapter_merge_run(struct ptc_target *t, ptc_rfc_merge_fn *rfc,
+				 u64 iova, u64 paddr, u64 size, int prot)
+{
+	while (size) {
+		size_t count, pgsize = ptc_adapter_pgsize(t->pgsize_bitmap, iova,
+							  paddr, size, &count);
+
+		if (!pgsize || rfc(t->ops, iova, paddr, pgsize, prot) != pgsize)
+			return -EINVAL;
+		iova += pgsize;
+		paddr += pgsize;
+		size -= pgsize;
+	}
+	return 0;
+}
+
+/*
+ * VFIO's stop_dirty_log -> the RFC's iommu_merge_page: over what the caller
+ * mapped in the range, run by run (contiguous output addresses, one prot:
+ * the RFC finds runs with iova_to_phys page by page, VFIO passes the prot of
+ * its mapping; the record holds both, without 2^18 walks for a 1G range),
+ * then iommu_flush_iotlb_all. An int hook is the whole operation.
+ */
+static int ptc_adapter_merge(struct ptc_target *t, uint64_t iova, uint64_t size)
+{
+	ptc_rfc_merge_fn *rfc = PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_rfc_merge_fn);
+	ptc_range_fn *whole = PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_range_fn);
+	struct ptc_adapter_range *runs = NULL;
+	const struct ptc_hw *prev;
+	size_t i, nr = 0;
+	u64 end = iova + size;
+	int ret = ptc_adapter_bbm_check(t, iova, size);
+
+	if (ret)
+		return ret;
+	if (!whole) {
+		/*
+		 * The runs, taken under the lock and merged without it: an
+		 * operation injected while merge_page runs may map or unmap.
+		 */
+		pthread_mutex_lock(&t->lock);
+		runs = kmalloc_array(t->nr_ranges + 1, sizeof(*runs), GFP_KERNEL);
+		for (i = 0; runs && i < t->nr_ranges; i++) {
+			struct ptc_adapter_range r = t->ranges[i];
+			struct ptc_adapter_range *last = nr ? &runs[nr - 1] : NULL;
+
+			if (r.iova + r.size <= iova || r.iova >= end)
+				continue;
+			if (r.iova < iova) {
+				r.paddr += iova - r.iova;
+				r.size -= iova - r.iova;
+				r.iova = iova;
+			}
+			if (r.iova + r.size > end)
+				r.size = end - r.iova;
+			if (last && last->iova + last->size == r.iova &&
+			    last->paddr + last->size == r.paddr && last->prot == r.prot)
+				last->size += r.size;
+			else
+				runs[nr++] = r;
+		}
+		pthread_mutex_unlock(&t->lock);
+		if (!runs)
+			return -ENOMEM;
+	}
+	prev = ptc_k_enter(t->hw);
+	if (whole) {
+		ret = whole(t->ops, iova, size);
+	} else {
+		for (i = 0; i < nr && !ret; i++)
+			ret = ptc_adapter_merge_run(t, rfc, runs[i].iova, runs[i].paddr,
+						    runs[i].size, runs[i].prot);
+		ptc_adapter_tlb_flush_all(t);
+	}
+	ptc_k_leave(prev);
+	kfree(runs);
+	return ret;
+}
+#define PTC_ADAPTER_MERGE ptc_adapter_merge
+#else
+#define PTC_ADAPTER_MERGE NULL
+#endif
+
+#ifdef PTC_KERNEL_UNMAP_READ_DIRTY
+typedef size_t ptc_urd_pages_fn(struct io_pgtable_ops *ops, unsigned long iova,
+				size_t pgsize, size_t pgcount,
+				struct iommu_iotlb_gather *gather,
+				struct iommu_dirty_bitmap *dirty);
+typedef size_t ptc_urd_size_fn(struct io_pgtable_ops *ops, unsigned long iova,
+			       size_t size, struct iommu_iotlb_gather *gather,
+			       struct iommu_dirty_bitmap *dirty);
+_Static_assert(_Generic(&(PTC_KERNEL_UNMAP_READ_DIRTY), ptc_urd_pages_fn *: 1,
+			ptc_urd_size_fn *: 1, default: 0),
+	       "PTC_KERNEL_UNMAP_READ_DIRTY: want size_t fn(ops, iova, pgsize, pgcount, gather, dirty) "
+	       "or size_t fn(ops, iova, size, gather, dirty)");
+
+/*
+ * iommu_unmap_read_dirty (the 2022 iommufd RFC): __iommu_unmap's loop with a
+ * dirty bitmap beside the gather, then iommu_iotlb_sync, in lazy mode too.
+ */
+static int64_t ptc_adapter_unmap_read_dirty(struct ptc_target *t, uint64_t iova,
+					    uint64_t size,
+					    const struct ptc_dirty *dirty)
+{
+	ptc_urd_pages_fn *pages = PTC_HOOK_AS(PTC_KERNEL_UNMAP_READ_DIRTY, ptc_urd_pages_fn);
+	ptc_urd_size_fn *sized = PTC_HOOK_AS(PTC_KERNEL_UNMAP_READ_DIRTY, ptc_urd_size_fn);
+	struct iommu_iotlb_gather gather;
+	struct iommu_dirty_bitmap bitmap;
+	const struct ptc_hw *prev;
+	u64 unmapped = 0, at = iova;
+
+	if (!IS_ALIGNED(iova | size, 1ULL << __builtin_ctzll(t->pgsize_bitmap)))
+		return 0;	/* __iommu_unmap: pr_err and nothing unmapped */
+	prev = ptc_k_enter(t->hw);
+	iommu_iotlb_gather_init(&gather);
+	iommu_dirty_bitmap_init(&bitmap, PTC_ADAPTER_IOVA_BITMAP(dirty), &gather);
+	while (unmapped < size) {
+		size_t count = 1, done;
+		size_t pgsize = ptc_adapter_pgsize(t->pgsize_bitmap, at, at,
+						   size - unmapped, &count);
+
+		if (!pgsize)
+			break;
+		done = pages ? pages(t->ops, at, pgsize, count, &gather, &bitmap)
+			     : sized(t->ops, at, pgsize * count, &gather, &bitmap);
+		if (!done)
+			break;
+		at += done;
+		unmapped += done;
+	}
+	ptc_adapter_dirty_sync(t, &gather);
+	ptc_k_leave(prev);
+	ptc_adapter_forget(t, iova, unmapped);
+	return (int64_t)unmapped;
+}
+#define PTC_ADAPTER_UNMAP_READ_DIRTY ptc_adapter_unmap_read_dirty
+#else
+#define PTC_ADAPTER_UNMAP_READ_DIRTY NULL
+#endif
+
+static const struct ptc_target_ops ptc_adapter_target_ops = {
+	.abi			= PTC_TARGET_ABI,
+	.name			= PTC_KERNEL_NAME,
+	.create			= ptc_adapter_create,
+	.destroy		= ptc_adapter_destroy,
+	.root			= ptc_adapter_root,
+	.map			= ptc_adapter_map,
+	.unmap			= ptc_adapter_unmap,
+	.flush			= ptc_adapter_flush,
+	.read_and_clear_dirty	= PTC_ADAPTER_READ_AND_CLEAR_DIRTY,
+	.split			= PTC_ADAPTER_SPLIT,
+	.merge			= PTC_ADAPTER_MERGE,
+	.unmap_read_dirty	= PTC_ADAPTER_UNMAP_READ_DIRTY,
+	.iova_to_phys		= ptc_adapter_iova_to_phys,
+};
+
+__attribute__((visibility("default")))
+const struct ptc_target_ops *ptc_target(void)
+{
+	return &ptc_adapter_target_ops;
+}
