@@ -272,6 +272,21 @@ static void ptc_adapter_remember(struct ptc_target *t, u64 iova, u64 paddr,
 
 /* ---- create / destroy / root ------------------------------------------------- */
 
+/* Defined in a module the access instrumentation ran on (kernel/instrument). */
+extern const int __ptc_access_instrumented __attribute__((weak));
+
+/* Once, into the target log: plain descriptor accesses of this build are not seen. */
+static void ptc_adapter_note_instrumentation(void)
+{
+	static bool said;
+
+	if (!&__ptc_access_instrumented && !__atomic_test_and_set(&said, __ATOMIC_RELAXED))
+		ptc_k_printk("ptcheck: %s was built without the access instrumentation: "
+			     "a plain load or store of a descriptor is not seen, and a plain store "
+			     "is reported as a contract error (build it with clang 14 and "
+			     "ptcheck_add_kernel_target)\n", PTC_KERNEL_NAME);
+}
+
 static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 					     const struct ptc_hw *hw)
 {
@@ -287,6 +302,7 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 	struct io_pgtable *iop;
 	struct ptc_target *t;
 
+	ptc_adapter_note_instrumentation();
 	if (cfg->flags & ~(unsigned int)(PTC_CFG_HW_DIRTY | PTC_CFG_LAZY))
 		return NULL;
 	if (cfg->flags & PTC_CFG_HW_DIRTY) {
@@ -574,6 +590,7 @@ static uint64_t ptc_adapter_iova_to_phys(struct ptc_target *t, uint64_t iova)
  * one; the range is invalidated here at the smallest page size so that a
  * device write after the read marks the leaf dirty again (SPEC 3).
  */
+#if PTC_HAS_API6 || defined(PTC_KERNEL_UNMAP_READ_DIRTY)
 static void ptc_adapter_dirty_sync(struct ptc_target *t,
 				   struct iommu_iotlb_gather *gather)
 {
@@ -581,6 +598,7 @@ static void ptc_adapter_dirty_sync(struct ptc_target *t,
 		gather->pgsize = 1ULL << __builtin_ctzll(t->pgsize_bitmap);
 	ptc_adapter_iotlb_sync(t, gather);
 }
+#endif
 
 #if PTC_HAS_API6
 /* iommufd's iommu_read_and_clear_dirty over one area. */
@@ -620,6 +638,9 @@ static int ptc_adapter_read_and_clear_dirty(struct ptc_target *t, uint64_t iova,
  * function has another type: _Generic picks the call that fits.
  */
 #define PTC_HOOK_AS(fn, type) _Generic(&(fn), type *: &(fn), default: (type *)0)
+/* The hook has one of the two accepted types (else `why`, at compile time). */
+#define PTC_HOOK_CHECK(fn, type1, type2, why) \
+	_Static_assert(_Generic(&(fn), type1 *: 1, type2 *: 1, default: 0), why)
 
 typedef size_t ptc_rfc_split_fn(struct io_pgtable_ops *ops, unsigned long iova,
 				size_t size);
@@ -641,8 +662,7 @@ static int ptc_adapter_bbm_check(struct ptc_target *t, u64 iova, u64 size)
 #endif
 
 #ifdef PTC_KERNEL_SPLIT
-_Static_assert(_Generic(&(PTC_KERNEL_SPLIT), ptc_rfc_split_fn *: 1,
-			ptc_range_fn *: 1, default: 0),
+PTC_HOOK_CHECK(PTC_KERNEL_SPLIT, ptc_rfc_split_fn, ptc_range_fn,
 	       "PTC_KERNEL_SPLIT: want size_t fn(struct io_pgtable_ops *, unsigned long, size_t) "
 	       "or int fn(struct io_pgtable_ops *, unsigned long, size_t)");
 
@@ -687,8 +707,7 @@ static int ptc_adapter_split(struct ptc_target *t, uint64_t iova, uint64_t size)
 #endif
 
 #ifdef PTC_KERNEL_MERGE
-_Static_assert(_Generic(&(PTC_KERNEL_MERGE), ptc_rfc_merge_fn *: 1,
-			ptc_range_fn *: 1, default: 0),
+PTC_HOOK_CHECK(PTC_KERNEL_MERGE, ptc_rfc_merge_fn, ptc_range_fn,
 	       "PTC_KERNEL_MERGE: want size_t fn(struct io_pgtable_ops *, unsigned long, phys_addr_t, "
 	       "size_t, int) or int fn(struct io_pgtable_ops *, unsigned long, size_t)");
 
@@ -787,8 +806,7 @@ typedef size_t ptc_urd_pages_fn(struct io_pgtable_ops *ops, unsigned long iova,
 typedef size_t ptc_urd_size_fn(struct io_pgtable_ops *ops, unsigned long iova,
 			       size_t size, struct iommu_iotlb_gather *gather,
 			       struct iommu_dirty_bitmap *dirty);
-_Static_assert(_Generic(&(PTC_KERNEL_UNMAP_READ_DIRTY), ptc_urd_pages_fn *: 1,
-			ptc_urd_size_fn *: 1, default: 0),
+PTC_HOOK_CHECK(PTC_KERNEL_UNMAP_READ_DIRTY, ptc_urd_pages_fn, ptc_urd_size_fn,
 	       "PTC_KERNEL_UNMAP_READ_DIRTY: want size_t fn(ops, iova, pgsize, pgcount, gather, dirty) "
 	       "or size_t fn(ops, iova, size, gather, dirty)");
 

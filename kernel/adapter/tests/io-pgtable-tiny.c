@@ -5,7 +5,7 @@
  * io_pgtable_ops with map_pages, unmap_pages, iova_to_phys and
  * read_and_clear_dirty, built from the kernel include tree alone. Two split
  * functions in the two shapes the adapter accepts (the 2021 RFC's
- * split_block and a whole-range int form); no merge.
+ * split_block and a whole-range int form) and the RFC's merge_page shape.
  */
 #include <linux/io-pgtable.h>
 #include <linux/iommu.h>
@@ -254,6 +254,60 @@ static size_t __maybe_unused tiny_split_block(struct io_pgtable_ops *ops, unsign
 			       size_t size)
 {
 	return tiny_split(ops, iova, size) ? 0 : size;
+}
+
+/*
+ * The RFC's merge_page shape: [iova, iova + size), a full table of leaves
+ * that map phys.. contiguously, becomes one block with prot; dirty if a
+ * piece was. Pieces the device dirties until the walk is flushed are looked
+ * at again afterwards.
+ */
+static size_t __maybe_unused tiny_merge_page(struct io_pgtable_ops *ops, unsigned long iova,
+					     phys_addr_t phys, size_t size, int prot)
+{
+	struct tiny_pgtable *data = to_tiny(ops);
+	int lvl, i, want = 3 - (ilog2(size) - 12) / 9;
+	u64 *table = data->pgd, *ptep, pte, blk, *pieces;
+	bool dirty = false;
+
+	if (want == 3)
+		return size;
+	for (lvl = data->start; lvl < want; lvl++) {
+		pte = READ_ONCE(*tiny_ptep(table, iova, lvl));
+		if (!tiny_is_table(pte, lvl))
+			return 0;
+		table = tiny_deref(pte);
+	}
+	ptep = tiny_ptep(table, iova, want);
+	pte = READ_ONCE(*ptep);
+	if (!tiny_is_table(pte, want))
+		return size;		/* a block already */
+	pieces = tiny_deref(pte);
+	for (i = 0; i < 512; i++) {
+		u64 piece = READ_ONCE(pieces[i]);
+
+		if (!(piece & TINY_VALID) || tiny_is_table(piece, want + 1) ||
+		    (piece & TINY_ADDR) != phys + i * (size >> 9))
+			return 0;
+		dirty |= (piece & (TINY_DBM | TINY_RDONLY)) == TINY_DBM;
+	}
+	blk = phys | TINY_VALID | TINY_AF;
+	if (!(prot & IOMMU_WRITE))
+		blk |= TINY_RDONLY;
+	else if (data->iop.cfg.quirks & IO_PGTABLE_QUIRK_ARM_HD)
+		blk |= TINY_DBM | (dirty ? 0 : TINY_RDONLY);
+	if (cmpxchg64(ptep, pte, blk) != pte)
+		return 0;
+	io_pgtable_tlb_flush_walk(&data->iop, iova, size, SZ_4K);
+	for (i = 0; !dirty && i < 512; i++) {
+		if ((READ_ONCE(pieces[i]) & (TINY_DBM | TINY_RDONLY)) != TINY_DBM)
+			continue;
+		dirty = true;
+		while ((blk & TINY_RDONLY) && cmpxchg64(ptep, blk, blk & ~TINY_RDONLY) != blk)
+			blk = READ_ONCE(*ptep);
+	}
+	tiny_free_table(pieces, want + 1);
+	return size;
 }
 
 static struct io_pgtable *tiny_alloc(struct io_pgtable_cfg *cfg, void *cookie)
