@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * A small stage-1 LPAE io-pgtable in the kernel's shape (v6 API), written for
  * ptcheck's adapter tests: an io_pgtable_init_fns with alloc/free and
