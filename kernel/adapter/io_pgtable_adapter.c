@@ -125,6 +125,35 @@ static void ptc_adapter_note_instrumentation(void)
 			     "ptcheck_add_kernel_target)\n", PTC_KERNEL_NAME);
 }
 
+/*
+ * alloc_io_pgtable_ops: the format allocates (and fills in what it offers
+ * in *pcfg), the core fills in the rest. NULL: the format refused.
+ */
+static struct io_pgtable *ptc_adapter_alloc(struct ptc_target *t,
+					    struct io_pgtable_cfg *pcfg)
+{
+	const struct ptc_hw *prev = ptc_k_enter(t->hw);
+	struct io_pgtable *iop = PTC_KERNEL_INIT_FNS.alloc(pcfg, t);
+
+	if (iop) {
+		iop->fmt = PTC_KERNEL_FMT;
+		iop->cookie = t;
+		iop->cfg = *pcfg;
+		t->ops = &iop->ops;
+	}
+	ptc_k_leave(prev);
+	return iop;
+}
+
+/* The format's free, for a table the device never saw. */
+static void ptc_adapter_free(struct ptc_target *t, struct io_pgtable *iop)
+{
+	const struct ptc_hw *prev = ptc_k_enter(t->hw);
+
+	PTC_KERNEL_INIT_FNS.free(iop);
+	ptc_k_leave(prev);
+}
+
 static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 					     const struct ptc_hw *hw)
 {
@@ -135,8 +164,6 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 		.coherent_walk	= true,
 		.tlb		= &ptc_adapter_flush_ops,
 	};
-	const struct io_pgtable_init_fns *fns = &PTC_KERNEL_INIT_FNS;
-	const struct ptc_hw *prev;
 	struct io_pgtable *iop;
 	struct ptc_target *t;
 
@@ -169,17 +196,25 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 	t->hw = hw;
 	t->cfg = *cfg;
 	pthread_mutex_init(&t->lock, NULL);
-
-	prev = ptc_k_enter(hw);
-	/* alloc_io_pgtable_ops: the format allocates, the core fills in the rest */
-	iop = fns->alloc(&pcfg, t);
-	if (iop) {
-		iop->fmt = PTC_KERNEL_FMT;
-		iop->cookie = t;
-		iop->cfg = pcfg;
-		t->ops = &iop->ops;
+#if PTC_KERNEL_API == 0
+	const struct io_pgtable_cfg asked = pcfg;	/* before the format changes it */
+#endif
+	iop = ptc_adapter_alloc(t, &pcfg);
+#if PTC_KERNEL_API == 0
+	/*
+	 * Which generation the file is shows in the ops it fills. A v5.10 file
+	 * is told lazy mode by a quirk (a v6 one by gather->queued): it gets a
+	 * table allocated with it, before the device ever saw the first.
+	 */
+	if (iop && !iop->ops.map_pages && (cfg->flags & PTC_CFG_LAZY)) {
+		ptc_adapter_free(t, iop);
+		pcfg = asked;
+		pcfg.quirks |= IO_PGTABLE_QUIRK_NON_STRICT;
+		iop = ptc_adapter_alloc(t, &pcfg);
 	}
-	ptc_k_leave(prev);
+	if (iop && !iop->ops.map_pages && !iop->ops.map)
+		goto free_ops;
+#endif
 	if (!iop)
 		goto refused;
 	t->pgsize_bitmap = pcfg.pgsize_bitmap;
@@ -187,18 +222,10 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 	if (pcfg.pgsize_bitmap != cfg->pgsize_bitmap || pcfg.ias != cfg->ias ||
 	    pcfg.oas != cfg->oas)
 		goto free_ops;
-#if PTC_KERNEL_API == 0
-	if (!t->ops->map_pages && !t->ops->map)
-		goto free_ops;
-	if ((cfg->flags & PTC_CFG_LAZY) && !t->ops->map_pages)
-		goto free_ops;	/* v5.10 files take NON_STRICT, not in this header */
-#endif
 	return t;
 
 free_ops:
-	prev = ptc_k_enter(hw);
-	fns->free(iop);
-	ptc_k_leave(prev);
+	ptc_adapter_free(t, iop);
 refused:
 	pthread_mutex_destroy(&t->lock);
 	kfree(t);
@@ -210,10 +237,10 @@ static void ptc_adapter_destroy(struct ptc_target *t)
 	const struct ptc_hw *prev = ptc_k_enter(t->hw);
 	struct io_pgtable *iop = io_pgtable_ops_to_pgtable(t->ops);
 
-	/* free_io_pgtable_ops */
+	/* free_io_pgtable_ops: the TLB first, then the tables */
 	io_pgtable_tlb_flush_all(iop);
-	PTC_KERNEL_INIT_FNS.free(iop);
 	ptc_k_leave(prev);
+	ptc_adapter_free(t, iop);
 	pthread_mutex_destroy(&t->lock);
 	kfree(t->ranges);
 	kfree(t);
