@@ -21,7 +21,7 @@
 # it links ptcheck::headers (target.h, kernel_shim.h). NO_TESTS builds the library only.
 #
 # ptcheck_add_kernel_target(NAME SOURCES file.c... [INCLUDE_DIRS dir...] [INIT_FNS sym] [SPLIT fn]
-#                           [MERGE fn] [UNMAP_READ_DIRTY fn] [CONTRACT linux|spec] [NO_INSTRUMENT]
+#                           [MERGE fn] [UNMAP_READ_DIRTY fn] [API 5|6] [CONTRACT linux|spec] [NO_INSTRUMENT]
 #                           [COMPILE_DEFINITIONS def...] [FUZZ_SECONDS S] [PROPERTY_CASES N]
 #                           [STRESS_SECONDS S] [NO_TESTS])
 #
@@ -37,6 +37,11 @@
 #                         functions of the file (static ones too) for the operations mainline has no
 #                         io_pgtable_ops member for, e.g. the 2021 RFC's arm_lpae_split_block and
 #                         arm_lpae_merge_page; without one the operation is not offered (SPEC 6)
+#   API 5|6               the file's io_pgtable_ops generation: 5 (v5.10: map, unmap, lazy mode as the
+#                         NON_STRICT quirk, no dirty read) or 6 (map_pages, unmap_pages,
+#                         read_and_clear_dirty). Needed only for a v5.10 file under ptcheck's own
+#                         io-pgtable.h (it has both generations' members); a kernel's own header
+#                         says which it is
 #   CONTRACT              the profile the tests run in (SPEC 9; default linux)
 # With clang and ptcheck's access instrumentation plugin, the kernel file is compiled with it, so
 # its plain descriptor loads and stores reach the harness; NO_INSTRUMENT (or another compiler)
@@ -120,7 +125,7 @@ endfunction()
 
 function(ptcheck_add_kernel_target name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "NO_TESTS;NO_INSTRUMENT"
-                        "INIT_FNS;SPLIT;MERGE;UNMAP_READ_DIRTY;CONTRACT;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS"
+                        "INIT_FNS;SPLIT;MERGE;UNMAP_READ_DIRTY;API;CONTRACT;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS"
                         "SOURCES;INCLUDE_DIRS;COMPILE_DEFINITIONS")
   set(fn ptcheck_add_kernel_target)
   _ptcheck_check_arguments(${fn} ${name})
@@ -147,6 +152,12 @@ function(ptcheck_add_kernel_target name)
   file(CONFIGURE OUTPUT ${tu} CONTENT "${text}" @ONLY)
 
   set(defs PTC_KERNEL_NAME="${name}")
+  if(DEFINED arg_API)
+    if(NOT arg_API MATCHES "^[56]$")
+      message(FATAL_ERROR "${fn}(${name}): API must be 5 or 6, not '${arg_API}'")
+    endif()
+    list(APPEND defs PTC_KERNEL_API=${arg_API})
+  endif()
   foreach(knob INIT_FNS SPLIT MERGE UNMAP_READ_DIRTY)
     if(arg_${knob})
       if(NOT arg_${knob} MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")

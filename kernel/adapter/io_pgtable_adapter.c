@@ -222,6 +222,15 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 	if (pcfg.pgsize_bitmap != cfg->pgsize_bitmap || pcfg.ias != cfg->ias ||
 	    pcfg.oas != cfg->oas)
 		goto free_ops;
+#if PTC_HAS_API6
+	/*
+	 * HTTU with no way to read the dirty state back: the harness would
+	 * issue read_and_clear_dirty (offered, as the header has the member)
+	 * and get -EOPNOTSUPP. Not a table ptcheck can check in that config.
+	 */
+	if ((cfg->flags & PTC_CFG_HW_DIRTY) && !iop->ops.read_and_clear_dirty)
+		goto free_ops;
+#endif
 	return t;
 
 free_ops:

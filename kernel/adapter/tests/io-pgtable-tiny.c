@@ -6,6 +6,8 @@
  * read_and_clear_dirty, built from the kernel include tree alone. Two split
  * functions in the two shapes the adapter accepts (the 2021 RFC's
  * split_block and a whole-range int form) and the RFC's merge_page shape.
+ * With TINY_V5 defined, the v5.10 ops instead (map, unmap; lazy as the
+ * NON_STRICT quirk; no dirty read).
  */
 #include <linux/io-pgtable.h>
 #include <linux/iommu.h>
@@ -143,6 +145,16 @@ static int tiny_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	return ret;
 }
 
+/* Lazy unmap: the caller flushes later (v6: a queued gather; v5.10: the NON_STRICT quirk). */
+static bool tiny_lazy(struct tiny_pgtable *data, struct iommu_iotlb_gather *gather)
+{
+#ifdef TINY_V5
+	return data->iop.cfg.quirks & IO_PGTABLE_QUIRK_NON_STRICT;
+#else
+	return iommu_iotlb_gather_queued(gather);
+#endif
+}
+
 static size_t tiny_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
 			       size_t pgsize, size_t pgcount,
 			       struct iommu_iotlb_gather *gather)
@@ -171,7 +183,7 @@ static size_t tiny_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
 			break;		/* a hole, or a leaf of another size */
 		} else {
 			WRITE_ONCE(*ptep, 0);
-			if (!iommu_iotlb_gather_queued(gather))
+			if (!tiny_lazy(data, gather))
 				io_pgtable_tlb_add_page(&data->iop, gather, iova, pgsize);
 		}
 		unmapped += pgsize;
@@ -179,6 +191,23 @@ static size_t tiny_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	}
 	return unmapped;
 }
+
+#ifdef TINY_V5
+/* The v5.10 ops: one page size at a time. */
+static int tiny_map(struct io_pgtable_ops *ops, unsigned long iova, phys_addr_t paddr,
+		    size_t size, int prot, gfp_t gfp)
+{
+	size_t mapped = 0;
+
+	return tiny_map_pages(ops, iova, paddr, size, 1, prot, gfp, &mapped);
+}
+
+static size_t tiny_unmap(struct io_pgtable_ops *ops, unsigned long iova, size_t size,
+			 struct iommu_iotlb_gather *gather)
+{
+	return tiny_unmap_pages(ops, iova, size, 1, gather);
+}
+#endif
 
 static phys_addr_t tiny_iova_to_phys(struct io_pgtable_ops *ops, unsigned long iova)
 {
@@ -189,7 +218,7 @@ static phys_addr_t tiny_iova_to_phys(struct io_pgtable_ops *ops, unsigned long i
 	return ptep ? ((READ_ONCE(*ptep) & TINY_ADDR & ~mask) | (iova & mask)) : 0;
 }
 
-static int tiny_read_and_clear_dirty(struct io_pgtable_ops *ops, unsigned long iova,
+static int __maybe_unused tiny_read_and_clear_dirty(struct io_pgtable_ops *ops, unsigned long iova,
 				     size_t size, unsigned long flags,
 				     struct iommu_dirty_bitmap *dirty)
 {
@@ -328,12 +357,20 @@ static struct io_pgtable *tiny_alloc(struct io_pgtable_cfg *cfg, void *cookie)
 		return NULL;
 	}
 	cfg->arm_lpae_s1_cfg.ttbr = virt_to_phys(data->pgd);
+#ifdef TINY_V5
+	data->iop.ops = (struct io_pgtable_ops) {
+		.map			= tiny_map,
+		.unmap			= tiny_unmap,
+		.iova_to_phys		= tiny_iova_to_phys,
+	};
+#else
 	data->iop.ops = (struct io_pgtable_ops) {
 		.map_pages		= tiny_map_pages,
 		.unmap_pages		= tiny_unmap_pages,
 		.iova_to_phys		= tiny_iova_to_phys,
 		.read_and_clear_dirty	= tiny_read_and_clear_dirty,
 	};
+#endif
 	return &data->iop;
 }
 
