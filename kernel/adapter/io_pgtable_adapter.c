@@ -47,9 +47,8 @@
 #include <linux/io-pgtable.h>
 #include <linux/iommu.h>
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/slab.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <ptcheck/target.h>
 #include "ptc_kernel.h"
 
@@ -99,7 +98,7 @@ struct ptc_target {
 	 * The caller's record of what it mapped, sorted by iova: the RFC's
 	 * merge_page needs the prot and output address VFIO passes it.
 	 */
-	pthread_mutex_t lock;
+	bool lock;		/* taken with ptc_adapter_lock, never across a call into the file */
 	struct ptc_adapter_range *ranges;
 	size_t nr_ranges, cap_ranges;
 };
@@ -195,7 +194,6 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 		return NULL;
 	t->hw = hw;
 	t->cfg = *cfg;
-	pthread_mutex_init(&t->lock, NULL);
 #if PTC_KERNEL_API == 0
 	const struct io_pgtable_cfg asked = pcfg;	/* before the format changes it */
 #endif
@@ -236,7 +234,6 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 free_ops:
 	ptc_adapter_free(t, iop);
 refused:
-	pthread_mutex_destroy(&t->lock);
 	kfree(t);
 	return NULL;
 }
@@ -250,7 +247,6 @@ static void ptc_adapter_destroy(struct ptc_target *t)
 	io_pgtable_tlb_flush_all(iop);
 	ptc_k_leave(prev);
 	ptc_adapter_free(t, iop);
-	pthread_mutex_destroy(&t->lock);
 	kfree(t->ranges);
 	kfree(t);
 }

@@ -127,7 +127,7 @@ static int ptc_adapter_merge(struct ptc_target *t, uint64_t iova, uint64_t size)
 		 * The runs, taken under the lock and merged without it: an
 		 * operation injected while merge_page runs may map or unmap.
 		 */
-		pthread_mutex_lock(&t->lock);
+		ptc_adapter_lock(t);
 		runs = kmalloc_array(t->nr_ranges + 1, sizeof(*runs), GFP_KERNEL);
 		for (i = 0; runs && i < t->nr_ranges; i++) {
 			struct ptc_adapter_range r = t->ranges[i];
@@ -148,7 +148,7 @@ static int ptc_adapter_merge(struct ptc_target *t, uint64_t iova, uint64_t size)
 			else
 				runs[nr++] = r;
 		}
-		pthread_mutex_unlock(&t->lock);
+		ptc_adapter_unlock(t);
 		if (!runs)
 			return -ENOMEM;
 	}

@@ -5,6 +5,22 @@
 #ifndef PTC_ADAPTER_RECORD_H
 #define PTC_ADAPTER_RECORD_H
 
+/*
+ * The record's lock: a flag, not a mutex (no libc header after the kernel
+ * file's own), held for a few loads and stores; operations on disjoint
+ * ranges may run at once (SPEC 6).
+ */
+static void ptc_adapter_lock(struct ptc_target *t)
+{
+	while (__atomic_test_and_set(&t->lock, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void ptc_adapter_unlock(struct ptc_target *t)
+{
+	__atomic_clear(&t->lock, __ATOMIC_RELEASE);
+}
+
 /* Room for one more range; false when there is none (the record then misses it). */
 static bool ptc_adapter_reserve(struct ptc_target *t)
 {
@@ -27,7 +43,7 @@ static void ptc_adapter_forget(struct ptc_target *t, u64 iova, u64 size)
 	u64 end = iova + size;
 	size_t i = 0;
 
-	pthread_mutex_lock(&t->lock);
+	ptc_adapter_lock(t);
 	while (i < t->nr_ranges) {
 		struct ptc_adapter_range *r = &t->ranges[i];
 		u64 r_end = r->iova + r->size;
@@ -38,7 +54,7 @@ static void ptc_adapter_forget(struct ptc_target *t, u64 iova, u64 size)
 			/* a hole in the middle: the tail becomes a range of its own */
 			if (ptc_adapter_reserve(t)) {
 				r = &t->ranges[i];
-				memmove(r + 2, r + 1, (t->nr_ranges - i - 1) * sizeof(*r));
+				__builtin_memmove(r + 2, r + 1, (t->nr_ranges - i - 1) * sizeof(*r));
 				r[1] = (struct ptc_adapter_range){
 					end, r->paddr + (end - r->iova), r_end - end, r->prot };
 				t->nr_ranges++;
@@ -54,11 +70,11 @@ static void ptc_adapter_forget(struct ptc_target *t, u64 iova, u64 size)
 			r->iova = end;
 			i++;
 		} else {
-			memmove(r, r + 1, (t->nr_ranges - i - 1) * sizeof(*r));
+			__builtin_memmove(r, r + 1, (t->nr_ranges - i - 1) * sizeof(*r));
 			t->nr_ranges--;
 		}
 	}
-	pthread_mutex_unlock(&t->lock);
+	ptc_adapter_unlock(t);
 }
 
 /* Records a successful map (kept sorted by iova; mapped ranges are disjoint). */
@@ -67,14 +83,14 @@ static void ptc_adapter_remember(struct ptc_target *t, u64 iova, u64 paddr,
 {
 	size_t i;
 
-	pthread_mutex_lock(&t->lock);
+	ptc_adapter_lock(t);
 	if (ptc_adapter_reserve(t)) {
 		for (i = t->nr_ranges; i > 0 && t->ranges[i - 1].iova > iova; i--)
 			t->ranges[i] = t->ranges[i - 1];
 		t->ranges[i] = (struct ptc_adapter_range){ iova, paddr, size, prot };
 		t->nr_ranges++;
 	}
-	pthread_mutex_unlock(&t->lock);
+	ptc_adapter_unlock(t);
 }
 
 #endif /* PTC_ADAPTER_RECORD_H */

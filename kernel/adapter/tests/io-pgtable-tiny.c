@@ -76,6 +76,20 @@ static void tiny_free_table(u64 *table, int lvl)
 	free_pages((unsigned long)table, 0);
 }
 
+/* No leaf anywhere below: the table holds nothing but empty tables. */
+static bool tiny_empty(u64 *table, int lvl)
+{
+	int i;
+
+	for (i = 0; i < 512; i++) {
+		u64 pte = READ_ONCE(table[i]);
+
+		if (pte && !(tiny_is_table(pte, lvl) && tiny_empty(tiny_deref(pte), lvl + 1)))
+			return false;
+	}
+	return true;
+}
+
 /* The leaf (or the hole) at iova: its descriptor pointer and level. */
 static u64 *tiny_walk(struct tiny_pgtable *data, unsigned long iova, int *lvl)
 {
@@ -116,8 +130,15 @@ static int tiny_map_one(struct tiny_pgtable *data, unsigned long iova,
 		table = tiny_deref(pte);
 	}
 	ptep = tiny_ptep(table, iova, leaf);
-	if (READ_ONCE(*ptep))
+	pte = READ_ONCE(*ptep);
+	if (tiny_is_table(pte, leaf) && tiny_empty(tiny_deref(pte), leaf + 1)) {
+		/* tables that unmaps emptied: gone before a block takes their place */
+		WRITE_ONCE(*ptep, 0);
+		io_pgtable_tlb_flush_walk(&data->iop, iova, size, SZ_4K);
+		tiny_free_table(tiny_deref(pte), leaf + 1);
+	} else if (pte) {
 		return -EEXIST;
+	}
 	pte = paddr | TINY_VALID | TINY_AF | (leaf == 3 ? TINY_TABLE : 0);
 	if (!(prot & IOMMU_WRITE))
 		pte |= TINY_RDONLY;
