@@ -103,6 +103,24 @@ struct ptc_target {
 	size_t nr_ranges, cap_ranges;
 };
 
+/* x is a multiple of the smallest page size (every caller's alignment check). */
+static bool ptc_adapter_aligned(struct ptc_target *t, u64 x)
+{
+	return IS_ALIGNED(x, 1ULL << __builtin_ctzll(t->pgsize_bitmap));
+}
+
+/*
+ * [iova, iova + size) lies in the domain's aperture, the IOVA space of ias
+ * bits, which no caller leaves (the IOVA allocators of dma-iommu and iommufd
+ * hand out nothing else); a format WARNs on what lies beyond.
+ */
+static bool ptc_adapter_in_aperture(struct ptc_target *t, u64 iova, u64 size)
+{
+	u64 top = 1ULL << t->cfg.ias;
+
+	return size <= top && iova <= top - size;
+}
+
 #include "ptc_adapter_tlb.h"
 #include "ptc_adapter_pgsize.h"
 #include "ptc_adapter_record.h"
@@ -275,7 +293,7 @@ static u64 ptc_adapter_unmap_loop(struct ptc_target *t, u64 iova, u64 size,
 	struct io_pgtable_ops *ops = t->ops;
 	u64 unmapped = 0;
 
-	if (!IS_ALIGNED(iova | size, 1ULL << __builtin_ctzll(t->pgsize_bitmap))) {
+	if (!ptc_adapter_aligned(t, iova | size)) {
 		pr_err("unaligned: iova 0x%llx size 0x%llx\n",
 		       (unsigned long long)iova, (unsigned long long)size);
 		return 0;
@@ -343,8 +361,8 @@ static int ptc_adapter_map(struct ptc_target *t, uint64_t iova, uint64_t paddr,
 	 */
 	if (!(prot & PTC_PROT_READ) ||
 	    (prot & ~(unsigned int)(PTC_PROT_READ | PTC_PROT_WRITE)) || !size ||
-	    !IS_ALIGNED(iova | paddr | size, 1ULL << __builtin_ctzll(t->pgsize_bitmap)) ||
-	    size > (1ULL << t->cfg.ias) || iova > (1ULL << t->cfg.ias) - size ||
+	    !ptc_adapter_aligned(t, iova | paddr | size) ||
+	    !ptc_adapter_in_aperture(t, iova, size) ||
 	    size > (1ULL << t->cfg.oas) || paddr > (1ULL << t->cfg.oas) - size)
 		return -EINVAL;
 
@@ -397,9 +415,12 @@ static int ptc_adapter_map(struct ptc_target *t, uint64_t iova, uint64_t paddr,
 static int64_t ptc_adapter_unmap(struct ptc_target *t, uint64_t iova,
 				 uint64_t size)
 {
-	const struct ptc_hw *prev = ptc_k_enter(t->hw);
+	const struct ptc_hw *prev;
 	u64 unmapped;
 
+	if (!ptc_adapter_in_aperture(t, iova, size))
+		return -EINVAL;
+	prev = ptc_k_enter(t->hw);
 	if (!(t->cfg.flags & PTC_CFG_LAZY)) {
 		unmapped = ptc_adapter_unmap_sync(t, iova, size);
 	} else {

@@ -44,6 +44,8 @@ static int ptc_adapter_read_and_clear_dirty(struct ptc_target *t, uint64_t iova,
 	/* no dirty_ops on the domain: iommufd refuses */
 	if (!(t->cfg.flags & PTC_CFG_HW_DIRTY) || !t->ops->read_and_clear_dirty)
 		return -EOPNOTSUPP;
+	if (!ptc_adapter_in_aperture(t, iova, size))
+		return -EINVAL;
 	prev = ptc_k_enter(t->hw);
 	iommu_iotlb_gather_init(&gather);
 	iommu_dirty_bitmap_init(&bitmap, PTC_ADAPTER_IOVA_BITMAP(dirty), &gather);

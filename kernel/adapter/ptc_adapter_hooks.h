@@ -27,7 +27,7 @@ static int ptc_adapter_bbm_check(struct ptc_target *t, u64 iova, u64 size)
 {
 	if (!t->cfg.bbml)
 		return -EOPNOTSUPP;
-	if (!IS_ALIGNED(iova | size, 1ULL << __builtin_ctzll(t->pgsize_bitmap)))
+	if (!ptc_adapter_aligned(t, iova | size) || !ptc_adapter_in_aperture(t, iova, size))
 		return -EINVAL;
 	return 0;
 }
@@ -197,7 +197,9 @@ static int64_t ptc_adapter_unmap_read_dirty(struct ptc_target *t, uint64_t iova,
 	const struct ptc_hw *prev;
 	u64 unmapped = 0, at = iova;
 
-	if (!IS_ALIGNED(iova | size, 1ULL << __builtin_ctzll(t->pgsize_bitmap)))
+	if (!ptc_adapter_in_aperture(t, iova, size))
+		return -EINVAL;
+	if (!ptc_adapter_aligned(t, iova | size))
 		return 0;	/* __iommu_unmap: pr_err and nothing unmapped */
 	prev = ptc_k_enter(t->hw);
 	iommu_iotlb_gather_init(&gather);
