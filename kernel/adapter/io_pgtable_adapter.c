@@ -93,7 +93,8 @@ struct ptc_target {
 	const struct ptc_hw *hw;
 	struct ptc_cfg cfg;
 	struct io_pgtable_ops *ops;
-	unsigned long pgsize_bitmap;	/* domain->pgsize_bitmap: what alloc left */
+	/* the IOMMU domain: its ops (arm-smmu-v3's) and pgsize_bitmap (what alloc left) */
+	struct iommu_domain domain;
 	/*
 	 * The caller's record of what it mapped, sorted by iova: the RFC's
 	 * merge_page needs the prot and output address VFIO passes it.
@@ -106,7 +107,7 @@ struct ptc_target {
 /* x is a multiple of the smallest page size (every caller's alignment check). */
 static bool ptc_adapter_aligned(struct ptc_target *t, u64 x)
 {
-	return IS_ALIGNED(x, 1ULL << __builtin_ctzll(t->pgsize_bitmap));
+	return IS_ALIGNED(x, 1ULL << __builtin_ctzll(t->domain.pgsize_bitmap));
 }
 
 /*
@@ -212,6 +213,7 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 		return NULL;
 	t->hw = hw;
 	t->cfg = *cfg;
+	t->domain.ops = &ptc_adapter_domain_ops;
 #if PTC_KERNEL_API == 0
 	const struct io_pgtable_cfg asked = pcfg;	/* before the format changes it */
 #endif
@@ -233,7 +235,7 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 #endif
 	if (!iop)
 		goto refused;
-	t->pgsize_bitmap = pcfg.pgsize_bitmap;
+	t->domain.pgsize_bitmap = pcfg.pgsize_bitmap;
 	/* a table that left out a leaf size the config asks for is another config */
 	if (pcfg.pgsize_bitmap != cfg->pgsize_bitmap || pcfg.ias != cfg->ias ||
 	    pcfg.oas != cfg->oas)
@@ -278,7 +280,7 @@ static ptc_pte_t *ptc_adapter_root(struct ptc_target *t)
 {
 	struct io_pgtable *iop = io_pgtable_ops_to_pgtable(t->ops);
 
-	return (ptc_pte_t *)(uintptr_t)iop->cfg.arm_lpae_s1_cfg.ttbr;
+	return phys_to_virt(iop->cfg.arm_lpae_s1_cfg.ttbr);
 }
 
 /* ---- map / unmap / flush ------------------------------------------------------ */
@@ -301,7 +303,7 @@ static u64 ptc_adapter_unmap_loop(struct ptc_target *t, u64 iova, u64 size,
 	while (unmapped < size) {
 		size_t count = 1, pgsize, done = 0;
 
-		pgsize = ptc_adapter_pgsize(t->pgsize_bitmap, iova, iova,
+		pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap, iova, iova,
 					    size - unmapped, &count);
 		if (!pgsize)
 			break;
@@ -331,7 +333,7 @@ static u64 ptc_adapter_unmap_sync(struct ptc_target *t, u64 iova, u64 size)
 
 	iommu_iotlb_gather_init(&gather);
 	unmapped = ptc_adapter_unmap_loop(t, iova, size, &gather);
-	ptc_adapter_iotlb_sync(t, &gather);
+	iommu_iotlb_sync(&t->domain, &gather);
 	return unmapped;
 }
 
@@ -370,7 +372,7 @@ static int ptc_adapter_map(struct ptc_target *t, uint64_t iova, uint64_t paddr,
 	while (left) {
 		size_t count = 1, mapped = 0, pgsize;
 
-		pgsize = ptc_adapter_pgsize(t->pgsize_bitmap, at, pa, left, &count);
+		pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap, at, pa, left, &count);
 		if (!pgsize) {
 			ret = -EINVAL;
 			break;
@@ -449,7 +451,7 @@ static int ptc_adapter_flush(struct ptc_target *t)
 	if (!(t->cfg.flags & PTC_CFG_LAZY))
 		return 0;	/* strict: no flush queue */
 	prev = ptc_k_enter(t->hw);
-	ptc_adapter_tlb_flush_all(t);	/* arm_smmu_flush_iotlb_all */
+	iommu_flush_iotlb_all(&t->domain);
 	ptc_k_leave(prev);
 	return 0;
 }

@@ -5,11 +5,6 @@
 #ifndef PTC_ADAPTER_DIRTY_H
 #define PTC_ADAPTER_DIRTY_H
 
-/* The struct iova_bitmap the include tree makes of the harness's ptc_dirty. */
-#ifndef PTC_ADAPTER_IOVA_BITMAP
-#define PTC_ADAPTER_IOVA_BITMAP(dirty) ptc_k_iova_bitmap(dirty)
-#endif
-
 /*
  * After a clearing dirty read, iommufd syncs the gather the dirty bitmap fed.
  * The gather holds a range but no page size (iommu_dirty_bitmap_record adds
@@ -22,8 +17,8 @@ static void ptc_adapter_dirty_sync(struct ptc_target *t,
 				   struct iommu_iotlb_gather *gather)
 {
 	if (!gather->pgsize && gather->start <= gather->end)
-		gather->pgsize = 1ULL << __builtin_ctzll(t->pgsize_bitmap);
-	ptc_adapter_iotlb_sync(t, gather);
+		gather->pgsize = 1ULL << __builtin_ctzll(t->domain.pgsize_bitmap);
+	iommu_iotlb_sync(&t->domain, gather);
 }
 #endif
 
@@ -35,6 +30,7 @@ static int ptc_adapter_read_and_clear_dirty(struct ptc_target *t, uint64_t iova,
 {
 	unsigned long kflags = (flags & PTC_DIRTY_NO_CLEAR) ? IOMMU_DIRTY_NO_CLEAR : 0;
 	struct iommu_iotlb_gather gather;
+	struct iova_bitmap iova_bitmap = { .dirty = dirty };
 	struct iommu_dirty_bitmap bitmap;
 	const struct ptc_hw *prev;
 	int ret;
@@ -48,7 +44,7 @@ static int ptc_adapter_read_and_clear_dirty(struct ptc_target *t, uint64_t iova,
 		return -EINVAL;
 	prev = ptc_k_enter(t->hw);
 	iommu_iotlb_gather_init(&gather);
-	iommu_dirty_bitmap_init(&bitmap, PTC_ADAPTER_IOVA_BITMAP(dirty), &gather);
+	iommu_dirty_bitmap_init(&bitmap, &iova_bitmap, &gather);
 	ret = t->ops->read_and_clear_dirty(t->ops, iova, size, kflags, &bitmap);
 	if (!(kflags & IOMMU_DIRTY_NO_CLEAR))
 		ptc_adapter_dirty_sync(t, &gather);

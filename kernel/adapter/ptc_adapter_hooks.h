@@ -58,7 +58,7 @@ static int ptc_adapter_split(struct ptc_target *t, uint64_t iova, uint64_t size)
 		ret = whole(t->ops, iova, size);
 	} else {
 		while (size) {
-			size_t count, pgsize = ptc_adapter_pgsize(t->pgsize_bitmap,
+			size_t count, pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap,
 								  iova, 0, size, &count);
 
 			if (!pgsize || rfc(t->ops, iova, pgsize) != pgsize) {
@@ -68,7 +68,7 @@ static int ptc_adapter_split(struct ptc_target *t, uint64_t iova, uint64_t size)
 			iova += pgsize;
 			size -= pgsize;
 		}
-		ptc_adapter_tlb_flush_all(t);
+		iommu_flush_iotlb_all(&t->domain);
 	}
 	ptc_k_leave(prev);
 	return ret;
@@ -91,7 +91,7 @@ static int ptc_adapter_merge_run(struct ptc_target *t, ptc_rfc_merge_fn *rfc,
 				 u64 iova, u64 paddr, u64 size, int prot)
 {
 	while (size) {
-		size_t count, pgsize = ptc_adapter_pgsize(t->pgsize_bitmap, iova,
+		size_t count, pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap, iova,
 							  paddr, size, &count);
 
 		if (!pgsize || rfc(t->ops, iova, paddr, pgsize, prot) != pgsize)
@@ -159,7 +159,7 @@ static int ptc_adapter_merge(struct ptc_target *t, uint64_t iova, uint64_t size)
 		for (i = 0; i < nr && !ret; i++)
 			ret = ptc_adapter_merge_run(t, rfc, runs[i].iova, runs[i].paddr,
 						    runs[i].size, runs[i].prot);
-		ptc_adapter_tlb_flush_all(t);
+		iommu_flush_iotlb_all(&t->domain);
 	}
 	ptc_k_leave(prev);
 	kfree(runs);
@@ -192,6 +192,7 @@ static int64_t ptc_adapter_unmap_read_dirty(struct ptc_target *t, uint64_t iova,
 {
 	ptc_urd_pages_fn *pages = PTC_HOOK_AS(PTC_KERNEL_UNMAP_READ_DIRTY, ptc_urd_pages_fn);
 	ptc_urd_size_fn *sized = PTC_HOOK_AS(PTC_KERNEL_UNMAP_READ_DIRTY, ptc_urd_size_fn);
+	struct iova_bitmap iova_bitmap = { .dirty = dirty };
 	struct iommu_iotlb_gather gather;
 	struct iommu_dirty_bitmap bitmap;
 	const struct ptc_hw *prev;
@@ -203,10 +204,10 @@ static int64_t ptc_adapter_unmap_read_dirty(struct ptc_target *t, uint64_t iova,
 		return 0;	/* __iommu_unmap: pr_err and nothing unmapped */
 	prev = ptc_k_enter(t->hw);
 	iommu_iotlb_gather_init(&gather);
-	iommu_dirty_bitmap_init(&bitmap, PTC_ADAPTER_IOVA_BITMAP(dirty), &gather);
+	iommu_dirty_bitmap_init(&bitmap, &iova_bitmap, &gather);
 	while (unmapped < size) {
 		size_t count = 1, done;
-		size_t pgsize = ptc_adapter_pgsize(t->pgsize_bitmap, at, at,
+		size_t pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap, at, at,
 						   size - unmapped, &count);
 
 		if (!pgsize)

@@ -29,9 +29,12 @@ static bool ptc_adapter_reserve(struct ptc_target *t)
 
 	if (t->nr_ranges < t->cap_ranges)
 		return true;
-	r = krealloc(t->ranges, cap * sizeof(*r), GFP_KERNEL);
+	r = kmalloc_array(cap, sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return false;
+	if (t->nr_ranges)
+		__builtin_memcpy(r, t->ranges, t->nr_ranges * sizeof(*r));
+	kfree(t->ranges);
 	t->ranges = r;
 	t->cap_ranges = cap;
 	return true;

@@ -14,6 +14,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/sizes.h>
 #include <linux/errno.h>
