@@ -10,6 +10,7 @@
 #include <linux/container_of.h>
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/init.h>
 #include <linux/limits.h>
 #include <linux/log2.h>
 #include <linux/math.h>
