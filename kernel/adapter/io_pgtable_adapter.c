@@ -199,11 +199,16 @@ static struct ptc_target *ptc_adapter_create(const struct ptc_cfg *cfg,
 	if (cfg->flags & PTC_CFG_LAZY)
 		pcfg.quirks |= IO_PGTABLE_QUIRK_NON_STRICT;
 #endif
-#ifdef IO_PGTABLE_QUIRK_ARM_BBML1
+	/*
+	 * The 2021 series tells its split and merge the BBM level by quirk; a
+	 * file without them has no use for it (and mainline refuses quirks it
+	 * does not know).
+	 */
+#if defined(IO_PGTABLE_QUIRK_ARM_BBML1) && (defined(PTC_KERNEL_SPLIT) || defined(PTC_KERNEL_MERGE))
 	if (cfg->bbml == 1)
 		pcfg.quirks |= IO_PGTABLE_QUIRK_ARM_BBML1;
 #endif
-#ifdef IO_PGTABLE_QUIRK_ARM_BBML2
+#if defined(IO_PGTABLE_QUIRK_ARM_BBML2) && (defined(PTC_KERNEL_SPLIT) || defined(PTC_KERNEL_MERGE))
 	if (cfg->bbml == 2)
 		pcfg.quirks |= IO_PGTABLE_QUIRK_ARM_BBML2;
 #endif

@@ -31,6 +31,93 @@ static int ptc_adapter_bbm_check(struct ptc_target *t, u64 iova, u64 size)
 		return -EINVAL;
 	return 0;
 }
+
+/*
+ * A hook of the RFC's shape handled fewer bytes than asked (arm-smmu-v3 says
+ * -EFAULT, and VFIO ignores it): -ENOMEM when a table allocation failed
+ * during the call, -EINVAL otherwise (the file WARNed: a block straddling
+ * the range, or no leaf where one was expected).
+ */
+static int ptc_adapter_short(unsigned long alloc_failures_before)
+{
+	return ptc_k_alloc_failures() != alloc_failures_before ? -ENOMEM : -EINVAL;
+}
+
+/*
+ * What the caller mapped in [iova, iova + size), clipped to it, as runs of
+ * contiguous IOVA and output address with one prot: VFIO calls the RFC's
+ * start/stop_dirty_log per vfio_dma, and iommu_merge_page finds such runs
+ * with iova_to_phys page by page (the record gives the same runs without
+ * 2^18 counted walks for a 1G range). Taken under the lock, used without
+ * it: an operation injected while the hook runs may map or unmap. NULL
+ * with *nr 0 is -ENOMEM.
+ */
+static struct ptc_adapter_range *ptc_adapter_runs(struct ptc_target *t, u64 iova,
+						  u64 size, size_t *nr)
+{
+	struct ptc_adapter_range *runs;
+	u64 end = iova + size;
+	size_t i;
+
+	*nr = 0;
+	ptc_adapter_lock(t);
+	runs = kmalloc_array(t->nr_ranges + 1, sizeof(*runs), GFP_KERNEL);
+	for (i = 0; runs && i < t->nr_ranges; i++) {
+		struct ptc_adapter_range r = t->ranges[i];
+		struct ptc_adapter_range *last = *nr ? &runs[*nr - 1] : NULL;
+
+		if (r.iova + r.size <= iova || r.iova >= end)
+			continue;
+		if (r.iova < iova) {
+			r.paddr += iova - r.iova;
+			r.size -= iova - r.iova;
+			r.iova = iova;
+		}
+		if (r.iova + r.size > end)
+			r.size = end - r.iova;
+		if (last && last->iova + last->size == r.iova &&
+		    last->paddr + last->size == r.paddr && last->prot == r.prot)
+			last->size += r.size;
+		else
+			runs[(*nr)++] = r;
+	}
+	ptc_adapter_unlock(t);
+	return runs;
+}
+
+/*
+ * Split or merge through a hook: a whole-range int hook once, or a hook of
+ * the RFC's shape over the caller's runs (`each`, one run, hw entered),
+ * then iommu_flush_iotlb_all as the RFC's iommu_split_block and
+ * iommu_merge_page end.
+ */
+static int ptc_adapter_bbm_op(struct ptc_target *t, u64 iova, u64 size, ptc_range_fn *whole,
+			      int (*each)(struct ptc_target *t, const struct ptc_adapter_range *run))
+{
+	struct ptc_adapter_range *runs = NULL;
+	const struct ptc_hw *prev;
+	size_t i, nr = 0;
+	int ret = ptc_adapter_bbm_check(t, iova, size);
+
+	if (ret)
+		return ret;
+	if (!whole) {
+		runs = ptc_adapter_runs(t, iova, size, &nr);
+		if (!runs)
+			return -ENOMEM;
+	}
+	prev = ptc_k_enter(t->hw);
+	if (whole) {
+		ret = whole(t->ops, iova, size);
+	} else {
+		for (i = 0; i < nr && !ret; i++)
+			ret = each(t, &runs[i]);
+		iommu_flush_iotlb_all(&t->domain);
+	}
+	ptc_k_leave(prev);
+	kfree(runs);
+	return ret;
+}
 #endif
 
 #ifdef PTC_KERNEL_SPLIT
@@ -38,40 +125,29 @@ PTC_HOOK_CHECK(PTC_KERNEL_SPLIT, ptc_rfc_split_fn, ptc_range_fn,
 	       "PTC_KERNEL_SPLIT: want size_t fn(struct io_pgtable_ops *, unsigned long, size_t) "
 	       "or int fn(struct io_pgtable_ops *, unsigned long, size_t)");
 
-/*
- * The RFC's iommu_split_block: split_block in iommu_pgsize pieces (a short
- * count fails: arm-smmu-v3 says -EFAULT; the only short count without a
- * WARNING is a failed table allocation, so ptcheck reads it as -ENOMEM),
- * then iommu_flush_iotlb_all. An int hook is the whole operation.
- */
-static int ptc_adapter_split(struct ptc_target *t, uint64_t iova, uint64_t size)
+/* The RFC's iommu_split_block over one run: split_block in iommu_pgsize pieces. */
+static int ptc_adapter_split_run(struct ptc_target *t, const struct ptc_adapter_range *run)
 {
 	ptc_rfc_split_fn *rfc = PTC_HOOK_AS(PTC_KERNEL_SPLIT, ptc_rfc_split_fn);
-	ptc_range_fn *whole = PTC_HOOK_AS(PTC_KERNEL_SPLIT, ptc_range_fn);
-	const struct ptc_hw *prev;
-	int ret = ptc_adapter_bbm_check(t, iova, size);
+	u64 iova = run->iova, size = run->size;
 
-	if (ret)
-		return ret;
-	prev = ptc_k_enter(t->hw);
-	if (whole) {
-		ret = whole(t->ops, iova, size);
-	} else {
-		while (size) {
-			size_t count, pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap,
-								  iova, 0, size, &count);
+	while (size) {
+		unsigned long failures = ptc_k_alloc_failures();
+		size_t count, pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap,
+							  iova, 0, size, &count);
 
-			if (!pgsize || rfc(t->ops, iova, pgsize) != pgsize) {
-				ret = -ENOMEM;
-				break;
-			}
-			iova += pgsize;
-			size -= pgsize;
-		}
-		iommu_flush_iotlb_all(&t->domain);
+		if (!pgsize || rfc(t->ops, iova, pgsize) != pgsize)
+			return ptc_adapter_short(failures);
+		iova += pgsize;
+		size -= pgsize;
 	}
-	ptc_k_leave(prev);
-	return ret;
+	return 0;
+}
+
+static int ptc_adapter_split(struct ptc_target *t, uint64_t iova, uint64_t size)
+{
+	return ptc_adapter_bbm_op(t, iova, size, PTC_HOOK_AS(PTC_KERNEL_SPLIT, ptc_range_fn),
+				  ptc_adapter_split_run);
 }
 #define PTC_ADAPTER_SPLIT ptc_adapter_split
 #else
@@ -84,18 +160,21 @@ PTC_HOOK_CHECK(PTC_KERNEL_MERGE, ptc_rfc_merge_fn, ptc_range_fn,
 	       "size_t, int) or int fn(struct io_pgtable_ops *, unsigned long, size_t)");
 
 /*
- * The RFC's __iommu_merge_page over one run of pages with contiguous output
- * addresses and one prot: merge_page in iommu_pgsize pieces. Hw entered.
+ * The RFC's __iommu_merge_page over one run: merge_page in iommu_pgsize
+ * pieces, with the run's output address and prot.
  */
-static int ptc_adapter_merge_run(struct ptc_target *t, ptc_rfc_merge_fn *rfc,
-				 u64 iova, u64 paddr, u64 size, int prot)
+static int ptc_adapter_merge_run(struct ptc_target *t, const struct ptc_adapter_range *run)
 {
+	ptc_rfc_merge_fn *rfc = PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_rfc_merge_fn);
+	u64 iova = run->iova, paddr = run->paddr, size = run->size;
+
 	while (size) {
+		unsigned long failures = ptc_k_alloc_failures();
 		size_t count, pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap, iova,
 							  paddr, size, &count);
 
-		if (!pgsize || rfc(t->ops, iova, paddr, pgsize, prot) != pgsize)
-			return -EINVAL;
+		if (!pgsize || rfc(t->ops, iova, paddr, pgsize, run->prot) != pgsize)
+			return ptc_adapter_short(failures);
 		iova += pgsize;
 		paddr += pgsize;
 		size -= pgsize;
@@ -103,67 +182,10 @@ static int ptc_adapter_merge_run(struct ptc_target *t, ptc_rfc_merge_fn *rfc,
 	return 0;
 }
 
-/*
- * VFIO's stop_dirty_log -> the RFC's iommu_merge_page: over what the caller
- * mapped in the range, run by run (contiguous output addresses, one prot:
- * the RFC finds runs with iova_to_phys page by page, VFIO passes the prot of
- * its mapping; the record holds both, without 2^18 walks for a 1G range),
- * then iommu_flush_iotlb_all. An int hook is the whole operation.
- */
 static int ptc_adapter_merge(struct ptc_target *t, uint64_t iova, uint64_t size)
 {
-	ptc_rfc_merge_fn *rfc = PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_rfc_merge_fn);
-	ptc_range_fn *whole = PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_range_fn);
-	struct ptc_adapter_range *runs = NULL;
-	const struct ptc_hw *prev;
-	size_t i, nr = 0;
-	u64 end = iova + size;
-	int ret = ptc_adapter_bbm_check(t, iova, size);
-
-	if (ret)
-		return ret;
-	if (!whole) {
-		/*
-		 * The runs, taken under the lock and merged without it: an
-		 * operation injected while merge_page runs may map or unmap.
-		 */
-		ptc_adapter_lock(t);
-		runs = kmalloc_array(t->nr_ranges + 1, sizeof(*runs), GFP_KERNEL);
-		for (i = 0; runs && i < t->nr_ranges; i++) {
-			struct ptc_adapter_range r = t->ranges[i];
-			struct ptc_adapter_range *last = nr ? &runs[nr - 1] : NULL;
-
-			if (r.iova + r.size <= iova || r.iova >= end)
-				continue;
-			if (r.iova < iova) {
-				r.paddr += iova - r.iova;
-				r.size -= iova - r.iova;
-				r.iova = iova;
-			}
-			if (r.iova + r.size > end)
-				r.size = end - r.iova;
-			if (last && last->iova + last->size == r.iova &&
-			    last->paddr + last->size == r.paddr && last->prot == r.prot)
-				last->size += r.size;
-			else
-				runs[nr++] = r;
-		}
-		ptc_adapter_unlock(t);
-		if (!runs)
-			return -ENOMEM;
-	}
-	prev = ptc_k_enter(t->hw);
-	if (whole) {
-		ret = whole(t->ops, iova, size);
-	} else {
-		for (i = 0; i < nr && !ret; i++)
-			ret = ptc_adapter_merge_run(t, rfc, runs[i].iova, runs[i].paddr,
-						    runs[i].size, runs[i].prot);
-		iommu_flush_iotlb_all(&t->domain);
-	}
-	ptc_k_leave(prev);
-	kfree(runs);
-	return ret;
+	return ptc_adapter_bbm_op(t, iova, size, PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_range_fn),
+				  ptc_adapter_merge_run);
 }
 #define PTC_ADAPTER_MERGE ptc_adapter_merge
 #else
