@@ -7,7 +7,8 @@
  * functions in the two shapes the adapter accepts (the 2021 RFC's
  * split_block and a whole-range int form) and the RFC's merge_page shape.
  * With TINY_V5 defined, the v5.10 ops instead (map, unmap; lazy as the
- * NON_STRICT quirk; no dirty read).
+ * NON_STRICT quirk; no dirty read); with TINY_BBML, it takes the series'
+ * BBML1/2 quirks (else it refuses them, as mainline does).
  */
 #include <linux/io-pgtable.h>
 #include <linux/iommu.h>
@@ -27,6 +28,18 @@
 #define TINY_DBM	BIT_ULL(51)
 #define TINY_ADDR	GENMASK_ULL(47, 12)
 #define TINY_ATTRS	(TINY_RDONLY | TINY_AF | TINY_DBM)
+
+/* The 2021 series' BBM quirks with its split and merge (TINY_BBML), v5.10's lazy quirk (TINY_V5). */
+#ifdef TINY_BBML
+#define TINY_BBML_QUIRKS	(IO_PGTABLE_QUIRK_ARM_BBML1 | IO_PGTABLE_QUIRK_ARM_BBML2)
+#else
+#define TINY_BBML_QUIRKS	0
+#endif
+#ifdef TINY_V5
+#define TINY_QUIRKS		(TINY_BBML_QUIRKS | IO_PGTABLE_QUIRK_NON_STRICT)
+#else
+#define TINY_QUIRKS		TINY_BBML_QUIRKS
+#endif
 
 struct tiny_pgtable {
 	struct io_pgtable	iop;
@@ -365,6 +378,9 @@ static struct io_pgtable *tiny_alloc(struct io_pgtable_cfg *cfg, void *cookie)
 {
 	struct tiny_pgtable *data;
 
+	/* quirks it does not know it refuses, as io-pgtable-arm does */
+	if (cfg->quirks & ~(IO_PGTABLE_QUIRK_ARM_HD | TINY_QUIRKS))
+		return NULL;
 	if (cfg->ias > 48 || cfg->ias < 32 || cfg->oas > 48 ||
 	    !(cfg->pgsize_bitmap & SZ_4K))
 		return NULL;
