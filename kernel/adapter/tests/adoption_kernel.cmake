@@ -3,14 +3,7 @@
 # adapter's scripts against it with the installed ptcheck.
 # -DBUILD_DIR -DCONSUMER -DWORK -DGENERATOR -DC_COMPILER -DCXX_COMPILER -DSCRIPTS -DINSTRUMENTED (whether
 # the build has the access instrumentation plugin: then the consumer's kernel file must be compiled with it)
-function(step what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "adoption: ${what} failed (${rc}):\n${out}")
-  endif()
-  message(STATUS "adoption: ${what}: ok")
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../../../cmake/adoption_step.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
