@@ -1,0 +1,2 @@
+/* ptcheck kernel include tree: atomics (in linux/atomic.h). */
+#include <linux/atomic.h>
