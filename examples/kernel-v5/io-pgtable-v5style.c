@@ -511,8 +511,10 @@ static size_t arm_lpae_split_block(struct io_pgtable_ops *ops, unsigned long iov
 
 	if (!(cfg->quirks & (IO_PGTABLE_QUIRK_ARM_BBML1 | IO_PGTABLE_QUIRK_ARM_BBML2)))
 		return 0;
-	if (WARN_ON(!size || (size & cfg->pgsize_bitmap) != size || !IS_ALIGNED(iova, size) ||
-		    (u64)iova >> cfg->ias))
+	if (WARN_ON(!size || (size & cfg->pgsize_bitmap) != size || !IS_ALIGNED(iova, size)))
+		return 0;
+	/* Beyond the input range: the caller's mistake, no WARN */
+	if ((u64)iova >> cfg->ias)
 		return 0;
 
 	ptep = arm_lpae_chunk_ptep(data, iova, size, &lvl, &pte);
@@ -601,8 +603,9 @@ static size_t arm_lpae_merge_page(struct io_pgtable_ops *ops, unsigned long iova
 
 	if (!(cfg->quirks & (IO_PGTABLE_QUIRK_ARM_BBML1 | IO_PGTABLE_QUIRK_ARM_BBML2)))
 		return 0;
-	if (WARN_ON(!size || (size & cfg->pgsize_bitmap) != size || !IS_ALIGNED(iova | phys, size) ||
-		    (u64)iova >> cfg->ias))
+	if (WARN_ON(!size || (size & cfg->pgsize_bitmap) != size || !IS_ALIGNED(iova | phys, size)))
+		return 0;
+	if ((u64)iova >> cfg->ias)
 		return 0;
 
 	ptep = arm_lpae_chunk_ptep(data, iova, size, &lvl, &pte);
