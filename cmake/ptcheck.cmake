@@ -19,8 +19,46 @@
 #
 # SOURCES may be C or C++. The library exports ptc_target() and nothing it does not define itself;
 # it links ptcheck::headers (target.h, kernel_shim.h). NO_TESTS builds the library only.
+#
+# ptcheck_add_kernel_target(NAME SOURCES file.c... [INCLUDE_DIRS dir...] [INIT_FNS sym] [SPLIT fn]
+#                           [MERGE fn] [UNMAP_READ_DIRTY fn] [API 5|6] [CONTRACT linux|spec] [NO_INSTRUMENT]
+#                           [COMPILE_DEFINITIONS def...] [FUZZ_SECONDS S] [PROPERTY_CASES N]
+#                           [STRESS_SECONDS S] [NO_TESTS])
+#
+# Builds a kernel io-pgtable file, unchanged (SPEC section 10; docs/kernel.md), as the MODULE library
+# NAME: one generated translation unit, NAME_kernel_tu.c, #includes each SOURCES file (by absolute
+# path, so its own quote includes such as "io-pgtable-arm.h" are found beside it) and then ptcheck's
+# adapter (kernel/adapter/io_pgtable_adapter.c), which plays Linux's callers of the file's
+# io_pgtable_ops. It is compiled as GNU C11 with INCLUDE_DIRS first (a kernel's own patched
+# include/linux/io-pgtable.h, say), then ptcheck's kernel include tree, and linked with ptcheck's
+# kernel runtime. The adapter's knobs:
+#   INIT_FNS sym          the io_pgtable_init_fns to use (default io_pgtable_arm_64_lpae_s1_init_fns)
+#   SPLIT / MERGE / UNMAP_READ_DIRTY fn
+#                         functions of the file (static ones too) for the operations mainline has no
+#                         io_pgtable_ops member for, e.g. the 2021 RFC's arm_lpae_split_block and
+#                         arm_lpae_merge_page; without one the operation is not offered (SPEC 6)
+#   API 5|6               the file's io_pgtable_ops generation: 5 (v5.10: map, unmap, lazy mode as the
+#                         NON_STRICT quirk, no dirty read) or 6 (map_pages, unmap_pages,
+#                         read_and_clear_dirty). Needed only for a v5.10 file under ptcheck's own
+#                         io-pgtable.h (it has both generations' members); a kernel's own header
+#                         says which it is
+#   CONTRACT              the profile the tests run in (SPEC 9; default linux)
+# With clang and ptcheck's access instrumentation plugin, the kernel file is compiled with it, so
+# its plain descriptor loads and stores reach the harness; NO_INSTRUMENT (or another compiler)
+# builds it without, and ptcheck then reports plain descriptor stores as contract errors (SPEC 6).
+# The tests are ptcheck_add_target's, each run with --contract CONTRACT.
 include_guard(GLOBAL)
 include(CheckCXXSourceCompiles)
+
+# What the functions use, set by ptcheckConfig.cmake (an installed ptcheck) or cmake/ptcheck_intree.cmake
+# (this project's own build): PTCHECK_EXECUTABLE, PTCHECK_CORPORA_DIR, PTCHECK_HAS_PROPERTIES,
+# PTCHECK_HAS_PROVE, PTCHECK_INCLUDE_DIR (include/, for ptcheck/target.h), PTCHECK_KERNEL_INCLUDE_DIR
+# (the kernel include tree: include/ptcheck, holding linux/ and asm/), PTCHECK_KERNEL_DIR (runtime/ and
+# adapter/), PTCHECK_ACCESS_PLUGIN and PTCHECK_ACCESS_COMPILE_OPTIONS (kernel/instrument/CMakeLists.txt;
+# empty without the plugin) and the fuzz_ops driver library to link:
+if(NOT DEFINED PTCHECK_FUZZ_OPS_DRIVER)
+  set(PTCHECK_FUZZ_OPS_DRIVER ptcheck::ptc_fuzz_ops_driver)
+endif()
 
 # NAME's sources as a MODULE library `lib` (ptcheck_add_target's arguments, arg_*, from its scope).
 function(_ptcheck_target_library lib)
@@ -38,14 +76,15 @@ function(_ptcheck_target_library lib)
   endif()
 endfunction()
 
-function(ptcheck_add_target name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_TESTS" "C_STANDARD;CXX_STANDARD;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS"
-                        "SOURCES;COMPILE_DEFINITIONS")
+# The arguments `fn` (ptcheck_add_target or ptcheck_add_kernel_target) was given (arg_*, in the
+# caller's scope): an error for unknown ones or no SOURCES; FUZZ_SECONDS, PROPERTY_CASES and
+# STRESS_SECONDS get their defaults, and must be positive numbers.
+macro(_ptcheck_check_arguments fn name)
   if(arg_UNPARSED_ARGUMENTS)
-    message(FATAL_ERROR "ptcheck_add_target(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+    message(FATAL_ERROR "${fn}(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
   if(NOT arg_SOURCES)
-    message(FATAL_ERROR "ptcheck_add_target(${name}): no SOURCES")
+    message(FATAL_ERROR "${fn}(${name}): no SOURCES")
   endif()
   foreach(opt FUZZ_SECONDS:10 PROPERTY_CASES:100 STRESS_SECONDS:3)
     string(REPLACE ":" ";" opt "${opt}")
@@ -54,22 +93,115 @@ function(ptcheck_add_target name)
     if(NOT DEFINED arg_${key})
       set(arg_${key} ${default})
     elseif(NOT arg_${key} MATCHES "^[1-9][0-9]*$")
-      message(FATAL_ERROR "ptcheck_add_target(${name}): ${key} must be a positive number, not '${arg_${key}}'")
+      message(FATAL_ERROR "${fn}(${name}): ${key} must be a positive number, not '${arg_${key}}'")
+    endif()
+  endforeach()
+endmacro()
+
+function(ptcheck_add_target name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_TESTS" "C_STANDARD;CXX_STANDARD;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS"
+                        "SOURCES;COMPILE_DEFINITIONS")
+  _ptcheck_check_arguments(ptcheck_add_target ${name})
+  _ptcheck_target_library(${name})
+  if(NOT arg_NO_TESTS)
+    _ptcheck_add_tests(${name} _ptcheck_target_library "")
+  endif()
+endfunction()
+
+# The kernel library `lib` of ptcheck_add_kernel_target (arguments arg_* and the generated unit
+# `tu` from its scope): the unit, compiled with the access instrumentation where it can be, and
+# the runtime, never instrumented (it is what the instrumented accesses call).
+function(_ptcheck_kernel_library lib)
+  add_library(${lib} MODULE ${tu} ${PTCHECK_KERNEL_DIR}/runtime/ptc_kernel_runtime.c)
+  set_target_properties(${lib} PROPERTIES PREFIX "lib" C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS ON)
+  target_include_directories(${lib} BEFORE PRIVATE ${arg_INCLUDE_DIRS} ${PTCHECK_KERNEL_INCLUDE_DIR}
+                             ${PTCHECK_INCLUDE_DIR} ${PTCHECK_KERNEL_DIR}/runtime)
+  target_compile_definitions(${lib} PRIVATE ${defs} ${arg_COMPILE_DEFINITIONS})
+  if(instrument)
+    set_source_files_properties(${tu} PROPERTIES COMPILE_OPTIONS "${PTCHECK_ACCESS_COMPILE_OPTIONS}"
+                                OBJECT_DEPENDS ${PTCHECK_ACCESS_PLUGIN})
+  endif()
+endfunction()
+
+function(ptcheck_add_kernel_target name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_TESTS;NO_INSTRUMENT"
+                        "INIT_FNS;SPLIT;MERGE;UNMAP_READ_DIRTY;API;CONTRACT;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS"
+                        "SOURCES;INCLUDE_DIRS;COMPILE_DEFINITIONS")
+  set(fn ptcheck_add_kernel_target)
+  _ptcheck_check_arguments(${fn} ${name})
+  if(NOT DEFINED arg_CONTRACT)
+    set(arg_CONTRACT linux)
+  elseif(NOT arg_CONTRACT MATCHES "^(linux|spec)$")
+    message(FATAL_ERROR "${fn}(${name}): CONTRACT must be linux or spec, not '${arg_CONTRACT}'")
+  endif()
+  if(NOT EXISTS ${PTCHECK_KERNEL_DIR}/adapter/io_pgtable_adapter.c)
+    message(FATAL_ERROR "${fn}(${name}): this ptcheck has no kernel adapter (${PTCHECK_KERNEL_DIR})")
+  endif()
+
+  # The translation unit: the file(s) as they are, then the callers.
+  set(tu ${CMAKE_CURRENT_BINARY_DIR}/${name}_kernel_tu.c)
+  set(text "/* Generated by ptcheck_add_kernel_target(${name}): the kernel file(s), unchanged, then ptcheck's callers. */\n")
+  foreach(src IN LISTS arg_SOURCES)
+    get_filename_component(src ${src} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    if(NOT EXISTS ${src})
+      message(FATAL_ERROR "${fn}(${name}): no such source: ${src}")
+    endif()
+    string(APPEND text "#include \"${src}\"\n")
+  endforeach()
+  string(APPEND text "#include \"${PTCHECK_KERNEL_DIR}/adapter/io_pgtable_adapter.c\"\n")
+  file(CONFIGURE OUTPUT ${tu} CONTENT "${text}" @ONLY)
+
+  set(defs PTC_KERNEL_NAME="${name}")
+  if(DEFINED arg_API)
+    if(NOT arg_API MATCHES "^[56]$")
+      message(FATAL_ERROR "${fn}(${name}): API must be 5 or 6, not '${arg_API}'")
+    endif()
+    list(APPEND defs PTC_KERNEL_API=${arg_API})
+  endif()
+  foreach(knob INIT_FNS SPLIT MERGE UNMAP_READ_DIRTY)
+    if(arg_${knob})
+      if(NOT arg_${knob} MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+        message(FATAL_ERROR "${fn}(${name}): ${knob} must name a C symbol, not '${arg_${knob}}'")
+      endif()
+      list(APPEND defs PTC_KERNEL_${knob}=${arg_${knob}})
     endif()
   endforeach()
 
-  _ptcheck_target_library(${name})
-  if(arg_NO_TESTS)
-    return()
+  # The access instrumentation loads into the clang it was built for only.
+  set(instrument OFF)
+  if(NOT arg_NO_INSTRUMENT)
+    if(CMAKE_C_COMPILER_ID MATCHES "Clang" AND PTCHECK_ACCESS_COMPILE_OPTIONS AND
+       CMAKE_C_COMPILER_VERSION VERSION_GREATER_EQUAL 14 AND CMAKE_C_COMPILER_VERSION VERSION_LESS 15)
+      set(instrument ON)
+    else()
+      message(WARNING "${fn}(${name}): ${name} is NOT instrumented (it needs clang 14 and ptcheck's access "
+                      "instrumentation plugin; C compiler: ${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}, "
+                      "plugin: '${PTCHECK_ACCESS_PLUGIN}'): ptcheck will report the file's plain descriptor "
+                      "stores as contract errors")
+    endif()
   endif()
 
+  _ptcheck_kernel_library(${name})
+  if(NOT arg_NO_TESTS)
+    _ptcheck_add_tests(${name} _ptcheck_kernel_library ${arg_CONTRACT})
+  endif()
+endfunction()
+
+# ptcheck's checks of the library `name` as ctest tests. `make_library` (a function of one argument,
+# a target name) builds the library again, for the fuzzer's coverage copy; `contract`: the profile
+# the tests run in (empty: ptcheck's default, spec).
+function(_ptcheck_add_tests name make_library contract)
   set(ptcheck ${PTCHECK_EXECUTABLE})
   set(lib $<TARGET_FILE:${name}>)
   set(corpora ${PTCHECK_CORPORA_DIR})
   set(work ${CMAKE_CURRENT_BINARY_DIR}/ptcheck-${name})
+  set(profile "")
+  if(contract)
+    set(profile --contract ${contract})
+  endif()
   set(tests ${name}/replay)
   add_test(NAME ${name}/replay COMMAND ${ptcheck} replay ${corpora}/scenarios ${corpora}/regressions ${corpora}/oracles
-           --target ${lib})
+           --target ${lib} ${profile})
 
   # libFuzzer: the C++ compiler must link -fsanitize=fuzzer (clang; gcc has no libFuzzer).
   if(NOT DEFINED PTCHECK_LIBFUZZER_WORKS AND CMAKE_CXX_COMPILER_LOADED)
@@ -83,7 +215,7 @@ function(ptcheck_add_target name)
   if(PTCHECK_LIBFUZZER_WORKS AND (NOT CMAKE_C_COMPILER_LOADED OR CMAKE_C_COMPILER_ID MATCHES "Clang"))
     # The table again, with libFuzzer's coverage, loaded only by the fuzzer (the plain ptcheck has
     # no coverage runtime to resolve those hooks).
-    _ptcheck_target_library(${name}_fuzz_target)
+    cmake_language(CALL ${make_library} ${name}_fuzz_target)
     target_compile_options(${name}_fuzz_target PRIVATE -fsanitize=fuzzer-no-link)
     # `ptcheck fuzz` runs FUZZERS_DIR/fuzz_ops, so the binary is named that, in its own folder.
     # Its code is all in the installed driver (whole, so LLVMFuzzerTestOneInput and the custom
@@ -91,7 +223,7 @@ function(ptcheck_add_target name)
     file(CONFIGURE OUTPUT ${work}/fuzz_ops_main.cpp
          CONTENT "// fuzz_ops for ${name}: LLVMFuzzerTestOneInput is in ptcheck::ptc_fuzz_ops_driver.\n")
     add_executable(${name}_fuzz_ops ${work}/fuzz_ops_main.cpp)
-    target_link_libraries(${name}_fuzz_ops PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,ptcheck::ptc_fuzz_ops_driver>")
+    target_link_libraries(${name}_fuzz_ops PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,${PTCHECK_FUZZ_OPS_DRIVER}>")
     target_link_options(${name}_fuzz_ops PRIVATE -fsanitize=fuzzer)
     # ENABLE_EXPORTS: the instrumented table, dlopened, finds libFuzzer's coverage hooks in it.
     set_target_properties(${name}_fuzz_ops PROPERTIES OUTPUT_NAME fuzz_ops RUNTIME_OUTPUT_DIRECTORY ${work}/fuzzers
@@ -102,23 +234,25 @@ function(ptcheck_add_target name)
     add_test(NAME ${name}/fuzz
              COMMAND ${CMAKE_COMMAND} -E env PTCHECK_FUZZ_TARGET=$<TARGET_FILE:${name}_fuzz_target>
                      sh -c "rm -rf \"$0/campaigns\" && exec \"$@\"" ${work} ${ptcheck} fuzz fuzz_ops
-                     --fuzzers ${work}/fuzzers --time ${arg_FUZZ_SECONDS} --seed 1 --corpora ${work} --target ${lib})
+                     --fuzzers ${work}/fuzzers --time ${arg_FUZZ_SECONDS} --seed 1 --corpora ${work} --target ${lib}
+                     ${profile})
     set_tests_properties(${name}/fuzz PROPERTIES TIMEOUT 600)
     list(APPEND tests ${name}/fuzz)
   else()
-    add_test(NAME ${name}/fuzz_inputs COMMAND ${ptcheck} replay ${corpora}/fuzz/fuzz_ops --target ${lib})
+    add_test(NAME ${name}/fuzz_inputs COMMAND ${ptcheck} replay ${corpora}/fuzz/fuzz_ops --target ${lib} ${profile})
     list(APPEND tests ${name}/fuzz_inputs)
   endif()
 
   if(PTCHECK_HAS_PROPERTIES)
-    add_test(NAME ${name}/properties COMMAND ${ptcheck} properties --cases ${arg_PROPERTY_CASES} --seed 1 --target ${lib})
+    add_test(NAME ${name}/properties COMMAND ${ptcheck} properties --cases ${arg_PROPERTY_CASES} --seed 1 --target ${lib}
+             ${profile})
     add_test(NAME ${name}/stress COMMAND ${ptcheck} stress --time ${arg_STRESS_SECONDS} --seed 1 --out ${work}/stress
-             --target ${lib})
+             --target ${lib} ${profile})
     set_tests_properties(${name}/properties ${name}/stress PROPERTIES WORKING_DIRECTORY ${work})
     list(APPEND tests ${name}/properties ${name}/stress)
   endif()
   if(PTCHECK_HAS_PROVE)
-    add_test(NAME ${name}/prove COMMAND ${ptcheck} prove --target ${lib})
+    add_test(NAME ${name}/prove COMMAND ${ptcheck} prove --target ${lib} ${profile})
     list(APPEND tests ${name}/prove)
   endif()
   file(MAKE_DIRECTORY ${work})

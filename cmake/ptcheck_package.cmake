@@ -2,6 +2,9 @@
 # `find_package(ptcheck)` from P (cmake/ptcheckConfig.cmake.in, cmake/ptcheck.cmake):
 #   P/bin/ptcheck                              the CLI
 #   P/include/ptcheck/*.h                      the target ABI and the kernel shim
+#   P/include/ptcheck/{linux,asm}/*.h          the kernel include tree (ptcheck_add_kernel_target)
+#   P/share/ptcheck/kernel/{runtime,adapter}/  the kernel runtime and the callers, compiled into each kernel target
+#   P/lib/ptcheck/libptc_access_instrument.so  the access instrumentation plugin (kernel/instrument), when built
 #   P/share/ptcheck/corpora/                   scenarios, regressions, oracle scripts, fuzz seeds
 #   P/lib/ptcheck/libptc_*.a                   the fuzz_ops harness, for libFuzzer binaries of users' targets
 #   P/lib/cmake/ptcheck/                       ptcheckConfig.cmake, ptcheckTargets.cmake, ptcheck.cmake
@@ -30,11 +33,28 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/ptcheck DESTINATION ${CMAKE_INSTAL
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/corpora/scenarios ${CMAKE_SOURCE_DIR}/corpora/regressions
                   ${CMAKE_SOURCE_DIR}/corpora/oracles ${CMAKE_SOURCE_DIR}/corpora/fuzz
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ptcheck/corpora PATTERN "*.md" EXCLUDE)
+# The kernel runtime and adapter, as sources: each kernel target compiles them with its own file.
+foreach(dir runtime adapter)
+  if(EXISTS ${CMAKE_SOURCE_DIR}/kernel/${dir})
+    install(DIRECTORY ${CMAKE_SOURCE_DIR}/kernel/${dir} DESTINATION ${CMAKE_INSTALL_DATADIR}/ptcheck/kernel
+            PATTERN tests EXCLUDE PATTERN CMakeLists.txt EXCLUDE PATTERN "*.md" EXCLUDE)
+  endif()
+endforeach()
 install(EXPORT ptcheckTargets NAMESPACE ptcheck:: DESTINATION ${PTCHECK_INSTALL_CMAKEDIR})
 
 # Whether the installed ptcheck has `properties` and `prove` (ptcheck_add_target registers only what exists).
 set(PTCHECK_PACKAGE_HAS_PROPERTIES ${PTCHECK_BUILD_TESTS})
 set(PTCHECK_PACKAGE_HAS_PROVE ${PTCHECK_PROOFS})
+# The plugin's file name (kernel/instrument installs it to lib/ptcheck) and the compile options
+# that go with it besides -fpass-plugin (the pass's hash, for ccache).
+set(PTCHECK_PACKAGE_ACCESS_PLUGIN "")
+set(PTCHECK_PACKAGE_ACCESS_DEFINES "")
+if(PTCHECK_ACCESS_PLUGIN)
+  get_filename_component(PTCHECK_PACKAGE_ACCESS_PLUGIN ${PTCHECK_ACCESS_PLUGIN} NAME)
+  set(PTCHECK_PACKAGE_ACCESS_DEFINES ${PTCHECK_ACCESS_COMPILE_OPTIONS})
+  list(FILTER PTCHECK_PACKAGE_ACCESS_DEFINES EXCLUDE REGEX "^-fpass-plugin=")
+  list(JOIN PTCHECK_PACKAGE_ACCESS_DEFINES " " PTCHECK_PACKAGE_ACCESS_DEFINES)
+endif()
 configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/ptcheckConfig.cmake.in
                               ${CMAKE_BINARY_DIR}/cmake/ptcheckConfig.cmake
                               INSTALL_DESTINATION ${PTCHECK_INSTALL_CMAKEDIR}

@@ -79,6 +79,9 @@ const struct ptc_hw *ptc_k_hw(void); /* NULL outside any call */
  * and is registered, so that descriptor accesses can be told from other memory by address. */
 void *ptc_k_alloc_table(size_t bytes); /* zeroed, aligned to bytes, NULL on -ENOMEM */
 void ptc_k_free_table(void *table);
+/* How many table allocations (ptc_k_alloc_table, the page allocator) failed on this thread so far: the
+ * adapter tells an operation that fell short because memory ran out from one the file refused. */
+unsigned long ptc_k_alloc_failures(void);
 int ptc_k_in_table(const void *p); /* p is 8-byte aligned and lies in a live registered table */
 
 /* The page allocator on the table registry: PAGE_SIZE << order bytes, the struct page describing

@@ -133,10 +133,17 @@ static struct table *registry_remove(uintptr_t base) {
 
 int ptc_k_in_table(const void *p) { return ((uintptr_t)p & 7) == 0 && find(p) != NULL; }
 
+static __thread unsigned long alloc_failures;
+
+unsigned long ptc_k_alloc_failures(void) { return alloc_failures; }
+
 static struct table *alloc_registered(size_t bytes, unsigned int order) {
   const struct ptc_hw *hw = need_hw("a page allocator");
   void *mem = hw->alloc_table(hw->ctx, bytes);
-  if (!mem) return NULL;
+  if (!mem) {
+    alloc_failures++;
+    return NULL;
+  }
   struct table *t = calloc(1, sizeof *t);
   if (!t) abort();
   t->base = (uintptr_t)mem;

@@ -10,6 +10,9 @@
 #ifndef __IO_PGTABLE_H
 #define __IO_PGTABLE_H
 
+/* This header, not a kernel's: the adapter (kernel/adapter) then calls the members the file filled. */
+#define PTC_IO_PGTABLE_BOTH_APIS 1
+
 #include <linux/bitops.h>
 #include <linux/iommu.h>
 
