@@ -190,35 +190,34 @@ static dma_addr_t __arm_lpae_dma_addr(void *pages)
 	return (dma_addr_t)virt_to_phys(pages);
 }
 
-static void *__arm_lpae_alloc_pages(size_t size, gfp_t gfp, struct io_pgtable_cfg *cfg)
+/* A walker that does not snoop the CPU caches reads the table through the DMA API's mapping, which
+ * must be the identity: it is given physical addresses. */
+static bool arm_lpae_dma_map_table(struct device *dev, void *pages, size_t size)
 {
-	struct device *dev = cfg->iommu_dev;
-	dma_addr_t dma;
-	void *pages;
+	dma_addr_t dma = dma_map_single(dev, pages, size, DMA_TO_DEVICE);
 
-	pages = iommu_alloc_pages_node_sz(dev_to_node(dev), gfp, size);
-	if (!pages)
-		return NULL;
-	/* A table descriptor holds bits 47:12 of the next table's address. */
-	if (virt_to_phys(pages) & ~ARM_LPAE_PTE_ADDR_MASK & ~(ARM_LPAE_GRANULE - 1))
-		goto out_free;
-
-	if (!cfg->coherent_walk) {
-		dma = dma_map_single(dev, pages, size, DMA_TO_DEVICE);
-		if (dma_mapping_error(dev, dma))
-			goto out_free;
-		/* The walker is given physical addresses: a translating DMA layer cannot work. */
-		if (dma != virt_to_phys(pages))
-			goto out_unmap;
-	}
-	return pages;
-
-out_unmap:
+	if (dma_mapping_error(dev, dma))
+		return false;
+	if (dma == virt_to_phys(pages))
+		return true;
 	dev_err(dev, "Cannot accommodate DMA translation for IOMMU page tables\n");
 	dma_unmap_single(dev, dma, size, DMA_TO_DEVICE);
-out_free:
-	iommu_free_pages(pages);
-	return NULL;
+	return false;
+}
+
+static void *__arm_lpae_alloc_pages(size_t size, gfp_t gfp, struct io_pgtable_cfg *cfg)
+{
+	void *pages = iommu_alloc_pages_node_sz(dev_to_node(cfg->iommu_dev), gfp, size);
+
+	if (!pages)
+		return NULL;
+	/* A table descriptor holds bits 47:12 of the next table's address; the walker must reach it. */
+	if ((virt_to_phys(pages) & ~ARM_LPAE_PTE_ADDR_MASK & ~(ARM_LPAE_GRANULE - 1)) ||
+	    (!cfg->coherent_walk && !arm_lpae_dma_map_table(cfg->iommu_dev, pages, size))) {
+		iommu_free_pages(pages);
+		return NULL;
+	}
+	return pages;
 }
 
 static void __arm_lpae_free_pages(void *pages, size_t size, struct io_pgtable_cfg *cfg)
@@ -994,15 +993,15 @@ static struct io_pgtable *arm_64_lpae_alloc_pgtable_s1(struct io_pgtable_cfg *cf
 	data->start_level = cfg->ias > 39 ? 0 : 1;
 	data->pgd_bits = cfg->ias - ARM_LPAE_LVL_SHIFT(data->start_level);
 	data->pgd = __arm_lpae_alloc_pages(sizeof(arm_lpae_iopte) << data->pgd_bits, GFP_KERNEL, cfg);
-	if (!data->pgd) {
+	if (data->pgd) {
+		/* The empty pgd is visible before the driver writes the TTBR the cfg now holds */
+		wmb();
+		cfg->arm_lpae_s1_cfg.ttbr = virt_to_phys(data->pgd);
+		data->iop.cfg = *cfg;
+	} else {
 		kfree(data);
 		return NULL;
 	}
-	/* Ensure the empty pgd is visible before any actual TTBR write */
-	wmb();
-	cfg->arm_lpae_s1_cfg.ttbr = virt_to_phys(data->pgd);
-
-	data->iop.cfg = *cfg;
 	data->iop.ops = (struct io_pgtable_ops) {
 		.map_pages		= arm_lpae_map_pages,
 		.unmap_pages		= arm_lpae_unmap_pages,

@@ -13,15 +13,9 @@
 #include <linux/bitops.h>
 #include <linux/iommu.h>
 
-enum io_pgtable_fmt {
-	ARM_32_LPAE_S1,
-	ARM_32_LPAE_S2,
-	ARM_64_LPAE_S1,
-	ARM_64_LPAE_S2,
-	ARM_V7S,
-	ARM_MALI_LPAE,
-	IO_PGTABLE_NUM_FMTS,
-};
+/* The formats of v5.10 (32-bit and 64-bit LPAE stage 1 and 2, v7s, Mali; the AMD v1 table). */
+enum io_pgtable_fmt { ARM_32_LPAE_S1, ARM_32_LPAE_S2, ARM_64_LPAE_S1, ARM_64_LPAE_S2, ARM_V7S, ARM_MALI_LPAE,
+		      AMD_IOMMU_V1, IO_PGTABLE_NUM_FMTS };
 
 /* TLB maintenance the table asks of the IOMMU driver; cookie is alloc_io_pgtable_ops()'s. */
 struct iommu_flush_ops {
