@@ -58,7 +58,8 @@ endif()
 configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/ptcheckConfig.cmake.in
                               ${CMAKE_BINARY_DIR}/cmake/ptcheckConfig.cmake
                               INSTALL_DESTINATION ${PTCHECK_INSTALL_CMAKEDIR}
-                              PATH_VARS CMAKE_INSTALL_BINDIR CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_DATADIR)
+                              PATH_VARS CMAKE_INSTALL_BINDIR CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_DATADIR
+                                        CMAKE_INSTALL_LIBDIR)
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/cmake/ptcheckConfigVersion.cmake
                                  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/cmake/ptcheckConfig.cmake ${CMAKE_BINARY_DIR}/cmake/ptcheckConfigVersion.cmake

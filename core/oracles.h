@@ -20,8 +20,10 @@ enum class Oracle : uint8_t {
   Crash = 11,            // a signal, abort() or exit() with no sanitizer report
   Hang = 12,             // an operation that did not return within the op timeout
   Warning = 13,          // a kernel WARNING printed during an op Linux's callers issue (docs/HARNESS.md)
+  UnseenWrite = 14,      // SPEC 6: a descriptor changed in table memory with no ptc_hw access (a plain
+                         // store of a target built without ptcheck's access instrumentation)
 };
-inline constexpr int kOracleCount = 13;
+inline constexpr int kOracleCount = 14;
 
 // Short stable name used in signatures ("lost-dirty") and in corpora expectations.
 inline const char* oracle_name(Oracle o) {
@@ -39,6 +41,7 @@ inline const char* oracle_name(Oracle o) {
     case Oracle::Crash: return "crash";
     case Oracle::Hang: return "hang";
     case Oracle::Warning: return "warning";
+    case Oracle::UnseenWrite: return "unseen-write";
   }
   return "?";
 }

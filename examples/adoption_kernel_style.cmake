@@ -1,13 +1,7 @@
 # ctest adoption/kernel-style (examples/CMakeLists.txt): install -> find_package -> ptcheck_add_kernel_target
 # -> ctest, green then red.
 # -DBUILD_DIR -DCONSUMER -DWORK -DGENERATOR -DC_COMPILER -DCXX_COMPILER
-function(step what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "adoption: ${what} failed (${rc}):\n${out}")
-  endif()
-  message(STATUS "adoption: ${what}: ok")
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../cmake/adoption_step.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)

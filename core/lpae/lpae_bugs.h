@@ -63,6 +63,9 @@ enum LpaeBug : unsigned {
   kBugDirtyLoopsForever = 1u << 23,
   // every operation prints a kernel WARN line to stderr (and works correctly).
   kBugWarnEveryOp = 1u << 24,
+  // map writes 4K leaves with a plain store instead of hw->write: a target built without ptcheck's access
+  // instrumentation (SPEC 6, 10), whose stores the harness must report, never miss.
+  kBugLeafPlainStore = 1u << 25,
 };
 
 struct LpaeBugName {
@@ -97,6 +100,7 @@ inline constexpr LpaeBugName kLpaeBugNames[] = {
     {"merge_heap_overflow", kBugMergeHeapOverflow},
     {"dirty_loops_forever", kBugDirtyLoopsForever},
     {"warn_every_op", kBugWarnEveryOp},
+    {"leaf_plain_store", kBugLeafPlainStore},
 };
 
 // The flag of a bug name; 0 when unknown (a static_assert in lpae_broken.cpp rejects that).

@@ -668,7 +668,10 @@ class LpaeTable {
     for (unsigned i = first; i < last; ++i) {
       pte_t* ptep = &table[i];
       (void)mem_.read(ptep);
-      mem_.write(ptep, leaf0 + (pte_t(i - first) << kPageShift));
+      if constexpr (has_bug(kBugLeafPlainStore))
+        *ptep = leaf0 + (pte_t(i - first) << kPageShift);  // deliberate: a store the harness is not told of
+      else
+        mem_.write(ptep, leaf0 + (pte_t(i - first) << kPageShift));
     }
     if constexpr (has_bug(kBugDirectOob)) {
       if (last > first) table[kTableEntries] = 0;  // deliberate: a plain store one past the table's end

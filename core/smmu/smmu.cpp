@@ -176,7 +176,9 @@ void* Smmu::alloc_table(size_t bytes) {
   void* p = std::aligned_alloc(align, align);
   if (!p) return nullptr;
   std::memset(p, 0, align);
-  tables_[reinterpret_cast<uintptr_t>(p)] = Table{bytes};
+  Table& t = tables_[reinterpret_cast<uintptr_t>(p)];
+  t.bytes = bytes;
+  t.shadow.assign((bytes + sizeof(ptc_pte_t) - 1) / sizeof(ptc_pte_t), 0);
   note(EventKind::kAlloc, [&] { return fmt("alloc_table(%zu) -> 0x%llx", bytes, ull(reinterpret_cast<uintptr_t>(p))); });
   return p;
 }
@@ -237,6 +239,7 @@ void Smmu::check_leaks() {
 // ---- attach / ops -------------------------------------------------------------------------------
 
 void Smmu::attach(ptc_pte_t* root) {
+  check_unseen_writes("seen when the target's root was attached");
   root_ = reinterpret_cast<uintptr_t>(root);
   Table* t = live_table(root_);
   if (!t) {
@@ -285,6 +288,7 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label
 }
 
 void Smmu::end_op() {
+  check_unseen_writes("seen when it returned");
   ++seq_;
   note(EventKind::kReturn, [&] { return "returns: " + op_label_; });
   returned_ = Returned{op_id_, op_kind_, op_label_, op_began_at_};
@@ -343,6 +347,7 @@ ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
   uintptr_t base;
   if (!s->check_access(EventKind::kRead, p, &t, &base)) return 0;
   const ptc_pte_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+  s->check_seen(*t, base, p, v, EventKind::kRead);
   s->note_access(EventKind::kRead, base, *t, unsigned((uintptr_t(p) - base) / 8), {.before = v, .after = v});
   s->after_access();
   return v;
@@ -355,6 +360,8 @@ ptc_pte_t Smmu::exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v) {
   if (!check_access(kind, p, &t, &base)) return 0;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+  check_seen(*t, base, p, old, kind);
+  shadow_store(*t, base, p, v);
   note_access(kind, base, *t, idx, {.before = old, .after = v});
   on_store(*t, base, idx, old, v);
   after_access();
@@ -371,6 +378,8 @@ ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   ptc_pte_t expected = o;
   const bool ok = __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  s->check_seen(*t, base, p, ok ? o : expected, EventKind::kCmpxchg);
+  if (ok) s->shadow_store(*t, base, p, v);
   s->note_access(EventKind::kCmpxchg, base, *t, idx, {.before = o, .after = ok ? v : expected, .operand = v, .ok = ok});
   if (ok) s->on_store(*t, base, idx, o, v);
   s->after_access();
@@ -386,6 +395,8 @@ ptc_pte_t Smmu::hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
   if (!s->check_access(EventKind::kFetchOr, p, &t, &base)) return 0;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
+  s->check_seen(*t, base, p, old, EventKind::kFetchOr);
+  s->shadow_store(*t, base, p, old | bits);
   s->note_access(EventKind::kFetchOr, base, *t, idx, {.before = old, .after = old | bits, .operand = bits});
   s->on_store(*t, base, idx, old, old | bits);
   s->after_access();
@@ -854,6 +865,7 @@ bool Smmu::removed_by_lazy_unmap(const TlbEntry& e) const {
 }
 
 DeviceResult Smmu::device_access(uint64_t iova, bool write) {
+  check_unseen_writes("seen before a device access");
   ++seq_;
   DeviceResult r;
   const char* verb = write ? "write" : "read";
@@ -871,7 +883,8 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
       } else {
         // HTTU: mark the descriptor the entry was read from dirty, by compare-and-swap.
         uintptr_t base;
-        if (!table_of(hit->ptep, &base)) {
+        Table* in = table_of(hit->ptep, &base);
+        if (!in) {
           raise(Oracle::TableUseAfterFree,
                 fmt("device write to iova 0x%llx: HTTU update through a cached entry lands in a freed table", ull(iova)));
           r = {true, 0, "HTTU into a freed table"};
@@ -879,6 +892,7 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
           ptc_pte_t expected = hit->desc;
           const ptc_pte_t dirty = hit->desc & ~pte::kAp2;
           if (__atomic_compare_exchange_n(hit->ptep, &expected, dirty, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            shadow_store(*in, base, hit->ptep, dirty);
             record_httu(hit->ptep, hit->desc, dirty);
             hit->dirty = true;
             hit->desc = dirty;
@@ -912,6 +926,7 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
       ptc_pte_t expected = w.leaf.desc;
       const ptc_pte_t dirty = w.leaf.desc & ~pte::kAp2;
       if (!__atomic_compare_exchange_n(w.ptep, &expected, dirty, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) continue;
+      if (uintptr_t base; Table* in = table_of(w.ptep, &base)) shadow_store(*in, base, w.ptep, dirty);
       record_httu(w.ptep, w.leaf.desc, dirty);
       for (TlbEntry& e : tlb_)
         if (e.ptep == w.ptep) {
@@ -930,6 +945,7 @@ DeviceResult Smmu::device_access(uint64_t iova, bool write) {
 }
 
 DeviceResult Smmu::device_fill(uint64_t iova) {
+  check_unseen_writes("seen before a device walk");
   ++seq_;
   Walk w = walk(iova, true, true);
   record_walk(iova, w);

@@ -142,6 +142,9 @@ class Smmu {
     bool reachable = false;
     bool exposed = false;  // may be in the walk cache: reachable since the last synced invalidation
     uint64_t unlinked_at = 0;
+    // What ptc_hw accesses and the device's own updates left in each descriptor (smmu_shadow.cpp):
+    // memory that differs was changed by a store the harness was not told of (SPEC 6).
+    std::vector<ptc_pte_t> shadow;
   };
   // A translation the IOTLB may still hold although the tables changed (the may-cache ledger).
   struct Stale {
@@ -207,6 +210,13 @@ class Smmu {
   ptc_pte_t exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v);
   void after_access();
   void on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val, ptc_pte_t new_val);
+  // The shadow (smmu_shadow.cpp): kept up to date by every access the harness sees; an access that
+  // finds memory other than the shadow, or a scan at the end of an op or before a device action,
+  // raises unseen-write.
+  void shadow_store(Table& t, uintptr_t base, const ptc_pte_t* p, ptc_pte_t v);
+  void check_seen(Table& t, uintptr_t base, const ptc_pte_t* p, ptc_pte_t found, EventKind by);
+  void check_unseen_writes(const char* when);
+  void raise_unseen(Table& t, uintptr_t base, unsigned index, ptc_pte_t found, const std::string& when);
   void tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all);
   void tlb_sync();
 

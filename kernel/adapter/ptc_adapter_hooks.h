@@ -86,13 +86,40 @@ static struct ptc_adapter_range *ptc_adapter_runs(struct ptc_target *t, u64 iova
 }
 
 /*
- * Split or merge through a hook: a whole-range int hook once, or a hook of
- * the RFC's shape over the caller's runs (`each`, one run, hw entered),
- * then iommu_flush_iotlb_all as the RFC's iommu_split_block and
- * iommu_merge_page end.
+ * One run through a hook of the RFC's shape, in iommu_pgsize pieces: split
+ * (iommu_split_block) aligns them to the IOVA alone, merge
+ * (__iommu_merge_page) to IOVA and output address and passes the run's prot.
+ */
+static int ptc_adapter_rfc_run(struct ptc_target *t, const struct ptc_adapter_range *run,
+			       ptc_rfc_split_fn *split, ptc_rfc_merge_fn *merge)
+{
+	u64 iova = run->iova, paddr = run->paddr, size = run->size;
+
+	while (size) {
+		unsigned long failures = ptc_k_alloc_failures();
+		size_t count, done = 0;
+		size_t pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap, iova,
+						   split ? 0 : paddr, size, &count);
+
+		if (pgsize)
+			done = split ? split(t->ops, iova, pgsize)
+				     : merge(t->ops, iova, paddr, pgsize, run->prot);
+		if (!pgsize || done != pgsize)
+			return ptc_adapter_short(failures);
+		iova += pgsize;
+		paddr += pgsize;
+		size -= pgsize;
+	}
+	return 0;
+}
+
+/*
+ * Split or merge through a hook: a whole-range int hook once, or one of the
+ * RFC's shape over the caller's runs, then iommu_flush_iotlb_all as the
+ * RFC's iommu_split_block and iommu_merge_page end.
  */
 static int ptc_adapter_bbm_op(struct ptc_target *t, u64 iova, u64 size, ptc_range_fn *whole,
-			      int (*each)(struct ptc_target *t, const struct ptc_adapter_range *run))
+			      ptc_rfc_split_fn *split, ptc_rfc_merge_fn *merge)
 {
 	struct ptc_adapter_range *runs = NULL;
 	const struct ptc_hw *prev;
@@ -111,7 +138,7 @@ static int ptc_adapter_bbm_op(struct ptc_target *t, u64 iova, u64 size, ptc_rang
 		ret = whole(t->ops, iova, size);
 	} else {
 		for (i = 0; i < nr && !ret; i++)
-			ret = each(t, &runs[i]);
+			ret = ptc_adapter_rfc_run(t, &runs[i], split, merge);
 		iommu_flush_iotlb_all(&t->domain);
 	}
 	ptc_k_leave(prev);
@@ -125,29 +152,10 @@ PTC_HOOK_CHECK(PTC_KERNEL_SPLIT, ptc_rfc_split_fn, ptc_range_fn,
 	       "PTC_KERNEL_SPLIT: want size_t fn(struct io_pgtable_ops *, unsigned long, size_t) "
 	       "or int fn(struct io_pgtable_ops *, unsigned long, size_t)");
 
-/* The RFC's iommu_split_block over one run: split_block in iommu_pgsize pieces. */
-static int ptc_adapter_split_run(struct ptc_target *t, const struct ptc_adapter_range *run)
-{
-	ptc_rfc_split_fn *rfc = PTC_HOOK_AS(PTC_KERNEL_SPLIT, ptc_rfc_split_fn);
-	u64 iova = run->iova, size = run->size;
-
-	while (size) {
-		unsigned long failures = ptc_k_alloc_failures();
-		size_t count, pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap,
-							  iova, 0, size, &count);
-
-		if (!pgsize || rfc(t->ops, iova, pgsize) != pgsize)
-			return ptc_adapter_short(failures);
-		iova += pgsize;
-		size -= pgsize;
-	}
-	return 0;
-}
-
 static int ptc_adapter_split(struct ptc_target *t, uint64_t iova, uint64_t size)
 {
 	return ptc_adapter_bbm_op(t, iova, size, PTC_HOOK_AS(PTC_KERNEL_SPLIT, ptc_range_fn),
-				  ptc_adapter_split_run);
+				  PTC_HOOK_AS(PTC_KERNEL_SPLIT, ptc_rfc_split_fn), NULL);
 }
 #define PTC_ADAPTER_SPLIT ptc_adapter_split
 #else
@@ -159,33 +167,10 @@ PTC_HOOK_CHECK(PTC_KERNEL_MERGE, ptc_rfc_merge_fn, ptc_range_fn,
 	       "PTC_KERNEL_MERGE: want size_t fn(struct io_pgtable_ops *, unsigned long, phys_addr_t, "
 	       "size_t, int) or int fn(struct io_pgtable_ops *, unsigned long, size_t)");
 
-/*
- * The RFC's __iommu_merge_page over one run: merge_page in iommu_pgsize
- * pieces, with the run's output address and prot.
- */
-static int ptc_adapter_merge_run(struct ptc_target *t, const struct ptc_adapter_range *run)
-{
-	ptc_rfc_merge_fn *rfc = PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_rfc_merge_fn);
-	u64 iova = run->iova, paddr = run->paddr, size = run->size;
-
-	while (size) {
-		unsigned long failures = ptc_k_alloc_failures();
-		size_t count, pgsize = ptc_adapter_pgsize(t->domain.pgsize_bitmap, iova,
-							  paddr, size, &count);
-
-		if (!pgsize || rfc(t->ops, iova, paddr, pgsize, run->prot) != pgsize)
-			return ptc_adapter_short(failures);
-		iova += pgsize;
-		paddr += pgsize;
-		size -= pgsize;
-	}
-	return 0;
-}
-
 static int ptc_adapter_merge(struct ptc_target *t, uint64_t iova, uint64_t size)
 {
 	return ptc_adapter_bbm_op(t, iova, size, PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_range_fn),
-				  ptc_adapter_merge_run);
+				  NULL, PTC_HOOK_AS(PTC_KERNEL_MERGE, ptc_rfc_merge_fn));
 }
 #define PTC_ADAPTER_MERGE ptc_adapter_merge
 #else

@@ -15,14 +15,15 @@
 // stores into memset.
 //
 // What it leaves alone, and why:
-//  - atomic and volatile loads/stores, cmpxchg, atomicrmw: the include tree maps READ_ONCE, WRITE_ONCE
-//    and the atomics onto ptc_k_* calls already; a volatile or atomic access is never a "plain" one.
+//  - atomic and volatile loads/stores, cmpxchg, atomicrmw: not plain accesses. The include tree maps
+//    READ_ONCE, WRITE_ONCE and the atomics of descriptors onto ptc_k_* calls itself (were WRITE_ONCE a
+//    volatile store, the harness would report the descriptor it changed as an unseen write).
 //  - accesses of other widths: a descriptor is 8 bytes (SPEC §6); a 32-bit access is not one.
 //  - accesses whose alignment the IR gives as less than 8: descriptors are naturally aligned (the walker
 //    reads them so); an under-aligned access (packed struct) is not a descriptor access, and the runtime
 //    may assume the addresses it gets are 8-byte aligned.
 //  - accesses whose address is (a GEP or cast of) a local alloca or a global variable: tables are only
-//    ever memory from ptc_k_alloc_table (SPEC §6: a target touches no other table memory), so the runtime
+//    ever memory from ptc_k_alloc_table (SPEC §6: a table is memory alloc_table returned), so the runtime
 //    would do a plain access there anyway. Skipping them is exact, and it keeps -O0 code, where every
 //    local variable lives in an alloca, nearly as fast as before.
 //  - llvm.memset / llvm.memcpy / llvm.memmove: left as they are. io-pgtable code clears fresh tables

@@ -213,18 +213,26 @@ void ptc_k_kfree(const void *p) { free((void *)(uintptr_t)p); }
 
 /* ---- descriptor accesses ---- */
 
-/* The hw for a descriptor access to table t: the current one (the instance whose call is running),
- * else the one that allocated the table. */
-static const struct ptc_hw *hw_for(const struct table *t) { return current_hw ? current_hw : t->hw; }
-
-static struct table *descriptor(const uint64_t *p) { return ((uintptr_t)p & 7) == 0 ? find(p) : NULL; }
+/* The hw for a descriptor access at p, or NULL when p is no descriptor (unaligned, or outside every
+ * live table): the current one (the instance whose call is running), else the one that allocated the
+ * table. Read under the lock, so that a table freed meanwhile by another thread (a race of the file,
+ * for the harness to report) is never read here. */
+static const struct ptc_hw *descriptor(const uint64_t *p) {
+  uintptr_t addr = (uintptr_t)p;
+  if ((addr & 7) || addr < __atomic_load_n(&bounds_lo, __ATOMIC_RELAXED) ||
+      addr >= __atomic_load_n(&bounds_hi, __ATOMIC_RELAXED))
+    return NULL;
+  const struct ptc_hw *hw = NULL;
+  pthread_rwlock_rdlock(&registry_lock);
+  struct table *t = find_locked(addr);
+  if (t) hw = current_hw ? current_hw : t->hw;
+  pthread_rwlock_unlock(&registry_lock);
+  return hw;
+}
 
 uint64_t ptc_k_load8(const uint64_t *p) {
-  struct table *t = descriptor(p);
-  if (t) {
-    const struct ptc_hw *hw = hw_for(t);
-    return hw->read(hw->ctx, (ptc_pte_t *)p);
-  }
+  const struct ptc_hw *hw = descriptor(p);
+  if (hw) return hw->read(hw->ctx, (ptc_pte_t *)p);
   uint64_t v;
   if ((uintptr_t)p & 7)
     memcpy(&v, p, sizeof v);
@@ -234,9 +242,8 @@ uint64_t ptc_k_load8(const uint64_t *p) {
 }
 
 void ptc_k_store8(uint64_t *p, uint64_t v) {
-  struct table *t = descriptor(p);
-  if (t) {
-    const struct ptc_hw *hw = hw_for(t);
+  const struct ptc_hw *hw = descriptor(p);
+  if (hw) {
     hw->write(hw->ctx, p, v);
   } else if ((uintptr_t)p & 7) {
     memcpy(p, &v, sizeof v);
@@ -246,38 +253,28 @@ void ptc_k_store8(uint64_t *p, uint64_t v) {
 }
 
 uint64_t ptc_k_cmpxchg8(uint64_t *p, uint64_t old, uint64_t new_) {
-  struct table *t = descriptor(p);
-  if (t) {
-    const struct ptc_hw *hw = hw_for(t);
-    return hw->cmpxchg(hw->ctx, p, old, new_);
-  }
+  const struct ptc_hw *hw = descriptor(p);
+  if (hw) return hw->cmpxchg(hw->ctx, p, old, new_);
   __atomic_compare_exchange_n(p, &old, new_, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
   return old;
 }
 
 uint64_t ptc_k_xchg8(uint64_t *p, uint64_t v) {
-  struct table *t = descriptor(p);
-  if (t) {
-    const struct ptc_hw *hw = hw_for(t);
-    return hw->xchg(hw->ctx, p, v);
-  }
+  const struct ptc_hw *hw = descriptor(p);
+  if (hw) return hw->xchg(hw->ctx, p, v);
   return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
 }
 
 uint64_t ptc_k_fetch_or8(uint64_t *p, uint64_t bits) {
-  struct table *t = descriptor(p);
-  if (t) {
-    const struct ptc_hw *hw = hw_for(t);
-    return hw->fetch_or(hw->ctx, p, bits);
-  }
+  const struct ptc_hw *hw = descriptor(p);
+  if (hw) return hw->fetch_or(hw->ctx, p, bits);
   return __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
 }
 
 /* ptc_hw has no fetch_and: one read, then a cmpxchg per attempt until none raced with it. */
 uint64_t ptc_k_fetch_and8(uint64_t *p, uint64_t mask) {
-  struct table *t = descriptor(p);
-  if (!t) return __atomic_fetch_and(p, mask, __ATOMIC_SEQ_CST);
-  const struct ptc_hw *hw = hw_for(t);
+  const struct ptc_hw *hw = descriptor(p);
+  if (!hw) return __atomic_fetch_and(p, mask, __ATOMIC_SEQ_CST);
   uint64_t old = hw->read(hw->ctx, p);
   for (;;) {
     uint64_t seen = hw->cmpxchg(hw->ctx, p, old, old & mask);

@@ -129,7 +129,7 @@ const char kUsage[] =
     "\n"
     "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
     "         table-use-after-free tlb-conflict fault-during-split-merge leak memory-error crash hang\n"
-    "         warning\n"
+    "         warning unseen-write\n"
     "exit status: 0 the oracles hold, 1 a bug was found, 2 bad input; check, fuzz, properties and stress\n"
     "stopped by SIGTERM or SIGINT before they found a bug: 143 or 130 (128 + the signal)\n"
     "report files (--json, --junit, --html) are written to a temporary file and renamed: one that exists is whole\n";

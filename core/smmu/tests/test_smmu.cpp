@@ -194,6 +194,48 @@ TEST_F(Fixture, DoubleFreeAndAccessOutsideTables) {
   EXPECT_EQ(smmu->violation()->oracle, Oracle::TableUseAfterFree);
 }
 
+// SPEC 6: a descriptor changed with no ptc_hw access (a plain store) is reported where the harness
+// next looks: an access of that descriptor, an op's return, a device action. HTTU's own updates are not.
+TEST_F(Fixture, UnseenWriteIsFoundByTheNextAccessOfThatDescriptor) {
+  ptc_pte_t* l2 = table();
+  root[0] = tdesc(l2);  // plain store
+  EXPECT_FALSE(smmu->violation());
+  hw->read(hw->ctx, &root[0]);
+  ASSERT_TRUE(smmu->violation());
+  EXPECT_EQ(smmu->violation()->oracle, Oracle::UnseenWrite);
+  EXPECT_NE(smmu->violation()->message.find("L1[0]"), std::string::npos) << smmu->violation()->message;
+  EXPECT_NE(smmu->violation()->message.find("the target's read"), std::string::npos) << smmu->violation()->message;
+}
+
+TEST_F(Fixture, UnseenWriteIsFoundWhenTheOpReturnsAndBeforeADeviceAction) {
+  op(OpKind::Map);
+  root[1] = 0x80000000 | kLeafRwDirty;  // plain store of a block during the op
+  smmu->end_op();
+  ASSERT_TRUE(smmu->violation());
+  EXPECT_EQ(smmu->violation()->oracle, Oracle::UnseenWrite);
+  EXPECT_NE(smmu->violation()->message.find("during `test op`"), std::string::npos) << smmu->violation()->message;
+  make();
+  root[2] = 0x80000000 | kLeafRwDirty;
+  smmu->device_access(0x80000000, false);
+  ASSERT_TRUE(smmu->violation());
+  EXPECT_EQ(smmu->violation()->oracle, Oracle::UnseenWrite);
+  EXPECT_NE(smmu->violation()->message.find("before a device access"), std::string::npos);
+}
+
+TEST_F(Fixture, AnnouncedWritesAndHttuAreNotUnseen) {
+  set(&root[1], 0x80000000 | kLeafRwClean);
+  op(OpKind::Dirty);
+  hw->cmpxchg(hw->ctx, &root[1], 0x80000000 | kLeafRwClean, 0x80000000 | kLeafRwClean);
+  hw->fetch_or(hw->ctx, &root[1], 0);
+  smmu->end_op();
+  EXPECT_FALSE(smmu->device_access(0x40000000, true).fault);  // HTTU: clean -> dirty in memory
+  op(OpKind::Dirty);
+  EXPECT_EQ(hw->read(hw->ctx, &root[1]), 0x80000000 | kLeafRwDirty);
+  hw->xchg(hw->ctx, &root[1], 0);
+  smmu->end_op();
+  EXPECT_FALSE(smmu->violation()) << smmu->violation()->message;
+}
+
 TEST_F(Fixture, ConcreteTlbConflictAtBbml1) {
   set(&root[1], 0x80000000 | kLeafRwDirty);
   ASSERT_FALSE(smmu->device_fill(0x40000000).fault);

@@ -1,15 +1,9 @@
 # ctest adoption/kernel-adapter (kernel/adapter/tests/CMakeLists.txt): install this build, build a kernel
 # file through find_package(ptcheck) + ptcheck_add_kernel_target in a project of its own, and run the
 # adapter's scripts against it with the installed ptcheck.
-# -DBUILD_DIR -DCONSUMER -DWORK -DGENERATOR -DC_COMPILER -DCXX_COMPILER -DSCRIPTS
-function(step what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "adoption: ${what} failed (${rc}):\n${out}")
-  endif()
-  message(STATUS "adoption: ${what}: ok")
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
+# -DBUILD_DIR -DCONSUMER -DWORK -DGENERATOR -DC_COMPILER -DCXX_COMPILER -DSCRIPTS -DINSTRUMENTED (whether
+# the build has the access instrumentation plugin: then the consumer's kernel file must be compiled with it)
+include(${CMAKE_CURRENT_LIST_DIR}/../../../cmake/adoption_step.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
@@ -23,6 +17,9 @@ endforeach()
 step("configure the consumer project"
      ${CMAKE_COMMAND} -G ${GENERATOR} -S ${CONSUMER} -B ${WORK}/build -DCMAKE_PREFIX_PATH=${prefix}
      -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+if(INSTRUMENTED AND out MATCHES "NOT instrumented")
+  message(FATAL_ERROR "adoption: the installed package did not instrument the kernel file:\n${out}")
+endif()
 # The unit the installed ptcheck.cmake generated: the file, then the installed adapter.
 file(READ ${WORK}/build/tiny_kernel_tu.c tu)
 if(NOT tu MATCHES "io-pgtable-tiny.c\"\n#include \"${prefix}/share/ptcheck/kernel/adapter/io_pgtable_adapter.c\"")
