@@ -196,7 +196,7 @@ RaceSubject record_race(const ptc_target_ops* ops, unsigned bbml, unsigned mine)
   auto base = record_pipeline(ops, c, mine_p, {}, &why);
   ++subj.recordings;
   if (!base) {
-    subj.unknown = why;
+    (not_recordable(why) ? subj.skipped : subj.unknown) = why;
     return subj;
   }
   unsigned slot_accesses = 0;
@@ -208,6 +208,10 @@ RaceSubject record_race(const ptc_target_ops* ops, unsigned bbml, unsigned mine)
     f.ordinal = j;
     auto t = record_pipeline(ops, c, mine_p, {}, &why, &f);
     ++subj.recordings;
+    if (!t && not_recordable(why)) {
+      subj.skipped = why;  // a point the recordings cannot cover: no verdict on the others alone
+      return subj;
+    }
     if (t && !add(subj, std::move(*t), "the other map ran before this map's access #" + std::to_string(j) + " to the slot"))
       return subj;
   }

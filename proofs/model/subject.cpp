@@ -133,6 +133,10 @@ Subject record_subject(const ptc_target_ops* ops, const Canonical& c, Pipeline p
     if (!per_page) {
       auto t = record_pipeline(ops, c, p, pat, &why);
       ++subj.recordings;
+      if (!t && not_recordable(why)) {
+        subj.skipped = why;  // a pattern the recordings cannot cover: no verdict on the others alone
+        return subj;
+      }
       if (t && !failed_without_effect(*t)) subj.failed_op.clear();
       if (t && !add_trace(subj, std::move(*t), all_pages(), pattern_name(pat))) return subj;
       continue;
@@ -145,6 +149,10 @@ Subject record_subject(const ptc_target_ops* ops, const Canonical& c, Pipeline p
         if (!j.slot) j.page = k;
       auto t = record_pipeline(ops, c, p, at, &why);
       ++subj.recordings;
+      if (!t && not_recordable(why)) {
+        subj.skipped = why;  // a pattern the recordings cannot cover: no verdict on the others alone
+        return subj;
+      }
       if (t && !failed_without_effect(*t)) subj.failed_op.clear();
       if (t && !add_trace(subj, std::move(*t), {k}, pattern_name(pat))) return subj;
     }

@@ -134,6 +134,7 @@ bool find_slot(const ptc_target_ops* ops, struct ptc_target* t, const Recorder& 
 }
 
 constexpr const char* kNotOffered = "the target does not offer ";
+constexpr const char* kNotRecordable = "not recordable: ";
 
 std::string missing(const char* entry, const char* use = "") {
   return std::string(kNotOffered) + entry + " (NULL in ptc_target_ops)" + use;
@@ -201,7 +202,11 @@ std::string outside_profile(Contract c, Pipeline p) {
   return "";
 }
 
-bool skip_reason(const std::string& why) { return why.rfind("refused", 0) == 0 || why.rfind(kNotOffered, 0) == 0; }
+bool not_recordable(const std::string& why) { return why.rfind(kNotRecordable, 0) == 0; }
+
+bool skip_reason(const std::string& why) {
+  return why.rfind("refused", 0) == 0 || why.rfind(kNotOffered, 0) == 0 || why.rfind(kNotRecordable, 0) == 0;
+}
 
 std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical& c, Pipeline p,
                                      const std::vector<Injection>& injections, std::string* why,
@@ -275,7 +280,16 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
         break;
     }
     rec.stop();
-    if (!rec.injections_applied()) {
+    if (std::string unseen = rec.unseen_change(); !unseen.empty()) {
+      // The recording misses steps: it cannot judge the target either way (never "proved", never a
+      // counterexample of steps that did not happen). The same race runs through the differential runner
+      // (the scheduler's @N schedules, stress), where the target's own table is real.
+      ok = false;
+      *why = std::string(kNotRecordable) + unseen +
+             ": the target changed table memory with no ptc_hw access (a plain store: a kernel file built without "
+             "ptcheck's access instrumentation, or one writing into the recorder's stand-in for another CPU's "
+             "table, which it did not allocate and so does not route through ptc_hw)";
+    } else if (!rec.injections_applied()) {
       ok = false;
       *why = "injection not applicable";
     }

@@ -68,5 +68,8 @@ std::optional<Trace> record_pipeline(const ptc_target_ops* ops, const Canonical&
 // Whether record_pipeline's *why means the obligation does not apply to the target (skipped), rather than
 // a recording outside what the encoding covers (unknown).
 bool skip_reason(const std::string& why);
+// Whether it means the recording missed steps (the target changed table memory with no ptc_hw access):
+// every obligation whose recordings include it is skipped with that reason, never judged on the rest.
+bool not_recordable(const std::string& why);
 
 }  // namespace ptc::proofs

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -11,6 +12,12 @@ namespace ptc::proofs {
 
 namespace {
 Recorder* self(void* ctx) { return static_cast<Recorder*>(ctx); }
+
+std::string hex_digits(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(v));
+  return b;
+}
 
 // A writable-clean leaf (SPEC section 2), decoded here on its own: at L3 a page has bit 1 set; above, a
 // block has it clear.
@@ -99,6 +106,7 @@ void Recorder::maybe_inject(int table, unsigned index) {
     s.before = *e;
     *e &= ~pte::kAp2;
     s.after = *e;
+    mirror(table, index, s.before, s.after);
     push(s);
     applied_[j] = true;
   }
@@ -110,12 +118,14 @@ void Recorder::foreign_install(int table, unsigned index) {
   const int id = new_table(foreign_.entries.size() * sizeof(uint64_t));
   if (id < 0) return;
   std::copy(foreign_.entries.begin(), foreign_.entries.end(), reinterpret_cast<uint64_t*>(tables_[size_t(id)].addr));
+  std::copy(foreign_.entries.begin(), foreign_.entries.end(), mirror_[size_t(id)].begin());
   Step s{StepKind::kForeignInstall};
   s.table = table;
   s.index = index;
   s.before = *e;
   *e = foreign_.desc_bits | tables_[size_t(id)].addr;
   s.after = *e;
+  mirror(table, index, s.before, s.after);
   s.arg = uint64_t(id);
   push(s);
   foreign_applied_ = true;
@@ -135,6 +145,7 @@ uint64_t Recorder::access(StepKind kind, ptc_pte_t* p, uint64_t arg, Op op) {
     s.before = *e;
     *e = op(*e);
     s.after = *e;
+    mirror(table, index, s.before, s.after);
   }  // else: a wild access; recorded, never performed
   push(s);
   return s.before;
@@ -152,6 +163,7 @@ int Recorder::new_table(size_t bytes) {
   info.bytes = bytes;
   info.level = 9;
   tables_.push_back(info);
+  mirror_.emplace_back((bytes + sizeof(uint64_t) - 1) / sizeof(uint64_t), 0);
   freed_.push_back(false);
   memory_.push_back(m);
   by_addr_[info.addr] = id;
@@ -217,5 +229,27 @@ void Recorder::note_return(const std::string& op, int64_t ret) {
   push(s);
 }
 void Recorder::note_reuse() { push(Step{StepKind::kReuse}); }
+
+void Recorder::mirror(int table, unsigned index, uint64_t found, uint64_t now) {
+  std::vector<uint64_t>& m = mirror_[size_t(table)];
+  if (index >= m.size()) return;
+  if (m[index] != found && unseen_.empty())
+    unseen_ = "entry " + std::to_string(index) + " of table " + std::to_string(table) + " held 0x" +
+              hex_digits(found) + " where the recorded accesses left 0x" + hex_digits(m[index]);
+  m[index] = now;
+}
+
+std::string Recorder::unseen_change() const {
+  if (!unseen_.empty()) return unseen_;
+  for (size_t t = 0; t < tables_.size(); ++t) {
+    if (freed_[t]) continue;
+    const uint64_t* e = reinterpret_cast<const uint64_t*>(tables_[t].addr);
+    for (size_t i = 0; i < mirror_[t].size(); ++i)
+      if (e[i] != mirror_[t][i])
+        return "entry " + std::to_string(i) + " of table " + std::to_string(t) + " holds 0x" + hex_digits(e[i]) +
+               " where the recorded accesses left 0x" + hex_digits(mirror_[t][i]);
+  }
+  return "";
+}
 
 }  // namespace ptc::proofs

@@ -65,6 +65,11 @@ class Recorder {
   const std::vector<Step>& steps() const { return steps_; }
   // Whether every injection found a writable-clean leaf to dirty (and the foreign install, if any, happened).
   bool injections_applied() const;
+  // A table entry that changed with no access the recorder saw (a plain store of the target, e.g. a kernel
+  // file's into a table it did not allocate itself, such as the stand-in for another CPU's table, which
+  // its access instrumentation does not know), described; "" when every change was recorded. A recording
+  // that misses steps cannot judge the target.
+  std::string unseen_change() const;
   void set_foreign_install(ForeignInstall f) { foreign_ = std::move(f); }
 
  private:
@@ -94,6 +99,9 @@ class Recorder {
   ptc_hw hw_{};
   ptc_dirty dirty_{};
   std::vector<TableInfo> tables_;
+  std::vector<std::vector<uint64_t>> mirror_;  // each table as the recorder's own accesses left it
+  std::string unseen_;                          // the first change an access found unrecorded
+  void mirror(int table, unsigned index, uint64_t found, uint64_t now);
   std::vector<bool> freed_;
   std::vector<void*> memory_;     // kept until destruction: a freed table's address is never reused
   std::map<uint64_t, int> by_addr_;
