@@ -37,6 +37,14 @@ std::string invalid_for_linux_callers(const ReferenceModel& m, const Op& op) {
 
 }  // namespace
 
+bool ReferenceModel::caller_drops_records_outside_range() const {
+  switch (cfg_.contract) {
+    case Contract::Spec: return false;
+    case Contract::Linux: return true;
+  }
+  return false;
+}
+
 std::string ReferenceModel::outside_contract(const Op& op, Contract profile) const {
   switch (profile) {
     case Contract::Spec: return "";

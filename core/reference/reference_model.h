@@ -126,6 +126,11 @@ class ReferenceModel {
   // The same for another profile than the config's, in the current state (e.g. whether Linux's callers
   // would issue an op of a spec-profile script).
   std::string outside_contract(const Op& op, Contract profile) const;
+  // What a dirty read's caller keeps of what the table recorded: contract=linux, only the read's range
+  // (iommufd records into an iova_bitmap that covers the range it asked for, and iova_bitmap_set drops
+  // what lies outside; a record beyond it is never seen by Linux); spec, everything (SPEC 5.3: a record
+  // outside the range is a phantom).
+  bool caller_drops_records_outside_range() const;
 
  private:
   bool range_cuts_leaf(uint64_t iova, uint64_t size) const;

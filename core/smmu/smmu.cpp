@@ -675,15 +675,22 @@ void Smmu::tlb_sync() {
         continue;
       }
       if (p.all) continue;
-      // Keep the parts of the run outside the invalidated range.
-      if (s.iova < p.iova) {
+      // Keep the leaves of the run the invalidated range does not touch. A cached leaf is one IOTLB
+      // entry, and an invalidation of any address it translates removes all of it (as for the concrete
+      // IOTLB above): a range that starts or ends inside a 2M block drops the whole block.
+      const uint64_t cut_lo = std::max(s.iova, p.iova & ~(s.leaf_size - 1));
+      const uint64_t range_end = p.iova + p.size;
+      const uint64_t leaf_end = range_end > ~uint64_t{0} - s.leaf_size ? ~uint64_t{0}
+                                                                       : (range_end + s.leaf_size - 1) & ~(s.leaf_size - 1);
+      const uint64_t cut_hi = std::min<uint64_t>(s.iova + s.span, leaf_end);
+      if (s.iova < cut_lo) {
         Stale lo = s;
-        lo.span = p.iova - s.iova;
+        lo.span = cut_lo - s.iova;
         kept.push_back(lo);
       }
-      if (s.iova + s.span > p.iova + p.size) {
+      if (s.iova + s.span > cut_hi) {
         Stale hi = s;
-        hi.iova = p.iova + p.size;
+        hi.iova = cut_hi;
         hi.pa = s.pa + (hi.iova - s.iova);
         hi.span = s.iova + s.span - hi.iova;
         kept.push_back(hi);
