@@ -63,27 +63,24 @@ std::string ReferenceModel::outside_contract(const Op& op, Contract profile) con
       return "";
     case OpKind::Unmap:
     case OpKind::UnmapDirty:
+    case OpKind::Split:
+    case OpKind::Merge: {
+      // Split and merge: SPEC 9 is silent (mainline has neither). The series that add them (the 2021
+      // dirty-log RFC) are called by VFIO's dirty tracking on each whole mapped range (vfio_dma), as
+      // unmap is (9.2): a WARN or a refusal on part of a block is not a bug in Linux terms.
       if (std::string why = invalid(); !why.empty()) return why;
+      const bool unmap = op.kind == OpKind::Unmap || op.kind == OpKind::UnmapDirty;
       if (!all_mapped(*this, op.iova, op.size) || range_cuts_leaf(op.iova, op.size))
-        return std::string("an ") + op_name(op.kind) +
-               " of a range with a hole or that cuts a leaf: Linux's callers unmap what they mapped (contract=linux, SPEC "
-               "9.2)";
+        return std::string(unmap ? "an " : "a ") + op_name(op.kind) + " of a range with a hole or that cuts a leaf: " +
+               (unmap ? "Linux's callers unmap what they mapped (contract=linux, SPEC 9.2)"
+                      : "the callers of a split/merge series (VFIO's dirty tracking) split and merge whole mapped ranges "
+                        "(contract=linux, as SPEC 9.2)");
       return "";
+    }
     case OpKind::Dirty:
       if (std::string why = invalid(); !why.empty()) return why;
       if (!all_mapped(*this, op.iova, op.size))
         return "a dirty read of a range with a hole: iommufd reads dirty state area by area (contract=linux, SPEC 9.3)";
-      return "";
-    case OpKind::Split:
-    case OpKind::Merge:
-      // SPEC 9 is silent: mainline has no split or merge. The series that add them (the 2021 dirty-log
-      // RFC) are called by VFIO's dirty tracking on each whole mapped range (vfio_dma), as unmap is (9.2):
-      // a WARN or a refusal on part of a block is not a bug in Linux terms.
-      if (std::string why = invalid(); !why.empty()) return why;
-      if (!all_mapped(*this, op.iova, op.size) || range_cuts_leaf(op.iova, op.size))
-        return std::string("a ") + op_name(op.kind) +
-               " of a range with a hole or that cuts a leaf: the callers of a split/merge series (VFIO's dirty "
-               "tracking) split and merge whole mapped ranges (contract=linux, as SPEC 9.2)";
       return "";
     case OpKind::Flush:
     case OpKind::Phys:
