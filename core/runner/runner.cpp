@@ -92,6 +92,7 @@ class Session::Impl {
   Impl(const Config& cfg, const ptc_target_ops* ops, const RunOptions& o, std::string file) : ops_(ops), opts_(o) {
     script_.config = cfg;
     script_.file = std::move(file);
+    expectations_for_ = cfg.contract;
   }
   ~Impl() {
     if (target_) {
@@ -159,7 +160,13 @@ class Session::Impl {
   // (`--contract linux` on the spec corpora), they are not checked: a table correct in Linux may give
   // another result there (a dirty block that sticks out cleaned whole, so a second read records nothing),
   // and the oracles judge it against the reference model of the run's profile.
-  bool expectations_apply() const { return script_.has_contract || script_.config.contract == Contract::Spec; }
+  bool expectations_apply() const { return expectations_for_ == script_.config.contract; }
+  Contract expectations_for_ = Contract::Spec;
+
+ public:
+  void expectations_written_for(Contract c) { expectations_for_ = c; }
+
+ private:
   bool in_range(const Op& op, uint64_t a) const { return has_range(op.kind) && a >= op.iova && a - op.iova < op.size; }
 
   const ptc_target_ops* ops_;
@@ -798,6 +805,7 @@ Session::Session(const Config& cfg, const ptc_target_ops* target, const RunOptio
 }
 Session::~Session() = default;
 bool Session::step(const Op& op) { return impl_->step(op); }
+void Session::expectations_written_for(Contract c) { impl_->expectations_written_for(c); }
 bool Session::finish() { return impl_->finish(); }
 const std::optional<Failure>& Session::failure() const { return impl_->failure_; }
 const Script& Session::script() const { return impl_->script_; }
@@ -808,6 +816,7 @@ uint64_t Session::last_op_accesses() const { return impl_->last_op_accesses_; }
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
   RunResult rr;
   Session session(script.config, target, opts, script.file);
+  session.expectations_written_for(script.has_contract ? script.config.contract : Contract::Spec);
   if (!session.started()) {
     rr.skipped = true;
     rr.skip_reason = session.skip_reason();

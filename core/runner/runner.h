@@ -98,6 +98,9 @@ class Session {
   const std::string& skip_reason() const { return skip_reason_; }
   // Runs one statement (with its injections); false once an oracle fired.
   bool step(const Op& op);
+  // The profile the statements' `=> RESULT` lines were written for (SPEC 7: a script's own config, else
+  // spec): they are checked only when it is the run's profile. Default: the run's profile.
+  void expectations_written_for(Contract c);
   // The final whole-space comparison, teardown and leak check; false if an oracle fired.
   bool finish();
   const std::optional<Failure>& failure() const;
