@@ -142,7 +142,9 @@ TEST(Child, DeathsAreToldApart) {
 TEST(Child, AThreadStuckInTheTargetIsAHangOfThatThread) {
   ChildOptions o;
   o.log_path = temp_log("threads");
-  o.op_timeout_s = 0.3;
+  // The waiting thread's wait (0.1 s) is far below kBlockedFactor times the op timeout (3 s), so that a
+  // loaded machine (TSan, ctest -j) delaying its wake-up does not make it the hung one.
+  o.op_timeout_s = 0.5;
   auto none = [](const std::string&) {};
   ChildEnd e = run_in_child(
       [](ChildChannel& ch) {
@@ -150,7 +152,7 @@ TEST(Child, AThreadStuckInTheTargetIsAHangOfThatThread) {
           TargetWatch* w = ch.thread_watch(0);
           w->bind_to_this_thread();
           const WatchScope in(w, WatchedEntry::kOp, 0, 3);
-          ::usleep(400 * 1000);  // longer than the op timeout by the wall clock, but not spinning
+          ::usleep(100 * 1000);  // in the target, not spinning
         });
         std::thread spinning([&] {
           TargetWatch* w = ch.thread_watch(1);
@@ -168,7 +170,7 @@ TEST(Child, AThreadStuckInTheTargetIsAHangOfThatThread) {
   EXPECT_EQ(e.thread, 1);
   EXPECT_EQ(e.unit, 42u);
   EXPECT_EQ(e.op_kind, 5u);
-  EXPECT_GE(e.in_target_cpu_s, 0.3);
+  EXPECT_GE(e.in_target_cpu_s, 0.5);
   EXPECT_EQ(ChildChannel(-1, nullptr, nullptr).thread_watch(kThreadWatches), nullptr);
 }
 
