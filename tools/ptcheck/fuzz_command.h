@@ -19,6 +19,11 @@ struct FuzzOptions {
   std::string target_path;   // PTCHECK_TARGET for fuzz_ops
   std::string source_dir;    // the repository: seeds and dictionaries
   std::string regressions_dir;  // where reproducers go (default: source_dir/corpora/regressions)
+  // Issue 16 (wired by the command line; behaviour in fuzz_command.cpp):
+  std::string save_regressions_dir;  // --save-regressions DIR: also copy the minimized reproducers there
+  std::string corpus_dir;            // --corpus DIR: a corpus that grows across runs ("": a fresh one per run)
+  bool verbose = false;              // --verbose: libFuzzer's own output on stdout
+  std::vector<std::string> libfuzzer_args;  // after `--`: passed to libFuzzer as they are
   std::string fuzzer_dir;    // where the fuzz preset put the binaries
   uint64_t seed = 0;         // 0: libFuzzer picks (and prints) one
   Contract contract = Contract::Spec;  // --contract: PTCHECK_CONTRACT for fuzz_ops (SPEC 9)
