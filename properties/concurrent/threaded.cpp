@@ -433,7 +433,8 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
     if (cut != std::string::npos) lines = lines.substr(0, cut) + "    ...\n";
     s += lines;
   }
-  s += fmt("  replay: ptcheck stress --seed %llu%s (the same workload; thread timing varies)\n", ull(seed),
+  // Not a replay line: real threads do not interleave the same way twice (history_reproducer.h finds one).
+  s += fmt("  the same workload again: ptcheck stress --seed %llu%s (thread timing varies)\n", ull(seed),
            o.replay_args.empty() ? "" : (" " + o.replay_args).c_str());
   out.report = s;
   return out;

@@ -47,7 +47,31 @@ class StopAfterCase final : public rc::detail::TestListener {
   rc::detail::TestListener& next_;
 };
 
+// The line that replays exactly this failing case: RapidCheck's reproduce string for this property alone.
+std::string reproduce_line(const PropertyContext& ctx, const std::string& name, const rc::detail::Reproduce& r) {
+  rc::detail::Configuration c;
+  c.reproduce[name] = r;
+  // Only the reproduce= key: the seed and case count are the command's flags.
+  std::string params = rc::detail::configToMinimalString(c);
+  params = params.substr(params.find("reproduce="));
+  params = params.substr(0, params.find(' '));
+  return "reproduce this case: RC_PARAMS=\"" + params + "\" " + ctx.replay_command + " --only " + name;
+}
+
 }  // namespace
+
+std::string merge_rc_params(const std::string& user, uint64_t seed, int cases, std::string* merged) {
+  rc::detail::Configuration c;
+  try {
+    c = rc::detail::configFromString(user);
+  } catch (const rc::detail::ConfigurationException& e) {
+    return std::string("RC_PARAMS: ") + e.what();
+  }
+  c.testParams.seed = seed;
+  c.testParams.maxSuccess = cases;
+  *merged = rc::detail::configToString(c);
+  return "";
+}
 
 const std::vector<Property>& all_properties() {
   static const std::vector<Property> kAll = {
@@ -122,12 +146,12 @@ SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases
     o.name = p.name;
     std::optional<rc::detail::TestResult> run;
     try {
-      run.emplace(rc::detail::checkTestable(
-          [&ctx, body] {
-            if (ctx.stop && ctx.stop()) RC_DISCARD("stopped");
-            body(ctx);
-          },
-          meta, params, listener));
+      // RC_PARAMS's reproduce= (merge_rc_params kept it): a property named there runs just its case.
+      run.emplace(rc::detail::checkProperty(rc::detail::toProperty([&ctx, body] {
+                                              if (ctx.stop && ctx.stop()) RC_DISCARD("stopped");
+                                              body(ctx);
+                                            }),
+                                            meta, params, listener, rc::detail::configuration().reproduce));
     } catch (const StopRequested&) {
       o.passed = o.stopped = true;  // every case that ran held; the rest did not run
       o.cases = listener.passed;
@@ -144,7 +168,9 @@ SuiteSummary run_properties(const PropertyContext& ctx, uint64_t seed, int cases
       o.passed = true;
       o.cases = result.get<rc::detail::SuccessResult>().numSuccess;
     } else if (result.is<rc::detail::FailureResult>()) {
-      o.cases = result.get<rc::detail::FailureResult>().numSuccess;
+      const auto& failure = result.get<rc::detail::FailureResult>();
+      o.cases = failure.numSuccess;
+      if (!ctx.replay_command.empty()) o.report += "\n" + reproduce_line(ctx, p.name, failure.reproduce);
     }
     (o.passed ? summary.passed : summary.failed)++;
     log << (o.passed ? "ok   " : "FAIL ") << p.name << " (" << o.cases << " cases)";

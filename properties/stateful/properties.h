@@ -40,6 +40,12 @@ struct SuiteSummary {
   int passed = 0, failed = 0, skipped = 0;
 };
 
+// RC_PARAMS as ptcheck runs it: the user's value (`user`, from the environment) with the seed and case
+// count of ptcheck's flags; the user's other keys (reproduce=, max_size=, verbose_*) are kept, so that a
+// printed `RC_PARAMS="reproduce=..." ptcheck properties ...` line replays its case. Returns "" and sets
+// *merged, or says why `user` is not a RapidCheck configuration.
+std::string merge_rc_params(const std::string& user, uint64_t seed, int cases, std::string* merged);
+
 // Runs every property (or those whose name contains `filter`) for `cases` cases each from `seed`,
 // printing one line per property (and a failure's report) to `log`.
 // `exact`: only the property named `filter`.

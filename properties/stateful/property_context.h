@@ -21,6 +21,10 @@ struct PropertyContext {
   // Announces the sessions' calls into the target to the parent process when the property runs in a
   // child (core/isolation): a case that dies or hangs names its statement.
   TargetWatch* watch = nullptr;
+  // The command that runs these suites again (`ptcheck properties --seed S --cases N ...`): a failure's
+  // report gives it with RapidCheck's reproduce string, which replays that one case. Empty under
+  // GoogleTest, whose RapidCheck integration prints its own RC_PARAMS line.
+  std::string replay_command;
 };
 
 }  // namespace ptc::props

@@ -332,7 +332,8 @@ CheckStage properties_stage(const CheckOptions& o, const ptc_target_ops* t, long
         item.signature = "property:" + v.name + " failed after " + std::to_string(v.cases) + " case(s)";
         item.replay = "ptcheck properties --seed " + std::to_string(kSeed) + " --cases " + std::to_string(cases) +
                       (o.target_path.empty() ? "" : " --target " + o.target_path) +
-                      (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract));
+                      (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract)) +
+                      " --only " + v.name;
         item.detail = v.report;
       }
       s.items.push_back(std::move(item));

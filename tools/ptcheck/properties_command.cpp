@@ -29,8 +29,14 @@ std::vector<std::string> property_names() {
 }
 
 int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target) {
-  // RapidCheck prints its configuration when it first loads it: make that line tell the truth.
-  const std::string params = "seed=" + std::to_string(o.seed) + " max_success=" + std::to_string(o.cases);
+  // RapidCheck reads RC_PARAMS when it first needs it: the user's, with the seed and cases of the flags, so
+  // that its "Using configuration" line tells the truth and a printed reproduce= string is honoured.
+  std::string params;
+  const char* user = std::getenv("RC_PARAMS");
+  if (std::string why = props::merge_rc_params(user ? user : "", o.seed, int(o.cases), &params); !why.empty()) {
+    std::fprintf(stderr, "ptcheck: %s\n", why.c_str());
+    return 2;
+  }
   setenv("RC_PARAMS", params.c_str(), 1);
   props::PropertyContext ctx;
   ctx.target = target;
@@ -43,7 +49,10 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
   std::vector<std::string> names;
   for (const props::Property& p : props::all_properties())
     if (o.only.empty() || p.name == o.only) names.push_back(p.name);
-  if (names.empty()) return 2;
+  if (names.empty()) {
+    std::fprintf(stderr, "ptcheck: --only names no property: %s\n", o.only.c_str());
+    return 2;
+  }
   if (o.only.empty())
     std::cout << "== properties: " << names.size() << " RapidCheck suites, " << o.cases << " cases each, seed "
               << o.seed << std::endl;
@@ -54,9 +63,10 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
   IsolationOptions io = o.isolation;
   io.should_stop = [] { return stop_requested(); };
   io.deadline = o.deadline == std::chrono::steady_clock::time_point::max() ? o.deadline : o.deadline + kGrace;
-  const std::string replay = "ptcheck properties --seed " + std::to_string(o.seed) + " --cases " +
+  const std::string replay_cmd = "ptcheck properties --seed " + std::to_string(o.seed) + " --cases " +
                              std::to_string(o.cases) + (o.target_path.empty() ? "" : " --target " + o.target_path) +
                              (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract));
+  ctx.replay_command = replay_cmd;
   run_items_isolated(
       names.size(),
       [&](size_t i, ChildChannel& ch) {
@@ -94,7 +104,7 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
                           : describe_death(end) + ")") +
                      " while a case of " + p.name + " ran" +
                      (excerpt.empty() ? "\n" : "; its output (" + io.log_path + "):\n" + excerpt) +
-                     "replay: " + replay + " --only " + p.name + "\n";
+                     "replay: " + replay_cmd + " --only " + p.name + "\n";
           std::cout << "FAIL " << p.name << ": " << p.report;
         } else {
           p.skipped = p.stopped = true;

@@ -1,5 +1,7 @@
 #include "tools/ptcheck/stress_command.h"
 
+#include "properties/concurrent/history_reproducer.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <iterator>
@@ -15,6 +17,7 @@
 #include "core/fmt.h"
 #include "core/oracles.h"
 #include "core/runner/target_loader.h"
+#include "properties/concurrent/history_reproducer.h"
 #include "properties/concurrent/scheduler.h"
 #include "properties/concurrent/threaded.h"
 #include "tools/ptcheck/stop_flag.h"
@@ -114,14 +117,33 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
       t.not_issued += h.not_issued;
       if (h.bug()) {
         t.not_linearizable += !h.violation;
+        std::fprintf(o.out, "%s", h.report.c_str());
+        std::fflush(o.out);
+        // Real threads never interleave the same way twice: the replay line is a deterministic schedule of
+        // this history that fails the same way, when one exists.
+        conc::ReproducerOptions ro;
+        if (h.violation) ro.oracle = h.violation->oracle;
+        ro.out_dir = so.out_dir;
+        ro.replay_args = so.replay_args;
+        ro.seed = seed + i;
+        ro.watch = o.watch;
+        const std::optional<conc::SchedFailure> det = conc::deterministic_reproducer(target, h.history, ro);
+        const std::string rerun = "ptcheck stress --seed " + std::to_string(seed + i) + " --time 1 --threads " +
+                                  std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + target_arg;
+        if (det)
+          std::fprintf(o.out, "  a deterministic schedule of this history fails the same way (%s): %s\n  replay: ptcheck run %s%s\n",
+                       det->failure.signature.c_str(), det->path.c_str(), det->path.c_str(),
+                       so.replay_args.empty() ? "" : (" " + so.replay_args).c_str());
+        else
+          std::fprintf(o.out, "  no schedule of this history with one preemption fails the same way (deterministic "
+                       "replay not found); real threads again: %s (timing varies: it may take several runs)\n",
+                       rerun.c_str());
         if (o.outcome) {
           o.outcome->histories = t.histories;
           o.outcome->signature = std::string(h.violation ? oracle_name(h.violation->oracle) : "not-linearizable") +
                                  ":threaded-history";
-          o.outcome->replay = "ptcheck stress --seed " + std::to_string(seed + i) + " --time 1 --threads " +
-                              std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + target_arg;
+          o.outcome->replay = det ? "ptcheck run " + det->path + (so.replay_args.empty() ? "" : " " + so.replay_args) : rerun;
         }
-        std::fprintf(o.out, "%s", h.report.c_str());
         std::fprintf(o.out, "ptcheck stress: BUG after %.1fs: %s\n", secs(), counts(t, secs()).c_str());
         return kBug;
       }
