@@ -25,13 +25,25 @@ std::string check_target_ops(const ptc_target_ops* o) {
   return "";
 }
 
+std::string describe_load_error(const std::string& path, const std::string& dlerror_text) {
+  std::string out = path + ": cannot load target library: " + dlerror_text;
+  // The usual cause of an unresolved __asan_/__ubsan_/__tsan_ symbol: the library was built with a
+  // sanitizer and this process without its runtime. Say which ptcheck can load it.
+  for (const char* rt : {"__asan_", "__ubsan_", "__tsan_", "__msan_", "__sanitizer_"})
+    if (dlerror_text.find(std::string("undefined symbol: ") + rt) != std::string::npos)
+      return out + " (the library was built with a sanitizer and this ptcheck without it: run the ptcheck of the "
+                   "build that made the library, e.g. build/asan/tools/ptcheck for build/asan/..., or build the "
+                   "library without -fsanitize)";
+  return out;
+}
+
 const ptc_target_ops* load_target_library(const std::string& path, std::string* error) {
   // A path without a slash would make dlopen search the library path; a user means the file.
   const std::string file = path.find('/') == std::string::npos ? "./" + path : path;
   void* h = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char* e = dlerror();
-    *error = path + ": cannot load target library: " + (e ? e : "unknown error");
+    *error = describe_load_error(path, e ? e : "unknown error");
     return nullptr;
   }
   using Entry = const ptc_target_ops* (*)();

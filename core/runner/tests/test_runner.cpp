@@ -2,6 +2,7 @@
 // one specific way; the runner must name the right oracle. (The broken builds of the table itself
 // are exercised by the corpora/oracles scenarios.)
 #include "core/runner/runner.h"
+#include "core/runner/target_loader.h"
 
 #include <gtest/gtest.h>
 
@@ -379,3 +380,14 @@ TEST(Session, RefusedConfigDoesNotStart) {
 
 }  // namespace
 }  // namespace ptc
+
+// A library built with ASan, loaded by a ptcheck built without it (the README's release build): the
+// error says which ptcheck loads it, instead of only naming a symbol of the sanitizer runtime.
+TEST(TargetLoader, ASanitizedLibraryInAPlainProcessSaysWhichPtcheckLoadsIt) {
+  const std::string e = ptc::describe_load_error(
+      "build/asan/broken/libx.so", "build/asan/broken/libx.so: undefined symbol: __asan_option_detect_stack_use_after_return");
+  EXPECT_NE(e.find("built with a sanitizer"), std::string::npos) << e;
+  EXPECT_NE(e.find("build/asan/tools/ptcheck"), std::string::npos) << e;
+  const std::string other = ptc::describe_load_error("x.so", "x.so: undefined symbol: my_helper");
+  EXPECT_EQ(other.find("sanitizer"), std::string::npos) << other;
+}
