@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -152,7 +153,8 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   IsolationOptions stage_io = io;
   stage_io.deadline = std::min(io.deadline, deadline);
   stage_io.should_stop = [] { return stop_requested(); };
-  size_t not_run = 0;
+  size_t not_run = 0, not_shown = 0;
+  std::set<std::string> shown_groups;
   run_scripts_isolated(scripts, t, opts, stage_io, [&](size_t j, IsolatedResult&& ir) {
     CheckItem& item = s.items[item_of[j]];
     const std::string& f = files[item_of[j]];
@@ -172,7 +174,12 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
       item.signature = r.failure->signature;
       item.replay = r.failure->replay;
       item.detail = r.failure->trace;
-      std::printf("FAIL %s:%d %s\n", f.c_str(), r.failure->line, r.failure->signature.c_str());
+      item.size = scripts[j].ops.size();
+      // One line per distinct failure: the rest of its group is counted (the summary and reports list it).
+      if (shown_groups.insert(failure_group(item.signature)).second)
+        std::printf("FAIL %s:%d %s\n", f.c_str(), r.failure->line, r.failure->signature.c_str());
+      else
+        ++not_shown;
     }
     item.warnings = ir.warnings;
     if (ir.warnings) item.detail += std::to_string(ir.warnings) + " WARNING line(s) in the target log " + io.log_path + "\n";
@@ -183,10 +190,9 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
     ++done;
     std::fflush(stdout);
   });
-  if (not_run) {
-    std::printf("  replay: stopped (%s), %zu item(s) not run\n", s.stopped.c_str(), not_run);
-    std::fflush(stdout);
-  }
+  if (not_shown) std::printf("  replay: %zu more failure(s) of the kinds above (listed in the summary's groups)\n", not_shown);
+  if (not_run) std::printf("  replay: stopped (%s), %zu item(s) not run\n", s.stopped.c_str(), not_run);
+  std::fflush(stdout);
   finish_stage(&s, start);
   return s;
 }
@@ -212,8 +218,11 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
       names.size(),
       [&](size_t i, ChildChannel& ch) {
         std::vector<ProveVerdict> mine;
+        // The counterexamples go to the reports (the verdicts' detail), not the screen: one line each below.
+        std::FILE* sink = std::fopen("/dev/null", "w");
         run_prove_for_check(t, target_path, contract, &mine, [deadline] { return !why_stop(deadline).empty(); },
-                            ch.text(), names[i]);
+                            sink ? sink : ch.text(), names[i]);
+        if (sink) std::fclose(sink);
         FrameWriter w;
         for (const ProveVerdict& v : mine)
           w.str(1, v.name).num(2, v.passed).num(3, v.skipped).num(4, v.stopped).num(5, int64_t(v.seconds * 1000))
@@ -257,11 +266,15 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
         std::fflush(stdout);
         verdicts.push_back(std::move(v));
       });
+  size_t proved = 0;
   for (const ProveVerdict& v : verdicts) {
     if (v.stopped) {
       left.push_back(v.name);
       continue;
     }
+    proved += v.passed;
+    if (!v.passed && !v.skipped && !v.signature.empty() && v.signature.find(":prove:") == std::string::npos)
+      std::printf("FAIL prove: %s %s\n", v.name.c_str(), v.signature.c_str());
     CheckItem item;
     item.name = v.name;
     item.seconds = v.seconds;
@@ -271,6 +284,8 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
     item.detail = v.detail;
     s.items.push_back(std::move(item));
   }
+  std::printf("  prove: %zu proved of %zu obligation(s)\n", proved, names.size());
+  std::fflush(stdout);
   if (!left.empty()) cut_short(&s, why_stop(deadline), left);
   finish_stage(&s, start);
   return s;
@@ -421,6 +436,7 @@ CheckStage stress_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned
     item.result = CheckResult::kFail;
     item.signature = outcome.signature;
     item.replay = outcome.replay;
+    item.detail = outcome.report;
   }
   s.items.push_back(std::move(item));
   finish_stage(&s, start);

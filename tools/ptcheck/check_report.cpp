@@ -2,7 +2,10 @@
 
 #include "core/fmt.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace ptc::cli {
@@ -115,6 +118,64 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
+std::string failure_group(const std::string& signature) {
+  if (signature.rfind("bad input", 0) == 0) return "bad input";
+  // `property:NAME failed after N case(s)`: the name.
+  std::string key = signature.substr(0, signature.find(' '));
+  const size_t first = key.find(':');
+  if (first == std::string::npos) return key;
+  const size_t second = key.find(':', first + 1);
+  return second == std::string::npos ? key : key.substr(0, second);
+}
+
+std::vector<FailureGroup> distinct_failures(const CheckReport& r) {
+  std::vector<FailureGroup> groups;
+  std::vector<std::set<std::string>> sigs;
+  for (const CheckStage& s : r.stages)
+    for (const CheckItem& i : s.items) {
+      if (i.result != CheckResult::kFail) continue;
+      const std::string key = failure_group(i.signature);
+      size_t g = 0;
+      while (g < groups.size() && groups[g].key != key) ++g;
+      if (g == groups.size()) {
+        groups.push_back({key, 0, 0, {}, &i});
+        sigs.emplace_back();
+      }
+      FailureGroup& fg = groups[g];
+      ++fg.inputs;
+      sigs[g].insert(i.signature);
+      fg.signatures = sigs[g].size();
+      if (std::find(fg.stages.begin(), fg.stages.end(), s.name) == fg.stages.end()) fg.stages.push_back(s.name);
+      const size_t best = fg.shortest->size ? fg.shortest->size : SIZE_MAX;
+      if (i.size && i.size < best) fg.shortest = &i;
+    }
+  return groups;
+}
+
+// The distinct failures under the table: each once, how many inputs hit it, its smallest reproducer.
+// At most kShownGroups: a red gate fits on one screen; every failure is in the JSON and JUnit reports.
+static std::string distinct_failures_text(const CheckReport& r) {
+  constexpr size_t kShownGroups = 10;
+  const std::vector<FailureGroup> groups = distinct_failures(r);
+  if (groups.empty()) return "";
+  size_t inputs = 0;
+  for (const FailureGroup& g : groups) inputs += g.inputs;
+  std::ostringstream o;
+  o << groups.size() << " distinct failure(s) in " << inputs << " failing item(s):\n";
+  for (size_t k = 0; k < groups.size() && k < kShownGroups; ++k) {
+    const FailureGroup& g = groups[k];
+    std::string where;
+    for (const std::string& st : g.stages) where += (where.empty() ? "" : ", ") + st;
+    o << "  " << g.key << "  x" << g.inputs << (g.signatures > 1 ? " (" + std::to_string(g.signatures) + " configs)" : "")
+      << " in " << where << "; smallest: " << g.shortest->name
+      << (g.shortest->size ? " (" + std::to_string(g.shortest->size) + " statements)" : "") << "\n"
+      << "      replay: " << g.shortest->replay << "\n";
+  }
+  if (groups.size() > kShownGroups)
+    o << "  ... " << groups.size() - kShownGroups << " more distinct failure(s): in the --json and --junit reports\n";
+  return o.str();
+}
+
 std::string check_summary_table(const CheckReport& r) {
   std::ostringstream o;
   char line[512];
@@ -133,6 +194,7 @@ std::string check_summary_table(const CheckReport& r) {
     else
       o << (s.result == CheckResult::kSkip ? s.note : "-") << "\n";
   }
+  o << distinct_failures_text(r);
   if (!r.stopped.empty()) o << stop_line(r);
   std::string budget;
   if (r.budget > 0) {
@@ -195,7 +257,18 @@ std::string check_json(const CheckReport& r) {
     }
     o << (first ? "]}" : "\n     ]}");
   }
-  o << "\n  ]\n}\n";
+  o << "\n  ],\n  \"distinct_failures\": [";
+  const std::vector<FailureGroup> groups = distinct_failures(r);
+  for (size_t k = 0; k < groups.size(); ++k) {
+    const FailureGroup& g = groups[k];
+    o << (k ? "," : "") << "\n    {\"group\": " << json_quote(g.key) << ", \"inputs\": " << g.inputs
+      << ", \"signatures\": " << g.signatures << ", \"stages\": [";
+    for (size_t j = 0; j < g.stages.size(); ++j) o << (j ? ", " : "") << json_quote(g.stages[j]);
+    o << "], \"smallest\": {\"name\": " << json_quote(g.shortest->name) << ", \"signature\": "
+      << json_quote(g.shortest->signature) << ", \"statements\": " << g.shortest->size
+      << ", \"replay\": " << json_quote(g.shortest->replay) << "}}";
+  }
+  o << (groups.empty() ? "]\n}\n" : "\n  ]\n}\n");
   return o.str();
 }
 

@@ -24,6 +24,7 @@ struct CheckItem {
   std::string replay;      // the command that reproduces a failure
   std::string detail;      // more about a failure (a report), for JUnit's failure body
   size_t warnings = 0;     // kernel WARNING lines the target printed while it ran (its part of the target log)
+  size_t size = 0;         // a failure's reproducer length in statements, where known (0: unknown)
 };
 
 struct CheckStage {
@@ -55,6 +56,22 @@ struct CheckReport {
   // no failure found; -1 while unfinished (JSON null).
   int exit_status = 0;
 };
+
+// Failures grouped as ClusterFuzz groups crashes: by the oracle and the operation (a signature's first two
+// fields, `lost-dirty:split` of `lost-dirty:split:ias48-...`; a refuted obligation, a property or a
+// bad input by its name), so that one bug hit by fifty corpus scripts in six configs is one line.
+std::string failure_group(const std::string& signature);
+
+struct FailureGroup {
+  std::string key;             // failure_group() of its signatures
+  size_t inputs = 0;           // failing items in the group, over every stage
+  size_t signatures = 0;       // distinct full signatures (configs) among them
+  std::vector<std::string> stages;  // where it was found, in stage order
+  const CheckItem* shortest = nullptr;  // the smallest reproducer (fewest statements; else the first)
+};
+
+// Every group, in order of first appearance.
+std::vector<FailureGroup> distinct_failures(const CheckReport& r);
 
 // The table printed at the end: stage, result, items, time, first failure and how to replay it.
 std::string check_summary_table(const CheckReport& r);

@@ -262,9 +262,27 @@ int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, co
         in_child.thread_watch = [&ch](unsigned t) { return ch.thread_watch(t); };
         StressOptions::Outcome oc;
         in_child.outcome = &oc;
+        // Quiet (check): the whole text is the report's detail; the screen gets its "ptcheck stress:" lines.
+        char* text = nullptr;
+        size_t text_len = 0;
+        std::FILE* mem = mine.quiet ? open_memstream(&text, &text_len) : nullptr;
+        if (mem) in_child.out = mem;
         const int r = run_stress(in_child, target);
+        if (mem) {
+          std::fclose(mem);
+          oc.report.assign(text, text_len);
+          std::free(text);
+          size_t at = 0;
+          while (at < oc.report.size()) {
+            const size_t eol = std::min(oc.report.find('\n', at), oc.report.size());
+            if (oc.report.compare(at, 15, "ptcheck stress:") == 0)
+              std::fprintf(ch.text(), "%s\n", oc.report.substr(at, eol - at).c_str());
+            at = eol + 1;
+          }
+          std::fflush(ch.text());
+        }
         return FrameWriter().num(1, r).num(2, int64_t(oc.histories)).num(3, int64_t(oc.schedules)).str(4, oc.signature)
-            .str(5, oc.replay).str(6, oc.stopped).bytes();
+            .str(5, oc.replay).str(6, oc.stopped).str(7, oc.report).bytes();
       },
       limits,
       [&](size_t, ItemOutcome&& item) {
@@ -276,6 +294,7 @@ int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, co
             if (tag == 4) outcome.signature = v;
             if (tag == 5) outcome.replay = v;
             if (tag == 6) outcome.stopped = v;
+            if (tag == 7) outcome.report = v;
           });
           return;
         }

@@ -24,7 +24,7 @@ struct StressOptions {
   uint64_t seed = 0;          // 0: from the clock (printed)
   std::string target_path;    // for replay lines
   std::string out_dir;        // failing schedules (.ops); default: $TMPDIR/ptcheck-stress
-  bool quiet = false;         // progress every 5 s instead of every second (ptcheck check)
+  bool quiet = false;         // ptcheck check: only its "ptcheck stress:" lines on screen, the rest in Outcome::report
   Contract contract = Contract::Spec;
   // No round starts after this time (`ptcheck check`'s budget) or once a stop is requested (stop_flag.h).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -33,6 +33,7 @@ struct StressOptions {
     std::string signature;  // a bug: oracle:threaded or oracle:op:config of the failing schedule
     std::string replay;
     std::string stopped;    // ended before its time: "SIGTERM", "SIGINT" or "budget" (the deadline); ""
+    std::string report;     // quiet: everything it would have printed (a failure's trace), for the reports
   };
   Outcome* outcome = nullptr;  // filled when given (`ptcheck check`'s report)
   FILE* out = stdout;          // its lines (in a child process: the pipe to the parent)

@@ -173,5 +173,47 @@ TEST(CheckReport, SummarySaysWhatStoppedTheRun) {
   EXPECT_NE(b.find("every oracle holds in what the budget allowed"), std::string::npos) << b;
 }
 
+// Distinct failures, as ClusterFuzz groups crashes: one bug hit by many inputs in several configs is
+// one group with its count and its smallest reproducer; another oracle or operation is another group.
+TEST(CheckReport, FailuresAreGroupedByOracleAndOperationWithTheSmallestReproducer) {
+  EXPECT_EQ(failure_group("lost-dirty:split:ias48-4K2M1G-bbml2-hd-strict"), "lost-dirty:split");
+  EXPECT_EQ(failure_group("refuted:split.bbml1.final-state"), "refuted:split.bbml1.final-state");
+  EXPECT_EQ(failure_group("property:stateful_sequences failed after 3 case(s)"), "property:stateful_sequences");
+  EXPECT_EQ(failure_group("bad input: x.ops:3: no such op"), "bad input");
+  CheckReport r;
+  CheckStage replay;
+  replay.name = "replay";
+  replay.result = CheckResult::kFail;
+  auto fail = [](const char* name, const char* sig, size_t size) {
+    CheckItem i{name, CheckResult::kFail, 0.1, sig, std::string("ptcheck run ") + name, ""};
+    i.size = size;
+    return i;
+  };
+  replay.items = {fail("big.ops", "lost-dirty:split:ias48-4K2M1G-bbml2-hd-strict", 40),
+                  fail("small.ops", "lost-dirty:split:ias39-4K2M-bbml1-hd-lazy", 4),
+                  fail("mid.ops", "lost-dirty:split:ias48-4K2M1G-bbml2-hd-strict", 9),
+                  fail("other.ops", "phantom-dirty:dirty:ias48-4K2M1G-bbml1-hd-strict", 7)};
+  CheckStage stress;
+  stress.name = "stress";
+  stress.result = CheckResult::kFail;
+  stress.items = {fail("stress", "lost-dirty:split:ias48-4K2M1G-bbml2-hd-strict", 0)};
+  r.stages = {replay, stress};
+  const std::vector<FailureGroup> g = distinct_failures(r);
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0].key, "lost-dirty:split");
+  EXPECT_EQ(g[0].inputs, 4u);
+  EXPECT_EQ(g[0].signatures, 2u);
+  EXPECT_EQ(g[0].stages, (std::vector<std::string>{"replay", "stress"}));
+  EXPECT_EQ(g[0].shortest->name, "small.ops");
+  EXPECT_EQ(g[1].key, "phantom-dirty:dirty");
+  const std::string t = check_summary_table(r);
+  EXPECT_NE(t.find("2 distinct failure(s) in 5 failing item(s)"), std::string::npos) << t;
+  EXPECT_NE(t.find("lost-dirty:split  x4 (2 configs) in replay, stress; smallest: small.ops (4 statements)"),
+            std::string::npos) << t;
+  const std::string j = check_json(r);
+  EXPECT_NE(j.find("\"group\": \"lost-dirty:split\", \"inputs\": 4"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"replay\": \"ptcheck run small.ops\""), std::string::npos) << j;
+}
+
 }  // namespace
 }  // namespace ptc::cli
