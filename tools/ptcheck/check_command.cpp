@@ -275,6 +275,12 @@ CheckStage prove_stage(const ptc_target_ops* t, const std::string& target_path, 
     proved += v.passed;
     if (!v.passed && !v.skipped && !v.signature.empty() && v.signature.find(":prove:") == std::string::npos)
       std::printf("FAIL prove: %s %s\n", v.name.c_str(), v.signature.c_str());
+    // An obligation that held only because nothing happened (vacuous), or does not apply: said, with why.
+    if (v.skipped) {
+      const size_t colon = v.signature.find(": ");
+      std::printf("%s  %s  %s\n", v.signature.substr(0, colon).c_str(), v.name.c_str(),
+                  colon == std::string::npos ? "" : v.signature.substr(colon + 2).c_str());
+    }
     CheckItem item;
     item.name = v.name;
     item.seconds = v.seconds;
