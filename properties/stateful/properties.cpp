@@ -1,5 +1,7 @@
 #include "properties/stateful/properties.h"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -61,6 +63,16 @@ std::string reproduce_line(const PropertyContext& ctx, const std::string& name, 
 }  // namespace
 
 std::string merge_rc_params(const std::string& user, uint64_t seed, int cases, std::string* merged) {
+  // RapidCheck ignores keys it does not know (a typo would silently change nothing): they are refused.
+  static const char* const kKeys[] = {"seed", "max_success", "max_size", "max_discard_ratio", "noshrink",
+                                      "verbose_progress", "verbose_shrinking", "reproduce"};
+  std::istringstream words(user);
+  for (std::string word; words >> word;) {
+    const std::string key = word.substr(0, word.find('='));
+    if (word.find('=') == std::string::npos || std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+      return "RC_PARAMS: '" + word + "' is not KEY=VALUE of a RapidCheck key (seed, max_success, max_size, "
+             "max_discard_ratio, noshrink, verbose_progress, verbose_shrinking, reproduce)";
+  }
   rc::detail::Configuration c;
   try {
     c = rc::detail::configFromString(user);

@@ -509,6 +509,10 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   }
   std::vector<std::string> files;
   if (!collect_scripts(dirs, &files)) return kBadInput;
+  if (std::string why = rc_params_problem(); !why.empty()) {  // the properties stage's RapidCheck settings
+    std::fprintf(stderr, "ptcheck: %s\n", why.c_str());
+    return kBadInput;
+  }
 
   const auto start = Clock::now();
   // The budget's end: no stage starts an item after it (the item in flight finishes: kBudgetOverrunSeconds).

@@ -28,6 +28,12 @@ std::vector<std::string> property_names() {
   return out;
 }
 
+std::string rc_params_problem() {
+  const char* user = std::getenv("RC_PARAMS");
+  std::string merged;
+  return props::merge_rc_params(user ? user : "", 1, 1, &merged);
+}
+
 int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target) {
   // RapidCheck reads RC_PARAMS when it first needs it: the user's, with the seed and cases of the flags, so
   // that its "Using configuration" line tells the truth and a printed reproduce= string is honoured.
@@ -138,6 +144,8 @@ int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target
 bool properties_available() { return false; }
 
 std::vector<std::string> property_names() { return {}; }
+
+std::string rc_params_problem() { return ""; }
 
 int run_property_suites(const PropertiesOptions&, const ptc_target_ops*) { return 0; }
 

@@ -46,6 +46,9 @@ std::vector<std::string> property_names();
 // Whether this ptcheck was built with the property suites (they need the tests' dependencies).
 bool properties_available();
 
+// Why the environment's RC_PARAMS is not a RapidCheck configuration, or "" (also when not built).
+std::string rc_params_problem();
+
 // Exit status: 0 every property holds, 1 one failed (2: `only` names no property).
 int run_property_suites(const PropertiesOptions& o, const ptc_target_ops* target);
 
