@@ -26,7 +26,9 @@ set(ptcheck_harness_libs ptc_fuzz_ops_driver ptc_runner ptc_encoding ptc_lpae pt
     ptc_script ptc_vocab)
 set(PTCHECK_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/ptcheck)
 
-install(TARGETS ptcheck EXPORT ptcheckTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET ptcheck)  # not in a build of the fuzzers alone without CLI11 (tools/CMakeLists.txt)
+  install(TARGETS ptcheck EXPORT ptcheckTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 install(TARGETS ${ptcheck_harness_libs} EXPORT ptcheckTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}/ptcheck)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/ptcheck DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
 # corpora/bad holds malformed scripts (tests of ptcheck itself): not data a user's check needs.

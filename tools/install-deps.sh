@@ -5,8 +5,9 @@ set -eu
 # python3 and chromium: the tests of `ptcheck check --json/--junit` and of the `--html` timeline page
 # (a screenshot in headless Chromium); python3-yaml: the check of the CI workflow files; libxml2-utils
 # (xmllint): check's JUnit report validated against tools/ptcheck/junit.xsd.
+# libcli11-dev: ptcheck's command line (header-only).
 # llvm-14-dev: the access instrumentation plugin that kernel files are compiled with (kernel/instrument).
-PKGS="build-essential cmake ninja-build clang libclang-rt-14-dev llvm-14-dev librapidcheck-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml chromium libxml2-utils"
+PKGS="build-essential cmake ninja-build clang libclang-rt-14-dev llvm-14-dev libcli11-dev librapidcheck-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml chromium libxml2-utils"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

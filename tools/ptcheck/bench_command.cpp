@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <string>
-#include <tuple>
 
 #if PTCHECK_HAVE_BENCH
 #include <benchmark/benchmark.h>
@@ -30,45 +29,6 @@ int bad(const std::string& line) {
   return kBadInput;
 }
 
-struct BenchOptions {
-  bool quick = false;
-  std::string json_path;
-  std::string filter;
-};
-
-// Options: --quick, --json FILE (or --json=FILE), --filter REGEX (or --filter=REGEX).
-int parse(int argc, char** argv, BenchOptions* o) {
-  for (int i = 0; i < argc; ++i) {
-    const std::string s = argv[i];
-    std::string* field = nullptr;
-    const char* what = "";
-    std::string flag;
-    if (s == "--quick") {
-      o->quick = true;
-      continue;
-    }
-    for (auto [name, f, w] : {std::tuple{"--json", &o->json_path, "a file"}, std::tuple{"--filter", &o->filter, "a regular expression"}}) {
-      if (s == name || s.rfind(std::string(name) + "=", 0) == 0) {
-        field = f;
-        what = w;
-        flag = name;
-      }
-    }
-    if (!field) {
-      if (!s.empty() && s[0] == '-') return bad("bench: unknown option '" + s + "' (try `ptcheck help`)");
-      return bad("bench takes no positional arguments ('" + s + "')");
-    }
-    if (s == flag) {
-      if (i + 1 >= argc) return bad(flag + " needs " + what);
-      *field = argv[++i];
-    } else {
-      *field = s.substr(flag.size() + 1);
-    }
-    if (field->empty()) return bad(flag + " needs " + what);
-  }
-  return 0;
-}
-
 #if PTCHECK_HAVE_BENCH
 // One line per finished benchmark, so that a long run shows progress.
 class ProgressReporter : public benchmark::BenchmarkReporter {
@@ -89,10 +49,9 @@ class ProgressReporter : public benchmark::BenchmarkReporter {
 
 }  // namespace
 
-int bench_main(int argc, char** argv) {
-  BenchOptions o;
-  if (int rc = parse(argc, argv, &o)) return rc;
+int bench_command(const BenchOptions& o) {
 #if !PTCHECK_HAVE_BENCH
+  (void)o;
   return bad("bench: this ptcheck was built without Google Benchmark (apt-get install libbenchmark-dev, then cmake again)");
 #else
   if (!o.filter.empty()) {

@@ -4,10 +4,16 @@
 // reported, not enforced: timings depend on the machine), 1 a benchmark failed (an operation returned
 // an error or an oracle fired), 2 bad input.
 #pragma once
+#include <string>
 
 namespace ptc::cli {
 
-// argv holds the arguments after `bench`.
-int bench_main(int argc, char** argv);
+struct BenchOptions {
+  bool quick = false;
+  std::string json_path;  // "" no JSON records
+  std::string filter;     // a regular expression over the benchmarks' names; "" all
+};
+
+int bench_command(const BenchOptions& o);
 
 }  // namespace ptc::cli

@@ -390,6 +390,8 @@ CheckStage fuzz_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned s
     fo.contract = o.contract;
     fo.source_dir = o.source_dir;
     fo.fuzzer_dir = o.fuzzer_dir;
+    fo.save_regressions_dir = o.save_regressions_dir;
+    fo.verbose = o.verbose;
     if (o.corpora_root != o.source_dir + "/corpora") fo.regressions_dir = o.corpora_root + "/regressions";
     FuzzOptions::Outcome outcome;
     fo.outcome = &outcome;

@@ -1,5 +1,5 @@
 // `ptcheck check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR] [--time S]
-// [--cases N] [--fuzzers DIR]`: the one gate before merging. Stages, in order: replay (every corpus
+// [--cases N] [--fuzzers DIR] [--save-regressions DIR] [--verbose]`: the one gate before merging. Stages, in order: replay (every corpus
 // script and fuzz_ops input), prove (the cheap Z3 obligations on the target's recordings), properties
 // (the RapidCheck suites), fuzz (each libFuzzer fuzzer, when the fuzz preset is built) and stress (the
 // concurrent checker). Progress lines per stage, a summary table at the end, and the same report as
@@ -28,6 +28,8 @@ struct CheckOptions {
   std::string json_path, junit_path;
   Contract contract = Contract::Spec;  // --contract: every stage's profile (SPEC 9; a script's own config wins)
   IsolationOptions isolation;  // the child processes the target runs in: its log, the op timeout
+  std::string save_regressions_dir;  // --save-regressions DIR: the fuzz stage's reproducers also go there
+  bool verbose = false;              // --verbose: the fuzz stage shows libFuzzer's own output
 };
 
 int run_check(const CheckOptions& o, const ptc_target_ops* target);

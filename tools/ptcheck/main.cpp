@@ -1,153 +1,59 @@
-// ptcheck: the command line (SPEC.md section 8).
-//   ptcheck run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]
-//   ptcheck replay DIR... [--target LIB.so]
-//   ptcheck check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR]
-//   ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html] [--contract spec|linux]
-// Exit status: 0 the oracles hold, 1 a bug was found, 2 bad input (one line: FILE:LINE: what is wrong).
-#include <algorithm>
+// ptcheck: the command line (SPEC.md section 8). One CLI11 subcommand per command, each with only its own
+// options (an option of another command is an error, not ignored: an ignored flag would make a gate pass
+// that did not do what was asked); every value is checked here, before anything runs. The commands'
+// bodies live in their own files (run_command, explain_command, check_command, ...); usage.cpp says
+// what each option does.
+// Exit status: 0 the oracles hold (or --help, --version), 1 a bug was found, 2 bad input (one line on
+// stderr: FILE:LINE: what is wrong, or `ptcheck: what is wrong`).
+#include <CLI/CLI.hpp>
+
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <set>
+#include <cstdlib>
+#include <optional>
 #include <string>
-#include <variant>
+#include <utility>
 #include <vector>
 
-#include "core/encoding/fuzz_input.h"
-#include "core/isolation/child_process.h"
 #include "core/lpae/lpae_target.h"
 #include "core/oracles.h"
-#include "core/runner/minimize.h"
-#include "core/runner/runner.h"
+#include "core/runner/target_loader.h"
+#include "tools/ptcheck/bench_command.h"
 #include "tools/ptcheck/check_command.h"
+#include "tools/ptcheck/data_dir.h"
+#include "tools/ptcheck/explain_command.h"
+#include "tools/ptcheck/fail_sweep_command.h"
 #include "tools/ptcheck/fuzz_command.h"
-#include "tools/ptcheck/html_timeline.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
-#include "tools/ptcheck/bench_command.h"
-#if PTCHECK_HAVE_STRESS
-#include "tools/ptcheck/stress_command.h"
-#include "tools/ptcheck/target_log.h"
-#endif
-#include "core/runner/target_loader.h"
-#include "core/script/script.h"
+#include "tools/ptcheck/report_file.h"
+#include "tools/ptcheck/run_command.h"
 #include "tools/ptcheck/script_files.h"
 #include "tools/ptcheck/stop_flag.h"
+#include "tools/ptcheck/target_log.h"
+#include "tools/ptcheck/usage.h"
+#if PTCHECK_HAVE_STRESS
+#include "tools/ptcheck/stress_command.h"
+#endif
 
-#include "tools/ptcheck/data_dir.h"
-
-// Every use below of these two means "where corpora/ is" and "where failure reports go": the
-// install prefix's or the build tree's, decided at run time (data_dir.h).
-#undef PTCHECK_SOURCE_DIR
-#define PTCHECK_SOURCE_DIR (ptc::cli::data_dir())
-#undef PTCHECK_BINARY_DIR
-#define PTCHECK_BINARY_DIR (ptc::cli::output_dir())
-
-namespace fs = std::filesystem;
-
-using ptc::cli::collect_scripts;
-using ptc::cli::load_fuzz_input;
-using ptc::cli::load_script;
+#ifndef PTCHECK_VERSION
+#define PTCHECK_VERSION "unknown"
+#endif
 
 namespace {
 
-constexpr int kHolds = 0, kBug = 1, kBadInput = 2;
+constexpr int kHolds = 0, kBadInput = 2;
 
-const char kUsage[] =
-    "usage: ptcheck COMMAND [ARGS]\n"
-    "\n"
-    "commands:\n"
-    "  run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE] [--html OUT.html]\n"
-    "        run each script against the reference model and the target (default: the built-in\n"
-    "        optimized LPAE table); print the first violated oracle as a readable trace.\n"
-    "        --expect-violation: exit 0 only if every script fails with that oracle (regression\n"
-    "        tests of known-broken targets). --html: the first failure as a timeline page (below).\n"
-    "  replay DIR... [--target LIB.so]\n"
-    "        every .ops script and fuzz_ops input under the folders, as regression tests; one line each.\n"
-    "  explain INPUT [--minimize] [--target LIB.so] [--html OUT.html]\n"
-    "        a fuzz_ops input (crash, corpus entry) as the .ops script it decodes to; --minimize\n"
-    "        removes statements and injections while the same oracle still fails. INPUT may be an .ops.\n"
-    "        --html: runs the (minimized) script and draws its failure as a self-contained page:\n"
-    "        lanes of CPU descriptor accesses, device actions and TLB maintenance, the IOTLB and walk\n"
-    "        cache after each step (hover), the failing step marked, the script beside it.\n"
-    "  fuzz [FUZZER] [--time S] [--jobs N] [--seed N] [--target LIB.so] [--fuzzers DIR] [--corpora DIR]\n"
-    "        a libFuzzer campaign (fuzz_ops, fuzz_bitmap or fuzz_script; default fuzz_ops) with\n"
-    "        progress lines and a summary; fuzz_ops crashes become minimized reproducers under\n"
-    "        corpora/regressions/ (or DIR/regressions). Needs the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz).\n"
-    "  check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR] [--time S]\n"
-    "        [--cases N] [--fuzzers DIR]\n"
-    "        the gate before merging, stage by stage with progress lines and a summary table: replay\n"
-    "        (corpora/scenarios, regressions, the fuzz_ops corpus), prove (the cheap Z3 obligations),\n"
-    "        properties (N cases each, default 100; 0: none), fuzz (S seconds per fuzzer, default 10;\n"
-    "        0: none; when the fuzz preset is built), stress (3 s). --budget: about S seconds in all;\n"
-    "        replay and prove first, what they leave is split properties:fuzz:stress = 3:5:2 (printed);\n"
-    "        every stage stops at its share and the run ends within S + 10 s: a corpus script's child and a\n"
-    "        fuzzer are stopped at once; an obligation (Z3 gives each 10 s at most), a property case or a\n"
-    "        stress round in flight finishes. What did not run is reported as skipped, and the report says\n"
-    "        \"stopped\": \"budget\".\n"
-    "        --json/--junit: the report as one JSON object / JUnit XML for CI (schema:\n"
-    "        tools/ptcheck/junit.xsd), rewritten whole after every stage (a temporary file renamed).\n"
-    "        SIGTERM or SIGINT: the child running the item in flight is killed at once (well under a\n"
-    "        second), then the summary and both reports, saying which stages ran and that the run\n"
-    "        stopped; exit 128+signal (143, 130)\n"
-    "        unless a failure was found (1). fuzz, properties and stress stop the same way.\n"
-    "  properties [--cases N] [--seed N] [--target LIB.so] [--only NAME]\n"
-    "        the RapidCheck property suites alone (stateful sequences, invariants), N cases each\n"
-    "        (default 100) from seed N (default 1); a failure is shrunk and written as an .ops script.\n"
-    "  prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html] [--contract spec|linux]\n"
-    "        the Z3 obligations: bit-level equivalence of the table's arithmetic, BBML split/merge and\n"
-    "        strict/lazy TLB ordering on the target's recorded step sequences, known-bad variants;\n"
-    "        each proved or refuted with a counterexample timeline. --only: a name or a prefix (split.*).\n"
-    "        --html: the first refutation as a timeline page (its .ops run through the runner).\n"
-    "        --contract linux (SPEC 9): obligations on what Linux's callers never issue (an unmap that\n"
-    "        cuts a block) are skipped with the reason; a dirty read of part of a block owes a record\n"
-    "        only to the pages inside its range.\n"
-    "  stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR] [--contract P]\n"
-    "         [--op-timeout S] [--target-log FILE]\n"
-    "        the concurrent checker for S seconds (default 10): real-thread histories (N CPU threads,\n"
-    "        default 3, N ops each, default 16, and 2 device threads) checked for linearizability and\n"
-    "        the dirty accounting, and deterministic schedules run through the differential runner\n"
-    "        (failing ones written as .ops under DIR). Progress lines and a summary. --contract linux:\n"
-    "        only ops Linux's callers would issue at that moment (SPEC 9), counted in the summary.\n"
-    "        Each CPU thread's operation is timed on its own (that thread's CPU time): one that does not\n"
-    "        return is a hang with the history's seed to replay it.\n"
-    "  bench [--quick] [--json FILE] [--filter REGEX]\n"
-    "        the Google Benchmark suite (bench/): each measure beside a baseline measured in the same run,\n"
-    "        the ratio and the goal; --quick: small sizes (seconds); --json: one record per measure.\n"
-    "  help  this text\n"
-    "\n"
-    "the target runs in child processes (run, replay, explain, check, properties, stress, prove):\n"
-    "  a target that crashes, trips a sanitizer or exits is a finding (memory-error, crash) of the statement\n"
-    "  that was running, with the sanitizer's report; one whose operation uses --op-timeout S of CPU time\n"
-    "  (default 10; or 6x that by the clock) is a hang; the run goes on. What the target prints goes to\n"
-    "  --target-log FILE (default: ptcheck-target-PID.log in the temporary folder), named at the end;\n"
-    "  a kernel WARNING line printed during an operation Linux's callers issue is a finding (warning).\n"
-    "\n"
-    "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
-    "         table-use-after-free tlb-conflict fault-during-split-merge leak memory-error crash hang\n"
-    "         warning unseen-write\n"
-    "exit status: 0 the oracles hold, 1 a bug was found, 2 bad input; check, fuzz, properties and stress\n"
-    "stopped by SIGTERM or SIGINT before they found a bug: 143 or 130 (128 + the signal)\n"
-    "report files (--json, --junit, --html) are written to a temporary file and renamed: one that exists is whole\n";
-
+// Every option as given: values stay text until checked below, with the messages the tests expect.
 struct Args {
   std::string command;
-  std::vector<std::string> inputs;
-  std::string target_path;
-  std::string corpora;
-  std::string expect_violation;
-  bool minimize = false;
-  bool json = false;
-  std::string only;
-  std::string time, jobs, seed, fuzzer_dir, cases;
-  std::string budget, json_file, junit_file, html;
-  std::string contract;  // --contract spec|linux: for scripts whose config does not name one
-  std::string op_timeout, target_log;  // the child processes the target runs in (core/isolation)
-  std::set<std::string> given;  // the valued flags given, e.g. "--html"
+  std::vector<std::string> inputs;          // positional arguments
+  std::vector<std::string> libfuzzer_args;  // fuzz: everything after `--`
+  bool double_dash = false;                 // `--` was given
+  std::string target_path, corpora, expect_violation, only, time, jobs, seed, fuzzer_dir, cases, budget;
+  std::string json_file, junit_file, html, contract, op_timeout, target_log, threads, ops, out_dir, filter;
+  std::string save_regressions, corpus;
+  bool minimize = false, json = false, quick = false, verbose = false, fail_sweep = false, help = false;
 };
 
 int bad(const std::string& line) {
@@ -155,82 +61,201 @@ int bad(const std::string& line) {
   return kBadInput;
 }
 
-// Returns kHolds when the arguments are usable, else prints one line and returns kBadInput.
-int parse_args(int argc, char** argv, Args* a) {
-  if (argc < 2) return bad("no command (try `ptcheck help`)");
-  a->command = argv[1];
-  // Options that take a value: `--flag VALUE` or `--flag=VALUE`.
-  const struct {
-    const char* flag;
-    std::string Args::*field;
-    const char* what;
-  } valued[] = {{"--target", &Args::target_path, "a library path"},
-                {"--corpora", &Args::corpora, "a folder"},
-                {"--expect-violation", &Args::expect_violation, "an oracle name"},
-                {"--time", &Args::time, "seconds"},
-                {"--jobs", &Args::jobs, "a count"},
-                {"--seed", &Args::seed, "a number"},
-                {"--fuzzers", &Args::fuzzer_dir, "a folder"},
-                {"--cases", &Args::cases, "a count"},
-                {"--only", &Args::only, "an obligation name"},
-                {"--budget", &Args::budget, "seconds"},
-                {"--junit", &Args::junit_file, "a file"},
-                {"--html", &Args::html, "a file"},
-                {"--contract", &Args::contract, "spec or linux"},
-                {"--op-timeout", &Args::op_timeout, "seconds"},
-                {"--target-log", &Args::target_log, "a file"}};
-  // `check --json FILE` writes a report; `prove --json` prints JSON instead of text.
-  const bool json_takes_file = a->command == "check";
-  for (int i = 2; i < argc; ++i) {
-    const std::string s = argv[i];
-    bool taken = false;
-    for (const auto& v : valued) {
-      const std::string flag = v.flag;
-      if (s == flag) {
-        if (i + 1 >= argc) return bad(flag + " needs " + v.what);
-        a->*v.field = argv[++i];
-        taken = true;
-      } else if (s.rfind(flag + "=", 0) == 0) {
-        a->*v.field = s.substr(flag.size() + 1);
-        taken = true;
-      }
-      if (taken) {
-        if ((a->*v.field).empty()) return bad(flag + " needs " + v.what);
-        a->given.insert(flag);
-        break;
-      }
-    }
-    if (taken) continue;
-    if (json_takes_file && (s == "--json" || s.rfind("--json=", 0) == 0)) {
-      if (s == "--json" && i + 1 >= argc) return bad("--json needs a file");
-      a->json_file = s == "--json" ? argv[++i] : s.substr(7);
-      if (a->json_file.empty()) return bad("--json needs a file");
-      a->given.insert("--json");
-      continue;
-    }
-    if (s == "--minimize") {
-      a->minimize = true;
-    } else if (s == "--json") {
-      a->json = true;
-    } else if (s == "-h" || s == "--help") {
-      a->command = "help";
-    } else if (!s.empty() && s[0] == '-') {
-      return bad("unknown option '" + s + "' (try `ptcheck help`)");
-    } else {
-      a->inputs.push_back(s);
-    }
-  }
-  return kHolds;
+// The command line as CLI11 subcommands. CLI11 itself prints nothing: what it leaves over (an unknown
+// option, a stray argument) is turned into one line here.
+class CommandLine {
+ public:
+  explicit CommandLine(Args* a);
+  // nullopt: go on and run a->command; else the exit status (0 after --help or --version, 2 after its line).
+  std::optional<int> parse(int argc, char** argv);
+
+ private:
+  CLI::App* command(const char* name);
+  void value(CLI::App* c, const char* flag, std::string* field, const char* what);
+  void flag(CLI::App* c, const char* flag, bool* field);
+  // --target and --contract; with `isolated`, also --op-timeout and --target-log (the target runs in children).
+  void target_options(CLI::App* c, bool isolated);
+  std::optional<int> leftovers(const CLI::App* c) const;
+
+  Args* a_;
+  CLI::App app_{"", "ptcheck"};
+  bool help_ = false, version_ = false;
+  std::vector<std::pair<const CLI::Option*, std::string>> valued_;  // an option and what it needs ("a file")
+};
+
+CommandLine::CommandLine(Args* a) : a_(a) {
+  app_.set_help_flag();  // --help is answered here, with usage.cpp's text
+  app_.allow_extras();
+  app_.require_subcommand(0, 1);
+  // As the hand-written parser did: a repeated option's last value wins.
+  app_.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  flag(&app_, "-h,--help", &help_);
+  flag(&app_, "--version", &version_);
+
+  CLI::App* c = command("run");
+  c->add_option("SCRIPT", a->inputs);
+  target_options(c, true);
+  value(c, "--expect-violation", &a->expect_violation, "an oracle name");
+  value(c, "--html", &a->html, "a file");
+  flag(c, "--fail-sweep", &a->fail_sweep);
+
+  c = command("replay");
+  c->add_option("DIR", a->inputs);
+  target_options(c, true);
+
+  c = command("explain");
+  c->add_option("INPUT", a->inputs);
+  target_options(c, true);
+  flag(c, "--minimize", &a->minimize);
+  value(c, "--html", &a->html, "a file");
+
+  c = command("fuzz");
+  c->add_option("FUZZER", a->inputs);
+  target_options(c, false);
+  value(c, "--time", &a->time, "seconds");
+  value(c, "--jobs", &a->jobs, "a count");
+  value(c, "--seed", &a->seed, "a number");
+  value(c, "--fuzzers", &a->fuzzer_dir, "a folder");
+  value(c, "--corpora", &a->corpora, "a folder");
+  value(c, "--save-regressions", &a->save_regressions, "a folder");
+  value(c, "--corpus", &a->corpus, "a folder");
+  flag(c, "--verbose", &a->verbose);
+
+  c = command("check");
+  target_options(c, true);
+  value(c, "--budget", &a->budget, "seconds");
+  value(c, "--json", &a->json_file, "a file");
+  value(c, "--junit", &a->junit_file, "a file");
+  value(c, "--corpora", &a->corpora, "a folder");
+  value(c, "--time", &a->time, "seconds");
+  value(c, "--cases", &a->cases, "a count");
+  value(c, "--fuzzers", &a->fuzzer_dir, "a folder");
+  value(c, "--save-regressions", &a->save_regressions, "a folder");
+  flag(c, "--verbose", &a->verbose);
+
+  c = command("properties");
+  target_options(c, true);
+  value(c, "--cases", &a->cases, "a count");
+  value(c, "--seed", &a->seed, "a number");
+  value(c, "--only", &a->only, "a property name");
+
+  c = command("prove");
+  target_options(c, true);
+  flag(c, "--json", &a->json);
+  value(c, "--only", &a->only, "an obligation name");
+  value(c, "--html", &a->html, "a file");
+
+  c = command("stress");
+  target_options(c, true);
+  value(c, "--threads", &a->threads, "a count");
+  value(c, "--time", &a->time, "seconds");
+  value(c, "--seed", &a->seed, "a number");
+  value(c, "--ops", &a->ops, "a count");
+  value(c, "--out", &a->out_dir, "a folder");
+
+  c = command("bench");
+  flag(c, "--quick", &a->quick);
+  value(c, "--json", &a->json_file, "a file");
+  value(c, "--filter", &a->filter, "a regular expression");
+
+  c = command("help");
+  c->add_option("COMMAND", a->inputs);
 }
 
-// An optional decimal count in [lo, hi]; an empty string keeps *out.
-bool parse_count(const std::string& s, unsigned long long lo, unsigned long long hi, unsigned* out) {
+CLI::App* CommandLine::command(const char* name) {
+  CLI::App* c = app_.add_subcommand(name);
+  c->allow_extras();
+  flag(c, "-h,--help", &a_->help);
+  return c;
+}
+
+// `--flag VALUE` or `--flag=VALUE`. The value is optional to CLI11, so that a missing one (`--json` last,
+// or followed by another option) is "--json needs a file" below rather than CLI11's own wording.
+void CommandLine::value(CLI::App* c, const char* flag, std::string* field, const char* what) {
+  valued_.emplace_back(c->add_option(flag, *field)->expected(0, 1), what);
+}
+
+void CommandLine::flag(CLI::App* c, const char* flag, bool* field) { c->add_flag(flag, *field); }
+
+void CommandLine::target_options(CLI::App* c, bool isolated) {
+  value(c, "--target", &a_->target_path, "a library path");
+  value(c, "--contract", &a_->contract, "spec or linux");
+  if (!isolated) return;
+  value(c, "--op-timeout", &a_->op_timeout, "seconds");
+  value(c, "--target-log", &a_->target_log, "a file");
+}
+
+// What CLI11 left over in command `c`: an option of another command, an unknown option, a stray argument.
+std::optional<int> CommandLine::leftovers(const CLI::App* c) const {
+  const std::vector<std::string> rest = c->remaining();
+  if (rest.empty()) return std::nullopt;
+  const std::string& s = rest.front();
+  const std::string name = c->get_name();
+  if (s.size() < 2 || s[0] != '-') return bad(name + " takes no positional arguments ('" + s + "')");
+  const std::string flag = s.substr(0, s.find('='));
+  for (const CLI::App* other : app_.get_subcommands([](const CLI::App*) { return true; }))
+    if (other->get_option_no_throw(flag))
+      return bad(flag + " is not an option of " + name + " (try `ptcheck " + name + " --help`)");
+  return bad("unknown option '" + s + "' (try `ptcheck " + name + " --help`)");
+}
+
+std::optional<int> CommandLine::parse(int argc, char** argv) {
+  // `--`: what follows goes to libFuzzer as it is (fuzz), unseen by CLI11.
+  int end = 1;
+  while (end < argc && std::string(argv[end]) != "--") ++end;
+  a_->double_dash = end < argc;
+  for (int i = end + 1; i < argc; ++i) a_->libfuzzer_args.push_back(argv[i]);
+  try {
+    app_.parse(end, argv);
+  } catch (const CLI::ParseError& e) {
+    return bad(e.what());
+  }
+  if (const std::vector<std::string> rest = app_.remaining(); !rest.empty()) {
+    const std::string& s = rest.front();
+    if (!s.empty() && s[0] == '-') return bad("unknown option '" + s + "' (try `ptcheck help`)");
+    return bad("unknown command '" + s + "' (try `ptcheck help`)");
+  }
+  if (version_) {
+    std::printf("ptcheck %s\n", PTCHECK_VERSION);
+    return kHolds;
+  }
+  const std::vector<CLI::App*> chosen = app_.get_subcommands();
+  if (help_ || (!chosen.empty() && chosen.front()->get_name() == "help" && a_->inputs.empty())) {
+    std::fputs(ptc::cli::usage_text().c_str(), stdout);
+    return kHolds;
+  }
+  if (chosen.empty()) return bad("no command (try `ptcheck help`)");
+  const CLI::App* c = chosen.front();
+  a_->command = c->get_name();
+  if (a_->help) {
+    std::fputs(ptc::cli::command_usage(a_->command).c_str(), stdout);
+    return kHolds;
+  }
+  if (auto rc = leftovers(c)) return rc;
+  if (a_->command == "help") {
+    if (a_->inputs.size() > 1) return bad("help takes one COMMAND at most");
+    const std::string text = ptc::cli::command_usage(a_->inputs[0]);
+    if (text.empty()) return bad("unknown command '" + a_->inputs[0] + "' (try `ptcheck help`)");
+    std::fputs(text.c_str(), stdout);
+    return kHolds;
+  }
+  if (a_->double_dash && a_->command != "fuzz")
+    return bad("`--` passes flags to libFuzzer: only fuzz takes it (try `ptcheck " + a_->command + " --help`)");
+  for (const auto& [opt, what] : valued_)
+    if (opt->count() > 0 && opt->as<std::string>().empty())
+      return bad(opt->get_name() + " needs " + what);
+  return std::nullopt;
+}
+
+// A decimal (or, with base 0, also 0x.. hex) count in [lo, hi]; an empty string keeps *out.
+template <typename T>
+bool parse_count(const std::string& s, unsigned long long lo, unsigned long long hi, T* out, int base = 10) {
   if (s.empty()) return true;
   char* end = nullptr;
   errno = 0;
-  const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  const unsigned long long v = std::strtoull(s.c_str(), &end, base);
   if (errno || *end || s[0] == '-' || v < lo || v > hi) return false;
-  *out = unsigned(v);
+  *out = T(v);
   return true;
 }
 
@@ -238,35 +263,6 @@ bool known_oracle(const std::string& name) {
   for (int o = 1; o <= ptc::kOracleCount; ++o)
     if (name == ptc::oracle_name(ptc::Oracle(o))) return true;
   return false;
-}
-
-// --contract: the profile of every script whose config does not name one, and what replay lines add.
-ptc::Contract& contract_option() {
-  static ptc::Contract c = ptc::Contract::Spec;
-  return c;
-}
-std::string& contract_replay_args() {
-  static std::string s;
-  return s;
-}
-void apply_contract_option(ptc::Script* s) {
-  if (!s->has_contract) s->config.contract = contract_option();
-}
-// The arguments a replay line needs: the target's, then the contract's.
-std::string replay_args(const std::string& target_path) {
-  std::string s = target_path.empty() ? "" : "--target " + target_path;
-  if (!contract_replay_args().empty()) s += (s.empty() ? "" : " ") + contract_replay_args();
-  return s;
-}
-
-// "; 2 statement(s) not issued: line 4 `split ...`: why; ..." for a run that skipped some.
-std::string skipped_text(const ptc::RunResult& r) {
-  if (r.skipped_statements.empty()) return "";
-  std::string s = "; " + std::to_string(r.skipped_statements.size()) + " not issued";
-  const ptc::SkippedStatement& k = r.skipped_statements.front();
-  s += " (line " + std::to_string(k.line) + " `" + k.statement + "`: " + k.reason;
-  if (r.skipped_statements.size() > 1) s += "; ...";
-  return s + ")";
 }
 
 const ptc_target_ops* select_target(const Args& a) {
@@ -277,379 +273,171 @@ const ptc_target_ops* select_target(const Args& a) {
   return ops;
 }
 
-// Runs scripts; `quiet` prints one line per script (replay), else the full trace of a failure.
-// `run` runs nothing when any input is bad; `replay` (quiet) reports each bad file as its line and
-// goes on, then exits 2.
-// A script and the text the HTML page shows beside its timeline: an .ops file's own text (its lines are
-// the statements' lines), else the canonical text, parsed back so that the lines agree.
-bool page_script(const std::string& path, ptc::Script* script, std::string* text) {
-  std::string file_text;
-  if (ptc::cli::is_script_file(path) && ptc::cli::read_file(path, &file_text)) {
-    auto parsed = ptc::parse_script(file_text, path);
-    if (auto* p = std::get_if<ptc::Script>(&parsed); p && ptc::same_script(*p, *script)) {
-      *script = std::move(*p);
-      *text = std::move(file_text);
-      return true;
-    }
-  }
-  *text = ptc::print_script(*script);
-  auto parsed = ptc::parse_script(*text, script->file.empty() ? path : script->file);
-  if (!std::holds_alternative<ptc::Script>(parsed)) return false;
-  *script = std::get<ptc::Script>(std::move(parsed));
-  return true;
-}
-
-// Draws a failure (run with RunOptions::record_timeline) as a page, in the child that ran it: what to
-// tell the user (bad input when the page cannot be written).
-ptc::ChildNote draw_failure_page(const std::string& out, const std::string& script_path, const std::string& text,
-                                 const ptc_target_ops* t, const ptc::Failure& f) {
-  ptc::cli::HtmlTimelineInput in;
-  in.script_path = script_path;
-  in.script_text = text;
-  in.target = t->name ? t->name : "?";
-  in.failure = &f;
-  std::string error;
-  if (!ptc::cli::write_html_file(out, ptc::cli::render_html_timeline(in), &error)) return {"ptcheck: " + error, true};
-  return {"ptcheck: the failure (" + f.signature + ") is drawn in " + out, false};
-}
-
-// The isolation settings of this run (--target-log, --op-timeout).
-ptc::IsolationOptions& isolation() {
-  static ptc::IsolationOptions io;
-  return io;
-}
-
-int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* target, bool quiet,
-                const std::string& expect_violation, const std::string& target_path, const std::string& html = "") {
-  ptc::RunOptions opts;
-  opts.replay_args = replay_args(target_path);
-  opts.record_timeline = !html.empty();
-  std::vector<ptc::Script> scripts(files.size());
-  std::vector<std::string> texts(files.size());
-  std::vector<bool> loaded(files.size());
-  bool any_bad = false;
-  for (size_t i = 0; i < files.size(); ++i) {
-    loaded[i] = load_script(files[i], &scripts[i]);
-    if (loaded[i]) apply_contract_option(&scripts[i]);
-    if (loaded[i] && !html.empty() && !page_script(files[i], &scripts[i], &texts[i])) loaded[i] = false;
-    if (!loaded[i] && !quiet) return kBadInput;
-    any_bad |= !loaded[i];
-  }
-  // Each script runs in a child process (core/isolation): a target that crashes or hangs is that
-  // script's finding, and the run goes on. --html draws the first failure the runner itself reports
-  // (its timeline lives in the child, so the child draws it and says so).
-  std::vector<ptc::Script> runnable;
-  std::vector<size_t> file_of;
-  for (size_t i = 0; i < files.size(); ++i)
-    if (loaded[i]) {
-      runnable.push_back(scripts[i]);
-      file_of.push_back(i);
-    }
-  bool drawn = false;
-  int status = kHolds;
-  size_t passed = 0, failed = 0, skipped = 0, bad_files = files.size() - runnable.size();
-  auto in_child = [&](size_t k, const ptc::RunResult& r) -> ptc::ChildNote {
-    if (!r.failure || html.empty() || drawn) return {};
-    drawn = true;
-    const size_t i = file_of[k];
-    return draw_failure_page(html, files[i], texts[i], target, *r.failure);
-  };
-  auto on_result = [&](size_t k, ptc::IsolatedResult&& ir) {
-    const size_t i = file_of[k];
-    const ptc::RunResult& r = ir.result;
-    if (!ir.note.text.empty()) {
-      std::fprintf(ir.note.bad_input ? stderr : stdout, "%s\n", ir.note.text.c_str());
-      if (ir.note.bad_input) status = kBadInput;
-    }
-    if (r.failure && !html.empty() && ir.note.text.empty() && !drawn && ptc::from_dead_child(*r.failure))
-      std::printf("ptcheck: %s is not drawn: the target's process died, and its timeline with it\n",
-                  r.failure->signature.c_str());
-    drawn |= !ir.note.text.empty();
-    const std::string warned = ir.warnings ? "; " + std::to_string(ir.warnings) + " WARNING line(s) in the target log" : "";
-    if (!ir.run) {
-      ++skipped;
-      std::printf("SKIP %s: not run (stopped)\n", files[i].c_str());
-      return;
-    }
-    if (r.skipped) {
-      ++skipped;
-      std::printf("SKIP %s: %s\n", files[i].c_str(), r.skip_reason.c_str());
-      return;
-    }
-    if (!expect_violation.empty()) {
-      const bool as_expected = r.failure && expect_violation == ptc::oracle_name(r.failure->oracle);
-      if (as_expected) {
-        ++passed;
-        std::printf("ok   %s: %s caught as expected (%s)%s\n", files[i].c_str(), expect_violation.c_str(),
-                    r.failure->signature.c_str(), warned.c_str());
-      } else {
-        ++failed;
-        if (status == kHolds) status = kBug;
-        if (r.failure)
-          std::printf("FAIL %s: expected %s, got %s\n%s", files[i].c_str(), expect_violation.c_str(),
-                      r.failure->signature.c_str(), r.failure->trace.c_str());
-        else
-          std::printf("FAIL %s: expected %s, but every oracle held\n", files[i].c_str(), expect_violation.c_str());
-      }
-      return;
-    }
-    if (r.ok()) {
-      ++passed;
-      std::printf("ok   %s (%zu statements%s%s)\n", files[i].c_str(), r.statements, skipped_text(r).c_str(), warned.c_str());
-    } else {
-      ++failed;
-      if (status == kHolds) status = kBug;
-      if (quiet)
-        std::printf("FAIL %s:%d %s%s\n", files[i].c_str(), r.failure->line, r.failure->signature.c_str(), warned.c_str());
-      else
-        std::printf("%s", r.failure->trace.c_str());
-    }
-    std::fflush(stdout);
-  };
-  ptc::run_scripts_isolated(runnable, target, opts, isolation(), on_result, in_child);
-  std::printf("%zu passed, %zu failed", passed, failed);
-  if (skipped) std::printf(", %zu skipped", skipped);
-  if (bad_files) std::printf(", %zu bad input", bad_files);
-  std::printf("\n");
-  if (!html.empty() && !drawn) std::printf("ptcheck: no failure to draw: %s not written\n", html.c_str());
-  if (const std::string log = ptc::cli::target_log_summary(isolation()); !log.empty()) std::printf("%s\n", log.c_str());
-  return any_bad ? kBadInput : status;
-}
-
-int explain_minimized(const ptc::Script& script, const ptc_target_ops* t, const Args& a, ptc::Script* out) {
-  // In child processes: a target that crashes is a signature (crash:OP:CONFIG) to keep.
-  ptc::RunOptions ro;
-  ro.event_log = false;
-  const std::string sig = ptc::isolated_signature(script, t, ro, isolation());
-  if (sig.empty()) {
-    std::fprintf(stderr, "ptcheck: every oracle holds for %s on target %s: nothing to minimize\n", a.inputs[0].c_str(),
-                 t->name ? t->name : "?");
-    std::fputs(ptc::print_script(script).c_str(), stdout);
-    *out = script;
-    return kHolds;
-  }
-  const ptc::Script small = ptc::minimize_isolated(script, t, ro, isolation(), sig);
-  *out = small;
-  std::printf("# %s, minimized from %zu to %zu statements: fails with %s\n# replay: save as FILE.ops, then "
-              "ptcheck run FILE.ops%s\n",
-              a.inputs[0].c_str(), script.ops.size(), small.ops.size(), sig.c_str(),
-              a.target_path.empty() ? "" : (" --target " + a.target_path).c_str());
-  std::fputs(ptc::print_script(small).c_str(), stdout);
-  return kHolds;
-}
-
-}  // namespace
-
 // A long command that SIGTERM or SIGINT stopped before it found anything: 128 + the signal, as a shell
 // reports a process the signal killed, so that a CI job is not marked green by a run cut short.
 int stopped_status(int status) {
   return status == kHolds && ptc::cli::stop_requested() ? ptc::cli::stopped_exit_status() : status;
 }
 
-// The commands that run for long poll the stop flag (stop_flag.h) and end with their summary and reports.
-bool stops_on_signal(const std::string& command) {
-  return command == "check" || command == "fuzz" || command == "properties" || command == "stress";
+// What each command needs of its positional arguments: "" when they fit.
+std::string positional_problem(const Args& a) {
+  const size_t n = a.inputs.size();
+  if (a.command == "run" && n == 0) return "run needs at least one SCRIPT.ops";
+  if (a.command == "replay" && n == 0) return "replay needs at least one folder";
+  if (a.command == "explain" && n != 1) return "explain needs exactly one INPUT";
+  if (a.command == "fuzz" && n > 1) return "fuzz takes one FUZZER at most";
+  return "";
 }
 
-int main(int argc, char** argv) {
-  if (argc >= 2 && stops_on_signal(argv[1])) ptc::cli::install_stop_handlers();
-#if PTCHECK_HAVE_STRESS
-  if (argc >= 2 && std::string(argv[1]) == "stress") return stopped_status(ptc::cli::stress_main(argc - 2, argv + 2));
-#endif
-  if (argc >= 2 && std::string(argv[1]) == "bench") return ptc::cli::bench_main(argc - 2, argv + 2);
-  Args a;
-  if (parse_args(argc, argv, &a) != kHolds) return kBadInput;
-  if (a.command == "help") {
-    std::fputs(kUsage, stdout);
-    return kHolds;
+// The report files this command writes: each must be writable before anything runs (a passing run must
+// not end in exit 0 without the report it was asked for).
+std::string unwritable_report(const Args& a) {
+  for (const std::string* p : {&a.html, &a.json_file, &a.junit_file}) {
+    std::string error;
+    if (a.command != "bench" && !p->empty() && !ptc::cli::report_path_writable(*p, &error)) return error;
   }
-  // Flags that only some commands take: an ignored flag would make a gate pass that did not do what was asked.
-  const struct {
-    const char* flag;
-    std::set<std::string> commands;
-  } only_for[] = {{"--budget", {"check"}},
-                  {"--junit", {"check"}},
-                  {"--html", {"run", "explain", "prove"}},
-                  {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties", "prove"}},
-                  {"--op-timeout", {"run", "replay", "explain", "check", "properties", "prove"}},
-                  {"--target-log", {"run", "replay", "explain", "check", "properties", "prove"}}};
-  for (const auto& f : only_for)
-    if (a.given.count(f.flag) && !f.commands.count(a.command))
-      return bad(std::string(f.flag) + " is not an option of " + a.command + " (try `ptcheck help`)");
+  return "";
+}
+
+int fuzz(const Args& a, const ptc_target_ops* t) {
+  ptc::cli::FuzzOptions fo;
+  if (!a.inputs.empty()) fo.fuzzer = a.inputs[0];
+  if (fo.fuzzer != "fuzz_ops" && fo.fuzzer != "fuzz_bitmap" && fo.fuzzer != "fuzz_script")
+    return bad("unknown fuzzer '" + fo.fuzzer + "' (fuzz_ops, fuzz_bitmap, fuzz_script)");
+  if (!parse_count(a.time, 1, 86400 * 7, &fo.seconds)) return bad("--time must be 1..604800 seconds");
+  if (!parse_count(a.jobs, 1, 256, &fo.jobs)) return bad("--jobs must be 1..256");
+  if (!parse_count(a.seed, 0, 0xffffffffu, &fo.seed)) return bad("--seed must be a number");
+  fo.target_path = a.target_path;
+  fo.contract = a.contract == "linux" ? ptc::Contract::Linux : ptc::Contract::Spec;
+  fo.source_dir = ptc::cli::data_dir();
+  if (!a.corpora.empty()) fo.regressions_dir = a.corpora + "/regressions";
+  fo.fuzzer_dir = a.fuzzer_dir.empty() ? ptc::cli::data_dir() + "/build/fuzz/fuzz" : a.fuzzer_dir;
+  fo.save_regressions_dir = a.save_regressions;
+  fo.corpus_dir = a.corpus;
+  fo.verbose = a.verbose;
+  fo.libfuzzer_args = a.libfuzzer_args;
+  return stopped_status(ptc::cli::run_fuzz_campaign(fo, t));
+}
+
+int check(const Args& a, const ptc_target_ops* t, const ptc::cli::ScriptRunOptions& so) {
+  ptc::cli::CheckOptions co;
+  if (!parse_count(a.time, 0, 86400, &co.fuzz_seconds)) return bad("--time must be 0..86400 seconds per fuzzer");
+  if (!parse_count(a.cases, 0, 1000000, &co.cases)) return bad("--cases must be 0..1000000");
+  if (!parse_count(a.budget, 1, 86400, &co.budget)) return bad("--budget must be 1..86400 seconds");
+  co.json_path = a.json_file;
+  co.junit_path = a.junit_file;
+  co.target_path = a.target_path;
+  co.contract = ptc::cli::contract_of(so);
+  co.isolation = so.isolation;
+  co.source_dir = ptc::cli::data_dir();
+  co.corpora_root = a.corpora.empty() ? ptc::cli::data_dir() + "/corpora" : a.corpora;
+  co.fuzzer_dir = a.fuzzer_dir.empty() ? ptc::cli::data_dir() + "/build/fuzz/fuzz" : a.fuzzer_dir;
+  co.failure_dir = ptc::cli::output_dir() + "/property-failures";
+  co.save_regressions_dir = a.save_regressions;
+  co.verbose = a.verbose;
+  return ptc::cli::run_check(co, t);
+}
+
+int properties(const Args& a, const ptc_target_ops* t, const ptc::cli::ScriptRunOptions& so) {
+  ptc::cli::PropertiesOptions po;
+  if (!ptc::cli::properties_available()) return bad("properties: this ptcheck was built without them (PTCHECK_BUILD_TESTS=ON)");
+  if (!parse_count(a.cases, 1, 1000000, &po.cases)) return bad("--cases must be 1..1000000");
+  if (!parse_count(a.seed, 0, 0xffffffffu, &po.seed)) return bad("--seed must be a number");
+  po.target_path = a.target_path;
+  po.contract = ptc::cli::contract_of(so);
+  po.failure_dir = ptc::cli::output_dir() + "/property-failures";
+  po.only = a.only;
+  po.isolation = so.isolation;
+  const int rc = ptc::cli::run_property_suites(po, t);
+  if (rc == kBadInput) return kBadInput;  // run_property_suites printed the one line
+  if (const std::string log = ptc::cli::target_log_summary(so.isolation); !log.empty()) std::printf("%s\n", log.c_str());
+  return stopped_status(rc);
+}
+
+int stress(const Args& a, const ptc_target_ops* t, const ptc::cli::ScriptRunOptions& so) {
+#if PTCHECK_HAVE_STRESS
+  ptc::cli::StressOptions o;
+  if (!parse_count(a.threads, 1, 64, &o.threads, 0)) return bad("--threads must be 1..64");
+  if (!parse_count(a.time, 1, 86400 * 7, &o.seconds, 0)) return bad("--time must be 1..604800 seconds");
+  if (!parse_count(a.ops, 1, 100000, &o.ops, 0)) return bad("--ops must be 1..100000");
+  if (!parse_count(a.seed, 1, ~0ull, &o.seed, 0)) return bad("--seed must be a number > 0");
+  o.target_path = a.target_path;
+  o.out_dir = a.out_dir;
+  o.contract = ptc::cli::contract_of(so);
+  const int rc = ptc::cli::run_stress_isolated(o, t, so.isolation);
+  if (const std::string log = ptc::cli::target_log_summary(so.isolation); !log.empty()) std::printf("%s\n", log.c_str());
+  return stopped_status(rc);
+#else
+  (void)a, (void)t, (void)so;
+  return bad("stress: this ptcheck was built without it (PTCHECK_BUILD_TESTS=ON)");
+#endif
+}
+
+int prove(const Args& a, const ptc_target_ops* t, const ptc::cli::ScriptRunOptions& so) {
+  if (!ptc::cli::prove_selection_exists(a.only))
+    return bad("--only '" + a.only + "' names no obligation (try `ptcheck prove --only '*'` for the list)");
+  ptc::cli::ProveOptions po{a.only, a.json, a.target_path, a.html, ptc::cli::contract_of(so)};
+  return ptc::cli::run_prove_isolated(po, t, so.isolation, a.contract);
+}
+
+int replay(const Args& a, const ptc_target_ops* t, const ptc::cli::ScriptRunOptions& so) {
+  std::vector<std::string> files;
+  if (!ptc::cli::collect_scripts(a.inputs, &files, /*empty_folder_is_bad=*/true)) return kBadInput;
+  return ptc::cli::run_scripts(files, t, true, so);
+}
+
+int run(const Args& a, const ptc_target_ops* t, const ptc::cli::ScriptRunOptions& so) {
+  if (!a.fail_sweep) return ptc::cli::run_scripts(a.inputs, t, false, so);
+  for (const auto& [given, flag] : {std::pair{!a.html.empty(), "--html"}, {!a.expect_violation.empty(), "--expect-violation"}})
+    if (given) return bad(std::string(flag) + " does not go with --fail-sweep");
+  return ptc::cli::run_fail_sweep(a.inputs, t, {a.target_path, ptc::cli::replay_args(so), so.isolation});
+}
+
+// The command, its options checked: what every command shares first, then its own.
+int dispatch(const Args& a) {
+  if (const std::string why = positional_problem(a); !why.empty()) return bad(why);
   if (!a.contract.empty() && a.contract != "spec" && a.contract != "linux")
     return bad("--contract must be spec or linux, got '" + a.contract + "'");
-  contract_option() = a.contract == "linux" ? ptc::Contract::Linux : ptc::Contract::Spec;
-  contract_replay_args() = a.contract.empty() ? "" : "--contract " + a.contract;
   if (!a.expect_violation.empty() && !known_oracle(a.expect_violation))
     return bad("unknown oracle '" + a.expect_violation + "' for --expect-violation");
   double op_timeout = ptc::cli::kDefaultOpTimeoutSeconds;
   if (!a.op_timeout.empty())
     if (std::string why = ptc::cli::parse_op_timeout(a.op_timeout, &op_timeout); !why.empty()) return bad(why);
-  if (a.command == "run" || a.command == "replay" || a.command == "explain" || a.command == "check" ||
-      a.command == "properties" || a.command == "prove") {
+  if (const std::string why = unwritable_report(a); !why.empty()) return bad(why);
+  if (a.command == "bench") return ptc::cli::bench_command({a.quick, a.json_file, a.filter});
+  if (a.command == "check" || a.command == "fuzz" || a.command == "properties" || a.command == "stress")
+    ptc::cli::install_stop_handlers();  // they poll the stop flag and end with their summary and reports
+
+  ptc::cli::ScriptRunOptions so;
+  so.target_path = a.target_path;
+  so.contract_arg = a.contract;
+  so.expect_violation = a.expect_violation;
+  so.html = a.html;
+  if (a.command != "fuzz") {  // the others run the target in child processes (core/isolation)
     std::string error;
-    isolation() = ptc::cli::isolation_for_run(a.target_log, op_timeout, &error);
+    so.isolation = ptc::cli::isolation_for_run(a.target_log, op_timeout, &error);
     if (!error.empty()) return bad(error);
   }
-  if (a.command == "run") {
-    if (a.inputs.empty()) return bad("run needs at least one SCRIPT.ops");
-    const ptc_target_ops* t = select_target(a);
-    if (!t) return kBadInput;
-    return run_scripts(a.inputs, t, false, a.expect_violation, a.target_path, a.html);
-  }
-  if (a.command == "replay") {
-    if (a.inputs.empty()) return bad("replay needs at least one folder");
-    std::vector<std::string> files;
-    if (!collect_scripts(a.inputs, &files)) return kBadInput;
-    const ptc_target_ops* t = select_target(a);
-    if (!t) return kBadInput;
-    return run_scripts(files, t, true, "", a.target_path);
-  }
-  if (a.command == "explain") {
-    const int rc = [&]() -> int {
-      if (a.inputs.size() != 1) return bad("explain needs exactly one INPUT");
-      ptc::Script script;
-      if (!load_fuzz_input(a.inputs[0], &script)) return kBadInput;
-      apply_contract_option(&script);
-      if (!a.minimize && a.html.empty()) {
-        std::fputs(ptc::print_script(script).c_str(), stdout);
-        return kHolds;
-      }
-      const ptc_target_ops* t = select_target(a);
-      if (!t) return kBadInput;
-      ptc::Script shown = script;
-      if (a.minimize)
-        explain_minimized(script, t, a, &shown);
-      else
-        std::fputs(ptc::print_script(script).c_str(), stdout);
-      if (a.html.empty()) return kHolds;
-      // The page: the script shown above, run again with its timeline recorded.
-      std::string text;
-      if (!page_script(a.minimize ? "" : a.inputs[0], &shown, &text)) return bad("explain: the script does not parse back");
-      ptc::RunOptions ro;
-      ro.record_timeline = true;
-      ro.replay_args = replay_args(a.target_path);
-      const std::string title = a.inputs[0] + (a.minimize ? " (minimized)" : "");
-      ptc::IsolatedResult ir;
-      ptc::run_scripts_isolated({shown}, t, ro, isolation(), [&](size_t, ptc::IsolatedResult&& r) { ir = std::move(r); },
-                                [&](size_t, const ptc::RunResult& r) {
-                                  return r.failure ? draw_failure_page(a.html, title, text, t, *r.failure) : ptc::ChildNote{};
-                                });
-      if (!ir.note.text.empty()) {
-        std::fprintf(ir.note.bad_input ? stderr : stdout, "%s\n", ir.note.text.c_str());
-        return ir.note.bad_input ? kBadInput : kHolds;
-      }
-      if (ir.result.failure) {
-        std::printf("%sptcheck: %s is not drawn: the target's process died, and its timeline with it\n",
-                    ir.result.failure->trace.c_str(), ir.result.failure->signature.c_str());
-        return kHolds;
-      }
-      std::printf("ptcheck: every oracle holds for %s on target %s: no failure to draw, %s not written\n",
-                  a.inputs[0].c_str(), t->name ? t->name : "?", a.html.c_str());
-      return kHolds;
-    }();
-    if (const std::string log = ptc::cli::target_log_summary(isolation()); !log.empty()) std::printf("%s\n", log.c_str());
-    return rc;
-  }
-  if (a.command == "fuzz") {
-    ptc::cli::FuzzOptions fo;
-    if (a.inputs.size() > 1) return bad("fuzz takes one FUZZER at most");
-    if (!a.inputs.empty()) fo.fuzzer = a.inputs[0];
-    if (fo.fuzzer != "fuzz_ops" && fo.fuzzer != "fuzz_bitmap" && fo.fuzzer != "fuzz_script")
-      return bad("unknown fuzzer '" + fo.fuzzer + "' (fuzz_ops, fuzz_bitmap, fuzz_script)");
-    if (!parse_count(a.time, 1, 86400 * 7, &fo.seconds)) return bad("--time must be 1..604800 seconds");
-    if (!parse_count(a.jobs, 1, 256, &fo.jobs)) return bad("--jobs must be 1..256");
-    unsigned seed = 0;
-    if (!parse_count(a.seed, 0, 0xffffffffu, &seed)) return bad("--seed must be a number");
-    fo.seed = seed;
-    fo.target_path = a.target_path;
-    fo.contract = contract_option();
-    fo.source_dir = PTCHECK_SOURCE_DIR;
-    if (!a.corpora.empty()) fo.regressions_dir = a.corpora + "/regressions";
-    fo.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
-    const ptc_target_ops* t = select_target(a);
-    if (!t) return kBadInput;
-    return stopped_status(ptc::cli::run_fuzz_campaign(fo, t));
-  }
-  if (a.command == "properties") {
-    if (!a.inputs.empty()) return bad("properties takes no positional arguments");
-    ptc::cli::PropertiesOptions po;
-    if (!ptc::cli::properties_available()) return bad("properties: this ptcheck was built without them (PTCHECK_BUILD_TESTS=ON)");
-    if (!parse_count(a.cases, 1, 1000000, &po.cases)) return bad("--cases must be 1..1000000");
-    unsigned seed = 1;
-    if (!parse_count(a.seed, 0, 0xffffffffu, &seed)) return bad("--seed must be a number");
-    po.seed = seed;
-    po.target_path = a.target_path;
-    po.contract = contract_option();
-    po.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
-    po.only = a.only;
-    po.isolation = isolation();
-    const ptc_target_ops* t = select_target(a);
-    if (!t) return kBadInput;
-    const int rc = ptc::cli::run_property_suites(po, t);
-    if (rc == 2) return kBadInput;  // the one line is printed
-    if (const std::string log = ptc::cli::target_log_summary(isolation()); !log.empty()) std::printf("%s\n", log.c_str());
-    return stopped_status(rc);
-  }
-  if (a.command == "prove") {
-    if (!a.inputs.empty()) return bad("prove takes no positional arguments");
-    const ptc_target_ops* t = select_target(a);
-    if (!t) return kBadInput;
-    if (!ptc::cli::prove_selection_exists(a.only))
-      return bad("--only '" + a.only + "' names no obligation (try `ptcheck prove --only '*'` for the list)");
-    // The recordings run the target: in a child process (core/isolation), so that a target that dies or
-    // hangs while its steps are recorded is a finding, not the end of ptcheck.
-    ptc::cli::ProveOptions po{a.only, a.json, a.target_path, a.html, contract_option()};
-    int rc = kBug;
-    ptc::run_items_isolated(
-        1,
-        [&](size_t, ptc::ChildChannel& ch) {
-          po.out = ch.text();
-          return std::to_string(ptc::cli::run_prove_command(po, t));
-        },
-        isolation(),
-        [&](size_t, ptc::ItemOutcome&& item) {
-          if (item.payload) {
-            rc = std::atoi(item.payload->c_str());
-            return;
-          }
-          if (!item.death) return;
-          const std::string excerpt = ptc::death_excerpt(isolation(), item);
-          std::printf("ptcheck prove: FAIL %s: the target %s while its steps were recorded\n%s  replay: ptcheck prove%s%s\n",
-                      ptc::death_oracle_name(*item.death, excerpt),
-                      item.death->how == ptc::ChildEnd::How::kDied ? ("died (" + ptc::describe_death(*item.death) + ")").c_str()
-                                                                   : "did not return within the op timeout",
-                      excerpt.c_str(), a.target_path.empty() ? "" : (" --target " + a.target_path).c_str(),
-                      a.contract.empty() ? "" : (" --contract " + a.contract).c_str());
-        });
-    if (const std::string log = ptc::cli::target_log_summary(isolation()); !log.empty()) std::printf("%s\n", log.c_str());
-    return rc;
-  }
-  if (a.command == "check") {
-    if (!a.inputs.empty()) return bad("check takes no positional arguments");
-    ptc::cli::CheckOptions co;
-    unsigned n = 0;
-    if (!a.time.empty()) {
-      if (!parse_count(a.time, 0, 86400, &n)) return bad("--time must be 0..86400 seconds per fuzzer");
-      co.fuzz_seconds = n;
-    }
-    if (!a.cases.empty()) {
-      if (!parse_count(a.cases, 0, 1000000, &n)) return bad("--cases must be 0..1000000");
-      co.cases = n;
-    }
-    if (!parse_count(a.budget, 1, 86400, &co.budget)) return bad("--budget must be 1..86400 seconds");
-    co.json_path = a.json_file;
-    co.junit_path = a.junit_file;
-    co.target_path = a.target_path;
-    co.contract = contract_option();
-    co.isolation = isolation();
-    co.source_dir = PTCHECK_SOURCE_DIR;
-    co.corpora_root = a.corpora.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/corpora" : a.corpora;
-    co.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
-    co.failure_dir = std::string(PTCHECK_BINARY_DIR) + "/property-failures";
-    const ptc_target_ops* t = select_target(a);
-    if (!t) return kBadInput;
-    return ptc::cli::run_check(co, t);
-  }
+  // explain loads the target only to run the input.
+  const bool needs_target = a.command != "explain" || a.minimize || !a.html.empty();
+  const ptc_target_ops* t = needs_target ? select_target(a) : nullptr;
+  if (needs_target && !t) return kBadInput;
+  if (a.command == "run") return run(a, t, so);
+  if (a.command == "replay") return replay(a, t, so);
+  if (a.command == "explain") return ptc::cli::explain_command(a.inputs[0], a.minimize, t, so);
+  if (a.command == "fuzz") return fuzz(a, t);
+  if (a.command == "check") return check(a, t, so);
+  if (a.command == "properties") return properties(a, t, so);
+  if (a.command == "prove") return prove(a, t, so);
+  if (a.command == "stress") return stress(a, t, so);
   return bad("unknown command '" + a.command + "' (try `ptcheck help`)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  CommandLine cli(&a);
+  if (const std::optional<int> rc = cli.parse(argc, argv)) return *rc;
+  return dispatch(a);
 }

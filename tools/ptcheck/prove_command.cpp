@@ -2,12 +2,16 @@
 #include "tools/ptcheck/prove_command.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <variant>
 
+#include "core/isolation/child_process.h"
 #include "core/runner/runner.h"
 #include "core/script/script.h"
 #include "proofs/prove.h"
 #include "tools/ptcheck/html_timeline.h"
+#include "tools/ptcheck/target_log.h"
 
 namespace ptc::cli {
 
@@ -157,6 +161,34 @@ int run_prove_for_check(const ptc_target_ops* target, const std::string& target_
       verdicts->push_back(v);
     }
   return status;
+}
+
+int run_prove_isolated(ProveOptions o, const ptc_target_ops* target, const IsolationOptions& isolation,
+                       const std::string& contract_arg) {
+  int rc = 1;
+  run_items_isolated(
+      1,
+      [&](size_t, ChildChannel& ch) {
+        o.out = ch.text();
+        return std::to_string(run_prove_command(o, target));
+      },
+      isolation,
+      [&](size_t, ItemOutcome&& item) {
+        if (item.payload) {
+          rc = std::atoi(item.payload->c_str());
+          return;
+        }
+        if (!item.death) return;
+        const std::string excerpt = death_excerpt(isolation, item);
+        std::printf("ptcheck prove: FAIL %s: the target %s while its steps were recorded\n%s  replay: ptcheck prove%s%s\n",
+                    death_oracle_name(*item.death, excerpt),
+                    item.death->how == ChildEnd::How::kDied ? ("died (" + describe_death(*item.death) + ")").c_str()
+                                                            : "did not return within the op timeout",
+                    excerpt.c_str(), o.target_path.empty() ? "" : (" --target " + o.target_path).c_str(),
+                    contract_arg.empty() ? "" : (" --contract " + contract_arg).c_str());
+      });
+  if (const std::string log = target_log_summary(isolation); !log.empty()) std::printf("%s\n", log.c_str());
+  return rc;
 }
 
 }  // namespace ptc::cli

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/isolation/isolated_run.h"
 #include "core/ops.h"
 #include "ptcheck/target.h"
 
@@ -28,6 +29,12 @@ bool prove_selection_exists(const std::string& only);
 // Exit status: 0 no obligation failed (each proved, skipped or vacuous, and every known-bad variant refuted),
 // 1 something refuted or left unknown, 2 bad input (an --only that names no obligation, an --html file that cannot be written).
 int run_prove_command(const ProveOptions& o, const ptc_target_ops* target);
+
+// `ptcheck prove`: run_prove_command in a child process (core/isolation), so that a target that dies or
+// hangs while its steps are recorded is a finding (exit 1, with its replay line), not the end of ptcheck.
+// `contract_arg` is --contract as given, for that line.
+int run_prove_isolated(ProveOptions o, const ptc_target_ops* target, const IsolationOptions& isolation,
+                       const std::string& contract_arg);
 
 // One obligation's outcome, for `ptcheck check`'s report.
 struct ProveVerdict {

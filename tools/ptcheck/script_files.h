@@ -9,20 +9,22 @@
 
 namespace ptc::cli {
 
-// The whole file; on error prints "FILE:0: cannot read the file".
+// The whole file; on error (a folder too) prints "FILE:0: what is wrong".
 bool read_file(const std::string& path, std::string* out, std::string* error = nullptr);
 
 bool is_script_file(const std::string& path);
 
-// A fuzz_ops input (any bytes) as the script it decodes to.
+// A fuzz_ops input (any bytes) as the script it decodes to; one that decodes to no statement is bad input.
 bool load_fuzz_input(const std::string& path, Script* out, std::string* error = nullptr);
 
-// One .ops script (parsed, check_runnable) or a fuzz_ops input (any other file). With `error`, the
-// one-line message goes there instead of to stderr.
+// One .ops script (parsed, at least one statement, check_runnable) or a fuzz_ops input (any other file).
+// With `error`, the one-line message goes there instead of to stderr.
 bool load_script(const std::string& path, Script* out, std::string* error = nullptr);
 
 // Every .ops file and fuzz_ops input under each folder (or the file itself), sorted for a stable order;
-// the inputs of the other fuzzers (fuzz_bitmap/, fuzz_script/) are left to those fuzzers.
-bool collect_scripts(const std::vector<std::string>& inputs, std::vector<std::string>* out);
+// the inputs of the other fuzzers (fuzz_bitmap/, fuzz_script/) are left to those fuzzers. With
+// `empty_folder_is_bad` (replay), a folder that holds no input is bad input ("DIR:0: ...") rather than a pass.
+bool collect_scripts(const std::vector<std::string>& inputs, std::vector<std::string>* out,
+                     bool empty_folder_is_bad = false);
 
 }  // namespace ptc::cli

@@ -3,21 +3,15 @@
 #include "properties/concurrent/history_reproducer.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <iterator>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "core/isolation/child_process.h"
 #include "core/isolation/frames.h"
-#include "core/lpae/lpae_target.h"
 #include "core/fmt.h"
 #include "core/oracles.h"
-#include "core/runner/target_loader.h"
-#include "properties/concurrent/history_reproducer.h"
 #include "properties/concurrent/scheduler.h"
 #include "properties/concurrent/threaded.h"
 #include "tools/ptcheck/stop_flag.h"
@@ -30,22 +24,7 @@ namespace {
 using ull = unsigned long long;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kHolds = 0, kBug = 1, kBadInput = 2;
-
-int bad(const std::string& line) {
-  std::fprintf(stderr, "ptcheck: %s\n", line.c_str());
-  return kBadInput;
-}
-
-bool parse_number(const char* s, unsigned long long lo, unsigned long long hi, unsigned long long* out) {
-  if (!s || !*s || *s == '-') return false;
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(s, &end, 0);
-  if (errno || *end || v < lo || v > hi) return false;
-  *out = v;
-  return true;
-}
+constexpr int kHolds = 0, kBug = 1;
 
 struct Totals {
   uint64_t histories = 0, ops = 0, linearizable = 0, not_linearizable = 0, unknown = 0, skipped = 0;
@@ -179,68 +158,6 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   std::fprintf(o.out, "ptcheck stress: %.1fs, %s: every oracle holds%s (seed %llu)\n", secs(), counts(t, secs()).c_str(),
               stopped.empty() ? "" : (" (stopped: " + stopped + ")").c_str(), ull(seed));
   return kHolds;
-}
-
-int stress_main(int argc, char** argv) {
-  StressOptions o;
-  unsigned long long seed = 0;
-  double op_timeout = kDefaultOpTimeoutSeconds;
-  std::string target_log;
-  // The numeric options: flag, range, where it goes, what the error says.
-  const struct {
-    const char* flag;
-    unsigned long long lo, hi;
-    unsigned* out;
-    const char* error;
-  } numbers[] = {{"--threads", 1, 64, &o.threads, "--threads must be 1..64"},
-                 {"--time", 1, 86400 * 7, &o.seconds, "--time must be 1..604800 seconds"},
-                 {"--ops", 1, 100000, &o.ops, "--ops must be 1..100000"}};
-  for (int i = 0; i < argc; ++i) {
-    const std::string s = argv[i];
-    const bool takes_value = s == "--seed" || s == "--target" || s == "--out" || s == "--contract" ||
-                             s == "--op-timeout" || s == "--target-log" ||
-                             std::any_of(std::begin(numbers), std::end(numbers), [&](const auto& n) { return s == n.flag; });
-    if (!takes_value)
-      return bad((s.empty() || s[0] != '-' ? "stress takes no positional argument '" : "unknown option '") + s +
-                 "' (try `ptcheck help`)");
-    if (i + 1 >= argc) return bad(s + " needs a value");
-    const char* x = argv[++i];
-    unsigned long long v = 0;
-    if (s == "--target") {
-      o.target_path = x;
-    } else if (s == "--op-timeout") {
-      if (std::string why = parse_op_timeout(x, &op_timeout); !why.empty()) return bad(why);
-    } else if (s == "--target-log") {
-      target_log = x;
-    } else if (s == "--out") {
-      o.out_dir = x;
-    } else if (s == "--contract") {
-      const std::string c = x;
-      if (c != "spec" && c != "linux") return bad("--contract must be spec or linux, got '" + c + "'");
-      o.contract = c == "linux" ? Contract::Linux : Contract::Spec;
-    } else if (s == "--seed") {
-      if (!parse_number(x, 1, ~0ull, &seed)) return bad("--seed must be a number > 0");
-      o.seed = seed;
-    } else {
-      for (const auto& n : numbers)
-        if (s == n.flag) {
-          if (!parse_number(x, n.lo, n.hi, &v)) return bad(n.error);
-          *n.out = unsigned(v);
-        }
-    }
-  }
-  const ptc_target_ops* target = ptc_lpae_ops();
-  if (!o.target_path.empty()) {
-    std::string error;
-    target = ptc::load_target_library(o.target_path, &error);
-    if (!target) return bad(error);
-  }
-  std::string error;
-  const IsolationOptions io = isolation_for_run(target_log, op_timeout, &error);
-  if (!error.empty()) return bad(error);
-  const int rc = run_stress_isolated(o, target, io);
-  if (const std::string log = target_log_summary(io); !log.empty()) std::printf("%s\n", log.c_str());
-  return rc;
 }
 
 int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, const IsolationOptions& io) {

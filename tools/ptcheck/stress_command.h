@@ -51,7 +51,4 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target);
 // 30 s after its time; `io` gives the target's log.
 int run_stress_isolated(const StressOptions& o, const ptc_target_ops* target, const IsolationOptions& io);
 
-// `ptcheck stress ARGS...` (argv after "stress"): parses its own options, loads the target, runs.
-int stress_main(int argc, char** argv);
-
 }  // namespace ptc::cli

@@ -1,0 +1,140 @@
+#include "tools/ptcheck/usage.h"
+
+#include <utility>
+
+namespace ptc::cli {
+
+namespace {
+
+// Each command: its synopsis line(s), indented 2, then its description, indented 8.
+const std::vector<std::pair<std::string, std::string>>& commands() {
+  static const std::vector<std::pair<std::string, std::string>> table = {
+      {"run",
+       "  run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE] [--html OUT.html] [--contract spec|linux]\n"
+       "      [--op-timeout S] [--target-log FILE] [--fail-sweep]\n"
+       "        run each script against the reference model and the target (default: the built-in\n"
+       "        optimized LPAE table); print the first violated oracle as a readable trace.\n"
+       "        --expect-violation: exit 0 only if every script fails with that oracle (regression\n"
+       "        tests of known-broken targets). --html: the first failure as a timeline page (below).\n"
+       "        --fail-sweep: every operation once per allocation, that allocation failing (-ENOMEM): each\n"
+       "        must change nothing and leak nothing; the report counts operations x sites covered.\n"},
+      {"replay",
+       "  replay DIR... [--target LIB.so] [--contract spec|linux] [--op-timeout S] [--target-log FILE]\n"
+       "        every .ops script and fuzz_ops input under the folders, as regression tests; one line each.\n"
+       "        A folder that holds no input is bad input.\n"},
+      {"explain",
+       "  explain INPUT [--minimize] [--target LIB.so] [--html OUT.html] [--contract spec|linux]\n"
+       "      [--op-timeout S] [--target-log FILE]\n"
+       "        a fuzz_ops input (crash, corpus entry) as the .ops script it decodes to; --minimize\n"
+       "        removes statements and injections while the same oracle still fails. INPUT may be an .ops.\n"
+       "        --html: runs the (minimized) script and draws its failure as a self-contained page:\n"
+       "        lanes of CPU descriptor accesses, device actions and TLB maintenance, the IOTLB and walk\n"
+       "        cache after each step (hover), the failing step marked, the script beside it.\n"},
+      {"fuzz",
+       "  fuzz [FUZZER] [--time S] [--jobs N] [--seed N] [--target LIB.so] [--fuzzers DIR] [--corpora DIR]\n"
+       "      [--contract spec|linux] [--save-regressions DIR] [--corpus DIR] [--verbose] [-- LIBFUZZER_FLAG...]\n"
+       "        a libFuzzer campaign (fuzz_ops, fuzz_bitmap or fuzz_script; default fuzz_ops) with\n"
+       "        progress lines and a summary; fuzz_ops crashes become minimized reproducers.\n"
+       "        --save-regressions: also copy them to DIR (e.g. corpora/regressions). --corpus: a corpus\n"
+       "        that grows across runs (default: a fresh one per run, from the committed seeds).\n"
+       "        --verbose: libFuzzer's own output. After `--`: flags passed to libFuzzer as they are\n"
+       "        (ptcheck fuzz fuzz_ops --time 5 -- -max_len=300).\n"
+       "        Needs the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz).\n"},
+      {"check",
+       "  check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR] [--time S]\n"
+       "      [--cases N] [--fuzzers DIR] [--contract spec|linux] [--op-timeout S] [--target-log FILE]\n"
+       "      [--save-regressions DIR] [--verbose]\n"
+       "        the gate before merging, stage by stage with progress lines and a summary table: replay\n"
+       "        (corpora/scenarios, regressions, the fuzz_ops corpus), prove (the cheap Z3 obligations),\n"
+       "        properties (N cases each, default 100; 0: none), fuzz (S seconds per fuzzer, default 10;\n"
+       "        0: none; when the fuzz preset is built), stress (3 s). --budget: about S seconds in all;\n"
+       "        replay and prove first, what they leave is split properties:fuzz:stress = 3:5:2 (printed);\n"
+       "        every stage stops at its share and the run ends within S + 10 s: a corpus script's child and a\n"
+       "        fuzzer are stopped at once; an obligation (Z3 gives each 10 s at most), a property case or a\n"
+       "        stress round in flight finishes. What did not run is reported as skipped, and the report says\n"
+       "        \"stopped\": \"budget\". --save-regressions and --verbose: as for fuzz, in the fuzz stage.\n"
+       "        --json/--junit: the report as one JSON object / JUnit XML for CI (schema:\n"
+       "        tools/ptcheck/junit.xsd), rewritten whole after every stage (a temporary file renamed).\n"
+       "        SIGTERM or SIGINT: the child running the item in flight is killed at once (well under a\n"
+       "        second), then the summary and both reports, saying which stages ran and that the run\n"
+       "        stopped; exit 128+signal (143, 130)\n"
+       "        unless a failure was found (1). fuzz, properties and stress stop the same way.\n"},
+      {"properties",
+       "  properties [--cases N] [--seed N] [--target LIB.so] [--only NAME] [--contract spec|linux]\n"
+       "      [--op-timeout S] [--target-log FILE]\n"
+       "        the RapidCheck property suites alone (stateful sequences, invariants), N cases each\n"
+       "        (default 100) from seed N (default 1); a failure is shrunk and written as an .ops script.\n"},
+      {"prove",
+       "  prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html] [--contract spec|linux]\n"
+       "      [--op-timeout S] [--target-log FILE]\n"
+       "        the Z3 obligations: bit-level equivalence of the table's arithmetic, BBML split/merge and\n"
+       "        strict/lazy TLB ordering on the target's recorded step sequences, known-bad variants;\n"
+       "        each proved or refuted with a counterexample timeline. --only: a name or a prefix (split.*).\n"
+       "        --html: the first refutation as a timeline page (its .ops run through the runner).\n"
+       "        --contract linux (SPEC 9): obligations on what Linux's callers never issue (an unmap that\n"
+       "        cuts a block) are skipped with the reason; a dirty read of part of a block owes a record\n"
+       "        only to the pages inside its range.\n"},
+      {"stress",
+       "  stress [--threads N] [--time S] [--target LIB.so] [--seed N] [--ops N] [--out DIR] [--contract P]\n"
+       "      [--op-timeout S] [--target-log FILE]\n"
+       "        the concurrent checker for S seconds (default 10): real-thread histories (N CPU threads,\n"
+       "        default 3, N ops each, default 16, and 2 device threads) checked for linearizability and\n"
+       "        the dirty accounting, and deterministic schedules run through the differential runner\n"
+       "        (failing ones written as .ops under DIR). Progress lines and a summary. --contract linux:\n"
+       "        only ops Linux's callers would issue at that moment (SPEC 9), counted in the summary.\n"
+       "        Each CPU thread's operation is timed on its own (that thread's CPU time): one that does not\n"
+       "        return is a hang with the history's seed to replay it.\n"},
+      {"bench",
+       "  bench [--quick] [--json FILE] [--filter REGEX]\n"
+       "        the Google Benchmark suite (bench/): each measure beside a baseline measured in the same run,\n"
+       "        the ratio and the goal; --quick: small sizes (seconds); --json: one record per measure.\n"},
+      {"help",
+       "  help [COMMAND]\n"
+       "        this text (or one command's: also `ptcheck COMMAND --help`); `ptcheck --version`: the version.\n"},
+  };
+  return table;
+}
+
+// What every command shares: how the target runs, the oracles, the exit statuses, the report files.
+const char kShared[] =
+    "the target runs in child processes (run, replay, explain, check, properties, stress, prove):\n"
+    "  a target that crashes, trips a sanitizer or exits is a finding (memory-error, crash) of the statement\n"
+    "  that was running, with the sanitizer's report; one whose operation uses --op-timeout S of CPU time\n"
+    "  (default 10; or 6x that by the clock) is a hang; the run goes on. What the target prints goes to\n"
+    "  --target-log FILE (default: ptcheck-target-PID.log in the temporary folder), named at the end;\n"
+    "  a kernel WARNING line printed during an operation Linux's callers issue is a finding (warning).\n"
+    "\n"
+    "oracles: divergence device-outcome lost-dirty phantom-dirty stale-translation\n"
+    "         table-use-after-free tlb-conflict fault-during-split-merge leak memory-error crash hang\n"
+    "         warning unseen-write\n"
+    "exit status: 0 the oracles hold, 1 a bug was found, 2 bad input (one line on stderr: FILE:LINE: what is\n"
+    "wrong; an option of another command, a folder where a file is expected, an empty script, an input that\n"
+    "decodes to no statement and a report file that cannot be written are bad input); check, fuzz,\n"
+    "properties and stress stopped by SIGTERM or SIGINT before they found a bug: 143 or 130 (128 + the signal)\n"
+    "report files (--json, --junit, --html) are checked writable before anything runs, written to a\n"
+    "temporary file and renamed: one that exists is whole\n";
+
+}  // namespace
+
+const std::vector<std::string>& command_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& c : commands()) v.push_back(c.first);
+    return v;
+  }();
+  return names;
+}
+
+std::string usage_text() {
+  std::string s = "usage: ptcheck COMMAND [ARGS]   (ptcheck COMMAND --help: one command)\n\ncommands:\n";
+  for (const auto& c : commands()) s += c.second;
+  return s + "\n" + kShared;
+}
+
+std::string command_usage(const std::string& command) {
+  for (const auto& c : commands())
+    if (c.first == command) return "usage: ptcheck " + c.second.substr(2) + "\n" + kShared;
+  return "";
+}
+
+}  // namespace ptc::cli
