@@ -1,5 +1,9 @@
 #include "tools/ptcheck/run_command.h"
 
+
+#include "tools/ptcheck/check_report.h"
+
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -82,8 +86,16 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
   std::vector<std::string> texts(files.size());
   std::vector<bool> loaded(files.size());
   bool any_bad = false;
+  std::vector<std::string> empty_inputs;  // replay: fuzz_ops inputs that decode to nothing, skipped (script_files.h)
   for (size_t i = 0; i < files.size(); ++i) {
-    loaded[i] = load_script(files[i], &scripts[i]);
+    std::string error;
+    loaded[i] = load_script(files[i], &scripts[i], &error);
+    if (!loaded[i] && quiet && error.size() > sizeof kDecodesToNothing &&
+        error.compare(error.size() - (sizeof kDecodesToNothing - 1), std::string::npos, kDecodesToNothing) == 0) {
+      empty_inputs.push_back(files[i]);
+      continue;
+    }
+    if (!loaded[i]) std::fprintf(stderr, "%s\n", error.c_str());
     if (loaded[i]) apply_contract_option(o, &scripts[i]);
     if (loaded[i] && !html.empty() && !page_script(files[i], &scripts[i], &texts[i])) loaded[i] = false;
     if (!loaded[i] && !quiet) return kBadInput;
@@ -101,7 +113,27 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
     }
   bool drawn = false;
   int status = kHolds;
-  size_t passed = 0, failed = 0, skipped = 0, bad_files = files.size() - runnable.size();
+  size_t passed = 0, failed = 0, skipped = empty_inputs.size(), bad_files = files.size() - runnable.size() - skipped;
+  for (const std::string& f : empty_inputs) std::printf("SKIP %s: %s\n", f.c_str(), kDecodesToNothing);
+  // replay: failures grouped by oracle and operation (check_report.h), each group once at the end with
+  // how many inputs hit it and its smallest reproducer.
+  struct Group {
+    std::string key;
+    size_t inputs = 0;
+    size_t smallest = 0;  // index into files
+  };
+  std::vector<Group> groups;
+  auto add_to_group = [&](size_t i, const Failure& f) {
+    const std::string key = failure_group(f.signature);
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.key == key; });
+    if (g == groups.end()) {
+      groups.push_back({key, 0, i});
+      g = groups.end() - 1;
+    }
+    ++g->inputs;
+    if (scripts[i].ops.size() < scripts[g->smallest].ops.size()) g->smallest = i;
+  };
+  std::vector<std::string> replay_of(files.size());
   auto in_child = [&](size_t k, const RunResult& r) -> ChildNote {
     if (!r.failure || html.empty() || drawn) return {};
     drawn = true;
@@ -153,14 +185,23 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
     } else {
       ++failed;
       if (status == kHolds) status = kBug;
-      if (quiet)
+      if (quiet) {
         std::printf("FAIL %s:%d %s%s\n", files[i].c_str(), r.failure->line, r.failure->signature.c_str(), warned.c_str());
+        replay_of[i] = r.failure->replay;
+        add_to_group(i, *r.failure);
+      }
       else
         std::printf("%s", r.failure->trace.c_str());
     }
     std::fflush(stdout);
   };
   run_scripts_isolated(runnable, target, opts, o.isolation, on_result, in_child);
+  if (!groups.empty()) {
+    std::printf("%zu distinct failure(s) in %zu failing input(s):\n", groups.size(), failed);
+    for (const Group& g : groups)
+      std::printf("  %s  x%zu; smallest: %s (%zu statements)\n      replay: %s\n", g.key.c_str(), g.inputs,
+                  files[g.smallest].c_str(), scripts[g.smallest].ops.size(), replay_of[g.smallest].c_str());
+  }
   std::printf("%zu passed, %zu failed", passed, failed);
   if (skipped) std::printf(", %zu skipped", skipped);
   if (bad_files) std::printf(", %zu bad input", bad_files);

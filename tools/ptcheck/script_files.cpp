@@ -47,7 +47,7 @@ bool load_fuzz_input(const std::string& path, Script* out, std::string* error) {
   out->file = path;
   // An input that tests nothing must not pass as one that holds.
   if (out->ops.empty())
-    return report(path + (is_script_file(path) ? kNoStatements : ":0: decodes to no statement (a fuzz_ops input that tests nothing)"),
+    return report(path + (is_script_file(path) ? kNoStatements : std::string(":0: ") + kDecodesToNothing),
                   error);
   return true;
 }

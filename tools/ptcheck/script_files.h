@@ -14,6 +14,10 @@ bool read_file(const std::string& path, std::string* out, std::string* error = n
 
 bool is_script_file(const std::string& path);
 
+// The end of the error for a fuzz_ops input that decodes to no statement. Named alone it is bad input; in
+// `replay` it is skipped with this reason: libFuzzer keeps such inputs in the corpora it grows.
+inline constexpr char kDecodesToNothing[] = "decodes to no statement (a fuzz_ops input that tests nothing)";
+
 // A fuzz_ops input (any bytes) as the script it decodes to; one that decodes to no statement is bad input.
 bool load_fuzz_input(const std::string& path, Script* out, std::string* error = nullptr);
 

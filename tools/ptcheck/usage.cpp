@@ -20,8 +20,10 @@ const std::vector<std::pair<std::string, std::string>>& commands() {
        "        must change nothing and leak nothing; the report counts operations x sites covered.\n"},
       {"replay",
        "  replay DIR... [--target LIB.so] [--contract spec|linux] [--op-timeout S] [--target-log FILE]\n"
-       "        every .ops script and fuzz_ops input under the folders, as regression tests; one line each.\n"
-       "        A folder that holds no input is bad input.\n"},
+       "        every .ops script and fuzz_ops input under the folders, as regression tests; one line each,\n"
+       "        then the distinct failures (grouped by oracle and operation), each once with how many inputs\n"
+       "        hit it and its smallest reproducer's replay line. A folder that holds no input is bad input;\n"
+       "        a fuzz_ops input that decodes to no statement (libFuzzer keeps some) is skipped, with why.\n"},
       {"explain",
        "  explain INPUT [--minimize] [--target LIB.so] [--html OUT.html] [--contract spec|linux]\n"
        "      [--op-timeout S] [--target-log FILE]\n"
