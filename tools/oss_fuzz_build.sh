@@ -66,8 +66,11 @@ cmake -S "$ptcheck_src" -B "$build" "${generator[@]}" \
   -DPTCHECK_FUZZ_INSTRUMENT="$instrument" -DPTCHECK_FUZZ_ENGINE="$engine"
 [ "$configure_only" = 0 ] || exit 0
 
-project="$(cd "$1" && pwd -P)"   # its real path: a project may name files beside it (../)
+# Its real path, and the working folder too: a project may name files beside it (../), and CMake maps
+# paths back to the symbolic ones of the working folder ($PWD) when it is reached through a link.
+project="$(cd "$1" && pwd -P)"
 shift
+cd "$project"
 prefix="$WORK/ptcheck-prefix"
 cmake --build "$build" --parallel "$(nproc)" --target ptcheck_harness
 rm -rf "$prefix"
