@@ -33,8 +33,11 @@ set(PTCHECK_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/ptcheck)
 add_custom_target(ptcheck_harness)
 add_dependencies(ptcheck_harness ${ptcheck_harness_libs} ${PTCHECK_ACCESS_PLUGIN_TARGET})
 
-# Not exported (ptcheckConfig.cmake names the file): the harness alone must import without it.
-install(TARGETS ptcheck RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)
+# Not exported (ptcheckConfig.cmake names the file): the harness alone must import without it. A build of
+# the fuzzers alone may have no CLI at all (its dependencies are not in OSS-Fuzz's image).
+if(TARGET ptcheck)
+  install(TARGETS ptcheck RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)
+endif()
 install(TARGETS ${ptcheck_harness_libs} EXPORT ptcheckTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}/ptcheck)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/ptcheck DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
 # corpora/bad holds malformed scripts (tests of ptcheck itself): not data a user's check needs.
