@@ -22,7 +22,9 @@
 #                           and -fsanitize=fuzzer-no-link is added unless the flags have it
 #   OUT, WORK               where the fuzzers go; scratch space (both required)
 set -euo pipefail
-ptcheck_src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Real paths, and the working folder there: CMake maps paths back to the symbolic ones of the working
+# folder ($PWD) when it is reached through a link, and a source folder named two ways is two builds.
+ptcheck_src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 fail() {
   echo "oss_fuzz_build: $*" >&2
   exit 2
@@ -33,6 +35,11 @@ if [ "${1:-}" = --configure ]; then
   configure_only=1
 elif [ $# -lt 1 ] || [ ! -f "$1/CMakeLists.txt" ]; then
   fail "usage: oss_fuzz_build.sh PROJECT_DIR [CMAKE_ARG...] | --configure (PROJECT_DIR: a folder with a CMakeLists.txt)"
+fi
+if [ "$configure_only" = 0 ]; then
+  # The project's real path too: it may name files beside it (../).
+  project="$(cd "$1" && pwd -P)"
+  shift
 fi
 [ -n "${OUT:-}" ] && [ -n "${WORK:-}" ] || fail "OUT and WORK must be set, as OSS-Fuzz's build environment sets them"
 
@@ -54,9 +61,12 @@ fi
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 mkdir -p "$OUT" "$WORK"
+OUT="$(cd "$OUT" && pwd)"
+WORK="$(cd "$WORK" && pwd)"
 
 build="$WORK/ptcheck-fuzz-build"
 mkdir -p "$build"
+cd "$ptcheck_src"
 rm -f "$build/CMakeCache.txt"   # configure afresh from this environment; objects are reused
 cmake -S "$ptcheck_src" -B "$build" "${generator[@]}" \
   -DCMAKE_BUILD_TYPE= \
@@ -66,10 +76,6 @@ cmake -S "$ptcheck_src" -B "$build" "${generator[@]}" \
   -DPTCHECK_FUZZ_INSTRUMENT="$instrument" -DPTCHECK_FUZZ_ENGINE="$engine"
 [ "$configure_only" = 0 ] || exit 0
 
-# Its real path, and the working folder too: a project may name files beside it (../), and CMake maps
-# paths back to the symbolic ones of the working folder ($PWD) when it is reached through a link.
-project="$(cd "$1" && pwd -P)"
-shift
 cd "$project"
 prefix="$WORK/ptcheck-prefix"
 cmake --build "$build" --parallel "$(nproc)" --target ptcheck_harness
