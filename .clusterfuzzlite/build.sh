@@ -9,7 +9,7 @@
 #                           <fuzzer>.options beside each
 #   SRC, WORK               where the sources are ($SRC/ptcheck) and scratch space (the build tree)
 # Unset, they default to clang, clang++, no flags, -fsanitize=fuzzer with the project's own
-# instrumentation, <repo>/build/cflite-out and <repo>/build/cflite.
+# instrumentation (tools/oss_fuzz_build.sh), <repo>/build/cflite-out and <repo>/build/cflite.
 set -euo pipefail
 
 # The source tree: the repository holding this script (run from a checkout), else $SRC/ptcheck (the
@@ -26,23 +26,9 @@ else
   exit 1
 fi
 
-CC="${CC:-clang}"
-CXX="${CXX:-clang++}"
-CFLAGS="${CFLAGS:-}"
-CXXFLAGS="${CXXFLAGS:-}"
 OUT="${OUT:-$src/build/cflite-out}"
 WORK="${WORK:-$src/build/cflite}"
-if [ -n "${LIB_FUZZING_ENGINE:-}" ]; then
-  # OSS-Fuzz's flags already instrument every file (for libFuzzer, AFL, honggfuzz or coverage builds).
-  engine="$LIB_FUZZING_ENGINE"
-  instrument=OFF
-else
-  engine="-fsanitize=fuzzer"
-  case " $CFLAGS $CXXFLAGS " in
-    *fuzzer-no-link*) instrument=OFF ;;
-    *) instrument=ON ;;
-  esac
-fi
+export OUT WORK
 
 # The fuzzers, as fuzz/CMakeLists.txt lists them.
 fuzzers="$(sed -n 's/^set(PTCHECK_FUZZERS \(.*\))$/\1/p' "$src/fuzz/CMakeLists.txt")"
@@ -51,23 +37,16 @@ if [ -z "$fuzzers" ]; then
   exit 1
 fi
 
+# ptcheck configured from this environment in $WORK/ptcheck-fuzz-build, as a user's table's build
+# configures it (tools/oss_fuzz_build.sh).
 build="$WORK/ptcheck-fuzz-build"
-mkdir -p "$build" "$OUT"
-rm -f "$build/CMakeCache.txt"   # configure afresh from this environment; objects are reused
-generator=()
-command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
-
-cmake -S "$src" -B "$build" "${generator[@]}" \
-  -DCMAKE_BUILD_TYPE= \
-  -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
-  -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
-  -DPTCHECK_FUZZ=ON -DPTCHECK_BUILD_TESTS=OFF -DPTCHECK_PROOFS=OFF -DPTCHECK_SANITIZE= \
-  -DPTCHECK_FUZZ_INSTRUMENT="$instrument" -DPTCHECK_FUZZ_ENGINE="$engine"
+"$src/tools/oss_fuzz_build.sh" --configure
 # shellcheck disable=SC2086
 cmake --build "$build" --parallel "$(nproc)" --target $fuzzers
 
-# <fuzzer>_seed_corpus.zip: every file of the fuzzer's seed folders (fuzz/CMakeLists.txt,
-# <fuzzer>_seed_dirs), flattened; a name is prefixed with its folder's so that none collides.
+# <fuzzer>_seed_corpus.zip, <fuzzer>.dict and <fuzzer>.options, written as ptcheck_add_target's
+# OSS-Fuzz fuzzers get theirs (cmake/ptcheck_oss_fuzz_seeds.cmake); the seed folders are
+# fuzz/CMakeLists.txt's <fuzzer>_seed_dirs.
 seed_dirs() {
   case "$1" in
     fuzz_ops) echo corpora/fuzz/fuzz_ops corpora/scenarios corpora/oracles corpora/regressions ;;
@@ -75,48 +54,10 @@ seed_dirs() {
     *) echo "corpora/fuzz/$1" ;;
   esac
 }
-zip_flat() {   # zip_flat ZIP DIR: ZIP holds DIR's files, no folders
-  if command -v zip >/dev/null 2>&1; then
-    (cd "$2" && zip -q -j -X "$1" -- *)
-  else
-    python3 - "$1" "$2" <<'PY'
-import os, sys, zipfile
-zip_path, folder = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
-    for name in sorted(os.listdir(folder)):
-        z.write(os.path.join(folder, name), name)
-PY
-  fi
-}
-
-stage="$WORK/seed-stage"
 for f in $fuzzers; do
   cp "$build/fuzz/$f" "$OUT/$f"
-  rm -rf "$stage" && mkdir -p "$stage"
-  n=0
-  for d in $(seed_dirs "$f"); do
-    [ -d "$src/$d" ] || continue
-    prefix="$(basename "$d")"
-    while IFS= read -r -d '' file; do
-      case "$(basename "$file")" in README.md | .gitkeep) continue ;; esac
-      rel="${file#"$src/$d/"}"
-      cp "$file" "$stage/${prefix}_${rel//\//_}"
-      n=$((n + 1))
-    done < <(find "$src/$d" -type f -print0)
-  done
-  rm -f "$OUT/${f}_seed_corpus.zip"
-  if [ "$n" -gt 0 ]; then
-    zip_flat "$OUT/${f}_seed_corpus.zip" "$stage"
-  else
-    echo "build.sh: warning: no seeds for $f" >&2
-  fi
-  for ext in dict options; do
-    if [ -f "$src/corpora/fuzz/$f.$ext" ]; then
-      cp "$src/corpora/fuzz/$f.$ext" "$OUT/$f.$ext"
-    else
-      echo "build.sh: warning: no corpora/fuzz/$f.$ext" >&2
-    fi
-  done
-  echo "build.sh: $f: $n seeds -> $OUT"
+  dirs=""
+  for d in $(seed_dirs "$f"); do dirs="$dirs${dirs:+|}$src/$d"; done
+  cmake -DFUZZER="$f" -DFROM="$f" -DOUT="$OUT" -DFUZZ_DIR="$src/corpora/fuzz" -DSEED_DIRS="$dirs" \
+    -DSTAGE="$WORK/seed-stage" -P "$src/cmake/ptcheck_oss_fuzz_seeds.cmake"
 done
-rm -rf "$stage"

@@ -1,5 +1,6 @@
 # ptcheck_add_target(NAME SOURCES src... [C_STANDARD N] [CXX_STANDARD N] [COMPILE_DEFINITIONS def...]
-#                    [FUZZ_SECONDS S] [PROPERTY_CASES N] [STRESS_SECONDS S] [NO_TESTS])
+#                    [FUZZ_SECONDS S] [PROPERTY_CASES N] [STRESS_SECONDS S] [OSS_FUZZER name]
+#                    [FUZZ_SEEDS dir...] [NO_TESTS])
 #
 # Builds a page table implementing include/ptcheck/target.h (SPEC section 6) from SOURCES as the
 # MODULE library NAME (what `ptcheck ... --target` loads), and registers its checks as ctest tests,
@@ -23,7 +24,7 @@
 # ptcheck_add_kernel_target(NAME SOURCES file.c... [INCLUDE_DIRS dir...] [INIT_FNS sym] [SPLIT fn]
 #                           [MERGE fn] [UNMAP_READ_DIRTY fn] [API 5|6] [CONTRACT linux|spec] [NO_INSTRUMENT]
 #                           [COMPILE_DEFINITIONS def...] [FUZZ_SECONDS S] [PROPERTY_CASES N]
-#                           [STRESS_SECONDS S] [NO_TESTS])
+#                           [STRESS_SECONDS S] [OSS_FUZZER name] [FUZZ_SEEDS dir...] [NO_TESTS])
 #
 # Builds a kernel io-pgtable file, unchanged (SPEC section 10; docs/kernel.md), as the MODULE library
 # NAME: one generated translation unit, NAME_kernel_tu.c, #includes each SOURCES file (by absolute
@@ -47,8 +48,30 @@
 # its plain descriptor loads and stores reach the harness; NO_INSTRUMENT (or another compiler)
 # builds it without, and ptcheck then reports plain descriptor stores as contract errors (SPEC 6).
 # The tests are ptcheck_add_target's, each run with --contract CONTRACT.
+#
+# OSS-Fuzz and ClusterFuzzLite (docs/ci.md): configured with -DPTCHECK_OSS_FUZZ=ON (tools/oss_fuzz_build.sh
+# does it inside their build image, from their build environment: CC, CXX, CFLAGS, CXXFLAGS,
+# LIB_FUZZING_ENGINE, OUT), both functions register no tests; instead the target `ptcheck_oss_fuzz` builds,
+# for each table,
+#   $OUT/fuzz_ops                  fuzz_ops with the table linked in, the table compiled with the build's
+#                                  flags (sanitizer and coverage: libFuzzer is guided by the table's own
+#                                  code), a kernel file with the access instrumentation as well; the
+#                                  table's CONTRACT is the fuzzer's profile
+#   $OUT/fuzz_ops_seed_corpus.zip  ptcheck's fuzz_ops seeds, scenarios, oracle scripts and regressions,
+#                                  and the .ops files of FUZZ_SEEDS folders
+#   $OUT/fuzz_ops.dict, .options   the dictionary and libFuzzer options
+# OSS_FUZZER names the fuzzer instead of fuzz_ops (a project with two tables gives one of them another
+# name). The harness linked is the one found by find_package(ptcheck): it must be built with the same
+# flags (tools/oss_fuzz_build.sh builds it).
 include_guard(GLOBAL)
 include(CheckCXXSourceCompiles)
+
+# PTCHECK_OSS_FUZZ: build OSS-Fuzz / ClusterFuzzLite fuzzers of the tables instead of their tests (above).
+option(PTCHECK_OSS_FUZZ "Build each ptcheck table's fuzz_ops into PTCHECK_OSS_FUZZ_OUT (OSS-Fuzz, ClusterFuzzLite)" OFF)
+set(PTCHECK_OSS_FUZZ_OUT "$ENV{OUT}" CACHE PATH "PTCHECK_OSS_FUZZ: where the fuzzers go (OSS-Fuzz's $OUT)")
+set(PTCHECK_OSS_FUZZ_ENGINE "$ENV{LIB_FUZZING_ENGINE}" CACHE STRING
+    "PTCHECK_OSS_FUZZ: what links the fuzzing engine (OSS-Fuzz's $LIB_FUZZING_ENGINE; empty: -fsanitize=fuzzer)")
+set(_ptcheck_cmake_dir ${CMAKE_CURRENT_LIST_DIR})
 
 # What the functions use, set by ptcheckConfig.cmake (an installed ptcheck) or cmake/ptcheck_intree.cmake
 # (this project's own build): PTCHECK_EXECUTABLE, PTCHECK_CORPORA_DIR, PTCHECK_HAS_PROPERTIES,
@@ -60,9 +83,10 @@ if(NOT DEFINED PTCHECK_FUZZ_OPS_DRIVER)
   set(PTCHECK_FUZZ_OPS_DRIVER ptcheck::ptc_fuzz_ops_driver)
 endif()
 
-# NAME's sources as a MODULE library `lib` (ptcheck_add_target's arguments, arg_*, from its scope).
-function(_ptcheck_target_library lib)
-  add_library(${lib} MODULE ${arg_SOURCES})
+# NAME's sources as a library `lib` of `type` (MODULE: what ptcheck loads; OBJECT: linked into an OSS-Fuzz
+# fuzzer), from ptcheck_add_target's arguments (arg_*, from its scope).
+function(_ptcheck_target_library lib type)
+  add_library(${lib} ${type} ${arg_SOURCES})
   target_link_libraries(${lib} PRIVATE ptcheck::headers)
   set_target_properties(${lib} PROPERTIES PREFIX "lib")
   if(arg_C_STANDARD)
@@ -99,20 +123,22 @@ macro(_ptcheck_check_arguments fn name)
 endmacro()
 
 function(ptcheck_add_target name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_TESTS" "C_STANDARD;CXX_STANDARD;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS"
-                        "SOURCES;COMPILE_DEFINITIONS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_TESTS"
+                        "C_STANDARD;CXX_STANDARD;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS;OSS_FUZZER"
+                        "SOURCES;COMPILE_DEFINITIONS;FUZZ_SEEDS")
   _ptcheck_check_arguments(ptcheck_add_target ${name})
-  _ptcheck_target_library(${name})
+  _ptcheck_target_library(${name} MODULE)
   if(NOT arg_NO_TESTS)
     _ptcheck_add_tests(${name} _ptcheck_target_library "")
   endif()
 endfunction()
 
-# The kernel library `lib` of ptcheck_add_kernel_target (arguments arg_* and the generated unit
-# `tu` from its scope): the unit, compiled with the access instrumentation where it can be, and
-# the runtime, never instrumented (it is what the instrumented accesses call).
-function(_ptcheck_kernel_library lib)
-  add_library(${lib} MODULE ${tu} ${PTCHECK_KERNEL_DIR}/runtime/ptc_kernel_runtime.c)
+# The kernel library `lib` (of `type`, as _ptcheck_target_library) of ptcheck_add_kernel_target
+# (arguments arg_* and the generated unit `tu` from its scope): the unit, compiled with the access
+# instrumentation where it can be, and the runtime, never instrumented (it is what the instrumented
+# accesses call).
+function(_ptcheck_kernel_library lib type)
+  add_library(${lib} ${type} ${tu} ${PTCHECK_KERNEL_DIR}/runtime/ptc_kernel_runtime.c)
   set_target_properties(${lib} PROPERTIES PREFIX "lib" C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS ON)
   target_include_directories(${lib} BEFORE PRIVATE ${arg_INCLUDE_DIRS} ${PTCHECK_KERNEL_INCLUDE_DIR}
                              ${PTCHECK_INCLUDE_DIR} ${PTCHECK_KERNEL_DIR}/runtime)
@@ -125,8 +151,8 @@ endfunction()
 
 function(ptcheck_add_kernel_target name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "NO_TESTS;NO_INSTRUMENT"
-                        "INIT_FNS;SPLIT;MERGE;UNMAP_READ_DIRTY;API;CONTRACT;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS"
-                        "SOURCES;INCLUDE_DIRS;COMPILE_DEFINITIONS")
+                        "INIT_FNS;SPLIT;MERGE;UNMAP_READ_DIRTY;API;CONTRACT;FUZZ_SECONDS;PROPERTY_CASES;STRESS_SECONDS;OSS_FUZZER"
+                        "SOURCES;INCLUDE_DIRS;COMPILE_DEFINITIONS;FUZZ_SEEDS")
   set(fn ptcheck_add_kernel_target)
   _ptcheck_check_arguments(${fn} ${name})
   if(NOT DEFINED arg_CONTRACT)
@@ -181,16 +207,32 @@ function(ptcheck_add_kernel_target name)
     endif()
   endif()
 
-  _ptcheck_kernel_library(${name})
+  if(PTCHECK_OSS_FUZZ AND NOT arg_NO_TESTS AND NOT instrument)
+    # Every plain descriptor store of the file would be a contract error: the fuzzer would report
+    # nothing else.
+    message(FATAL_ERROR "${fn}(${name}): PTCHECK_OSS_FUZZ: an uninstrumented kernel file cannot be fuzzed; it "
+                        "needs clang 14 and ptcheck's access instrumentation plugin (ptcheck built where "
+                        "llvm-14-dev is installed)")
+  endif()
+  _ptcheck_kernel_library(${name} MODULE)
   if(NOT arg_NO_TESTS)
     _ptcheck_add_tests(${name} _ptcheck_kernel_library ${arg_CONTRACT})
   endif()
 endfunction()
 
-# ptcheck's checks of the library `name` as ctest tests. `make_library` (a function of one argument,
-# a target name) builds the library again, for the fuzzer's coverage copy; `contract`: the profile
-# the tests run in (empty: ptcheck's default, spec).
+# ptcheck's checks of the library `name` as ctest tests (with PTCHECK_OSS_FUZZ: its OSS-Fuzz fuzzer
+# instead). `make_library` (a function of two arguments, a target name and a library type) builds the
+# library again, for the fuzzer's coverage copy; `contract`: the profile the tests run in (empty:
+# ptcheck's default, spec).
 function(_ptcheck_add_tests name make_library contract)
+  if(PTCHECK_OSS_FUZZ)
+    _ptcheck_add_oss_fuzz(${name} ${make_library} "${contract}")
+    return()
+  endif()
+  if(NOT PTCHECK_EXECUTABLE)
+    message(WARNING "${name}: this ptcheck was installed without its CLI (bin/ptcheck): no tests registered")
+    return()
+  endif()
   set(ptcheck ${PTCHECK_EXECUTABLE})
   set(lib $<TARGET_FILE:${name}>)
   set(corpora ${PTCHECK_CORPORA_DIR})
@@ -215,7 +257,7 @@ function(_ptcheck_add_tests name make_library contract)
   if(PTCHECK_LIBFUZZER_WORKS AND (NOT CMAKE_C_COMPILER_LOADED OR CMAKE_C_COMPILER_ID MATCHES "Clang"))
     # The table again, with libFuzzer's coverage, loaded only by the fuzzer (the plain ptcheck has
     # no coverage runtime to resolve those hooks).
-    cmake_language(CALL ${make_library} ${name}_fuzz_target)
+    cmake_language(CALL ${make_library} ${name}_fuzz_target MODULE)
     target_compile_options(${name}_fuzz_target PRIVATE -fsanitize=fuzzer-no-link)
     # `ptcheck fuzz` runs FUZZERS_DIR/fuzz_ops, so the binary is named that, in its own folder.
     # Its code is all in the installed driver (whole, so LLVMFuzzerTestOneInput and the custom
@@ -257,4 +299,62 @@ function(_ptcheck_add_tests name make_library contract)
   endif()
   file(MAKE_DIRECTORY ${work})
   set_tests_properties(${tests} PROPERTIES LABELS "ptcheck;ptcheck-${name}")
+endfunction()
+
+# The OSS-Fuzz fuzzer of the library `name` (arguments as _ptcheck_add_tests'; arg_OSS_FUZZER and
+# arg_FUZZ_SEEDS from the caller's scope): the table as objects linked into fuzz_ops, then its seed
+# corpus zip, dictionary and options beside it (ptcheck_oss_fuzz_seeds.cmake).
+function(_ptcheck_add_oss_fuzz name make_library contract)
+  set(fuzzer fuzz_ops)
+  if(arg_OSS_FUZZER)
+    if(NOT arg_OSS_FUZZER MATCHES "^[A-Za-z0-9_-]+$")
+      message(FATAL_ERROR "${name}: OSS_FUZZER must be a file name of letters, digits, _ and -, not '${arg_OSS_FUZZER}'")
+    endif()
+    set(fuzzer ${arg_OSS_FUZZER})
+  endif()
+  if(TARGET ptcheck_oss_fuzz_${fuzzer})
+    message(FATAL_ERROR "${name}: a second table's fuzzer named ${fuzzer}; give one of them another name (OSS_FUZZER)")
+  endif()
+  if(NOT PTCHECK_OSS_FUZZ_OUT)
+    message(FATAL_ERROR "${name}: PTCHECK_OSS_FUZZ: no output folder (set OUT, as OSS-Fuzz does, or PTCHECK_OSS_FUZZ_OUT)")
+  endif()
+  set(engine "${PTCHECK_OSS_FUZZ_ENGINE}")
+  if(NOT engine)
+    set(engine -fsanitize=fuzzer)
+  endif()
+  separate_arguments(engine UNIX_COMMAND "${engine}")
+
+  cmake_language(CALL ${make_library} ${name}_oss_fuzz_table OBJECT)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/ptcheck-${name})
+  set(main "// ${fuzzer} for ${name}: LLVMFuzzerTestOneInput is in ptcheck::ptc_fuzz_ops_driver, ptc_target() in the table.\n")
+  if(contract)
+    string(APPEND main "// The profile the table is checked in (fuzz/fuzz_ops.cpp reads it; PTCHECK_CONTRACT overrides).\n"
+                       "extern \"C\" const char* ptcheck_linked_contract(void) { return \"${contract}\"; }\n")
+  endif()
+  file(CONFIGURE OUTPUT ${work}/oss_fuzz_main.cpp CONTENT "${main}")
+  add_executable(ptcheck_oss_fuzz_${fuzzer} ${work}/oss_fuzz_main.cpp)
+  # The engine after the objects: $LIB_FUZZING_ENGINE may be a library path.
+  target_link_libraries(ptcheck_oss_fuzz_${fuzzer} PRIVATE ${name}_oss_fuzz_table
+                        "$<LINK_LIBRARY:WHOLE_ARCHIVE,${PTCHECK_FUZZ_OPS_DRIVER}>" ${engine})
+  set_target_properties(ptcheck_oss_fuzz_${fuzzer} PROPERTIES OUTPUT_NAME ${fuzzer}
+                        RUNTIME_OUTPUT_DIRECTORY ${PTCHECK_OSS_FUZZ_OUT})
+  set(seeds ${PTCHECK_CORPORA_DIR}/fuzz/fuzz_ops ${PTCHECK_CORPORA_DIR}/scenarios ${PTCHECK_CORPORA_DIR}/oracles
+            ${PTCHECK_CORPORA_DIR}/regressions)
+  foreach(dir IN LISTS arg_FUZZ_SEEDS)
+    get_filename_component(dir ${dir} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    if(NOT IS_DIRECTORY ${dir})
+      message(FATAL_ERROR "${name}: FUZZ_SEEDS: no such folder: ${dir}")
+    endif()
+    list(APPEND seeds ${dir})
+  endforeach()
+  string(REPLACE ";" "|" seeds "${seeds}")
+  add_custom_command(TARGET ptcheck_oss_fuzz_${fuzzer} POST_BUILD
+                     COMMAND ${CMAKE_COMMAND} -DFUZZER=${fuzzer} -DFROM=fuzz_ops -DOUT=${PTCHECK_OSS_FUZZ_OUT}
+                             -DFUZZ_DIR=${PTCHECK_CORPORA_DIR}/fuzz -DSEED_DIRS=${seeds} -DSTAGE=${work}/oss_fuzz_seeds
+                             -P ${_ptcheck_cmake_dir}/ptcheck_oss_fuzz_seeds.cmake
+                     VERBATIM)
+  if(NOT TARGET ptcheck_oss_fuzz)
+    add_custom_target(ptcheck_oss_fuzz)
+  endif()
+  add_dependencies(ptcheck_oss_fuzz ptcheck_oss_fuzz_${fuzzer})
 endfunction()

@@ -7,7 +7,12 @@
 #   P/lib/ptcheck/libptc_access_instrument.so  the access instrumentation plugin (kernel/instrument), when built
 #   P/share/ptcheck/corpora/                   scenarios, regressions, oracle scripts, fuzz seeds
 #   P/lib/ptcheck/libptc_*.a                   the fuzz_ops harness, for libFuzzer binaries of users' targets
-#   P/lib/cmake/ptcheck/                       ptcheckConfig.cmake, ptcheckTargets.cmake, ptcheck.cmake
+#   P/lib/cmake/ptcheck/                       ptcheckConfig.cmake, ptcheckTargets.cmake, ptcheck.cmake,
+#                                              ptcheck_oss_fuzz_seeds.cmake
+# Everything but the CLI is in the default install component: `cmake --build B --target ptcheck_harness`
+# then `cmake --install B --component Unspecified` installs what ptcheck_add_target's OSS-Fuzz fuzzers
+# link, from a build that needs none of the CLI's dependencies (tools/oss_fuzz_build.sh); without the
+# CLI, ptcheck_add_target registers no tests.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -25,9 +30,13 @@ endif()
 set(ptcheck_harness_libs ptc_fuzz_ops_driver ptc_runner ptc_encoding ptc_lpae ptc_reference ptc_smmu ptc_bitmap
     ptc_script ptc_vocab)
 set(PTCHECK_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/ptcheck)
+add_custom_target(ptcheck_harness)
+add_dependencies(ptcheck_harness ${ptcheck_harness_libs} ${PTCHECK_ACCESS_PLUGIN_TARGET})
 
-if(TARGET ptcheck)  # not in a build of the fuzzers alone without CLI11 (tools/CMakeLists.txt)
-  install(TARGETS ptcheck EXPORT ptcheckTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# Not exported (ptcheckConfig.cmake names the file): the harness alone must import without it. A build of
+# the fuzzers alone may have no CLI at all (its dependencies are not in OSS-Fuzz's image).
+if(TARGET ptcheck)
+  install(TARGETS ptcheck RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)
 endif()
 install(TARGETS ${ptcheck_harness_libs} EXPORT ptcheckTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}/ptcheck)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/ptcheck DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
@@ -65,5 +74,5 @@ configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/ptcheckConfig.cmake.in
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/cmake/ptcheckConfigVersion.cmake
                                  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/cmake/ptcheckConfig.cmake ${CMAKE_BINARY_DIR}/cmake/ptcheckConfigVersion.cmake
-              ${CMAKE_SOURCE_DIR}/cmake/ptcheck.cmake
+              ${CMAKE_SOURCE_DIR}/cmake/ptcheck.cmake ${CMAKE_SOURCE_DIR}/cmake/ptcheck_oss_fuzz_seeds.cmake
         DESTINATION ${PTCHECK_INSTALL_CMAKEDIR})

@@ -3,8 +3,10 @@
 // reference model and the target with the simulated SMMU, and aborts on the first violated oracle
 // with its one-line signature (oracle:op:config) and the readable trace.
 //
-// The target is the built-in optimized table, or the library named by PTCHECK_TARGET (SPEC section 6);
-// PTCHECK_CONTRACT=linux checks it in the linux profile (SPEC section 9).
+// The target is the table linked into this binary (a fuzzer ptcheck_add_target built for OSS-Fuzz: its
+// ptc_target() is linked in, with the profile it is checked in), else the library named by PTCHECK_TARGET
+// (SPEC section 6), else the built-in optimized table; PTCHECK_CONTRACT=linux|spec sets the profile
+// (SPEC section 9).
 //
 // Mutation: three times in four a structural mutation of the decoded program (core/encoding/
 // script_mutator.h: move an `@N`, add a device action inside an op or an op racing beside it, ...),
@@ -26,6 +28,12 @@
 #include "core/runner/runner.h"
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
+
+// Defined only in a fuzzer built with its table linked in (cmake/ptcheck.cmake, PTCHECK_OSS_FUZZ): OSS-Fuzz
+// runs the binary alone, with no environment to name a library, and the table must be in the binary for
+// its coverage to guide libFuzzer. ptcheck_linked_contract() is the profile the table is checked in.
+extern "C" const ptc_target_ops* ptc_target(void) __attribute__((weak));
+extern "C" const char* ptcheck_linked_contract(void) __attribute__((weak));
 
 namespace {
 const ptc_target_ops* g_target = nullptr;
@@ -93,7 +101,9 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1, 
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   if (const char* m = std::getenv("PTCHECK_FUZZ_MUTATOR")) g_structural = std::strcmp(m, "bytes") != 0;
-  if (const char* c = std::getenv("PTCHECK_CONTRACT"); c && *c) {
+  const char* c = std::getenv("PTCHECK_CONTRACT");
+  if ((!c || !*c) && ptcheck_linked_contract) c = ptcheck_linked_contract();
+  if (c && *c) {
     if (std::strcmp(c, "linux") != 0 && std::strcmp(c, "spec") != 0) {
       std::fprintf(stderr, "fuzz_ops: PTCHECK_CONTRACT=%s: must be spec or linux\n", c);
       std::exit(2);
@@ -101,6 +111,17 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     g_contract = std::strcmp(c, "linux") == 0 ? ptc::Contract::Linux : ptc::Contract::Spec;
   }
   const char* lib = std::getenv("PTCHECK_TARGET");
+  if (ptc_target) {
+    // This binary is that table's fuzzer: a library named by PTCHECK_TARGET (`ptcheck fuzz --target`
+    // sets it, for its reproducers) would replace the instrumented table with an uninstrumented one.
+    if (lib && *lib) std::fprintf(stderr, "fuzz_ops: the table is linked in; PTCHECK_TARGET=%s is not loaded\n", lib);
+    g_target = ptc_target();
+    if (const std::string bad = ptc::check_target_ops(g_target); !bad.empty()) {
+      std::fprintf(stderr, "fuzz_ops: the linked-in table: %s\n", bad.c_str());
+      std::exit(2);
+    }
+    return 0;
+  }
   if (!lib || !*lib) {
     g_target = ptc_lpae_ops();
     return 0;

@@ -20,4 +20,17 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
+# action-validator (npm's @action-validator/cli), pinned: the ci label's check of the workflow files
+# against GitHub's schema (tools/check_workflows.py).
+validator_version=0.6.0
+if ! npm ls -g --depth=0 "@action-validator/cli@$validator_version" >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if ! command -v npm >/dev/null 2>&1; then
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+  fi
+  $SUDO npm install -g --no-fund --no-audit "@action-validator/cli@$validator_version" \
+    "@action-validator/core@$validator_version"
+fi
 echo "install-deps: all dependencies present"
