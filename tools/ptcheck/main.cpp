@@ -147,6 +147,9 @@ struct Args {
   std::string budget, json_file, junit_file, html;
   std::string contract;  // --contract spec|linux: for scripts whose config does not name one
   std::string op_timeout, target_log;  // the child processes the target runs in (core/isolation)
+  std::string save_regressions, corpus;  // fuzz
+  bool verbose = false;
+  std::vector<std::string> libfuzzer_args;  // after `--`
   std::set<std::string> given;  // the valued flags given, e.g. "--html"
 };
 
@@ -178,7 +181,9 @@ int parse_args(int argc, char** argv, Args* a) {
                 {"--html", &Args::html, "a file"},
                 {"--contract", &Args::contract, "spec or linux"},
                 {"--op-timeout", &Args::op_timeout, "seconds"},
-                {"--target-log", &Args::target_log, "a file"}};
+                {"--target-log", &Args::target_log, "a file"},
+                {"--save-regressions", &Args::save_regressions, "a folder"},
+                {"--corpus", &Args::corpus, "a folder"}};
   // `check --json FILE` writes a report; `prove --json` prints JSON instead of text.
   const bool json_takes_file = a->command == "check";
   for (int i = 2; i < argc; ++i) {
@@ -208,7 +213,13 @@ int parse_args(int argc, char** argv, Args* a) {
       a->given.insert("--json");
       continue;
     }
-    if (s == "--minimize") {
+    if (s == "--" && a->command == "fuzz") {
+      a->libfuzzer_args.assign(argv + i + 1, argv + argc);
+      break;
+    }
+    if (s == "--verbose") {
+      a->verbose = true;
+    } else if (s == "--minimize") {
       a->minimize = true;
     } else if (s == "--json") {
       a->json = true;
@@ -469,6 +480,8 @@ int main(int argc, char** argv) {
     std::set<std::string> commands;
   } only_for[] = {{"--budget", {"check"}},
                   {"--junit", {"check"}},
+                  {"--save-regressions", {"fuzz"}},
+                  {"--corpus", {"fuzz"}},
                   {"--html", {"run", "explain", "prove"}},
                   {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties", "prove"}},
                   {"--op-timeout", {"run", "replay", "explain", "check", "properties", "prove"}},
@@ -565,7 +578,11 @@ int main(int argc, char** argv) {
     fo.target_path = a.target_path;
     fo.contract = contract_option();
     fo.source_dir = PTCHECK_SOURCE_DIR;
-    if (!a.corpora.empty()) fo.regressions_dir = a.corpora + "/regressions";
+    fo.corpora_dir = a.corpora;
+    fo.save_regressions_dir = a.save_regressions;
+    fo.corpus_dir = a.corpus;
+    fo.verbose = a.verbose;
+    fo.libfuzzer_args = a.libfuzzer_args;
     fo.fuzzer_dir = a.fuzzer_dir.empty() ? std::string(PTCHECK_SOURCE_DIR) + "/build/fuzz/fuzz" : a.fuzzer_dir;
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
