@@ -12,6 +12,7 @@
 #include "core/isolation/frames.h"
 #include "core/runner/runner.h"
 #include "tools/ptcheck/check_report.h"
+#include "tools/ptcheck/data_dir.h"
 #include "tools/ptcheck/fuzz_command.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
@@ -602,8 +603,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   } else if (const std::string why = why_not_start(o, deadline); !why.empty()) {
     skip_rest(not_run_reason(why));
   } else if (!fuzz_built) {
-    stage_done(skipped_stage(
-        "fuzz", "no fuzzers in " + o.fuzzer_dir + " (cmake --preset fuzz && cmake --build --preset fuzz)"));
+    stage_done(skipped_stage("fuzz", no_fuzzers_hint(o.fuzzer_dir)));
   } else if (o.fuzz_seconds == 0) {
     stage_done(skipped_stage("fuzz", "off (--time 0)"));
   } else {

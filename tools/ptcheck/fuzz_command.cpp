@@ -209,8 +209,7 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   const fs::path bin = fs::path(o.fuzzer_dir) / o.fuzzer;
   std::error_code ec;
   if (!fs::is_regular_file(bin, ec)) {
-    std::fprintf(stderr, "ptcheck: %s:0: no such fuzzer; build the fuzz preset first (cmake --preset fuzz && cmake "
-                         "--build --preset fuzz)\n", bin.c_str());
+    std::fprintf(stderr, "ptcheck: %s:0: no such fuzzer (%s)\n", bin.c_str(), no_fuzzers_hint(o.fuzzer_dir).c_str());
     return 2;
   }
   // ptcheck finds this run's crashes in this run's folder: libFuzzer must write them there.

@@ -15,6 +15,11 @@
       flags after `--` reach libFuzzer (-max_len=8: its own DONE line says `lim: 8`), --verbose streams
       libFuzzer's output, and the fuzzer's .options file is honoured (libFuzzer never says -max_len is not
       provided).
+  fuzz_runs_test.py installed PTCHECK WORKDIR SCRIPT.ops
+      PTCHECK copied into a prefix laid out as `cmake --install` lays it out (PREFIX/bin/ptcheck,
+      PREFIX/share/ptcheck/corpora), with no fuzzers: `check`'s fuzz stage is skipped with a hint that names
+      the fuzz preset and --fuzzers, never a folder of the prefix, and the summary names the stages that held
+      and those skipped instead of saying every oracle holds.
   fuzz_runs_test.py status PTCHECK WORKDIR
       stand-in fuzzers that exit 77 or are killed by SIGKILL without a crash: the run fails and says so in
       words, never as a raw wait status.
@@ -189,6 +194,30 @@ def status(ptcheck, work):
             fail("exit %d (not 1), or no line saying: %s" % (rc, said))
 
 
+def installed(ptcheck, work, script):
+    fresh(work)
+    prefix = os.path.join(work, "prefix")
+    os.makedirs(os.path.join(prefix, "bin"))
+    shutil.copy(ptcheck, os.path.join(prefix, "bin", "ptcheck"))
+    scenarios = os.path.join(prefix, "share", "ptcheck", "corpora", "scenarios")
+    os.makedirs(scenarios)
+    shutil.copy(script, scenarios)
+    r = subprocess.run([os.path.join(prefix, "bin", "ptcheck"), "check", "--cases", "0"], cwd=work,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    print(r.stdout)
+    if r.returncode != 0:
+        fail("exit %d, not 0" % r.returncode)
+    skip = re.search(r"^== fuzz: SKIP \((.*)\)$", r.stdout, re.M)
+    if not skip or "cmake --preset fuzz" not in skip.group(1) or "--fuzzers" not in skip.group(1):
+        fail("the fuzz stage's skip does not say how to get the fuzzers")
+    if prefix in skip.group(1):
+        fail("the fuzz stage's hint points into the install prefix: " + skip.group(1))
+    summary = re.findall(r"^ptcheck check: .*$", r.stdout, re.M)[-1]  # the last line; the first names the target
+    if "every oracle holds" in summary or \
+            not summary.startswith("ptcheck check: held: replay, prove, stress; skipped: properties, fuzz "):
+        fail("the summary does not say which stages held and which were skipped")
+
+
 def main():
     mode, a = sys.argv[1], sys.argv[2:]
     if mode == "concurrent":
@@ -199,6 +228,8 @@ def main():
         save(*a[:5])
     elif mode == "flags":
         flags(*a[:3])
+    elif mode == "installed":
+        installed(*a[:3])
     elif mode == "status":
         status(*a[:2])
     else:
