@@ -271,14 +271,14 @@ function(_ptcheck_add_tests name make_library contract)
     set_target_properties(${name}_fuzz_ops PROPERTIES OUTPUT_NAME fuzz_ops RUNTIME_OUTPUT_DIRECTORY ${work}/fuzzers
                           ENABLE_EXPORTS ON)
     add_dependencies(${name}_fuzz_ops ${name}_fuzz_target)
-    # Each run starts from the installed seeds alone (a fresh campaign folder), from seed 1.
+    # Each run starts from the installed seeds alone (a fresh corpus in a run folder of its own: an installed
+    # ptcheck makes it under the working directory, ${work}/fuzz-runs/), from seed 1.
     # ptcheck loads NAME (for reproducers), the fuzzer the instrumented copy (PTCHECK_FUZZ_TARGET).
     add_test(NAME ${name}/fuzz
              COMMAND ${CMAKE_COMMAND} -E env PTCHECK_FUZZ_TARGET=$<TARGET_FILE:${name}_fuzz_target>
-                     sh -c "rm -rf \"$0/campaigns\" && exec \"$@\"" ${work} ${ptcheck} fuzz fuzz_ops
-                     --fuzzers ${work}/fuzzers --time ${arg_FUZZ_SECONDS} --seed 1 --corpora ${work} --target ${lib}
-                     ${profile})
-    set_tests_properties(${name}/fuzz PROPERTIES TIMEOUT 600)
+                     ${ptcheck} fuzz fuzz_ops --fuzzers ${work}/fuzzers --time ${arg_FUZZ_SECONDS} --seed 1
+                     --target ${lib} ${profile})
+    set_tests_properties(${name}/fuzz PROPERTIES TIMEOUT 600 WORKING_DIRECTORY ${work})
     list(APPEND tests ${name}/fuzz)
   else()
     add_test(NAME ${name}/fuzz_inputs COMMAND ${ptcheck} replay ${corpora}/fuzz/fuzz_ops --target ${lib} ${profile})

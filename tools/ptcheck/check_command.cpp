@@ -12,6 +12,7 @@
 #include "core/isolation/frames.h"
 #include "core/runner/runner.h"
 #include "tools/ptcheck/check_report.h"
+#include "tools/ptcheck/data_dir.h"
 #include "tools/ptcheck/fuzz_command.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
@@ -392,7 +393,7 @@ CheckStage fuzz_stage(const CheckOptions& o, const ptc_target_ops* t, unsigned s
     fo.fuzzer_dir = o.fuzzer_dir;
     fo.save_regressions_dir = o.save_regressions_dir;
     fo.verbose = o.verbose;
-    if (o.corpora_root != o.source_dir + "/corpora") fo.regressions_dir = o.corpora_root + "/regressions";
+    // The committed seeds of source_dir/corpora, fresh in the run's own folder: the same run every time.
     FuzzOptions::Outcome outcome;
     fo.outcome = &outcome;
     const auto t0 = Clock::now();
@@ -604,8 +605,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   } else if (const std::string why = why_not_start(o, deadline); !why.empty()) {
     skip_rest(not_run_reason(why));
   } else if (!fuzz_built) {
-    stage_done(skipped_stage(
-        "fuzz", "no fuzzers in " + o.fuzzer_dir + " (cmake --preset fuzz && cmake --build --preset fuzz)"));
+    stage_done(skipped_stage("fuzz", no_fuzzers_hint(o.fuzzer_dir)));
   } else if (o.fuzz_seconds == 0) {
     stage_done(skipped_stage("fuzz", "off (--time 0)"));
   } else {

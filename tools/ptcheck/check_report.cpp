@@ -57,12 +57,25 @@ const char* overall(const CheckReport& r) {
   return "STOPPED";
 }
 
+// A passing run's outcome: "every oracle holds" only when every stage ran; otherwise which stages held and
+// which were skipped (not built, off, or not reached), so that a gate with no fuzzers does not claim them.
+std::string held_text(const CheckReport& r) {
+  std::string held, skipped;
+  for (const CheckStage& s : r.stages) {
+    std::string& list = s.ran && s.result == CheckResult::kPass ? held : skipped;
+    list += (list.empty() ? "" : ", ") + s.name;
+  }
+  const std::string budget = r.stopped == "budget" ? " in what the budget allowed" : "";
+  if (skipped.empty()) return "every oracle holds" + budget;
+  return "held: " + (held.empty() ? std::string("none") : held) + budget + "; skipped: " + skipped;
+}
+
 // What the summary's last line calls the outcome.
 std::string verdict_text(const CheckReport& r) {
   const std::string stop = r.stopped.empty() || r.stopped == "budget" ? "" : " (stopped: " + r.stopped + ")";
   if (unfinished(r)) return any_failure(r) ? "BUGS FOUND so far" : "unfinished";
   switch (r.exit_status) {
-    case 0: return "every oracle holds" + std::string(r.stopped == "budget" ? " in what the budget allowed" : "");
+    case 0: return held_text(r);
     case 1: return "BUGS FOUND" + stop;
     case 2: return "BAD INPUT" + stop;
   }

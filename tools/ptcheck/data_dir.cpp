@@ -34,4 +34,14 @@ std::string data_dir() {
 
 std::string output_dir() { return installed_data_dir().empty() ? PTCHECK_BINARY_DIR : "."; }
 
+std::string no_fuzzers_hint(const std::string& fuzzer_dir) {
+  const std::string build = "cmake --preset fuzz && cmake --build --preset fuzz";
+  const std::string share = installed_data_dir();
+  if (share.empty()) return "no fuzzers in " + fuzzer_dir + " (" + build + ")";
+  const bool in_prefix = fuzzer_dir.rfind(share, 0) == 0;  // the build-tree default, resolved in the prefix
+  return (in_prefix ? std::string() : "no fuzzers in " + fuzzer_dir + "; ") +
+         "an installed ptcheck has no fuzzers: build them from ptcheck's source tree (" + build +
+         ") and pass --fuzzers SOURCE/build/fuzz/fuzz";
+}
+
 }  // namespace ptc::cli

@@ -14,4 +14,9 @@ std::string data_dir();
 // directory for an installed one (its prefix may be read-only, its build tree long gone).
 std::string output_dir();
 
+// Why `fuzzer_dir` has no fuzzers, and how to get them. An installed ptcheck has none (the fuzz preset
+// builds them in ptcheck's source tree; they are not installed): its hint names the source tree and
+// --fuzzers, never a folder of its own prefix.
+std::string no_fuzzers_hint(const std::string& fuzzer_dir);
+
 }  // namespace ptc::cli

@@ -26,6 +26,8 @@
 #include "tools/ptcheck/target_log.h"
 #include "core/runner/runner.h"
 #include "core/script/script.h"
+#include "tools/ptcheck/data_dir.h"
+#include "tools/ptcheck/fuzz_run_dir.h"
 #include "tools/ptcheck/stop_flag.h"
 
 extern char** environ;
@@ -40,14 +42,6 @@ std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-std::set<std::string> files_in(const fs::path& dir) {
-  std::set<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file()) out.insert(e.path().filename().string());
-  return out;
 }
 
 // The last figures libFuzzer printed ("#1234 pulse cov: 10 ft: 20 corp: 5/1Kb exec/s: 99 ...", or the
@@ -70,20 +64,18 @@ struct Progress {
   }
 };
 
-bool is_script_file_name(const std::string& p) { return fs::path(p).extension() == ".ops"; }
-
 std::string sanitize(std::string s) {
   for (char& c : s)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
   return s;
 }
 
-// A fuzz_ops crash as a readable, minimized reproducer in corpora/regressions/; "" if it does not
-// reproduce under ptcheck (then the raw input is kept beside it).
+// A fuzz_ops crash as a readable, minimized reproducer in `dir` (the run's own folder); "" if it does not
+// reproduce under ptcheck (the crash input is then the only reproducer).
 // The input runs, and is minimized, in child processes (core/isolation): a target that crashes or hangs
 // there is a signature too, and takes only its child with it.
-std::string write_reproducer(const fs::path& crash, const fs::path& regressions, const ptc_target_ops* t,
-                             Contract contract, bool minimize, const IsolationOptions& io, std::string* signature) {
+std::string write_reproducer(const fs::path& crash, const fs::path& dir, const ptc_target_ops* t, Contract contract,
+                             bool minimize, const IsolationOptions& io, std::string* signature) {
   std::ifstream in(crash, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -93,20 +85,16 @@ std::string write_reproducer(const fs::path& crash, const fs::path& regressions,
   RunOptions ro;
   ro.event_log = false;
   const RunResult r = run_script_isolated(s, t, ro, io).result;
+  if (!r.failure) return "";
   std::error_code ec;
-  fs::create_directories(regressions, ec);
-  if (!r.failure) {
-    const fs::path keep = regressions / ("raw-" + crash.filename().string());
-    fs::copy_file(crash, keep, fs::copy_options::overwrite_existing, ec);
-    return keep.string();
-  }
+  fs::create_directories(dir, ec);
   const std::string sig = r.failure->signature;
   *signature = sig;
   // Minimizing runs the script many times: not when the run was asked to stop or its time is up.
   const Script small = minimize ? minimize_isolated(s, t, ro, io, sig) : s;
   const std::string name = crash.filename().string();
   const std::string hash = name.substr(std::min(name.size(), name.find('-') + 1), 8);
-  const fs::path out = regressions / (sanitize(sig) + "-" + hash + ".ops");
+  const fs::path out = dir / (sanitize(sig) + "-" + hash + ".ops");
   std::ofstream o(out);
   o << "# Found by `ptcheck fuzz` (" << crash.filename().string() << "), "
     << (minimize ? "minimized" : "not minimized (the run was stopped: ptcheck explain --minimize)") << ": fails with "
@@ -193,27 +181,72 @@ int read_until_done(FuzzerProcess& p, const std::function<std::string()>& stop,
   return status;
 }
 
+// The seed folders of `fuzzer` under the corpora folder `corpora`: its committed seeds, and for fuzz_ops and
+// fuzz_script the scripts they also read.
+std::vector<fs::path> seed_folders(const fs::path& corpora, const std::string& fuzzer) {
+  std::vector<fs::path> seeds = {corpora / "fuzz" / fuzzer};
+  if (fuzzer == "fuzz_ops")
+    for (const char* d : {"scenarios", "oracles", "regressions"}) seeds.push_back(corpora / d);
+  if (fuzzer == "fuzz_script") seeds.push_back(corpora / "scenarios");
+  return seeds;
+}
+
+bool is_finding(const std::string& name) {
+  return name.rfind("crash-", 0) == 0 || name.rfind("timeout-", 0) == 0 || name.rfind("leak-", 0) == 0 ||
+         name.rfind("oom-", 0) == 0;
+}
+
+size_t regular_files(const fs::path& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) n += e.is_regular_file(ec);
+  return n;
+}
+
 }  // namespace
 
 int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   const fs::path bin = fs::path(o.fuzzer_dir) / o.fuzzer;
   std::error_code ec;
   if (!fs::is_regular_file(bin, ec)) {
-    std::fprintf(stderr, "ptcheck: %s:0: no such fuzzer; build the fuzz preset first (cmake --preset fuzz && cmake "
-                         "--build --preset fuzz)\n", bin.c_str());
+    std::fprintf(stderr, "ptcheck: %s:0: no such fuzzer (%s)\n", bin.c_str(), no_fuzzers_hint(o.fuzzer_dir).c_str());
     return 2;
   }
+  // ptcheck finds this run's crashes in this run's folder: libFuzzer must write them there.
+  for (const std::string& a : o.libfuzzer_args)
+    if (a.rfind("-artifact_prefix=", 0) == 0 || a.rfind("-exact_artifact_path=", 0) == 0) {
+      std::fprintf(stderr, "ptcheck: %s is ptcheck's to set (each run writes its crashes into its own folder)\n",
+                   a.c_str());
+      return 2;
+    }
   const fs::path src(o.source_dir);
-  const fs::path work = fs::path(o.fuzzer_dir).parent_path() / "campaigns" / o.fuzzer;
-  const fs::path corpus = work / "corpus", artifacts = work / "artifacts";
+  std::vector<std::string> option_flags;
+  std::string error;
+  if (!libfuzzer_options_flags(src / "corpora/fuzz" / (o.fuzzer + ".options"), &option_flags, &error)) {
+    std::fprintf(stderr, "ptcheck: %s\n", error.c_str());
+    return 2;
+  }
+  if (!o.save_regressions_dir.empty() && !fs::is_directory(o.save_regressions_dir, ec) &&
+      !fs::create_directories(o.save_regressions_dir, ec)) {
+    std::fprintf(stderr, "ptcheck: %s:0: cannot make the folder for --save-regressions: %s\n",
+                 o.save_regressions_dir.c_str(), ec.message().c_str());
+    return 2;
+  }
+  // Everything this run writes goes into its own folder (two runs at once never see each other's files);
+  // the source tree is only read.
+  const fs::path work = make_fuzz_run_dir(fs::path(output_dir()) / "fuzz-runs", o.fuzzer, &error);
+  if (work.empty()) {
+    std::fprintf(stderr, "ptcheck: %s\n", error.c_str());
+    return 2;
+  }
+  const fs::path corpus = o.corpus_dir.empty() ? work / "corpus" : fs::path(o.corpus_dir);
+  const fs::path artifacts = work / "artifacts", reproducers = work / "reproducers";
   fs::create_directories(corpus, ec);
   fs::create_directories(artifacts, ec);
-  std::vector<fs::path> seeds = {src / "corpora/fuzz" / o.fuzzer};
-  if (o.fuzzer == "fuzz_ops")
-    for (const char* d : {"corpora/scenarios", "corpora/oracles", "corpora/regressions"}) seeds.push_back(src / d);
-  if (o.fuzzer == "fuzz_script") seeds.push_back(src / "corpora/scenarios");
+  // The committed seeds, copied in: a fresh corpus is the same start every run ("seed 1" is one run).
+  copy_seed_files(seed_folders(o.corpora_dir.empty() ? src / "corpora" : fs::path(o.corpora_dir), o.fuzzer), corpus);
+  const size_t corpus_before = regular_files(corpus);
 
-  const std::set<std::string> corpus_before = files_in(corpus), crashes_before = files_in(artifacts);
   std::string cmd;
   // PTCHECK_FUZZ_TARGET: the same table built with coverage hooks for the fuzzer (ptcheck_add_target);
   // those resolve only in a libFuzzer binary, so ptcheck itself keeps loading --target.
@@ -221,19 +254,20 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   const std::string fuzzer_target = instrumented && *instrumented ? instrumented : o.target_path;
   if (!fuzzer_target.empty()) cmd += "PTCHECK_TARGET=" + quote(fuzzer_target) + " ";
   if (o.contract != Contract::Spec) cmd += std::string("PTCHECK_CONTRACT=") + contract_name(o.contract) + " ";
-  cmd += quote(bin.string()) + " -max_total_time=" + std::to_string(o.seconds) + " -timeout=25 -rss_limit_mb=2048" +
-         " -print_final_stats=1 -artifact_prefix=" + quote(artifacts.string() + "/");
+  // exec: the fuzzer's own wait status, not the shell's.
+  cmd = "exec env " + cmd + quote(bin.string()) + " -max_total_time=" + std::to_string(o.seconds) +
+        " -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=" + quote(artifacts.string() + "/");
   if (o.jobs > 1) cmd += " -fork=" + std::to_string(o.jobs) + " -ignore_crashes=1";
   if (o.seed) cmd += " -seed=" + std::to_string(o.seed);
-  const fs::path dict = src / "corpora/fuzz" / (o.fuzzer + ".dict");
-  if (fs::is_regular_file(dict, ec)) cmd += " -dict=" + quote(dict.string());
+  // libFuzzer takes the last of a flag given twice: the .options file over ptcheck's defaults, the user's over both.
+  for (const std::string& f : option_flags) cmd += " " + quote(f);
+  for (const std::string& f : o.libfuzzer_args) cmd += " " + quote(f);
   cmd += " " + quote(corpus.string());
-  for (const fs::path& s : seeds)
-    if (fs::is_directory(s, ec)) cmd += " " + quote(s.string());
 
-  std::printf("ptcheck fuzz: %s for %us on %u job(s)%s\n  corpus %s (+ seeds), crashes to %s\n", o.fuzzer.c_str(),
-              o.seconds, o.jobs, o.target_path.empty() ? "" : (", target " + o.target_path).c_str(),
-              corpus.c_str(), artifacts.c_str());
+  std::printf("ptcheck fuzz: %s for %us on %u job(s)%s\n  run folder %s\n  corpus %s%s\n", o.fuzzer.c_str(),
+              o.seconds, o.jobs, o.target_path.empty() ? "" : (", target " + o.target_path).c_str(), work.c_str(),
+              corpus.c_str(), o.corpus_dir.empty() ? " (the committed seeds, fresh)" : " (kept)");
+  if (o.verbose) std::printf("  libFuzzer: %s\n", cmd.c_str());
   std::fflush(stdout);
   FuzzerProcess proc;
   if (!start_fuzzer(cmd, &proc)) {
@@ -244,20 +278,18 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   const auto start = std::chrono::steady_clock::now();
   auto last_print = start - std::chrono::seconds(10);
   std::vector<std::string> signatures;
-  // The artifacts libFuzzer names (a crash, a timeout, a leak, an out-of-memory): found even when a file of
-  // that name was there before (the same input found by an earlier run in the same folder).
-  std::set<std::string> written;
+  // The artifacts libFuzzer names (a crash, a timeout, a leak, an out-of-memory), in the order it named them.
+  std::vector<fs::path> named;
   auto on_line = [&](const std::string& line) {
+    if (o.verbose) std::fputs(line.c_str(), stdout);
     if (line.rfind("ptcheck signature: ", 0) == 0) signatures.push_back(line.substr(19, line.size() - 20));
     static const std::string kWritten = "Test unit written to ";
     if (const size_t at = line.find(kWritten); at != std::string::npos) {
       std::string path = line.substr(at + kWritten.size());
       while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
-      const std::string file = fs::path(path).filename().string();
-      if (fs::path(path).parent_path() == artifacts || fs::path(path).parent_path() == fs::path(artifacts.string() + "/"))
-        written.insert(file);
+      if (is_finding(fs::path(path).filename().string())) named.push_back(path);
     }
-    if (!prog.parse(line)) return;
+    if (!prog.parse(line) || o.verbose) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_print < std::chrono::seconds(5)) return;
     last_print = now;
@@ -277,35 +309,46 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
   if (o.outcome) o.outcome->stopped = stopped;
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  const std::set<std::string> corpus_after = files_in(corpus), crashes_after = files_in(artifacts);
-  std::vector<std::string> new_crashes;
-  auto is_finding = [](const std::string& c) {
-    return c.rfind("crash-", 0) == 0 || c.rfind("timeout-", 0) == 0 || c.rfind("leak-", 0) == 0 ||
-           c.rfind("oom-", 0) == 0;
+  // This run's findings: the artifacts libFuzzer named, and those its fork-mode jobs left in this run's own
+  // folder without naming them (-ignore_crashes prints only their ERROR lines). Nobody else writes there.
+  std::vector<fs::path> crashes;
+  std::set<std::string> seen;
+  auto add = [&](const fs::path& p) {
+    if (fs::is_regular_file(p, ec) && seen.insert(fs::weakly_canonical(p, ec).string()).second) crashes.push_back(p);
   };
-  for (const std::string& c : crashes_after)
-    if ((!crashes_before.count(c) || written.count(c)) && is_finding(c)) new_crashes.push_back(c);
-  size_t new_entries = 0;
-  for (const std::string& c : corpus_after) new_entries += !corpus_before.count(c);
+  for (const fs::path& p : named) add(p);
+  std::set<std::string> unnamed;
+  for (const auto& e : fs::directory_iterator(artifacts, ec))
+    if (is_finding(e.path().filename().string())) unnamed.insert(e.path().string());
+  for (const std::string& p : unnamed) add(p);
+  const size_t corpus_after = regular_files(corpus);
 
   std::printf("summary: %s, %.0fs: %llu execs (%.0f/s), cov %llu, ft %llu, %zu new corpus entries (%zu in all), "
               "%zu crash(es)\n",
               o.fuzzer.c_str(), secs, (unsigned long long)prog.execs, secs > 0 ? double(prog.execs) / secs : 0.0,
-              (unsigned long long)prog.cov, (unsigned long long)prog.ft, new_entries, corpus_after.size(),
-              new_crashes.size());
+              (unsigned long long)prog.cov, (unsigned long long)prog.ft,
+              corpus_after > corpus_before ? corpus_after - corpus_before : 0, corpus_after, crashes.size());
   for (const std::string& sig : signatures) std::printf("  signature: %s\n", sig.c_str());
-  for (const std::string& c : new_crashes) {
-    const fs::path crash = artifacts / c;
+  for (const fs::path& crash : crashes) {
     if (o.fuzzer == "fuzz_ops") {
-      const fs::path regressions = o.regressions_dir.empty() ? src / "corpora/regressions" : fs::path(o.regressions_dir);
       std::string sig = "crash:fuzz_ops (does not reproduce under ptcheck run)";
-      std::string error;
       const IsolationOptions io = isolation_for_run((work / "target.log").string(), kDefaultOpTimeoutSeconds, &error);
-      const std::string repro = write_reproducer(crash, regressions, target, o.contract, stop().empty(), io, &sig);
-      std::printf("  crash %s -> reproducer %s\n", crash.c_str(), repro.c_str());
+      const std::string repro = write_reproducer(crash, reproducers, target, o.contract, stop().empty(), io, &sig);
+      if (repro.empty()) {
+        std::printf("  crash %s: does not reproduce under ptcheck run (ptcheck explain --minimize %s)\n",
+                    crash.c_str(), crash.c_str());
+      } else {
+        std::printf("  crash %s -> reproducer %s\n", crash.c_str(), repro.c_str());
+        if (!o.save_regressions_dir.empty()) {
+          const fs::path saved = fs::path(o.save_regressions_dir) / fs::path(repro).filename();
+          fs::copy_file(repro, saved, fs::copy_options::overwrite_existing, ec);
+          std::printf("    saved as %s%s\n", saved.c_str(), ec ? (" FAILED: " + ec.message()).c_str() : "");
+        }
+      }
+      const std::string input = repro.empty() ? crash.string() : repro;
       if (o.outcome)
         o.outcome->crashes.push_back(
-            {sig, (is_script_file_name(repro) ? "ptcheck run " : "ptcheck explain --minimize ") + repro +
+            {sig, (repro.empty() ? "ptcheck explain --minimize " : "ptcheck run ") + input +
                       (o.target_path.empty() ? "" : " --target " + o.target_path) +
                       (o.contract == Contract::Spec ? "" : std::string(" --contract ") + contract_name(o.contract))});
     } else {
@@ -314,10 +357,11 @@ int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target) {
     }
   }
   if (o.outcome) o.outcome->execs = prog.execs;
-  if (!new_crashes.empty()) return 1;
-  if (stopped.empty() && status != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-    std::printf("  the fuzzer exited with status %d without leaving a crash\n", status);
-    if (o.outcome) o.outcome->problem = "the fuzzer exited with status " + std::to_string(status) + " without leaving a crash";
+  if (!crashes.empty()) return 1;
+  if (stopped.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    const std::string problem = "the fuzzer " + describe_wait_status(status) + " without leaving a crash";
+    std::printf("  %s\n", problem.c_str());
+    if (o.outcome) o.outcome->problem = problem;
     return 1;
   }
   return 0;

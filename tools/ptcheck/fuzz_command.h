@@ -1,6 +1,8 @@
-// `ptcheck fuzz [FUZZER] [--time S] [--jobs N] [--target LIB.so]`: a libFuzzer campaign (-fork=N) on one
-// of the fuzzers of the `fuzz` preset, with progress lines and a summary; every crash of fuzz_ops is
-// minimized into a readable reproducer under corpora/regressions/.
+// `ptcheck fuzz [FUZZER] [--time S] [--jobs N] [--target LIB.so] [-- LIBFUZZER_FLAGS]`: a libFuzzer campaign
+// (-fork=N) on one of the fuzzers of the `fuzz` preset, with progress lines and a summary. Each run works in
+// a folder of its own (OUTPUT/fuzz-runs/FUZZER-DATE-XXXXXX: corpus/, artifacts/, reproducers/), so runs at
+// once never see each other's files; every crash of fuzz_ops is minimized into a readable reproducer there.
+// Nothing is written into the source tree unless asked (--save-regressions DIR).
 #pragma once
 #include <chrono>
 #include <string>
@@ -17,11 +19,13 @@ struct FuzzOptions {
   unsigned seconds = 60;
   unsigned jobs = 1;
   std::string target_path;   // PTCHECK_TARGET for fuzz_ops
-  std::string source_dir;    // the repository: seeds and dictionaries
-  std::string regressions_dir;  // where reproducers go (default: source_dir/corpora/regressions)
+  std::string source_dir;    // holds corpora/: the committed seeds, dictionaries and .options files
+  std::string corpora_dir;   // --corpora DIR: the seeds are read from DIR (fuzz/FUZZER, scenarios, ...) instead
+                             // of source_dir/corpora; only read
   // Issue 16 (wired by the command line; behaviour in fuzz_command.cpp):
   std::string save_regressions_dir;  // --save-regressions DIR: also copy the minimized reproducers there
-  std::string corpus_dir;            // --corpus DIR: a corpus that grows across runs ("": a fresh one per run)
+  std::string corpus_dir;            // --corpus DIR: a corpus that grows across runs ("": a fresh one per run,
+                                     // the committed seeds copied into the run's folder)
   bool verbose = false;              // --verbose: libFuzzer's own output on stdout
   std::vector<std::string> libfuzzer_args;  // after `--`: passed to libFuzzer as they are
   std::string fuzzer_dir;    // where the fuzz preset put the binaries
@@ -46,7 +50,8 @@ struct FuzzOptions::Outcome {
   std::string stopped;  // it was stopped early: "SIGTERM", "SIGINT" or "budget" (the deadline); "" it ran its time
 };
 
-// Exit status: 0 nothing found, 1 crashes (reproducers written), 2 bad input (no such fuzzer, ...).
+// Exit status: 0 nothing found, 1 crashes (reproducers written) or the fuzzer failed without a crash (its
+// exit status in words), 2 bad input (no such fuzzer, a flag ptcheck sets itself, a bad .options file).
 int run_fuzz_campaign(const FuzzOptions& o, const ptc_target_ops* target_for_minimizing);
 
 }  // namespace ptc::cli

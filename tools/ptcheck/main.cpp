@@ -310,7 +310,7 @@ int fuzz(const Args& a, const ptc_target_ops* t) {
   fo.target_path = a.target_path;
   fo.contract = a.contract == "linux" ? ptc::Contract::Linux : ptc::Contract::Spec;
   fo.source_dir = ptc::cli::data_dir();
-  if (!a.corpora.empty()) fo.regressions_dir = a.corpora + "/regressions";
+  fo.corpora_dir = a.corpora;
   fo.fuzzer_dir = a.fuzzer_dir.empty() ? ptc::cli::data_dir() + "/build/fuzz/fuzz" : a.fuzzer_dir;
   fo.save_regressions_dir = a.save_regressions;
   fo.corpus_dir = a.corpus;

@@ -36,11 +36,12 @@ const std::vector<std::pair<std::string, std::string>>& commands() {
        "  fuzz [FUZZER] [--time S] [--jobs N] [--seed N] [--target LIB.so] [--fuzzers DIR] [--corpora DIR]\n"
        "      [--contract spec|linux] [--save-regressions DIR] [--corpus DIR] [--verbose] [-- LIBFUZZER_FLAG...]\n"
        "        a libFuzzer campaign (fuzz_ops, fuzz_bitmap or fuzz_script; default fuzz_ops) with\n"
-       "        progress lines and a summary; fuzz_ops crashes become minimized reproducers.\n"
-       "        --save-regressions: also copy them to DIR (e.g. corpora/regressions). --corpus: a corpus\n"
-       "        that grows across runs (default: a fresh one per run, from the committed seeds).\n"
-       "        --verbose: libFuzzer's own output. After `--`: flags passed to libFuzzer as they are\n"
-       "        (ptcheck fuzz fuzz_ops --time 5 -- -max_len=300).\n"
+       "        progress lines and a summary. Each run has its own folder (printed; BUILD/fuzz-runs/, ./fuzz-runs/\n"
+       "        when installed): a fresh corpus of the committed seeds (--corpus DIR: keep and grow DIR instead),\n"
+       "        its crashes, and fuzz_ops crashes as minimized reproducers; --save-regressions DIR also copies\n"
+       "        those there (e.g. corpora/regressions). --corpora DIR: read the seeds from DIR. The fuzzer's\n"
+       "        .options apply; flags after `--` go to libFuzzer as they are (ptcheck fuzz fuzz_ops --time 5 --\n"
+       "        -max_len=300); --verbose shows libFuzzer's own output.\n"
        "        Needs the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz).\n"},
       {"check",
        "  check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR] [--time S]\n"

@@ -30,6 +30,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (tools/check_clean_tree.sh)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_report_test import STAGES, check_shape, fail, load_reports, suite_properties, validate_junit  # noqa: E402
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (tools/check_clean_tree.sh)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_report_test  # noqa: E402  (its JUnit validation against the schema)
 

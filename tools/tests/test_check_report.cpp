@@ -170,7 +170,22 @@ TEST(CheckReport, SummarySaysWhatStoppedTheRun) {
   budget.exit_status = 0;
   const std::string b = check_summary_table(budget);
   EXPECT_NE(b.find("the budget ran out: properties cut short; not run: fuzz\n"), std::string::npos) << b;
-  EXPECT_NE(b.find("every oracle holds in what the budget allowed"), std::string::npos) << b;
+  EXPECT_NE(b.find("ptcheck check: held: replay, properties in what the budget allowed; skipped: fuzz in 3.0s"),
+            std::string::npos) << b;
+}
+
+TEST(CheckReport, APassNamesTheStagesThatHeldAndThoseSkipped) {
+  // An installed ptcheck without fuzzers: the fuzz stage skipped, and the summary must not claim it.
+  CheckReport r = stopped_report();
+  r.stopped = "";
+  r.exit_status = 0;
+  r.stages[1].stopped = "";
+  r.stages[2].note = "no fuzzers";
+  const std::string t = check_summary_table(r);
+  EXPECT_EQ(t.find("every oracle holds"), std::string::npos) << t;
+  EXPECT_NE(t.find("ptcheck check: held: replay, properties; skipped: fuzz in 3.0s"), std::string::npos) << t;
+  r.stages.pop_back();
+  EXPECT_NE(check_summary_table(r).find("ptcheck check: every oracle holds in 3.0s"), std::string::npos);
 }
 
 // Distinct failures, as ClusterFuzz groups crashes: one bug hit by many inputs in several configs is
