@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 #include "core/isolation/child_process.h"
 #include "core/isolation/frames.h"
 #include "core/fmt.h"
@@ -63,7 +65,11 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   to.thread_watch = o.thread_watch;
   conc::SchedOptions so;
   so.watch = o.watch;
-  so.out_dir = o.out_dir.empty() ? (std::filesystem::temp_directory_path() / "ptcheck-stress").string() : o.out_dir;
+  // A run's own folder by default (this process's id: two runs at once never share a schedule's file).
+  so.out_dir = o.out_dir.empty() ? (std::filesystem::temp_directory_path() /
+                                    ("ptcheck-stress-" + std::to_string(getpid()) + "-" + std::to_string(seed)))
+                                       .string()
+                                 : o.out_dir;
   so.replay_args = o.target_path.empty() ? "" : "--target " + o.target_path;  // the script names its profile
   so.contract = o.contract;
 

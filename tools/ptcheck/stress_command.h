@@ -23,7 +23,7 @@ struct StressOptions {
   unsigned ops = 16;          // ops per CPU thread per history
   uint64_t seed = 0;          // 0: from the clock (printed)
   std::string target_path;    // for replay lines
-  std::string out_dir;        // failing schedules (.ops); default: $TMPDIR/ptcheck-stress
+  std::string out_dir;        // failing schedules (.ops); default: $TMPDIR/ptcheck-stress-PID-SEED, the run's own
   bool quiet = false;         // ptcheck check: only its "ptcheck stress:" lines on screen, the rest in Outcome::report
   Contract contract = Contract::Spec;
   // No round starts after this time (`ptcheck check`'s budget) or once a stop is requested (stop_flag.h).

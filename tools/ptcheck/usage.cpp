@@ -83,7 +83,8 @@ const std::vector<std::pair<std::string, std::string>>& commands() {
        "        the concurrent checker for S seconds (default 10): real-thread histories (N CPU threads,\n"
        "        default 3, N ops each, default 16, and 2 device threads) checked for linearizability and\n"
        "        the dirty accounting, and deterministic schedules run through the differential runner\n"
-       "        (failing ones written as .ops under DIR). Progress lines and a summary. --contract linux:\n"
+       "        (failing ones written as .ops under DIR; default $TMPDIR/ptcheck-stress-PID-SEED, the run's\n"
+       "        own). Progress lines and a summary. --contract linux:\n"
        "        only ops Linux's callers would issue at that moment (SPEC 9), counted in the summary.\n"
        "        Each CPU thread's operation is timed on its own (that thread's CPU time): one that does not\n"
        "        return is a hang with the history's seed to replay it.\n"},
