@@ -24,6 +24,7 @@
 #include "core/runner/minimize.h"
 #include "core/runner/runner.h"
 #include "tools/ptcheck/check_command.h"
+#include "tools/ptcheck/fail_sweep_command.h"
 #include "tools/ptcheck/fuzz_command.h"
 #include "tools/ptcheck/html_timeline.h"
 #include "tools/ptcheck/properties_command.h"
@@ -141,6 +142,8 @@ struct Args {
   std::string corpora;
   std::string expect_violation;
   bool minimize = false;
+  bool fail_sweep = false;  // run --fail-sweep
+  std::string out;          // run --fail-sweep --out DIR
   bool json = false;
   std::string only;
   std::string time, jobs, seed, fuzzer_dir, cases;
@@ -178,7 +181,8 @@ int parse_args(int argc, char** argv, Args* a) {
                 {"--html", &Args::html, "a file"},
                 {"--contract", &Args::contract, "spec or linux"},
                 {"--op-timeout", &Args::op_timeout, "seconds"},
-                {"--target-log", &Args::target_log, "a file"}};
+                {"--target-log", &Args::target_log, "a file"},
+                {"--out", &Args::out, "a folder"}};
   // `check --json FILE` writes a report; `prove --json` prints JSON instead of text.
   const bool json_takes_file = a->command == "check";
   for (int i = 2; i < argc; ++i) {
@@ -210,6 +214,9 @@ int parse_args(int argc, char** argv, Args* a) {
     }
     if (s == "--minimize") {
       a->minimize = true;
+    } else if (s == "--fail-sweep") {
+      a->fail_sweep = a->command == "run";
+      if (!a->fail_sweep) return bad("--fail-sweep is not an option of " + a->command + " (try `ptcheck help`)");
     } else if (s == "--json") {
       a->json = true;
     } else if (s == "-h" || s == "--help") {
@@ -470,6 +477,7 @@ int main(int argc, char** argv) {
   } only_for[] = {{"--budget", {"check"}},
                   {"--junit", {"check"}},
                   {"--html", {"run", "explain", "prove"}},
+                  {"--out", {"run"}},
                   {"--contract", {"run", "replay", "explain", "check", "fuzz", "properties", "prove"}},
                   {"--op-timeout", {"run", "replay", "explain", "check", "properties", "prove"}},
                   {"--target-log", {"run", "replay", "explain", "check", "properties", "prove"}}};
@@ -495,6 +503,17 @@ int main(int argc, char** argv) {
     if (a.inputs.empty()) return bad("run needs at least one SCRIPT.ops");
     const ptc_target_ops* t = select_target(a);
     if (!t) return kBadInput;
+    if (a.fail_sweep) {
+      if (!a.expect_violation.empty() || !a.html.empty()) return bad("--fail-sweep takes neither --expect-violation nor --html");
+      ptc::cli::FailSweepOptions fo;
+      fo.target_path = a.target_path;
+      fo.replay_args = replay_args(a.target_path);
+      fo.isolation = isolation();
+      fo.contract = contract_option();
+      fo.out_dir = a.out.empty() ? std::string(PTCHECK_BINARY_DIR) + "/fail-sweep" : a.out;
+      return ptc::cli::run_fail_sweep(a.inputs, t, fo);
+    }
+    if (!a.out.empty()) return bad("--out is an option of run --fail-sweep");
     return run_scripts(a.inputs, t, false, a.expect_violation, a.target_path, a.html);
   }
   if (a.command == "replay") {
