@@ -1,5 +1,6 @@
 // ptcheck: the command line (SPEC.md section 8).
 //   ptcheck run SCRIPT.ops... [--target LIB.so] [--expect-violation ORACLE]
+//   ptcheck run --fail-sweep SCRIPT.ops... [--target LIB.so] [--out DIR]
 //   ptcheck replay DIR... [--target LIB.so]
 //   ptcheck check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR]
 //   ptcheck prove [--json] [--target LIB.so] [--only NAME] [--html OUT.html] [--contract spec|linux]
@@ -67,6 +68,16 @@ const char kUsage[] =
     "        optimized LPAE table); print the first violated oracle as a readable trace.\n"
     "        --expect-violation: exit 0 only if every script fails with that oracle (regression\n"
     "        tests of known-broken targets). --html: the first failure as a timeline page (below).\n"
+    "  run --fail-sweep SCRIPT.ops... [--target LIB.so] [--out DIR]\n"
+    "        the ENOMEM sweep (as iommufd's fail_nth): every operation of each script runs again with\n"
+    "        `fail alloc N` before it, N = 1, 2, ... until it makes fewer than N table allocations (an\n"
+    "        operation the script arms with its own `fail alloc` keeps that one); each run, in a child\n"
+    "        process, must leave the state unchanged when the operation returns -ENOMEM and leak no table\n"
+    "        at destroy; the `=> RESULT`s from the swept operation on are left to the reference model. A\n"
+    "        script that fails as it is is reported as such and not swept. One line per script; a failure's\n"
+    "        trace, its variant written as DIR/SCRIPT.lineL.allocN.ops (default: fail-sweep/ beside the\n"
+    "        property failures) and the replay line that runs it; the totals: operations x allocation\n"
+    "        sites, runs.\n"
     "  replay DIR... [--target LIB.so]\n"
     "        every .ops script and fuzz_ops input under the folders, as regression tests; one line each.\n"
     "  explain INPUT [--minimize] [--target LIB.so] [--html OUT.html]\n"
@@ -82,10 +93,12 @@ const char kUsage[] =
     "  check [--target LIB.so] [--budget S] [--json FILE] [--junit FILE] [--corpora DIR] [--time S]\n"
     "        [--cases N] [--fuzzers DIR]\n"
     "        the gate before merging, stage by stage with progress lines and a summary table: replay\n"
-    "        (corpora/scenarios, regressions, the fuzz_ops corpus), prove (the cheap Z3 obligations),\n"
+    "        (corpora/scenarios, regressions, the fuzz_ops corpus), fail-sweep (run --fail-sweep over\n"
+    "        corpora/scenarios), prove (the cheap Z3 obligations),\n"
     "        properties (N cases each, default 100; 0: none), fuzz (S seconds per fuzzer, default 10;\n"
     "        0: none; when the fuzz preset is built), stress (3 s). --budget: about S seconds in all;\n"
-    "        replay and prove first, what they leave is split properties:fuzz:stress = 3:5:2 (printed);\n"
+    "        replay, fail-sweep (a fifth of what replay leaves) and prove first, what they leave is split\n"
+    "        properties:fuzz:stress = 3:5:2 (printed);\n"
     "        every stage stops at its share and the run ends within S + 10 s: a corpus script's child and a\n"
     "        fuzzer are stopped at once; an obligation (Z3 gives each 10 s at most), a property case or a\n"
     "        stress round in flight finishes. What did not run is reported as skipped, and the report says\n"
