@@ -200,7 +200,7 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   return s;
 }
 
-// `ptcheck run --fail-sweep` over corpora/scenarios (fail_sweep_command.h): an item per script, its
+// `ptcheck run --fail-sweep` over corpora/scenarios and corpora/fail_sweep (fail_sweep_command.h): an item per script, its
 // operations swept until the deadline; a script not swept to the end is skipped with the reason.
 CheckStage fail_sweep_stage(const CheckOptions& o, const ptc_target_ops* t, Clock::time_point deadline,
                             Clock::time_point run_start, bool* bad_input) {
@@ -208,9 +208,12 @@ CheckStage fail_sweep_stage(const CheckOptions& o, const ptc_target_ops* t, Cloc
   if (o.budget)
     deadline = std::min(deadline, after(Clock::now(), kFailSweepShare * std::max(0.0, o.budget - since(run_start))));
   s.name = "fail-sweep";
-  const std::string root = o.corpora_root + "/scenarios";
-  std::vector<std::string> files;
-  if (fs::is_directory(root) && !collect_scripts({root}, &files)) *bad_input = true;
+  // The scenarios, and the scripts whose bugs only the sweep can see (corpora/fail_sweep).
+  std::vector<std::string> dirs, files;
+  for (const char* sub : {"scenarios", "fail_sweep"})
+    if (fs::is_directory(o.corpora_root + "/" + sub)) dirs.push_back(o.corpora_root + "/" + sub);
+  if (!dirs.empty() && !collect_scripts(dirs, &files)) *bad_input = true;
+  const std::string root = o.corpora_root + "/{scenarios,fail_sweep}";
   std::printf("== fail-sweep: every operation of the %zu scripts under %s, with each of its table allocations "
               "failing in turn%s\n",
               files.size(), root.c_str(), o.budget ? " (a fifth of the budget left)" : "");
