@@ -226,7 +226,8 @@ CheckStage fail_sweep_stage(const CheckOptions& o, const ptc_target_ops* t, Cloc
   fo.isolation.deadline = std::min(o.isolation.deadline, deadline);
   fo.isolation.should_stop = [] { return stop_requested(); };
   fo.contract = o.contract;
-  fo.out_dir = o.failure_dir + "/fail-sweep";
+  // Beside property-failures/, where `ptcheck run --fail-sweep` writes them too.
+  fo.out_dir = (fs::path(o.failure_dir).parent_path() / "fail-sweep").string();
   size_t ops = 0, sites = 0, runs = 0;
   for (size_t k = 0; k < files.size(); ++k) {
     if (const std::string why = why_stop(fo.isolation.deadline); !why.empty()) {
