@@ -39,6 +39,10 @@ constexpr uint64_t kSeed = 1;
 // Under a budget, the fail sweep's share of what the replay leaves (the sweep of every scenario takes
 // minutes under ASan: docs/PERFORMANCE.md); the scripts it does not reach are reported as skipped.
 constexpr double kFailSweepShare = 0.2;
+// Without a budget, the fail sweep's length, as fuzz and stress have one: the whole sweep of the scenarios
+// takes far longer under ASan (`ptcheck run --fail-sweep` runs it all). The scripts it does not reach are
+// skipped items, and the run is not "stopped" for that.
+constexpr double kDefaultFailSweepSeconds = 30;
 // The budget's split of what remains after replay and prove, by weight.
 constexpr double kPropertiesWeight = 3, kFuzzWeight = 5, kStressWeight = 2;
 // Property cases under a budget: the first property's count, and the range every count stays in.
@@ -205,8 +209,20 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
 CheckStage fail_sweep_stage(const CheckOptions& o, const ptc_target_ops* t, Clock::time_point deadline,
                             Clock::time_point run_start, bool* bad_input) {
   CheckStage s;
-  if (o.budget)
-    deadline = std::min(deadline, after(Clock::now(), kFailSweepShare * std::max(0.0, o.budget - since(run_start))));
+  const Clock::time_point stage_end =
+      after(Clock::now(), o.budget ? kFailSweepShare * std::max(0.0, o.budget - since(run_start)) : kDefaultFailSweepSeconds);
+  // Why the sweep must not go on: a signal, the budget (the run's or the stage's share of it), or, without
+  // a budget, the stage's own time ("time": not a stop of the run).
+  auto why_cut = [&]() -> std::string {
+    if (std::string why = why_stop(deadline); !why.empty()) return why;
+    if (Clock::now() < stage_end) return "";
+    return o.budget ? "budget" : "time";
+  };
+  auto cut_reason = [](const std::string& why) {
+    return why == "time" ? "not run: the stage's " + std::to_string(int(kDefaultFailSweepSeconds)) +
+                               " s were spent (`ptcheck run --fail-sweep` sweeps every script)"
+                         : not_run_reason(why);
+  };
   s.name = "fail-sweep";
   // The scenarios, and the scripts whose bugs only the sweep can see (corpora/fail_sweep).
   std::vector<std::string> dirs, files;
@@ -223,17 +239,19 @@ CheckStage fail_sweep_stage(const CheckOptions& o, const ptc_target_ops* t, Cloc
   fo.target_path = o.target_path;
   fo.replay_args = replay_args(o.target_path, o.contract);
   fo.isolation = o.isolation;
-  fo.isolation.deadline = std::min(o.isolation.deadline, deadline);
+  fo.isolation.deadline = std::min({o.isolation.deadline, deadline, stage_end});
   fo.isolation.should_stop = [] { return stop_requested(); };
   fo.contract = o.contract;
   // Beside property-failures/, where `ptcheck run --fail-sweep` writes them too.
   fo.out_dir = (fs::path(o.failure_dir).parent_path() / "fail-sweep").string();
   size_t ops = 0, sites = 0, runs = 0;
   for (size_t k = 0; k < files.size(); ++k) {
-    if (const std::string why = why_stop(fo.isolation.deadline); !why.empty()) {
+    if (const std::string why = why_cut(); !why.empty()) {
       std::vector<std::string> left;
       for (size_t j = k; j < files.size(); ++j) left.push_back(item_name(files[j], o.corpora_root));
       cut_short(&s, why, left);
+      for (size_t j = s.items.size() - left.size(); j < s.items.size(); ++j) s.items[j].signature = cut_reason(why);
+      if (why == "time") s.stopped.clear();
       break;
     }
     CheckItem item;
@@ -264,9 +282,10 @@ CheckStage fail_sweep_stage(const CheckOptions& o, const ptc_target_ops* t, Cloc
       item.result = CheckResult::kSkip;
       item.signature = r.skip_reason;
     } else if (!r.stopped.empty()) {
-      s.stopped = r.stopped;
+      const std::string why = why_cut();
+      if (why != "time") s.stopped = why.empty() ? r.stopped : why;
       item.result = CheckResult::kSkip;
-      item.signature = not_run_reason(r.stopped);
+      item.signature = cut_reason(why.empty() ? r.stopped : why);
       item.detail = std::to_string(r.ops_left) + " operation(s) not swept to the end\n";
     }
     if (!r.write_error.empty()) {

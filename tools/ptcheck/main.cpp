@@ -94,7 +94,7 @@ const char kUsage[] =
     "        [--cases N] [--fuzzers DIR]\n"
     "        the gate before merging, stage by stage with progress lines and a summary table: replay\n"
     "        (corpora/scenarios, regressions, the fuzz_ops corpus), fail-sweep (run --fail-sweep over\n"
-    "        corpora/scenarios and fail_sweep), prove (the cheap Z3 obligations),\n"
+    "        corpora/scenarios and fail_sweep; 30 s), prove (the cheap Z3 obligations),\n"
     "        properties (N cases each, default 100; 0: none), fuzz (S seconds per fuzzer, default 10;\n"
     "        0: none; when the fuzz preset is built), stress (3 s). --budget: about S seconds in all;\n"
     "        replay, fail-sweep (a fifth of what replay leaves) and prove first, what they leave is split\n"
