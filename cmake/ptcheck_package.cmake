@@ -42,7 +42,7 @@ install(TARGETS ${ptcheck_harness_libs} EXPORT ptcheckTargets ARCHIVE DESTINATIO
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/ptcheck DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
 # corpora/bad holds malformed scripts (tests of ptcheck itself): not data a user's check needs.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/corpora/scenarios ${CMAKE_SOURCE_DIR}/corpora/regressions
-                  ${CMAKE_SOURCE_DIR}/corpora/oracles ${CMAKE_SOURCE_DIR}/corpora/fuzz
+                  ${CMAKE_SOURCE_DIR}/corpora/oracles ${CMAKE_SOURCE_DIR}/corpora/fuzz ${CMAKE_SOURCE_DIR}/corpora/fail_sweep
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ptcheck/corpora PATTERN "*.md" EXCLUDE)
 # The kernel runtime and adapter, as sources: each kernel target compiles them with its own file.
 foreach(dir runtime adapter)

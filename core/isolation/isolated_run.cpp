@@ -20,7 +20,7 @@ namespace {
 // Field tags of a result frame.
 enum Tag : uint8_t {
   kIndex = 1, kSkipped, kSkipReason, kStatements, kSkipLine, kSkipStatement, kSkipWhy,
-  kOracle, kLine, kStatement, kMessage, kSignature, kTrace, kReplay, kNote, kNoteBad,
+  kOracle, kLine, kStatement, kMessage, kSignature, kTrace, kReplay, kNote, kNoteBad, kFailedAlloc,
 };
 
 std::string encode(size_t index, const RunResult& r, const ChildNote& note) {
@@ -29,6 +29,7 @@ std::string encode(size_t index, const RunResult& r, const ChildNote& note) {
   w.num(kIndex, int64_t(index)).num(kSkipped, r.skipped).str(kSkipReason, r.skip_reason).num(kStatements, int64_t(r.statements));
   for (const SkippedStatement& s : r.skipped_statements)
     w.num(kSkipLine, s.line).str(kSkipStatement, s.statement).str(kSkipWhy, s.reason);
+  for (int line : r.failed_allocations) w.num(kFailedAlloc, line);
   if (const auto& f = r.failure)
     w.num(kOracle, int64_t(f->oracle)).num(kLine, f->line).str(kStatement, f->statement).str(kMessage, f->message)
         .str(kSignature, f->signature).str(kTrace, f->trace).str(kReplay, f->replay);
@@ -61,6 +62,10 @@ bool decode(const std::string& frame, size_t* index, RunResult* r, ChildNote* no
       case kSkipWhy:
         if (r->skipped_statements.empty()) return false;
         r->skipped_statements.back().reason = v;
+        break;
+      case kFailedAlloc:
+        if (!n) return false;
+        r->failed_allocations.push_back(int(*n));
         break;
       case kOracle:
         if (!n || *n < 1 || *n > kOracleCount) return false;

@@ -113,6 +113,7 @@ class Session::Impl {
   std::optional<Failure> failure_;
   size_t statements_ = 0;
   std::vector<SkippedStatement> skipped_;
+  std::vector<int> failed_allocations_;
   uint64_t last_op_accesses_ = 0;
 
  private:
@@ -396,6 +397,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   const std::string warned = opts_.target_warned ? opts_.target_warned() : std::string();
   const uint64_t accesses = smmu_->op_accesses();
   const bool alloc_failed = smmu_->allocation_failed();
+  if (alloc_failed && !injected) failed_allocations_.push_back(op.line);
   smmu_->end_op();
   if (injected) {
     smmu_->set_hook_enabled(true);
@@ -811,6 +813,7 @@ const std::optional<Failure>& Session::failure() const { return impl_->failure_;
 const Script& Session::script() const { return impl_->script_; }
 size_t Session::statements() const { return impl_->statements_; }
 const std::vector<SkippedStatement>& Session::skipped_statements() const { return impl_->skipped_; }
+const std::vector<int>& Session::failed_allocations() const { return impl_->failed_allocations_; }
 uint64_t Session::last_op_accesses() const { return impl_->last_op_accesses_; }
 
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
@@ -828,6 +831,7 @@ RunResult run_script(const Script& script, const ptc_target_ops* target, const R
   rr.failure = session.failure();
   rr.statements = session.statements();
   rr.skipped_statements = session.skipped_statements();
+  rr.failed_allocations = session.failed_allocations();
   return rr;
 }
 

@@ -73,6 +73,9 @@ struct RunResult {
   std::optional<Failure> failure;
   size_t statements = 0;     // statements executed (injections included)
   std::vector<SkippedStatement> skipped_statements;
+  // The lines of the top-level statements whose armed `fail alloc N` fired: their Nth table allocation
+  // was reached and failed. The fail sweep (fail_sweep.h) learns from it whether an op needed an Nth.
+  std::vector<int> failed_allocations;
   bool ok() const { return !failure; }
 };
 
@@ -109,6 +112,8 @@ class Session {
   size_t statements() const;
   // Statements not issued (the target does not offer them, or the profile's caller never would).
   const std::vector<SkippedStatement>& skipped_statements() const;
+  // RunResult::failed_allocations so far.
+  const std::vector<int>& failed_allocations() const;
   // Descriptor accesses of the last top-level statement that was a target operation (accesses of
   // ops injected into it not counted): the range of `@N` that lands inside it (schedulers).
   uint64_t last_op_accesses() const;

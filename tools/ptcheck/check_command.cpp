@@ -13,6 +13,7 @@
 #include "core/runner/runner.h"
 #include "tools/ptcheck/check_report.h"
 #include "tools/ptcheck/data_dir.h"
+#include "tools/ptcheck/fail_sweep_command.h"
 #include "tools/ptcheck/fuzz_command.h"
 #include "tools/ptcheck/properties_command.h"
 #include "tools/ptcheck/prove_command.h"
@@ -37,6 +38,13 @@ const char* const kFuzzers[] = {"fuzz_ops", "fuzz_bitmap", "fuzz_script"};
 // Defaults without --budget (and the seeds: every stage is deterministic but for thread timing).
 constexpr unsigned kDefaultFuzzSeconds = 10, kDefaultCases = 100, kDefaultStressSeconds = 3;
 constexpr uint64_t kSeed = 1;
+// Under a budget, the fail sweep's share of what the replay leaves (the sweep of every scenario takes
+// minutes under ASan: docs/PERFORMANCE.md); the scripts it does not reach are reported as skipped.
+constexpr double kFailSweepShare = 0.2;
+// Without a budget, the fail sweep's length, as fuzz and stress have one: the whole sweep of the scenarios
+// takes far longer under ASan (`ptcheck run --fail-sweep` runs it all). The scripts it does not reach are
+// skipped items, and the run is not "stopped" for that.
+constexpr double kDefaultFailSweepSeconds = 30;
 // The budget's split of what remains after replay and prove, by weight.
 constexpr double kPropertiesWeight = 3, kFuzzWeight = 5, kStressWeight = 2;
 // Property cases under a budget: the first property's count, and the range every count stays in.
@@ -49,7 +57,7 @@ constexpr double kFuzzGraceSeconds = 3;
 // of those ptcheck bounds itself is a Z3 obligation (proofs/obligation.h: 10 s at most); then the summary
 // and the reports are written.
 constexpr unsigned kBudgetOverrunSeconds = 10;
-const char* const kStages[] = {"replay", "prove", "properties", "fuzz", "stress"};
+const char* const kStages[] = {"replay", "fail-sweep", "prove", "properties", "fuzz", "stress"};
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -111,6 +119,13 @@ std::string item_name(const std::string& file, const std::string& root) {
   return name.empty() || name.rfind("..", 0) == 0 ? file : name;
 }
 
+// What a replay line adds: the target's, then the contract's arguments.
+std::string replay_args(const std::string& target_path, Contract contract) {
+  std::string a = target_path.empty() ? "" : "--target " + target_path;
+  if (contract != Contract::Spec) a += (a.empty() ? "" : " ") + std::string("--contract ") + contract_name(contract);
+  return a;
+}
+
 CheckStage replay_stage(const std::vector<std::string>& files, const std::string& root, const ptc_target_ops* t,
                         const std::string& target_path, Contract contract, const IsolationOptions& io,
                         Clock::time_point deadline, bool* bad_input) {
@@ -122,9 +137,7 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   const auto start = Clock::now();
   auto last = start;
   RunOptions opts;
-  if (!target_path.empty()) opts.replay_args = "--target " + target_path;
-  if (contract != Contract::Spec)
-    opts.replay_args += (opts.replay_args.empty() ? "" : " ") + std::string("--contract ") + contract_name(contract);
+  opts.replay_args = replay_args(target_path, contract);
   // The scripts that load run in child processes (core/isolation): a target that crashes or hangs is
   // that script's failure, and the stage goes on.
   std::vector<Script> scripts;
@@ -194,6 +207,102 @@ CheckStage replay_stage(const std::vector<std::string>& files, const std::string
   if (not_shown) std::printf("  replay: %zu more failure(s) of the kinds above (listed in the summary's groups)\n", not_shown);
   if (not_run) std::printf("  replay: stopped (%s), %zu item(s) not run\n", s.stopped.c_str(), not_run);
   std::fflush(stdout);
+  finish_stage(&s, start);
+  return s;
+}
+
+// `ptcheck run --fail-sweep` over corpora/scenarios and corpora/fail_sweep (fail_sweep_command.h): an item per script, its
+// operations swept until the deadline; a script not swept to the end is skipped with the reason.
+CheckStage fail_sweep_stage(const CheckOptions& o, const ptc_target_ops* t, Clock::time_point deadline,
+                            Clock::time_point run_start, bool* bad_input) {
+  CheckStage s;
+  const Clock::time_point stage_end =
+      after(Clock::now(), o.budget ? kFailSweepShare * std::max(0.0, o.budget - since(run_start)) : kDefaultFailSweepSeconds);
+  // Why the sweep must not go on: a signal, the budget (the run's or the stage's share of it), or, without
+  // a budget, the stage's own time ("time": not a stop of the run).
+  auto why_cut = [&]() -> std::string {
+    if (std::string why = why_stop(deadline); !why.empty()) return why;
+    if (Clock::now() < stage_end) return "";
+    return o.budget ? "budget" : "time";
+  };
+  auto cut_reason = [](const std::string& why) {
+    return why == "time" ? "not run: the stage's " + std::to_string(int(kDefaultFailSweepSeconds)) +
+                               " s were spent (`ptcheck run --fail-sweep` sweeps every script)"
+                         : not_run_reason(why);
+  };
+  s.name = "fail-sweep";
+  // The scenarios, and the scripts whose bugs only the sweep can see (corpora/fail_sweep).
+  std::vector<std::string> dirs, files;
+  for (const char* sub : {"scenarios", "fail_sweep"})
+    if (fs::is_directory(o.corpora_root + "/" + sub)) dirs.push_back(o.corpora_root + "/" + sub);
+  if (!dirs.empty() && !collect_scripts(dirs, &files)) *bad_input = true;
+  const std::string root = o.corpora_root + "/{scenarios,fail_sweep}";
+  std::printf("== fail-sweep: every operation of the %zu scripts under %s, with each of its table allocations "
+              "failing in turn%s\n",
+              files.size(), root.c_str(), o.budget ? " (a fifth of the budget left)" : "");
+  std::fflush(stdout);
+  const auto start = Clock::now();
+  FailSweepOptions fo;
+  fo.target_path = o.target_path;
+  fo.replay_args = replay_args(o.target_path, o.contract);
+  fo.isolation = o.isolation;
+  fo.isolation.deadline = std::min({o.isolation.deadline, deadline, stage_end});
+  fo.isolation.should_stop = [] { return stop_requested(); };
+  fo.contract = o.contract;
+  // Beside property-failures/, where `ptcheck run --fail-sweep` writes them too.
+  fo.out_dir = (fs::path(o.failure_dir).parent_path() / "fail-sweep").string();
+  size_t ops = 0, sites = 0, runs = 0;
+  for (size_t k = 0; k < files.size(); ++k) {
+    if (const std::string why = why_cut(); !why.empty()) {
+      std::vector<std::string> left;
+      for (size_t j = k; j < files.size(); ++j) left.push_back(item_name(files[j], o.corpora_root));
+      cut_short(&s, why, left);
+      for (size_t j = s.items.size() - left.size(); j < s.items.size(); ++j) s.items[j].signature = cut_reason(why);
+      if (why == "time") s.stopped.clear();
+      break;
+    }
+    CheckItem item;
+    item.name = item_name(files[k], o.corpora_root);
+    const auto t0 = Clock::now();
+    Script script;
+    std::string error;
+    if (!load_script(files[k], &script, &error)) {
+      item.result = CheckResult::kFail;
+      item.signature = "bad input: " + error;
+      *bad_input = true;
+      s.items.push_back(std::move(item));
+      continue;
+    }
+    if (!script.has_contract) script.config.contract = o.contract;
+    const ScriptSweep r = sweep_script(script, fs::path(files[k]).stem().string(), t, fo);
+    item.seconds = since(t0);
+    ops += r.ops, sites += r.sites, runs += r.runs;
+    if (!r.failures.empty()) {
+      item.result = CheckResult::kFail;
+      item.signature = r.failures.front().failure.signature;
+      item.replay = r.failures.front().failure.replay;
+      for (const FailSweepFinding& f : r.failures) item.detail += fail_sweep_finding_text(f);
+      std::printf("FAIL %s:%d %s (allocation %llu failing; replay: %s)\n", files[k].c_str(),
+                  r.failures.front().source_line, item.signature.c_str(),
+                  static_cast<unsigned long long>(r.failures.front().n), item.replay.c_str());
+    } else if (r.skipped) {
+      item.result = CheckResult::kSkip;
+      item.signature = r.skip_reason;
+    } else if (!r.stopped.empty()) {
+      const std::string why = why_cut();
+      if (why != "time") s.stopped = why.empty() ? r.stopped : why;
+      item.result = CheckResult::kSkip;
+      item.signature = cut_reason(why.empty() ? r.stopped : why);
+      item.detail = std::to_string(r.ops_left) + " operation(s) not swept to the end\n";
+    }
+    if (!r.write_error.empty()) {
+      std::fprintf(stderr, "ptcheck: %s\n", r.write_error.c_str());
+      *bad_input = true;
+    }
+    s.items.push_back(std::move(item));
+    std::fflush(stdout);
+  }
+  s.note = std::to_string(files.size()) + " scripts under " + root + ": " + sweep_counts(ops, sites, runs);
   finish_stage(&s, start);
   return s;
 }
@@ -530,7 +639,8 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
   std::printf("ptcheck check: target %s, contract %s%s\n", report.target.c_str(), report.contract.c_str(),
               o.budget ? (", budget " + std::to_string(o.budget) + "s (it ends within " +
                           std::to_string(o.budget + kBudgetOverrunSeconds) +
-                          "s): replay and prove first, what they leave is split properties:fuzz:stress = 3:5:2 (a "
+                          "s): replay, fail-sweep (a fifth of what is left) and prove first, what they leave is split "
+                          "properties:fuzz:stress = 3:5:2 (a "
                           "stage that cannot run gives its share to the others); a stage stops at its share")
                              .c_str()
                        : "");
@@ -551,6 +661,11 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
     skip_rest("not run: bad input in the corpus");
     return finish(report, o, start, bad_input);
   }
+  if (const std::string why = why_not_start(o, deadline); !why.empty()) {
+    skip_rest(not_run_reason(why));
+    return finish(report, o, start, bad_input);
+  }
+  stage_done(fail_sweep_stage(o, t, deadline, start, &bad_input));
   if (const std::string why = why_not_start(o, deadline); !why.empty()) {
     skip_rest(not_run_reason(why));
     return finish(report, o, start, bad_input);
@@ -577,7 +692,7 @@ int run_check(const CheckOptions& o, const ptc_target_ops* t) {
                ws = stress_on ? kStressWeight : 0;
   if (o.budget) {
     const double left = std::max(0.0, double(o.budget) - since(start));
-    std::printf("== budget: %.1fs spent on replay and prove, %.1fs left: properties ~%.0fs%s, fuzz ~%.0fs%s, stress "
+    std::printf("== budget: %.1fs spent on replay, fail-sweep and prove, %.1fs left: properties ~%.0fs%s, fuzz ~%.0fs%s, stress "
                 "~%.0fs\n",
                 since(start), left, share(wp, wp, wf, ws), props_on ? (o.cases >= 0 ? " (--cases fixed)" : " (cases scaled)") : " (off)",
                 share(wf, wp, wf, ws),

@@ -98,6 +98,7 @@ CommandLine::CommandLine(Args* a) : a_(a) {
   value(c, "--expect-violation", &a->expect_violation, "an oracle name");
   value(c, "--html", &a->html, "a file");
   flag(c, "--fail-sweep", &a->fail_sweep);
+  value(c, "--out", &a->out_dir, "a folder");  // run --fail-sweep: where failing variants are written
 
   c = command("replay");
   c->add_option("DIR", a->inputs);
@@ -387,10 +388,19 @@ int replay(const Args& a, const ptc_target_ops* t, const ptc::cli::ScriptRunOpti
 }
 
 int run(const Args& a, const ptc_target_ops* t, const ptc::cli::ScriptRunOptions& so) {
-  if (!a.fail_sweep) return ptc::cli::run_scripts(a.inputs, t, false, so);
+  if (!a.fail_sweep) {
+    if (!a.out_dir.empty()) return bad("--out is an option of run --fail-sweep");
+    return ptc::cli::run_scripts(a.inputs, t, false, so);
+  }
   for (const auto& [given, flag] : {std::pair{!a.html.empty(), "--html"}, {!a.expect_violation.empty(), "--expect-violation"}})
     if (given) return bad(std::string(flag) + " does not go with --fail-sweep");
-  return ptc::cli::run_fail_sweep(a.inputs, t, {a.target_path, ptc::cli::replay_args(so), so.isolation});
+  ptc::cli::FailSweepOptions fo;
+  fo.target_path = a.target_path;
+  fo.replay_args = ptc::cli::replay_args(so);
+  fo.isolation = so.isolation;
+  fo.contract = a.contract == "linux" ? ptc::Contract::Linux : ptc::Contract::Spec;
+  fo.out_dir = a.out_dir.empty() ? ptc::cli::output_dir() + "/fail-sweep" : a.out_dir;
+  return ptc::cli::run_fail_sweep(a.inputs, t, fo);
 }
 
 // The command, its options checked: what every command shares first, then its own.

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-STAGES = ["replay", "prove", "properties", "fuzz", "stress"]
+STAGES = ["replay", "fail-sweep", "prove", "properties", "fuzz", "stress"]
 
 
 def fail(msg):
@@ -172,7 +172,7 @@ def main():
             fail("the run exited %d, want 1 (split.bbml1.final-state refuted)" % rc)
         report, junit = load_reports(work, xsd)
         check_shape(report, junit)
-        prove = report["stages"][1]
+        prove = report["stages"][STAGES.index("prove")]
         vacuous = ["split.bbml1.no-tlb-conflict", "split.bbml1.no-fault-same-output", "split.bbml1.no-lost-dirty",
                    "split.bbml2.no-fault-same-output", "split.bbml2.no-lost-dirty"]
         skips = {s["name"]: s["reason"] for s in prove["skips"]}
