@@ -3,7 +3,6 @@
 
 #include "tools/ptcheck/check_report.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -115,25 +114,9 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
   int status = kHolds;
   size_t passed = 0, failed = 0, skipped = empty_inputs.size(), bad_files = files.size() - runnable.size() - skipped;
   for (const std::string& f : empty_inputs) std::printf("SKIP %s: %s\n", f.c_str(), kDecodesToNothing);
-  // replay: failures grouped by oracle and operation (check_report.h), each group once at the end with
-  // how many inputs hit it and its smallest reproducer.
-  struct Group {
-    std::string key;
-    size_t inputs = 0;
-    size_t smallest = 0;  // index into files
-  };
-  std::vector<Group> groups;
-  auto add_to_group = [&](size_t i, const Failure& f) {
-    const std::string key = failure_group(f.signature);
-    auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.key == key; });
-    if (g == groups.end()) {
-      groups.push_back({key, 0, i});
-      g = groups.end() - 1;
-    }
-    ++g->inputs;
-    if (scripts[i].ops.size() < scripts[g->smallest].ops.size()) g->smallest = i;
-  };
-  std::vector<std::string> replay_of(files.size());
+  // replay: the failing inputs, grouped at the end as check groups them (check_report.h: distinct_failures).
+  CheckReport failing;
+  failing.stages.emplace_back();
   auto in_child = [&](size_t k, const RunResult& r) -> ChildNote {
     if (!r.failure || html.empty() || drawn) return {};
     drawn = true;
@@ -187,8 +170,9 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
       if (status == kHolds) status = kBug;
       if (quiet) {
         std::printf("FAIL %s:%d %s%s\n", files[i].c_str(), r.failure->line, r.failure->signature.c_str(), warned.c_str());
-        replay_of[i] = r.failure->replay;
-        add_to_group(i, *r.failure);
+        CheckItem item{files[i], CheckResult::kFail, 0, r.failure->signature, r.failure->replay, ""};
+        item.size = scripts[i].ops.size();
+        failing.stages.front().items.push_back(std::move(item));
       }
       else
         std::printf("%s", r.failure->trace.c_str());
@@ -196,11 +180,11 @@ int run_scripts(const std::vector<std::string>& files, const ptc_target_ops* tar
     std::fflush(stdout);
   };
   run_scripts_isolated(runnable, target, opts, o.isolation, on_result, in_child);
-  if (!groups.empty()) {
+  if (const std::vector<FailureGroup> groups = distinct_failures(failing); !groups.empty()) {
     std::printf("%zu distinct failure(s) in %zu failing input(s):\n", groups.size(), failed);
-    for (const Group& g : groups)
+    for (const FailureGroup& g : groups)
       std::printf("  %s  x%zu; smallest: %s (%zu statements)\n      replay: %s\n", g.key.c_str(), g.inputs,
-                  files[g.smallest].c_str(), scripts[g.smallest].ops.size(), replay_of[g.smallest].c_str());
+                  g.shortest->name.c_str(), g.shortest->size, g.shortest->replay.c_str());
   }
   std::printf("%zu passed, %zu failed", passed, failed);
   if (skipped) std::printf(", %zu skipped", skipped);
