@@ -1,7 +1,7 @@
 // The harness's own speed: fuzz_ops executions per second (the seed corpus corpora/fuzz/fuzz_ops decoded
 // with core/encoding and run by the differential runner in-process, as fuzz_ops does, without libFuzzer),
 // scripts per second of the differential runner over corpora/scenarios, and the Z3 suite's time (when the
-// proofs are built). Baselines: the same scripts on the target alone (target_alone.h); for Z3, the cheap
+// proofs are built). Baselines: the same scripts on the target alone (core/runner/table_alone.h); for Z3, the cheap
 // part that `ptcheck check` runs.
 #include <benchmark/benchmark.h>
 
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "bench/registration.h"
-#include "bench/target_alone.h"
+#include "core/runner/table_alone.h"
 #include "core/encoding/fuzz_input.h"
 #include "core/lpae/lpae_target.h"
 #include "core/runner/runner.h"
@@ -85,7 +85,7 @@ void alone_bench(benchmark::State& state, std::vector<Script> scripts, const cha
   if (scripts.empty()) return state.SkipWithError("no scripts found (corpora/ moved?)");
   const ptc_target_ops* target = ptc_lpae_ops();
   for (auto _ : state)
-    for (const Script& s : scripts) benchmark::DoNotOptimize(run_target_alone(s, target));
+    for (const Script& s : scripts) benchmark::DoNotOptimize(run_table_alone(s, target));
   state.counters[counter] = benchmark::Counter(double(state.iterations() * scripts.size()), benchmark::Counter::kIsRate);
   state.SetLabel(std::to_string(scripts.size()) + " programs");
 }

@@ -46,7 +46,7 @@ uint64_t BitmapGeometry::nbytes() const { return nbits() / 8 + (nbits() % 8 != 0
 // ---------------------------------------------------------------------------------------------------------
 // The reference writer
 
-void plain_bitmap_record(const BitmapGeometry& g, uint8_t* bytes, uint64_t iova, uint64_t len) {
+bool plain_bitmap_bits(const BitmapGeometry& g, uint64_t iova, uint64_t len, uint64_t* first, uint64_t* last) {
   require_valid(g);
   // The reference writer does its own arithmetic, in 128 bits, and shares none of the windowed
   // writer's bit math (bitmap_math.h): a shared helper would be a shared bug. Addresses do not wrap:
@@ -56,11 +56,24 @@ void plain_bitmap_record(const BitmapGeometry& g, uint8_t* bytes, uint64_t iova,
   const u128 range_end = std::min<u128>(u128(g.base) + g.length, top);
   const u128 lo = std::max<u128>(iova, g.base);
   const u128 hi = std::min<u128>(std::min<u128>(u128(iova) + len, top), range_end);  // exclusive
-  if (len == 0 || lo >= hi) return;
+  if (len == 0 || lo >= hi) return false;
   const u128 nbits = (u128(g.length) + g.pgsize - 1) / g.pgsize;
   // Bit i covers [base + i*pgsize, base + (i+1)*pgsize): every bit from lo's to (hi-1)'s.
-  for (u128 i = (lo - g.base) / g.pgsize; i <= (hi - 1 - g.base) / g.pgsize && i < nbits; ++i)
-    bytes[size_t(i / 8)] = static_cast<uint8_t>(bytes[size_t(i / 8)] | (1u << unsigned(i % 8)));
+  const u128 f = (lo - g.base) / g.pgsize, l = std::min<u128>((hi - 1 - g.base) / g.pgsize, nbits - 1);
+  if (f > l) return false;
+  *first = uint64_t(f);
+  *last = uint64_t(l);
+  return true;
+}
+
+void plain_bitmap_record(const BitmapGeometry& g, uint8_t* bytes, uint64_t iova, uint64_t len) {
+  uint64_t first = 0, last = 0;
+  if (!plain_bitmap_bits(g, iova, len, &first, &last)) return;
+  // One bit at a time.
+  for (uint64_t i = first;; ++i) {
+    bytes[i / 8] = static_cast<uint8_t>(bytes[i / 8] | (1u << unsigned(i % 8)));
+    if (i == last) break;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
