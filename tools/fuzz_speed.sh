@@ -58,12 +58,13 @@ awk -v h="$harness_ms" -v a="$alone_ms" -v n="${#seeds[@]}" -v r="$runs" 'BEGIN 
 }'
 
 # libFuzzer's own rate over a fuzzing run: the last "exec/s:" it prints.
+# libFuzzer writes what it finds into its first corpus folder: a scratch one, before the seed folders.
 campaign() {
-  local name=$1
-  shift
+  local name=$1 fuzzer=$2
+  shift 2
   rm -rf "${scratch:?}/$name" && mkdir -p "$scratch/$name"
-  "$@" -seed=1 -max_total_time="$time_s" -timeout=25 -rss_limit_mb=2048 -artifact_prefix="$scratch/$name/" \
-    "$scratch/$name" 2>&1 | awk -v name="$name" -v t="$time_s" '
+  "$fuzzer" -seed=1 -max_total_time="$time_s" -timeout=25 -rss_limit_mb=2048 -artifact_prefix="$scratch/$name/" \
+    "$scratch/$name" "$@" 2>&1 | awk -v name="$name" -v t="$time_s" '
       / exec\/s: / { for (i = 1; i < NF; i++) if ($i == "exec/s:") rate = $(i + 1); runs = $1 }
       /^==.*ERROR|^ptcheck signature/ { found = $0 }
       END { printf "%s campaign: %s execs/s over %s s (%s executions)%s\n", name, rate, t, substr(runs, 2),
