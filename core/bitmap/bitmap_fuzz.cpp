@@ -286,6 +286,8 @@ struct BitmapFuzzRunner::Arena {
 BitmapFuzzRunner::BitmapFuzzRunner() : arena_(new Arena) {}
 BitmapFuzzRunner::~BitmapFuzzRunner() = default;
 
+const uint8_t* BitmapFuzzRunner::caller_bytes() const { return arena_->caller.data(); }
+
 bool BitmapFuzzRunner::run(const BitmapFuzzInput& in) {
   Arena& a = *arena_;
   const BitmapGeometry& g = in.g;

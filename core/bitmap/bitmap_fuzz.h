@@ -57,6 +57,8 @@ class BitmapFuzzRunner {
   // within their bound; else false with failure() saying what differed and where.
   bool run(const BitmapFuzzInput& in);
   const std::string& failure() const { return failure_; }
+  // The caller's buffer as the last run left it (its size is that input's g.nbytes()): for tests.
+  const uint8_t* caller_bytes() const;
 
  private:
   struct Arena;
