@@ -484,8 +484,11 @@ TEST(ReusedCallerBufferTest, EachPlacementIsACallerBufferOfItsOwn) {
       b.written(0, n);
     }
   }
-  // Only the declared bytes come back to zero: a run pays for what it wrote, not for the whole buffer.
+  // The front of a placement far into its page lies in the caller's bytes of the next one.
+  b.place(16, 0xfff, 0x5a);
   uint8_t* p = b.place(5000, 0, 0);
+  EXPECT_EQ(std::vector<uint8_t>(p, p + 5000), std::vector<uint8_t>(5000, 0));
+  // Only the declared bytes come back to zero: a run pays for what it wrote, not for the whole buffer.
   p[100] = p[4999] = 1;
   b.written(100, 101);
   p = b.place(5000, 0, 0);
