@@ -286,6 +286,13 @@ struct BitmapFuzzRunner::Arena {
 BitmapFuzzRunner::BitmapFuzzRunner() : arena_(new Arena) {}
 BitmapFuzzRunner::~BitmapFuzzRunner() = default;
 
+void BitmapFuzzRunner::fail_dirty(uint64_t nbytes) {
+  // A run that failed may have written where no record reached (either writer): zero all of it next time.
+  arena_->caller.written_anywhere();
+  arena_->dirty_lo = 0;
+  arena_->dirty_hi = nbytes;
+}
+
 const uint8_t* BitmapFuzzRunner::caller_bytes() const { return arena_->caller.data(); }
 
 bool BitmapFuzzRunner::run(const BitmapFuzzInput& in) {
@@ -357,7 +364,7 @@ bool BitmapFuzzRunner::run(const BitmapFuzzInput& in) {
   a.dirty_hi = hi;
   a.caller.written(lo, hi);
   if (!failure_.empty()) {
-    a.caller.written_anywhere();
+    fail_dirty(nbytes);
     return false;
   }
 
@@ -381,7 +388,7 @@ bool BitmapFuzzRunner::run(const BitmapFuzzInput& in) {
   }
   if (failure_.empty()) return true;
   failure_ += describe(in, written);
-  a.caller.written_anywhere();
+  fail_dirty(nbytes);
   return false;
 }
 

@@ -62,6 +62,7 @@ class BitmapFuzzRunner {
 
  private:
   struct Arena;
+  void fail_dirty(uint64_t nbytes);
   std::unique_ptr<Arena> arena_;
   std::string failure_;
 };
