@@ -74,7 +74,8 @@ uint8_t* ReusedCallerBuffer::place(size_t nbytes, size_t misalign, uint8_t front
   nbytes_ = nbytes;
   misalign_ = misalign;
   front_fill_ = front_fill;
-  dirty_lo_ = dirty_hi_ = 0;
+  dirty_lo_ = ~size_t{0};
+  dirty_hi_ = 0;
   std::memset(base_, front_fill, misalign);
   // The allocation ends, for ASan, where the caller's bytes end (to the byte: ASan's shadow marks a partly
   // addressable 8-byte granule by its count of addressable bytes).
@@ -86,13 +87,8 @@ void ReusedCallerBuffer::written(size_t lo, size_t hi) {
   if (lo >= hi) return;
   lo += misalign_;
   hi = std::min(hi + misalign_, capacity_);
-  if (dirty_lo_ >= dirty_hi_) {
-    dirty_lo_ = lo;
-    dirty_hi_ = hi;
-  } else {
-    dirty_lo_ = std::min(dirty_lo_, lo);
-    dirty_hi_ = std::max(dirty_hi_, hi);
-  }
+  dirty_lo_ = std::min(dirty_lo_, lo);
+  dirty_hi_ = std::max(dirty_hi_, hi);
 }
 
 void ReusedCallerBuffer::written_anywhere() {

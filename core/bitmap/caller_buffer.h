@@ -82,7 +82,8 @@ class ReusedCallerBuffer {
   uint8_t* base_;
   size_t nbytes_ = 0, misalign_ = 0;
   uint8_t front_fill_ = 0;
-  size_t dirty_lo_ = 0, dirty_hi_ = 0;  // allocation offsets that may be nonzero besides the front
+  // Allocation offsets [dirty_lo_, dirty_hi_) that may be nonzero besides the front; empty: (max, 0).
+  size_t dirty_lo_ = ~size_t{0}, dirty_hi_ = 0;
 };
 
 }  // namespace ptc
