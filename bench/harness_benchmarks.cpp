@@ -7,13 +7,11 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "bench/corpus_files.h"
 #include "bench/registration.h"
 #include "core/runner/table_alone.h"
 #include "core/encoding/fuzz_input.h"
@@ -26,24 +24,6 @@
 
 namespace ptc::bench {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::vector<std::string> files_under(const std::string& dir, const std::string& ext) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && (ext.empty() || e.path().extension() == ext)) out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The fuzz_ops seed corpus, decoded as fuzz_ops decodes each input.
 std::vector<Script> fuzz_seed_programs(const std::string& corpora) {
