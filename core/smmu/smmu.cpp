@@ -313,9 +313,8 @@ void Smmu::end_op() {
 
 // ---- descriptor accessors -----------------------------------------------------------------------
 
-bool Smmu::check_access(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base) {
+bool Smmu::find_accessed_table(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base) {
   const char* what = event_kind_name(kind);
-  ++seq_;
   *t = table_of(p, base);
   if (!*t) {
     raise(Oracle::TableUseAfterFree, fmt("target %s of a descriptor at 0x%llx at t%llu: outside every live table", what,
@@ -738,11 +737,17 @@ void Smmu::check_stale_at_return(uint64_t op_id, const OpLabel& label, uint64_t 
       due = r != op_returned_at_.end() && r->second < flush_began_at;
     }
     if (!due) continue;
-    // Compare the possibly cached translation with what the tables say now, address run by run.
+    // Compare the possibly cached translation with what the tables say now, address run by run: the
+    // run's leaves read once (a walk from the root for each page was most of a split's checking).
     uint64_t a = s.iova;
     const uint64_t end = s.iova + s.span;
+    leaves_in(s.iova, s.span, &scratch_leaves_);
+    size_t next_leaf = 0;
     while (a < end) {
-      const std::optional<HwLeaf> cur = leaf_at(a);
+      while (next_leaf < scratch_leaves_.size() && scratch_leaves_[next_leaf].iova + scratch_leaves_[next_leaf].size <= a)
+        ++next_leaf;
+      std::optional<HwLeaf> cur;
+      if (next_leaf < scratch_leaves_.size() && scratch_leaves_[next_leaf].iova <= a) cur = scratch_leaves_[next_leaf];
       const uint64_t step = cur ? std::min(end, cur->iova + cur->size) - a : kSize4K;
       const uint64_t old_pa = s.pa + (a - s.iova);
       const bool cur_maps = cur && cur->af;

@@ -240,7 +240,19 @@ class Smmu {
   void free_table(void* table);
   Table* table_of(const ptc_pte_t* p, uintptr_t* base);
   Table* live_table(uintptr_t addr);
-  bool check_access(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base);
+  // The table p lies in, counting the access as a step; false (an oracle raised) outside every live table
+  // or misaligned. Inline for the table the last access hit: every descriptor access of every run.
+  bool check_access(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base) {
+    ++seq_;
+    const uintptr_t off = reinterpret_cast<uintptr_t>(p) - last_table_base_;
+    if (last_table_ && off < last_table_->bytes && off % sizeof(ptc_pte_t) == 0) {
+      *t = last_table_;
+      *base = last_table_base_;
+      return true;
+    }
+    return find_accessed_table(kind, p, t, base);
+  }
+  bool find_accessed_table(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base);
   ptc_pte_t exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v);
   void after_access();
   void on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val, ptc_pte_t new_val);
@@ -248,7 +260,11 @@ class Smmu {
   // finds memory other than the shadow, or a scan at the end of an op or before a device action,
   // raises unseen-write.
   void shadow_store(Table& t, uintptr_t base, const ptc_pte_t* p, ptc_pte_t v);
-  void check_seen(Table& t, uintptr_t base, const ptc_pte_t* p, ptc_pte_t found, EventKind by);
+  void check_seen(Table& t, uintptr_t base, const ptc_pte_t* p, ptc_pte_t found, EventKind by) {
+    const size_t index = (uintptr_t(p) - base) / sizeof(ptc_pte_t);
+    if (index < t.shadow.size() && t.shadow[index] != found) raise_found_unseen(t, base, index, found, by);
+  }
+  void raise_found_unseen(Table& t, uintptr_t base, size_t index, ptc_pte_t found, EventKind by);
   void check_unseen_writes(const char* when);
   void raise_unseen(Table& t, uintptr_t base, unsigned index, ptc_pte_t found, const std::string& when);
   void tlb_inv(uint64_t iova, uint64_t size, bool leaf_only, bool all);
