@@ -10,8 +10,8 @@
 #                     corpora (they hold on any correct table)
 #   NAME/fuzz         with a C++ compiler that links -fsanitize=fuzzer (clang): fuzz_ops built for NAME
 #                     (NAME_fuzz_ops, the installed harness + libFuzzer, NAME recompiled with coverage
-#                     as NAME_fuzz_target) and `ptcheck fuzz` for FUZZ_SECONDS (default 10) from seed 1
-#                     and the installed seeds; a crash becomes a minimized .ops under
+#                     and ASan+UBSan as NAME_fuzz_target) and `ptcheck fuzz` for FUZZ_SECONDS
+#                     (default 10) from seed 1 and the installed seeds; a crash becomes a minimized .ops under
 #                     BUILD/ptcheck-NAME/regressions/
 #   NAME/fuzz_inputs  otherwise: the installed fuzz_ops seed corpus replayed as scripts
 #   NAME/properties   ptcheck properties: the RapidCheck suites, PROPERTY_CASES cases (default 100), seed 1
@@ -255,10 +255,13 @@ function(_ptcheck_add_tests name make_library contract)
     unset(CMAKE_REQUIRED_FLAGS)
   endif()
   if(PTCHECK_LIBFUZZER_WORKS AND (NOT CMAKE_C_COMPILER_LOADED OR CMAKE_C_COMPILER_ID MATCHES "Clang"))
-    # The table again, with libFuzzer's coverage, loaded only by the fuzzer (the plain ptcheck has
-    # no coverage runtime to resolve those hooks).
+    # The table again, with libFuzzer's coverage and ASan+UBSan, loaded only by the fuzzer (the plain
+    # ptcheck has no coverage runtime to resolve those hooks). It is the only instrumented code of that
+    # fuzzer: the harness it links is built as ptcheck was (optimized, in a fuzz build), so the fuzzer's
+    # time and coverage are the table's (docs/fuzzing.md, "What is instrumented").
     cmake_language(CALL ${make_library} ${name}_fuzz_target MODULE)
-    target_compile_options(${name}_fuzz_target PRIVATE -fsanitize=fuzzer-no-link)
+    target_compile_options(${name}_fuzz_target PRIVATE -fsanitize=address,undefined,fuzzer-no-link
+                           -fno-sanitize-recover=all -fno-omit-frame-pointer)
     # `ptcheck fuzz` runs FUZZERS_DIR/fuzz_ops, so the binary is named that, in its own folder.
     # Its code is all in the installed driver (whole, so LLVMFuzzerTestOneInput and the custom
     # mutator are in); an executable still needs a source file.
@@ -266,7 +269,8 @@ function(_ptcheck_add_tests name make_library contract)
          CONTENT "// fuzz_ops for ${name}: LLVMFuzzerTestOneInput is in ptcheck::ptc_fuzz_ops_driver.\n")
     add_executable(${name}_fuzz_ops ${work}/fuzz_ops_main.cpp)
     target_link_libraries(${name}_fuzz_ops PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,${PTCHECK_FUZZ_OPS_DRIVER}>")
-    target_link_options(${name}_fuzz_ops PRIVATE -fsanitize=fuzzer)
+    # The sanitizer runtimes the instrumented table calls, whatever the harness was built with.
+    target_link_options(${name}_fuzz_ops PRIVATE -fsanitize=fuzzer,address,undefined)
     # ENABLE_EXPORTS: the instrumented table, dlopened, finds libFuzzer's coverage hooks in it.
     set_target_properties(${name}_fuzz_ops PROPERTIES OUTPUT_NAME fuzz_ops RUNTIME_OUTPUT_DIRECTORY ${work}/fuzzers
                           ENABLE_EXPORTS ON)

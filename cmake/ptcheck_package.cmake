@@ -19,7 +19,7 @@ include(CMakePackageConfigHelpers)
 # fuzz_ops's LLVMFuzzerTestOneInput and custom mutator as a library: ptcheck_add_target links it with
 # -fsanitize=fuzzer into a fuzz_ops for the user's target, with their compiler. It references
 # LLVMFuzzerMutate, which only that link provides.
-add_library(ptc_fuzz_ops_driver STATIC ${CMAKE_SOURCE_DIR}/fuzz/fuzz_ops.cpp)
+add_library(ptc_fuzz_ops_driver STATIC ${CMAKE_SOURCE_DIR}/fuzz/fuzz_ops.cpp ${CMAKE_SOURCE_DIR}/fuzz/feedback_target.cpp)
 target_link_libraries(ptc_fuzz_ops_driver PUBLIC ptc_runner ptc_encoding ptc_lpae)
 ptcheck_harness_coverage(ptc_fuzz_ops_driver)
 # Whatever links the installed harness must link the sanitizer runtimes it was compiled with.

@@ -15,6 +15,10 @@
 // injection lands right after one of them (a race window is one access wide; blind `@N` values
 // hit it rarely). Crossover splices
 // two programs. PTCHECK_FUZZ_MUTATOR=bytes turns the structural mutator off (to measure it).
+//
+// Feedback: in the fuzz build only the table has coverage; fuzz_ops adds one signal of the harness's
+// own, libFuzzer extra counters bumped where a race landed inside the table's read-modify-write of a
+// descriptor (feedback_target.h). PTCHECK_FUZZ_FEEDBACK=none turns it off (to measure it).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +33,7 @@
 #include "core/runner/table_alone.h"
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
+#include "fuzz/feedback_target.h"
 
 // Defined only in a fuzzer built with its table linked in (cmake/ptcheck.cmake, PTCHECK_OSS_FUZZ): OSS-Fuzz
 // runs the binary alone, with no environment to name a library, and the table must be in the binary for
@@ -38,6 +43,9 @@ extern "C" const char* ptcheck_linked_contract(void) __attribute__((weak));
 
 namespace {
 const ptc_target_ops* g_target = nullptr;
+// What each input runs on: g_target with fuzz_ops's race feedback (feedback_target.h), unless
+// PTCHECK_FUZZ_FEEDBACK=none. The aimed mutator's observing run uses g_target itself.
+const ptc_target_ops* g_checked = nullptr;
 bool g_structural = true;
 // PTCHECK_FUZZ_TABLE_ALONE=1: each input runs on the table alone (core/runner/table_alone.h), without the
 // reference model, the simulated SMMU or any oracle: to measure what the harness costs in this very build
@@ -105,6 +113,32 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1, 
   return keep;
 }
 
+namespace {
+// The table: the one linked in, else PTCHECK_TARGET's, else the built-in one.
+const ptc_target_ops* choose_target() {
+  const char* lib = std::getenv("PTCHECK_TARGET");
+  if (ptc_target) {
+    // This binary is that table's fuzzer: a library named by PTCHECK_TARGET (`ptcheck fuzz --target`
+    // sets it, for its reproducers) would replace the instrumented table with an uninstrumented one.
+    if (lib && *lib) std::fprintf(stderr, "fuzz_ops: the table is linked in; PTCHECK_TARGET=%s is not loaded\n", lib);
+    const ptc_target_ops* t = ptc_target();
+    if (const std::string bad = ptc::check_target_ops(t); !bad.empty()) {
+      std::fprintf(stderr, "fuzz_ops: the linked-in table: %s\n", bad.c_str());
+      std::exit(2);
+    }
+    return t;
+  }
+  if (!lib || !*lib) return ptc_lpae_ops();
+  std::string error;
+  const ptc_target_ops* t = ptc::load_target_library(lib, &error);
+  if (!t) {
+    std::fprintf(stderr, "fuzz_ops: PTCHECK_TARGET=%s\n", error.c_str());
+    std::exit(2);
+  }
+  return t;
+}
+}  // namespace
+
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   if (const char* m = std::getenv("PTCHECK_FUZZ_MUTATOR")) g_structural = std::strcmp(m, "bytes") != 0;
   if (const char* a = std::getenv("PTCHECK_FUZZ_TABLE_ALONE")) {
@@ -124,28 +158,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     }
     g_contract = std::strcmp(c, "linux") == 0 ? ptc::Contract::Linux : ptc::Contract::Spec;
   }
-  const char* lib = std::getenv("PTCHECK_TARGET");
-  if (ptc_target) {
-    // This binary is that table's fuzzer: a library named by PTCHECK_TARGET (`ptcheck fuzz --target`
-    // sets it, for its reproducers) would replace the instrumented table with an uninstrumented one.
-    if (lib && *lib) std::fprintf(stderr, "fuzz_ops: the table is linked in; PTCHECK_TARGET=%s is not loaded\n", lib);
-    g_target = ptc_target();
-    if (const std::string bad = ptc::check_target_ops(g_target); !bad.empty()) {
-      std::fprintf(stderr, "fuzz_ops: the linked-in table: %s\n", bad.c_str());
-      std::exit(2);
-    }
-    return 0;
-  }
-  if (!lib || !*lib) {
-    g_target = ptc_lpae_ops();
-    return 0;
-  }
-  std::string error;
-  g_target = ptc::load_target_library(lib, &error);
-  if (!g_target) {
-    std::fprintf(stderr, "fuzz_ops: PTCHECK_TARGET=%s\n", error.c_str());
-    std::exit(2);
-  }
+  g_target = choose_target();
+  const char* f = std::getenv("PTCHECK_FUZZ_FEEDBACK");
+  g_checked = f && std::strcmp(f, "none") == 0 ? g_target : ptc::with_race_feedback(g_target);
   return 0;
 }
 
@@ -155,7 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ptc::run_table_alone(script, g_target);
     return 0;
   }
-  const ptc::RunResult r = ptc::run_script(script, g_target);
+  const ptc::RunResult r = ptc::run_script(script, g_checked);
   if (r.failure) {
     std::fprintf(stderr, "\nptcheck signature: %s\n%s\nthe input decodes to:\n%s", r.failure->signature.c_str(),
                  r.failure->trace.c_str(), ptc::print_script(script).c_str());
