@@ -1,6 +1,7 @@
 // The reference model's store of leaves as maximal runs: see leaf_runs.h.
 #include "core/reference/leaf_runs.h"
 
+#include <algorithm>
 #include <iterator>
 
 namespace ptc {
@@ -44,6 +45,19 @@ void LeafRuns::append_leaves(uint64_t iova, uint64_t size, std::vector<RefLeaf>*
     // Only the run's leaves that intersect the range.
     uint64_t k = iova > r.iova ? (iova - r.iova) / r.leaf_size : 0;
     for (; k < r.count && r.iova + k * r.leaf_size < end; ++k) out->push_back(r.leaf(k));
+  });
+}
+
+void LeafRuns::append_runs(uint64_t iova, uint64_t size, std::vector<RefRun>* out) const {
+  const uint64_t end = iova + size;
+  for_each_run(iova, size, [&](const RefRun& r) {
+    const uint64_t first = iova > r.iova ? (iova - r.iova) / r.leaf_size : 0;
+    const uint64_t last = std::min(r.count - 1, (end - 1 - r.iova) / r.leaf_size);
+    RefRun cut = r;
+    cut.iova = r.iova + first * r.leaf_size;
+    cut.pa = r.pa + first * r.leaf_size;
+    cut.count = last - first + 1;
+    out->push_back(cut);
   });
 }
 

@@ -41,6 +41,8 @@ class LeafRuns {
   bool any_in(uint64_t iova, uint64_t size) const;
   // Every leaf intersecting [iova, iova+size), ascending, appended to *out.
   void append_leaves(uint64_t iova, uint64_t size, std::vector<RefLeaf>* out) const;
+  // The same leaves as runs, appended to *out: each run cut to its leaves that intersect the range.
+  void append_runs(uint64_t iova, uint64_t size, std::vector<RefRun>* out) const;
   // The runs intersecting [iova, iova+size), ascending (they may reach out of it).
   template <class F>
   void for_each_run(uint64_t iova, uint64_t size, F&& f) const {

@@ -57,6 +57,11 @@ class ReferenceModel {
   std::vector<RefLeaf> leaves_in(uint64_t iova, uint64_t size) const;
   // The same into *out (cleared first), whose capacity a caller reuses.
   void leaves_in(uint64_t iova, uint64_t size, std::vector<RefLeaf>* out) const;
+  // The same leaves as runs of equal leaves (leaf_runs.h) into *out (cleared first).
+  void runs_in(uint64_t iova, uint64_t size, std::vector<RefRun>* out) const {
+    out->clear();
+    leaves_.append_runs(iova, size, out);
+  }
   // Every leaf, as maximal runs of equal leaves (leaf_runs.h).
   const LeafRuns& leaf_runs() const { return leaves_; }
 

@@ -103,10 +103,11 @@ void Smmu::record_walk(uint64_t iova, const Walk& w) {
 }
 
 void Smmu::record_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, EventLog::Access a) {
+  const AccessSite site = last_access();
   a.table = base;
-  a.level = last_access_.level;
+  a.level = site.level;
   a.index = index;
-  a.slot_iova = last_access_.slot_iova;
+  a.slot_iova = site.slot_iova;
   if (timeline_) {
     TimelineEvent te;
     te.kind = kind;
@@ -329,14 +330,10 @@ bool Smmu::find_accessed_table(EventKind kind, ptc_pte_t* p, Table** t, uintptr_
   return true;
 }
 
-void Smmu::after_access() {
-  if (!op_active_ || !hook_enabled_ || harness_call_) return;
-  ++op_accesses_;
-  if (on_access && !in_hook_) {
-    in_hook_ = true;
-    on_access(op_accesses_);
-    in_hook_ = false;
-  }
+void Smmu::call_access_hook() {
+  in_hook_ = true;
+  on_access(op_accesses_);
+  in_hook_ = false;
 }
 
 ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
@@ -461,6 +458,44 @@ void Smmu::leaves_in(uint64_t iova, uint64_t size, std::vector<HwLeaf>* out) con
   if (!root_) return;
   const uint64_t hi = size > ~iova ? ~0ull : iova + size;
   collect_leaves(root_, start_level_, 0, *out, iova, hi);
+}
+
+void Smmu::collect_runs(uintptr_t table, int level, uint64_t base, std::vector<HwRun>& out, uint64_t lo,
+                        uint64_t hi) const {
+  auto it = tables_.find(table);
+  if (it == tables_.end() || level > 3) return;
+  const unsigned shift = level_shift(level);
+  const unsigned n = level == start_level_ && table == root_ ? entries_at(level) : 512;
+  const auto* e = reinterpret_cast<const ptc_pte_t*>(table);
+  const unsigned max_n = unsigned(std::min<size_t>(n, it->second.bytes / sizeof(ptc_pte_t)));
+  if (max_n == 0 || hi <= base) return;
+  const uint64_t first = lo > base ? (lo - base) >> shift : 0;
+  const uint64_t last = std::min<uint64_t>(max_n - 1, (hi - 1 - base) >> shift);
+  for (uint64_t i = first; i <= last; ++i) {
+    const uint64_t slot = base + (uint64_t(i) << shift);
+    const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
+    if (!(d & pte::kValid)) continue;  // neither a leaf nor a table
+    if (!out.empty()) {
+      // The next leaf of the last run: the same descriptor one leaf further on (same level, same bits).
+      HwRun& r = out.back();
+      const uint64_t step = r.count << shift;
+      if (r.first.level == level && r.first.iova + step == slot && r.first.desc + step == d) {
+        ++r.count;
+        continue;
+      }
+    }
+    if (is_table_desc(level, d))
+      collect_runs(uintptr_t(d & pte::kAddrMask), level + 1, slot, out, lo, hi);
+    else if (auto l = decode_leaf(level, slot, d))
+      out.push_back(HwRun{*l, 1});
+  }
+}
+
+void Smmu::leaf_runs_in(uint64_t iova, uint64_t size, std::vector<HwRun>* out) const {
+  out->clear();
+  if (!root_) return;
+  const uint64_t hi = size > ~iova ? ~0ull : iova + size;
+  collect_runs(root_, start_level_, 0, *out, iova, hi);
 }
 
 std::vector<HwLeaf> Smmu::leaves_in(uint64_t iova, uint64_t size) const {

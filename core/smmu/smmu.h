@@ -40,6 +40,20 @@ struct HwLeaf {
   ptc_pte_t desc = 0;
 };
 
+// `count` consecutive leaves of one level as the hardware reads them: first, then each next one leaf size
+// further in input and output, with the same attributes.
+struct HwRun {
+  HwLeaf first;
+  uint64_t count = 0;
+  HwLeaf leaf(uint64_t k) const {
+    HwLeaf l = first;
+    l.iova += k * first.size;
+    l.pa += k * first.size;
+    l.desc += k * first.size;
+    return l;
+  }
+};
+
 // Result of a device access.
 struct DeviceResult {
   bool fault = true;
@@ -101,7 +115,12 @@ class Smmu {
     int level = -1;          // -1: a table not linked into the tree
     uint64_t slot_iova = 0;  // the first IOVA the slot translates
   };
-  const AccessSite& last_access() const { return last_access_; }
+  // Valid inside on_access (the table it names is live then).
+  AccessSite last_access() const {
+    const Table& t = *last_access_table_;
+    return AccessSite{last_access_read_, t.reachable ? t.level : -1,
+                      t.level >= 0 ? t.iova_base + (uint64_t(last_access_index_) << level_shift(t.level)) : 0};
+  }
   // Suspend the counting and the hook (an injected op runs as if on another CPU).
   void set_hook_enabled(bool on) { hook_enabled_ = on; }
   // The harness's own calls into the target (iova_to_phys checks) are not the op's accesses: they
@@ -122,6 +141,9 @@ class Smmu {
   std::vector<HwLeaf> leaves_in(uint64_t iova, uint64_t size) const;
   // The same into *out (cleared first), whose capacity a caller reuses.
   void leaves_in(uint64_t iova, uint64_t size, std::vector<HwLeaf>* out) const;
+  // The same leaves as runs (cleared first): a descriptor that is the last one plus a leaf size extends
+  // its run without being decoded. The runner compares a split 1G block as one run, not 262,144 leaves.
+  void leaf_runs_in(uint64_t iova, uint64_t size, std::vector<HwRun>* out) const;
   std::optional<HwLeaf> leaf_at(uint64_t iova) const;
 
   // Oracles raised here; the first one is kept.
@@ -254,7 +276,13 @@ class Smmu {
   }
   bool find_accessed_table(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base);
   ptc_pte_t exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v);
-  void after_access();
+  // Counts the op's access and calls on_access (for `@N` injections): inline, it runs for every access.
+  void after_access() {
+    if (!op_active_ || !hook_enabled_ || harness_call_) return;
+    ++op_accesses_;
+    if (on_access && !in_hook_) call_access_hook();
+  }
+  void call_access_hook();
   void on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val, ptc_pte_t new_val);
   // The shadow (smmu_shadow.cpp): kept up to date by every access the harness sees; an access that
   // finds memory other than the shadow, or a scan at the end of an op or before a device action,
@@ -285,6 +313,7 @@ class Smmu {
   void mark_unreachable(Table& t, uintptr_t base);
   void collect_leaves(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>& out, uint64_t lo,
                       uint64_t hi) const;
+  void collect_runs(uintptr_t table, int level, uint64_t base, std::vector<HwRun>& out, uint64_t lo, uint64_t hi) const;
   void add_stale(const HwLeaf* leaves, size_t n, StaleCause cause, const Slot& at);
   std::string cause_text(const Stale& s) const;
   void check_new_translations(const HwLeaf* leaves, size_t n, const Describe& where);
@@ -350,13 +379,16 @@ class Smmu {
   template <class Values>
   void note_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, Values&& values) {
     if (!op_active_ || harness_call_) return;  // the harness's own iova_to_phys checks stay out of traces
-    const int level = t.reachable ? t.level : -1;
-    last_access_ = AccessSite{kind == EventKind::kRead, level,
-                              t.level >= 0 ? t.iova_base + (uint64_t(index) << level_shift(t.level)) : 0};
+    // Where, as raw facts: last_access() puts them together only when a hook asks.
+    last_access_table_ = &t;
+    last_access_index_ = index;
+    last_access_read_ = kind == EventKind::kRead;
     if (recording()) record_access(kind, base, t, index, values());
   }
   void record_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, EventLog::Access access);
-  AccessSite last_access_;
+  const Table* last_access_table_ = nullptr;
+  unsigned last_access_index_ = 0;
+  bool last_access_read_ = false;
   // Whether an IOTLB entry translates through a leaf a lazy unmap removed (allowed until flush).
   bool removed_by_lazy_unmap(const TlbEntry& e) const;
 
