@@ -164,6 +164,35 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
   return true;
 }
 
+namespace {
+
+// The models a search makes, kept for the next search on this thread: assigning a state over a kept
+// model reuses its leaves' nodes, where a fresh copy allocates every one (and a search makes a copy for
+// each op it linearizes that changes the model). At most kKept are kept (a 2M region of 4K leaves is
+// some 40 KiB a model).
+class ModelPool {
+ public:
+  using Owned = std::vector<std::unique_ptr<ReferenceModel>>;
+  std::unique_ptr<ReferenceModel> copy_of(const ReferenceModel& m) {
+    if (spare_.empty()) return std::make_unique<ReferenceModel>(m);
+    std::unique_ptr<ReferenceModel> r = std::move(spare_.back());
+    spare_.pop_back();
+    *r = m;
+    return r;
+  }
+  void keep(Owned& used) {
+    for (auto& m : used)
+      if (spare_.size() < kKept) spare_.push_back(std::move(m));
+    used.clear();
+  }
+
+ private:
+  static constexpr size_t kKept = 128;
+  Owned spare_;
+};
+
+}  // namespace
+
 LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& ops, Clock::time_point deadline) {
   LinResult res;
   res.partitions = 1;
@@ -195,30 +224,40 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
     prev = e;
   }
 
+  // Every state of the search is owned here and goes back to the pool when the search ends.
+  thread_local ModelPool pool;
+  struct GiveBack {
+    ModelPool& pool;
+    ModelPool::Owned owned;
+    // An op that changes the model is tried on a copy of the state; the copy becomes a state of its
+    // own only when the search goes on from it (else the next try assigns over it). One that does not
+    // change the model is tried on the state itself.
+    std::unique_ptr<ReferenceModel> scratch;
+    ~GiveBack() {
+      if (scratch) owned.push_back(std::move(scratch));
+      pool.keep(owned);
+    }
+  } states{pool, {}, nullptr};
   struct Memo {
     Bits bits;
-    std::shared_ptr<const ReferenceModel> model;
+    const ReferenceModel* model;
   };
   std::unordered_map<uint64_t, std::vector<Memo>> cache;
   struct Frame {
     Entry* call;
-    std::shared_ptr<const ReferenceModel> before;
+    const ReferenceModel* before;
     uint64_t before_hash;
   };
   std::vector<Frame> stack;
-  auto state = std::make_shared<const ReferenceModel>(cfg);
+  states.owned.push_back(pool.copy_of(ReferenceModel(cfg)));
+  const ReferenceModel* state = states.owned.back().get();
   uint64_t state_hash = state->state_hash();
   Bits linearized(n);
-  // An op that changes the model is tried on this copy (assigned over, so its nodes are reused); it
-  // becomes a state of its own only when the search goes on from it. One that does not is tried on
-  // the state itself.
-  ReferenceModel scratch(cfg);
-
   // For the explanation: the deepest point the search reached and each op that failed there, with the
   // state it failed in (its words are built only if the history is not linearizable).
   size_t best_depth = 0;
   std::vector<size_t> best_prefix;
-  std::vector<std::pair<size_t, std::shared_ptr<const ReferenceModel>>> best_failed;
+  std::vector<std::pair<size_t, const ReferenceModel*>> best_failed;
 
   Entry* entry = head->next;
   uint64_t iter = 0;
@@ -231,17 +270,24 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
       const HistOp& op = *ops[entry->op];
       ++res.steps;
       const bool changes = changes_model(op);
-      if (changes) scratch = *state;
-      if (changes ? apply_to_model(scratch, op, nullptr) : holds_in(*state, op, nullptr)) {
+      if (changes && states.scratch)
+        *states.scratch = *state;
+      else if (changes)
+        states.scratch = pool.copy_of(*state);
+      if (changes ? apply_to_model(*states.scratch, op, nullptr) : holds_in(*state, op, nullptr)) {
         Bits nb = linearized;
         nb.set(entry->op);
-        const ReferenceModel& next = changes ? scratch : *state;
-        const uint64_t next_hash = changes ? scratch.state_hash() : state_hash;
+        const ReferenceModel& next = changes ? *states.scratch : *state;
+        const uint64_t next_hash = changes ? states.scratch->state_hash() : state_hash;
         auto& bucket = cache[mix(nb.hash(), next_hash)];
         const bool seen = std::any_of(bucket.begin(), bucket.end(),
                                       [&](const Memo& m) { return m.bits == nb && m.model->same_state(next); });
         if (!seen) {
-          auto ns = changes ? std::make_shared<const ReferenceModel>(std::move(scratch)) : state;
+          const ReferenceModel* ns = state;
+          if (changes) {
+            states.owned.push_back(std::move(states.scratch));
+            ns = states.owned.back().get();
+          }
           bucket.push_back(Memo{nb, ns});
           stack.push_back(Frame{entry, state, state_hash});
           state = ns;
@@ -259,7 +305,7 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
           best_prefix.clear();
           for (const Frame& f : stack) best_prefix.push_back(f.call->op);
         }
-        const std::pair<size_t, std::shared_ptr<const ReferenceModel>> failed{entry->op, state};
+        const std::pair<size_t, const ReferenceModel*> failed{entry->op, state};
         if (depth == best_depth && best_failed.size() < 32 &&
             std::find(best_failed.begin(), best_failed.end(), failed) == best_failed.end())
           best_failed.push_back(failed);
