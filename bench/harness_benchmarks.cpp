@@ -1,21 +1,19 @@
 // The harness's own speed: fuzz_ops executions per second (the seed corpus corpora/fuzz/fuzz_ops decoded
 // with core/encoding and run by the differential runner in-process, as fuzz_ops does, without libFuzzer),
 // scripts per second of the differential runner over corpora/scenarios, and the Z3 suite's time (when the
-// proofs are built). Baselines: the same scripts on the target alone (target_alone.h); for Z3, the cheap
+// proofs are built). Baselines: the same scripts on the target alone (core/runner/table_alone.h); for Z3, the cheap
 // part that `ptcheck check` runs.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "bench/corpus_files.h"
 #include "bench/registration.h"
-#include "bench/target_alone.h"
+#include "core/runner/table_alone.h"
 #include "core/encoding/fuzz_input.h"
 #include "core/lpae/lpae_target.h"
 #include "core/runner/runner.h"
@@ -26,24 +24,6 @@
 
 namespace ptc::bench {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::vector<std::string> files_under(const std::string& dir, const std::string& ext) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && (ext.empty() || e.path().extension() == ext)) out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The fuzz_ops seed corpus, decoded as fuzz_ops decodes each input.
 std::vector<Script> fuzz_seed_programs(const std::string& corpora) {
@@ -85,7 +65,7 @@ void alone_bench(benchmark::State& state, std::vector<Script> scripts, const cha
   if (scripts.empty()) return state.SkipWithError("no scripts found (corpora/ moved?)");
   const ptc_target_ops* target = ptc_lpae_ops();
   for (auto _ : state)
-    for (const Script& s : scripts) benchmark::DoNotOptimize(run_target_alone(s, target));
+    for (const Script& s : scripts) benchmark::DoNotOptimize(run_table_alone(s, target));
   state.counters[counter] = benchmark::Counter(double(state.iterations() * scripts.size()), benchmark::Counter::kIsRate);
   state.SetLabel(std::to_string(scripts.size()) + " programs");
 }

@@ -123,6 +123,11 @@ std::vector<Measure> suite_measures(const SuiteOptions& o) {
                                   Figure::Rate, "pages", "Mpages/s", 1e-6, Ratio::Speedup));
   }
   // The harness.
+  out.push_back(counter_measure("harness.fuzz_bitmap",
+                                "fuzz_bitmap's per-input work (decode, windowed writer, checks) over its seed corpus",
+                                "harness.fuzz_bitmap", "plain.fuzz_bitmap",
+                                "plain_bitmap_record (a step per bit) over the same records", Figure::Rate, "execs",
+                                "execs/s", 1, Ratio::Cost));
   out.push_back(counter_measure("harness.fuzz_ops", "fuzz_ops executions of the decoded seed corpus (differential runner)",
                                 "harness.fuzz_ops", "alone.fuzz_ops", "the same programs on the table alone",
                                 Figure::Rate, "execs", "execs/s", 1, Ratio::Cost));

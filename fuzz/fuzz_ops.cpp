@@ -26,6 +26,7 @@
 #include "core/encoding/script_mutator.h"
 #include "core/lpae/lpae_target.h"
 #include "core/runner/runner.h"
+#include "core/runner/table_alone.h"
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 
@@ -38,6 +39,10 @@ extern "C" const char* ptcheck_linked_contract(void) __attribute__((weak));
 namespace {
 const ptc_target_ops* g_target = nullptr;
 bool g_structural = true;
+// PTCHECK_FUZZ_TABLE_ALONE=1: each input runs on the table alone (core/runner/table_alone.h), without the
+// reference model, the simulated SMMU or any oracle: to measure what the harness costs in this very build
+// (tools/fuzz_speed.sh, docs/PERFORMANCE.md); it checks nothing.
+bool g_table_alone = false;
 // PTCHECK_CONTRACT=spec|linux: the profile of every input whose config does not name one (SPEC 9).
 ptc::Contract g_contract = ptc::Contract::Spec;
 
@@ -69,6 +74,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       std::vector<ptc::ObservedAccess> seen;
       size_t last_statement = SIZE_MAX, of_statement = 0;
       ptc::RunOptions opts;
+      opts.event_log = false;  // only the accesses are read
       opts.observe_access = [&](size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova) {
         if (statement != last_statement) last_statement = statement, of_statement = 0;
         if (of_statement++ < 2048) seen.push_back({statement, access, read, level, slot_iova});
@@ -101,6 +107,14 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1, 
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   if (const char* m = std::getenv("PTCHECK_FUZZ_MUTATOR")) g_structural = std::strcmp(m, "bytes") != 0;
+  if (const char* a = std::getenv("PTCHECK_FUZZ_TABLE_ALONE")) {
+    g_table_alone = std::strcmp(a, "1") == 0;
+    if (!g_table_alone && *a && std::strcmp(a, "0") != 0) {
+      std::fprintf(stderr, "fuzz_ops: PTCHECK_FUZZ_TABLE_ALONE=%s: must be 0 or 1\n", a);
+      std::exit(2);
+    }
+    if (g_table_alone) std::fprintf(stderr, "fuzz_ops: PTCHECK_FUZZ_TABLE_ALONE=1: the table runs alone, nothing is checked\n");
+  }
   const char* c = std::getenv("PTCHECK_CONTRACT");
   if ((!c || !*c) && ptcheck_linked_contract) c = ptcheck_linked_contract();
   if (c && *c) {
@@ -137,6 +151,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ptc::Script script = decode(data, size);
+  if (g_table_alone) {
+    ptc::run_table_alone(script, g_target);
+    return 0;
+  }
   const ptc::RunResult r = ptc::run_script(script, g_target);
   if (r.failure) {
     std::fprintf(stderr, "\nptcheck signature: %s\n%s\nthe input decodes to:\n%s", r.failure->signature.c_str(),

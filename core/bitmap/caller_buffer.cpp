@@ -1,6 +1,7 @@
 // The caller's bitmap buffer: see caller_buffer.h.
 #include "core/bitmap/caller_buffer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -27,6 +28,77 @@ bool CallerBuffer::front_intact() const {
   for (size_t i = 0; i < misalign_; ++i)
     if (page_.get()[i] != front_fill_) return false;
   return true;
+}
+
+
+// ---------------------------------------------------------------------------------------------------------
+// ReusedCallerBuffer
+
+namespace {
+
+// AddressSanitizer's poisoning interface, weak: null unless the ASan runtime is linked in. Weak rather than
+// under __has_feature(address_sanitizer), so that it works also where only the code under test is compiled
+// with ASan (the fuzz build) and this file is not.
+extern "C" void __asan_poison_memory_region(void const volatile* addr, size_t size) __attribute__((weak));
+extern "C" void __asan_unpoison_memory_region(void const volatile* addr, size_t size) __attribute__((weak));
+
+void poison(const uint8_t* p, size_t n) {
+  if (__asan_poison_memory_region && n > 0) __asan_poison_memory_region(p, n);
+}
+void unpoison(const uint8_t* p, size_t n) {
+  if (__asan_unpoison_memory_region && n > 0) __asan_unpoison_memory_region(p, n);
+}
+
+}  // namespace
+
+ReusedCallerBuffer::ReusedCallerBuffer(size_t max_nbytes)
+    : capacity_((CallerBuffer::kPageSize + max_nbytes + 7) & ~size_t{7}),
+      base_(static_cast<uint8_t*>(::operator new(capacity_, kPageAlign))) {
+  std::memset(base_, 0, capacity_);
+  poison(base_, capacity_);
+}
+
+ReusedCallerBuffer::~ReusedCallerBuffer() {
+  unpoison(base_, capacity_);  // the allocator's memory again
+  ::operator delete(base_, kPageAlign);
+}
+
+uint8_t* ReusedCallerBuffer::place(size_t nbytes, size_t misalign, uint8_t front_fill) {
+  if (misalign >= CallerBuffer::kPageSize)
+    throw std::invalid_argument("caller's bitmap: misalign must be below the page size");
+  if (nbytes > capacity_ - CallerBuffer::kPageSize) throw std::invalid_argument("caller's bitmap: too large to reuse");
+  // The previous placement: its front and what it wrote go back to zero (the rest is zero already).
+  unpoison(base_, std::max(misalign_ + nbytes_, misalign + nbytes));
+  std::memset(base_, 0, misalign_);
+  if (dirty_lo_ < dirty_hi_) std::memset(base_ + dirty_lo_, 0, dirty_hi_ - dirty_lo_);
+  nbytes_ = nbytes;
+  misalign_ = misalign;
+  front_fill_ = front_fill;
+  dirty_lo_ = ~size_t{0};
+  dirty_hi_ = 0;
+  std::memset(base_, front_fill, misalign);
+  // The allocation ends, for ASan, where the caller's bytes end (to the byte: ASan's shadow marks a partly
+  // addressable 8-byte granule by its count of addressable bytes).
+  poison(base_ + misalign + nbytes, capacity_ - misalign - nbytes);
+  return data();
+}
+
+void ReusedCallerBuffer::written(size_t lo, size_t hi) {
+  if (lo >= hi) return;
+  lo += misalign_;
+  hi = std::min(hi + misalign_, capacity_);
+  dirty_lo_ = std::min(dirty_lo_, lo);
+  dirty_hi_ = std::max(dirty_hi_, hi);
+}
+
+void ReusedCallerBuffer::written_anywhere() {
+  dirty_lo_ = 0;
+  dirty_hi_ = misalign_ + nbytes_;  // past the caller's bytes nothing can have been written but by a writer ASan stopped
+}
+
+bool ReusedCallerBuffer::front_intact() const {
+  // Every byte equals the first, and the first is the fill.
+  return misalign_ == 0 || (base_[0] == front_fill_ && std::memcmp(base_, base_ + 1, misalign_ - 1) == 0);
 }
 
 }  // namespace ptc

@@ -6,8 +6,26 @@
 #include <cassert>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 #include "core/bitmap/bitmap_math.h"
+
+// Test-only broken builds of the windowed writer, which fuzz_bitmap must catch (core/bitmap/CMakeLists.txt
+// builds one per name with PTC_BITMAP_BUG="<name>", fuzz/CMakeLists.txt the fuzz/fuzz_bitmap/finds tests):
+//   tail_word_past_end  a whole-word store also where the word runs past the buffer's end (ASan)
+//   stores_not_ors      a whole word replaces the caller's bits instead of OR-ing (the prefill)
+//   drops_last_word     write-back leaves out the last touched word of a window (a byte mismatch)
+//   reloads_each_word   reloads the window for every 64 bits of a record (window_moves past its bound)
+// The library itself is built without: kBug is empty and every check below folds away.
+#ifndef PTC_BITMAP_BUG
+#define PTC_BITMAP_BUG ""
+#endif
+namespace {
+constexpr std::string_view kBug{PTC_BITMAP_BUG};
+static_assert(kBug.empty() || kBug == "tail_word_past_end" || kBug == "stores_not_ors" || kBug == "drops_last_word" ||
+                  kBug == "reloads_each_word",
+              "unknown PTC_BITMAP_BUG");
+}  // namespace
 
 namespace ptc {
 
@@ -46,7 +64,7 @@ uint64_t BitmapGeometry::nbytes() const { return nbits() / 8 + (nbits() % 8 != 0
 // ---------------------------------------------------------------------------------------------------------
 // The reference writer
 
-void plain_bitmap_record(const BitmapGeometry& g, uint8_t* bytes, uint64_t iova, uint64_t len) {
+bool plain_bitmap_bits(const BitmapGeometry& g, uint64_t iova, uint64_t len, uint64_t* first, uint64_t* last) {
   require_valid(g);
   // The reference writer does its own arithmetic, in 128 bits, and shares none of the windowed
   // writer's bit math (bitmap_math.h): a shared helper would be a shared bug. Addresses do not wrap:
@@ -56,11 +74,24 @@ void plain_bitmap_record(const BitmapGeometry& g, uint8_t* bytes, uint64_t iova,
   const u128 range_end = std::min<u128>(u128(g.base) + g.length, top);
   const u128 lo = std::max<u128>(iova, g.base);
   const u128 hi = std::min<u128>(std::min<u128>(u128(iova) + len, top), range_end);  // exclusive
-  if (len == 0 || lo >= hi) return;
+  if (len == 0 || lo >= hi) return false;
   const u128 nbits = (u128(g.length) + g.pgsize - 1) / g.pgsize;
   // Bit i covers [base + i*pgsize, base + (i+1)*pgsize): every bit from lo's to (hi-1)'s.
-  for (u128 i = (lo - g.base) / g.pgsize; i <= (hi - 1 - g.base) / g.pgsize && i < nbits; ++i)
-    bytes[size_t(i / 8)] = static_cast<uint8_t>(bytes[size_t(i / 8)] | (1u << unsigned(i % 8)));
+  const u128 f = (lo - g.base) / g.pgsize, l = std::min<u128>((hi - 1 - g.base) / g.pgsize, nbits - 1);
+  if (f > l) return false;
+  *first = uint64_t(f);
+  *last = uint64_t(l);
+  return true;
+}
+
+void plain_bitmap_record(const BitmapGeometry& g, uint8_t* bytes, uint64_t iova, uint64_t len) {
+  uint64_t first = 0, last = 0;
+  if (!plain_bitmap_bits(g, iova, len, &first, &last)) return;
+  // One bit at a time.
+  for (uint64_t i = first;; ++i) {
+    bytes[i / 8] = static_cast<uint8_t>(bytes[i / 8] | (1u << unsigned(i % 8)));
+    if (i == last) break;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -97,8 +128,10 @@ void WindowedBitmapWriter::record(uint64_t iova, uint64_t len) {
   uint64_t last = bm::page_index<uint64_t>(hi, g_.base, shift_);
   assert(last < nbits_);
   for (;;) {
-    if (!have_window_ || bit < win_first_bit_ || bit > win_last_bit_) load_window(bm::byte_index(bit));
+    if (!have_window_ || bit < win_first_bit_ || bit > win_last_bit_ || kBug == "reloads_each_word")
+      load_window(bm::byte_index(bit));
     uint64_t seg_last = std::min(last, win_last_bit_);
+    if constexpr (kBug == "reloads_each_word") seg_last = std::min(seg_last, bit | 63);
     // Local bit = bitmap bit - win_bit0_ (mod 2^64): exact, since the window holds both.
     set_local_bits(bit - win_bit0_, seg_last - win_bit0_);
     if (seg_last == last) break;
@@ -148,18 +181,18 @@ void WindowedBitmapWriter::set_local_bits(uint64_t first, uint64_t last) {
 
 void WindowedBitmapWriter::write_back() {
   if (dirty_lo_ > dirty_hi_) return;
-  for (size_t m = dirty_lo_; m <= dirty_hi_; m++) {
+  for (size_t m = dirty_lo_; m <= dirty_hi_ - (kBug == "drops_last_word" && dirty_hi_ > dirty_lo_); m++) {
     uint64_t w = words_[m];
     if (w == 0) continue;
     uintptr_t ua = win_ua0_ + 8 * m;
     if constexpr (std::endian::native == std::endian::little) {
-      if (ua >= ua_begin_ && ua_end_ - ua >= 8) {
+      if (ua >= ua_begin_ && ua_end_ - ua >= (kBug == "tail_word_past_end" ? 1u : 8u)) {
         // A whole aligned word of the caller's buffer: one load, OR, one store. The local word's byte k is
         // bitmap byte (ua - ua_begin_) + k, which on a little-endian host is the byte at ua + k.
         uint8_t* p = user_ + (ua - ua_begin_);
         uint64_t v;
         std::memcpy(&v, p, 8);
-        v |= w;
+        v = kBug == "stores_not_ors" ? w : v | w;
         std::memcpy(p, &v, 8);
         continue;
       }

@@ -41,6 +41,10 @@ struct BitmapGeometry {
 // The reference writer: obviously correct, a plain loop setting one bit at a time. Slow on purpose.
 // Throws std::invalid_argument when !g.valid().
 void plain_bitmap_record(const BitmapGeometry& g, uint8_t* bytes, uint64_t iova, uint64_t len);
+// The bits plain_bitmap_record(g, ., iova, len) sets: [first, last], inclusive; false when it sets none.
+// A checker compares a bitmap against these runs in time proportional to the records, not to the bits.
+// Throws std::invalid_argument when !g.valid().
+bool plain_bitmap_bits(const BitmapGeometry& g, uint64_t iova, uint64_t len, uint64_t* first, uint64_t* last);
 
 // The optimized writer, modelled on Linux's iova_bitmap.
 //

@@ -14,11 +14,12 @@ namespace {
 // Whether every 4K page of [iova, iova+size) is mapped.
 bool all_mapped(const ReferenceModel& m, uint64_t iova, uint64_t size) {
   uint64_t next = iova;
-  for (const RefLeaf& l : m.leaves_in(iova, size)) {
-    if (l.iova > next) return false;
-    next = l.end();
-  }
-  return next >= iova + size;
+  bool hole = false;
+  m.leaf_runs().for_each_run(iova, size, [&](const RefRun& r) {
+    hole |= r.iova > next;
+    next = r.end();
+  });
+  return !hole && next >= iova + size;
 }
 
 // The arguments Linux's core validates before it calls the table (iommu_map, iommu_unmap and
@@ -57,7 +58,7 @@ std::string ReferenceModel::outside_contract(const Op& op, Contract profile) con
   switch (op.kind) {
     case OpKind::Map:
       if (std::string why = invalid(); !why.empty()) return why;
-      if (!leaves_in(op.iova, op.size).empty())
+      if (any_mapped(op.iova, op.size))
         return "a map over a mapped page: Linux's IOVA allocator and iommufd's area tree never issue one (contract=linux, "
                "SPEC 9.1)";
       return "";

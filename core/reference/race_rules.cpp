@@ -28,7 +28,7 @@ bool scan_may_miss(const Op& op) { return op.kind == OpKind::Dirty || op.kind ==
 bool ReferenceModel::access_races(const Op& op, uint64_t iova) const {
   if (!traits(op.kind).changes_translations) return false;
   if (in_range(op, iova)) return true;
-  const RefLeaf* l = leaf_at(iova);
+  const std::optional<RefLeaf> l = leaf_at(iova);
   return l && reaches_into(op, *l);
 }
 
@@ -53,7 +53,7 @@ bool ReferenceModel::may_fault_during(const Op& op, uint64_t iova, bool write) c
 ReferenceModel::WriteOwes ReferenceModel::device_write_reached(uint64_t iova, uint64_t pa, const Op* during,
                                                                bool cleared_elsewhere) {
   if (!cfg_.hw_dirty) return WriteOwes::Nothing;
-  RefLeaf* l = leaf_at(iova);
+  const std::optional<RefLeaf> l = leaf_at(iova);
   if (l && l->writable && l->pa + (iova - l->iova) == pa) {
     const bool racing_scan = during && (scan_may_miss(*during) || cleared_elsewhere) && reaches_into(*during, *l);
     device_write(iova, racing_scan ? DirtyState::Maybe : DirtyState::Dirty);
@@ -73,7 +73,7 @@ void ReferenceModel::settle_racing_writes(const Op& op, int64_t r, const std::ve
   if (!cfg_.hw_dirty) return;
   const bool cleaned_by_op = op.kind == OpKind::Dirty && !op.noclear && r == 0;
   for (uint64_t a : writes) {
-    RefLeaf* l = leaf_at(a);
+    const std::optional<RefLeaf> l = leaf_at(a);
     // Only a leaf the op's range reaches into raced with its scan (an op injected beside it may have
     // cleaned a leaf elsewhere since: that is its own business).
     if (!l || !l->writable || !reaches_into(op, *l)) continue;
@@ -81,7 +81,8 @@ void ReferenceModel::settle_racing_writes(const Op& op, int64_t r, const std::ve
       // A clearing read cleaned every leaf wholly inside its range, before or after the write landed:
       // even a leaf that was dirty before is clean-or-dirty now. (A leaf that sticks out is not
       // cleaned, so it keeps what the write gave it.)
-      if (cleared_elsewhere || (l->iova >= op.iova && l->end() - op.iova <= op.size)) l->dirty = DirtyState::Maybe;
+      if (cleared_elsewhere || (l->iova >= op.iova && l->end() - op.iova <= op.size))
+        leaves_.update(a, 1, [](RefRun& r) { r.dirty = DirtyState::Maybe; });
     } else if (scan_may_miss(op)) {
       // A split, or a read that did not clear, leaves the page written certainly dirty.
       device_write(a, DirtyState::Dirty);

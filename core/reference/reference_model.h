@@ -5,29 +5,15 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/ops.h"
+#include "core/reference/leaf_runs.h"
+#include "core/reference/ref_leaf.h"
 
 namespace ptc {
-
-// Dirty state of a writable leaf under hw_dirty. Maybe: a device write raced with the operation
-// that produced this leaf, so either state is correct (race_rules.cpp says when); a checker resolves
-// it by observing the target.
-enum class DirtyState : uint8_t { Clean, Dirty, Maybe };
-const char* dirty_state_name(DirtyState d);
-
-struct RefLeaf {
-  uint64_t iova = 0;
-  uint64_t size = 0;
-  uint64_t pa = 0;
-  bool writable = false;
-  DirtyState dirty = DirtyState::Clean;  // meaningful only when writable and hw_dirty
-  uint64_t end() const { return iova + size; }
-  bool contains(uint64_t a) const { return a >= iova && a - iova < size; }
-};
-std::string describe(const RefLeaf& l, bool hw_dirty);
 
 // What a dirty operation must record: [iova, iova+len). `maybe`: it may or may not be recorded.
 struct RefRecord {
@@ -62,12 +48,17 @@ class ReferenceModel {
   int64_t unmap_read_dirty(uint64_t iova, uint64_t size, std::vector<RefRecord>* records);
   uint64_t iova_to_phys(uint64_t iova) const;
 
-  // The leaf holding iova, or nullptr.
-  const RefLeaf* leaf_at(uint64_t iova) const;
-  RefLeaf* leaf_at(uint64_t iova);
+  // The leaf holding iova, if any.
+  std::optional<RefLeaf> leaf_at(uint64_t iova) const;
+  // A checker saw the target's leaves in [iova, iova+size) all clean or all dirty: those whose state here
+  // is clean-or-dirty are what was seen.
+  void resolve_dirty(uint64_t iova, uint64_t size, bool dirty);
   // Every leaf intersecting [iova, iova+size), ascending.
   std::vector<RefLeaf> leaves_in(uint64_t iova, uint64_t size) const;
-  const std::map<uint64_t, RefLeaf>& leaves() const { return leaves_; }
+  // The same into *out (cleared first), whose capacity a caller reuses.
+  void leaves_in(uint64_t iova, uint64_t size, std::vector<RefLeaf>* out) const;
+  // Every leaf, as maximal runs of equal leaves (leaf_runs.h).
+  const LeafRuns& leaf_runs() const { return leaves_; }
 
   // Device access at a quiescent moment: the current translation, plus (lazy mode) any translation
   // removed by an unmap whose invalidation may still wait for flush().
@@ -138,13 +129,13 @@ class ReferenceModel {
   uint64_t pick_leaf_size(uint64_t iova, uint64_t pa, uint64_t left) const;
   bool merge_region(uint64_t start, uint64_t size);
   int64_t remove_leaves(uint64_t iova, uint64_t size, std::vector<RefRecord>* records, bool keep_stale);
-  void keep_lazily_unmapped(const RefLeaf& l);
+  void keep_lazily_unmapped(const RefRun& r);
 
   Config cfg_;
-  std::map<uint64_t, RefLeaf> leaves_;           // key: leaf start
-  // Lazy mode: leaves removed but maybe still cached, until flush. An IOVA unmapped, mapped again and
-  // unmapped again before flush has several: the IOTLB may hold any of them.
-  std::multimap<uint64_t, RefLeaf> lazily_unmapped_;
+  LeafRuns leaves_;
+  // Lazy mode: leaves removed but maybe still cached, until flush, as the runs they were removed in. An
+  // IOVA unmapped, mapped again and unmapped again before flush has several: the IOTLB may hold any of them.
+  std::multimap<uint64_t, RefRun> lazily_unmapped_;
 };
 
 }  // namespace ptc

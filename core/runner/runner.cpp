@@ -371,13 +371,12 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   ctx.op = &op;
   OpContext* outer = current_;
   if (!injected) current_ = &ctx;
-  const std::string label = print_statement(op);
-  smmu_->begin_op(op.kind, op.iova, op.size, label);
+  smmu_->begin_op(op.kind, op.iova, op.size, OpLabel([&op] { return print_statement(op); }));
   ctx.begin_t = smmu_->now();
   if (injected) {
     if (outer) outer->injected_ops.push_back(&op);
     smmu_->set_hook_enabled(false);
-  } else {
+  } else if (opts_.observe_access || !op.inject.empty()) {  // else nothing to call after each access
     smmu_->on_access = [this, &op](uint64_t n) {
       if (opts_.observe_access) {
         const Smmu::AccessSite& a = smmu_->last_access();
@@ -431,17 +430,17 @@ bool Run::exec_target_op(const Op& op, bool injected) {
       return fail(Oracle::DeviceOutcome, d.dev,
                   fmt("during `%s`, dev %s 0x%llx gave %s (%s); the reference allows only the old or the new "
                       "translation: %s",
-                      label.c_str(), dev_name(d.dev->dev), ull(d.dev->iova), outcome_text(d.got.fault, d.got.pa).c_str(),
+                      print_statement(op).c_str(), dev_name(d.dev->dev), ull(d.dev->iova), outcome_text(d.got.fault, d.got.pa).c_str(),
                       d.got.how.c_str(), outcomes_text(allowed).c_str()));
   }
 
   if (got != want) {
     if (got == -ENOMEM && !alloc_failed)
       return fail(Oracle::Divergence, &op,
-                  fmt("`%s` returned -ENOMEM but no allocation failed; the reference returns %s", label.c_str(),
+                  fmt("`%s` returned -ENOMEM but no allocation failed; the reference returns %s", print_statement(op).c_str(),
                       result_text(want).c_str()));
     return fail(Oracle::Divergence, &op,
-                fmt("`%s` returned %s; the reference returns %s", label.c_str(), result_text(got).c_str(),
+                fmt("`%s` returned %s; the reference returns %s", print_statement(op).c_str(), result_text(got).c_str(),
                     result_text(want).c_str()));
   }
   // The most specific oracle first (docs/HARNESS.md, "The order of the checks"): what a dirty op
@@ -459,7 +458,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   for (const Op* other : ctx.injected_ops)
     if (other->kind != OpKind::Phys && other->kind != OpKind::Flush &&
         !compare_state(other, other->iova, other->size, Oracle::Divergence,
-                       ("after `" + label + "`, which ran around it, returned").c_str()))
+                       ("after `" + print_statement(op) + "`, which ran around it, returned").c_str()))
       return false;
   if (records && !check_bitmap(op, ref_records, bm)) return false;
   smmu_->check_returned_op();
@@ -472,7 +471,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   // The least specific finding but the script's own expectation: every oracle above held.
   if (!warned.empty() && linux_issues)
     return fail(Oracle::Warning, &op,
-                fmt("`%s` printed a kernel warning, and Linux's callers issue it: %s", label.c_str(), warned.c_str()));
+                fmt("`%s` printed a kernel warning, and Linux's callers issue it: %s", print_statement(op).c_str(), warned.c_str()));
   return check_expect(op, got, want, &bm);
 }
 
@@ -506,7 +505,7 @@ bool Run::exec_device(const Op& op, OpContext* during) {
   } else if (op.dev != DevKind::Fill || !r.fault || now.front().fault) {
     // A quiescent access: exactly the reference's outcome (lazy mode: or a translation that waits for flush).
     if (std::find(now.begin(), now.end(), g) == now.end()) {
-      const RefLeaf* l = ref_->leaf_at(a);
+      const std::optional<RefLeaf> l = ref_->leaf_at(a);
       return fail(Oracle::DeviceOutcome, &op,
                   fmt("dev %s 0x%llx gave %s (%s); the reference gives %s%s", dev_name(op.dev), ull(a),
                       outcome_text(r.fault, r.pa).c_str(), r.how.c_str(), outcomes_text(now).c_str(),
@@ -545,8 +544,11 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
   if (lo >= top) return true;
   size = std::min(size, top - lo);
   if (size == 0) return true;
-  const std::vector<HwLeaf> hw = smmu_->leaves_in(lo, size);
-  const std::vector<RefLeaf> rf = ref_->leaves_in(lo, size);
+  // Buffers kept across runs: a fuzzer runs thousands a second, each comparing after every op.
+  thread_local std::vector<HwLeaf> hw;
+  thread_local std::vector<RefLeaf> rf;
+  smmu_->leaves_in(lo, size, &hw);
+  ref_->leaves_in(lo, size, &rf);
   const std::string stmt = op ? "`" + print_statement(*op) + "` " : "";
   auto hw_text = [&](const HwLeaf& l) {
     return describe(RefLeaf{l.iova, l.size, l.pa, l.writable, l.dirty ? DirtyState::Dirty : DirtyState::Clean},
@@ -579,6 +581,26 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
                       stmt.c_str(), what, ull(w->first), ull(w->second), hw_text(h).c_str()));
     }
   }
+  // The clean-or-dirty leaves the target settled, applied to the model in runs of leaves settled alike
+  // (after a split, hundreds of pages that raced with it): one update a run, not one a page.
+  struct Resolutions {
+    ReferenceModel* ref;
+    uint64_t lo = 0, hi = 0;
+    bool dirty = false;
+    void add(uint64_t from, uint64_t to, bool d) {
+      if (hi == from && lo != hi && d == dirty) {
+        hi = to;
+        return;
+      }
+      apply();
+      lo = from, hi = to, dirty = d;
+    }
+    void apply() {
+      if (lo != hi) ref->resolve_dirty(lo, hi - lo, dirty);
+      lo = hi = 0;
+    }
+    ~Resolutions() { apply(); }
+  } resolve{ref_.get()};
   size_t i = 0;
   for (; i < hw.size() && i < rf.size(); ++i) {
     const HwLeaf& h = hw[i];
@@ -600,7 +622,7 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
                                         r.iova < current_->op->iova + current_->op->size &&
                                         current_->op->iova < r.end();
       if (r.dirty == DirtyState::Maybe) {
-        if (!outer_still_scanning) ref_->leaf_at(r.iova)->dirty = h.dirty ? DirtyState::Dirty : DirtyState::Clean;
+        if (!outer_still_scanning) resolve.add(r.iova, r.end(), h.dirty);
       } else if ((r.dirty == DirtyState::Dirty) != h.dirty) {
         return fail(o, op,
                     fmt("%s%s: the leaf at iova 0x%llx is %s in the target and %s in the reference", stmt.c_str(), what,
@@ -666,7 +688,7 @@ bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::
   IntervalSet allowed = required;
   allowed.add(maybe);
   if (auto a = got.first_not_in(allowed)) {
-    const RefLeaf* l = ref_->leaf_at(*a);
+    const std::optional<RefLeaf> l = ref_->leaf_at(*a);
     return fail(Oracle::PhantomDirty, &op,
                 fmt("`%s` recorded page 0x%llx though no device write reached it since it was last cleared (reference "
                     "leaf: %s)",
@@ -701,7 +723,7 @@ bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::
         it = in_range(op, it->first) ? std::next(it) : ledger_.pending.erase(it);
     }
   if (auto a = sets.required.first_not_in(sets.got)) {
-    const RefLeaf* l = ref_->leaf_at(*a);
+    const std::optional<RefLeaf> l = ref_->leaf_at(*a);
     return fail(Oracle::Divergence, &op,
                 fmt("`%s` did not record page 0x%llx, which the reference reports dirty%s", stmt.c_str(), ull(*a),
                     l ? (" (leaf " + describe(*l, script_.config.hw_dirty) + ")").c_str() : ""));
@@ -710,24 +732,62 @@ bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::
   return true;
 }
 
-// The caller's bitmap (SPEC 5.1), once the records and the leaves agree.
-bool Run::check_bitmap(const Op& op, const std::vector<RefRecord>& ref_records, const CallerBitmap& bm) {
-  // The caller's bitmap, written by the optimized windowed writer, against the plain writer.
-  const std::string stmt = print_statement(op);
-  if (bm.geo.valid()) {
-    const uint64_t n = bm.geo.nbytes();
-    std::vector<uint8_t> must(n), may(n);
-    for (const RefRecord& r : ref_records) plain_bitmap_record(bm.geo, r.maybe ? may.data() : must.data(), r.iova, r.len);
-    for (uint64_t i = 0; i < n; ++i) {
-      const uint8_t g = bm.bytes[i];
-      if ((must[i] & ~g) || (g & ~(must[i] | may[i])))
-        return fail(Oracle::Divergence, &op,
-                    fmt("`%s`: byte %llu of the caller's bitmap (misalign %u, bitmap page 0x%llx) is 0x%02x; the "
-                        "reference's plain writer gives 0x%02x (bits 0x%02x may differ)",
-                        stmt.c_str(), ull(i), op.misalign, ull(op.bitmap_pgsize), g, must[i], may[i]));
+// The set bits of a caller's bitmap of n bytes, as runs of bit indexes [lo, hi), padding bits included:
+// zero words are skipped whole, so a large sparse bitmap costs a pass over its memory.
+namespace {
+IntervalSet set_bits(const uint8_t* bytes, uint64_t n) {
+  IntervalSet out;
+  uint64_t run_lo = 0;
+  bool in_run = false;
+  uint64_t i = 0;
+  auto bit = [&](uint64_t b) { return (bytes[b / 8] >> (b % 8)) & 1; };
+  while (i < n) {
+    uint64_t word = 0;
+    const uint64_t take = std::min<uint64_t>(8, n - i);
+    std::memcpy(&word, bytes + i, take);
+    const uint64_t full = take == 8 ? ~0ull : (1ull << (8 * take)) - 1;
+    if ((!in_run && word == 0) || (in_run && word == full)) {
+      i += take;
+      continue;
     }
+    for (uint64_t b = 8 * i; b < 8 * (i + take); ++b) {
+      if (bit(b) && !in_run) run_lo = b, in_run = true;
+      if (!bit(b) && in_run) out.add(run_lo, b), in_run = false;
+    }
+    i += take;
   }
-  return true;
+  if (in_run) out.add(run_lo, 8 * n);
+  return out;
+}
+}  // namespace
+
+// The caller's bitmap (SPEC 5.1), once the records and the leaves agree: the optimized windowed writer's
+// bytes against the bits the reference's plain writer sets for the reference's records (its runs, not a
+// second bitmap: a 1 GiB read costs what its records are, not a step per bit).
+bool Run::check_bitmap(const Op& op, const std::vector<RefRecord>& ref_records, const CallerBitmap& bm) {
+  if (!bm.geo.valid()) return true;
+  IntervalSet must, may;
+  for (const RefRecord& r : ref_records) {
+    uint64_t first = 0, last = 0;
+    if (plain_bitmap_bits(bm.geo, r.iova, r.len, &first, &last)) (r.maybe ? may : must).add(first, last + 1);
+  }
+  const IntervalSet got = set_bits(bm.bytes, bm.geo.nbytes());
+  IntervalSet allowed = must;
+  allowed.add(may);
+  const std::optional<uint64_t> extra = got.first_not_in(allowed), missing = must.first_not_in(got);
+  if (!extra && !missing) return true;
+  const uint64_t bad = std::min(extra.value_or(~0ull), missing.value_or(~0ull));
+  const uint64_t i = bad / 8;
+  uint8_t must_byte = 0, may_byte = 0;
+  for (unsigned b = 0; b < 8; ++b) {
+    if (must.contains(8 * i + b)) must_byte |= uint8_t(1u << b);
+    if (may.contains(8 * i + b)) may_byte |= uint8_t(1u << b);
+  }
+  return fail(Oracle::Divergence, &op,
+              fmt("`%s`: byte %llu of the caller's bitmap (misalign %u, bitmap page 0x%llx) is 0x%02x; the "
+                  "reference's plain writer gives 0x%02x (bits 0x%02x may differ)",
+                  print_statement(op).c_str(), ull(i), op.misalign, ull(op.bitmap_pgsize), bm.bytes[i], must_byte,
+                  may_byte));
 }
 
 bool Run::check_expect(const Op& op, int64_t got, int64_t ref, const CallerBitmap* bm) {
@@ -816,7 +876,8 @@ const std::vector<SkippedStatement>& Session::skipped_statements() const { retur
 const std::vector<int>& Session::failed_allocations() const { return impl_->failed_allocations_; }
 uint64_t Session::last_op_accesses() const { return impl_->last_op_accesses_; }
 
-RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
+namespace {
+RunResult run_once(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
   RunResult rr;
   Session session(script.config, target, opts, script.file);
   session.expectations_written_for(script.has_contract ? script.config.contract : Contract::Spec);
@@ -832,6 +893,31 @@ RunResult run_script(const Script& script, const ptc_target_ops* target, const R
   rr.statements = session.statements();
   rr.skipped_statements = session.skipped_statements();
   rr.failed_allocations = session.failed_allocations();
+  return rr;
+}
+}  // namespace
+
+RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
+  // Events are only read in a failure's trace: record them only in a run known to fail (issue 17: a
+  // fuzzer's executions spent most of their time formatting events nobody read).
+  const bool replay_for_trace = opts.event_log && !opts.record_timeline && !opts.observe_access;
+  if (!replay_for_trace) return run_once(script, target, opts);
+  RunOptions quiet = opts;
+  quiet.event_log = false;
+  RunResult rr = run_once(script, target, quiet);
+  if (!rr.failure) return rr;
+  const RunResult traced = run_once(script, target, opts);
+  if (traced.failure && traced.failure->signature == rr.failure->signature && traced.failure->line == rr.failure->line &&
+      traced.failure->message == rr.failure->message) {
+    rr.failure = traced.failure;
+  } else {
+    std::string& t = rr.failure->trace;
+    const size_t at = t.find("  replay: ");
+    t.insert(at == std::string::npos ? t.size() : at,
+             "  (no events: run again with the event log on, the script " +
+                 std::string(traced.failure ? "failed otherwise: " + traced.failure->signature : "passed") +
+                 "; the target does not behave the same on every run)\n");
+  }
   return rr;
 }
 

@@ -23,8 +23,10 @@ struct RunOptions {
   size_t bitmap_window_bytes = 16;
   // How many recent simulated-SMMU events a failure trace shows.
   size_t trace_events = 60;
-  // The simulated SMMU's event log (core/smmu/event_log.h). Off, a failure's trace has no events
-  // and recording one costs a branch: for runs that need only the verdict.
+  // The simulated SMMU's event log (core/smmu/event_log.h): whether a failure's trace shows the events
+  // leading to it. Off, the trace has none and recording an event costs a branch: for runs that need only
+  // the verdict. run_script() never records them on the way: it runs with the log off and, only when an
+  // oracle fires, replays the script with the log on for the trace (a Session records as it goes).
   bool event_log = true;
   // Appended to the trace's replay command (e.g. "--target ./libmine.so").
   std::string replay_args;
@@ -126,7 +128,10 @@ class Session {
   std::string skip_reason_;
 };
 
-// Runs a script that parsed and passed check_runnable().
+// Runs a script that parsed and passed check_runnable(). With opts.event_log (and no timeline or access
+// observer, which need the one run they watch), the run itself records nothing: a failing script is run a
+// second time, with the event log on, and the trace is that run's. A target that does not fail the same
+// way again (it is not deterministic) gets the first run's failure, its trace saying why it has no events.
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts = {});
 
 }  // namespace ptc

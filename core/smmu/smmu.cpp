@@ -102,13 +102,11 @@ void Smmu::record_walk(uint64_t iova, const Walk& w) {
   record(std::move(e));
 }
 
-void Smmu::note_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, EventLog::Access a) {
-  if (!op_active_ || harness_call_) return;  // the harness's own iova_to_phys checks stay out of traces
+void Smmu::record_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, EventLog::Access a) {
   a.table = base;
-  a.level = t.reachable ? t.level : -1;
+  a.level = last_access_.level;
   a.index = index;
-  a.slot_iova = t.level >= 0 ? t.iova_base + (uint64_t(index) << level_shift(t.level)) : 0;
-  last_access_ = AccessSite{kind == EventKind::kRead, a.level, a.slot_iova};
+  a.slot_iova = last_access_.slot_iova;
   if (timeline_) {
     TimelineEvent te;
     te.kind = kind;
@@ -155,10 +153,11 @@ Smmu::Table* Smmu::table_of(const ptc_pte_t* p, uintptr_t* base) {
 }
 
 std::string Smmu::where(uintptr_t base, const Table& t, unsigned index) const {
-  if (t.reachable && t.level >= 0)
-    return fmt("L%d[%u] (iova 0x%llx)", t.level, index, ull(t.iova_base + (uint64_t(index) << level_shift(t.level))));
+  if (t.reachable && t.level >= 0) return slot_text({t.level, index, t.iova_base + (uint64_t(index) << level_shift(t.level))});
   return fmt("unlinked table 0x%llx[%u]", ull(base), index);
 }
+
+std::string Smmu::slot_text(const Slot& at) { return fmt("L%d[%u] (iova 0x%llx)", at.level, at.index, ull(at.iova)); }
 
 void* Smmu::alloc_table(size_t bytes) {
   ++seq_;
@@ -267,7 +266,7 @@ void Smmu::detach() {
   }
 }
 
-void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label) {
+void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, OpLabel label) {
   if (op_active_) {
     op_stack_.push_back(OpFrame{op_kind_, op_id_, op_iova_, op_size_, op_label_, op_accesses_, op_allocs_, fail_at_,
                                 alloc_failed_, op_began_at_});
@@ -284,13 +283,13 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label
   op_accesses_ = 0;
   op_allocs_ = 0;
   alloc_failed_ = false;
-  note(EventKind::kBegin, [&] { return "begins: " + op_label_; });
+  note(EventKind::kBegin, [&] { return "begins: " + op_label_.str(); });
 }
 
 void Smmu::end_op() {
   check_unseen_writes("seen when it returned");
   ++seq_;
-  note(EventKind::kReturn, [&] { return "returns: " + op_label_; });
+  note(EventKind::kReturn, [&] { return "returns: " + op_label_.str(); });
   returned_ = Returned{op_id_, op_kind_, op_label_, op_began_at_};
   op_returned_at_[op_id_] = seq_;
   if (!op_stack_.empty()) {
@@ -348,7 +347,7 @@ ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
   if (!s->check_access(EventKind::kRead, p, &t, &base)) return 0;
   const ptc_pte_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
   s->check_seen(*t, base, p, v, EventKind::kRead);
-  s->note_access(EventKind::kRead, base, *t, unsigned((uintptr_t(p) - base) / 8), {.before = v, .after = v});
+  s->note_access(EventKind::kRead, base, *t, unsigned((uintptr_t(p) - base) / 8), [&] { return EventLog::Access{.before = v, .after = v}; });
   s->after_access();
   return v;
 }
@@ -362,7 +361,7 @@ ptc_pte_t Smmu::exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v) {
   const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
   check_seen(*t, base, p, old, kind);
   shadow_store(*t, base, p, v);
-  note_access(kind, base, *t, idx, {.before = old, .after = v});
+  note_access(kind, base, *t, idx, [&] { return EventLog::Access{.before = old, .after = v}; });
   on_store(*t, base, idx, old, v);
   after_access();
   return old;
@@ -380,7 +379,9 @@ ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   const bool ok = __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
   s->check_seen(*t, base, p, ok ? o : expected, EventKind::kCmpxchg);
   if (ok) s->shadow_store(*t, base, p, v);
-  s->note_access(EventKind::kCmpxchg, base, *t, idx, {.before = o, .after = ok ? v : expected, .operand = v, .ok = ok});
+  s->note_access(EventKind::kCmpxchg, base, *t, idx, [&] {
+    return EventLog::Access{.before = o, .after = ok ? v : expected, .operand = v, .ok = ok};
+  });
   if (ok) s->on_store(*t, base, idx, o, v);
   s->after_access();
   return expected;
@@ -397,7 +398,9 @@ ptc_pte_t Smmu::hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
   const ptc_pte_t old = __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
   s->check_seen(*t, base, p, old, EventKind::kFetchOr);
   s->shadow_store(*t, base, p, old | bits);
-  s->note_access(EventKind::kFetchOr, base, *t, idx, {.before = old, .after = old | bits, .operand = bits});
+  s->note_access(EventKind::kFetchOr, base, *t, idx, [&] {
+    return EventLog::Access{.before = old, .after = old | bits, .operand = bits};
+  });
   s->on_store(*t, base, idx, old, old | bits);
   s->after_access();
   return old;
@@ -454,11 +457,16 @@ void Smmu::collect_leaves(uintptr_t table, int level, uint64_t base, std::vector
   }
 }
 
+void Smmu::leaves_in(uint64_t iova, uint64_t size, std::vector<HwLeaf>* out) const {
+  out->clear();
+  if (!root_) return;
+  const uint64_t hi = size > ~iova ? ~0ull : iova + size;
+  collect_leaves(root_, start_level_, 0, *out, iova, hi);
+}
+
 std::vector<HwLeaf> Smmu::leaves_in(uint64_t iova, uint64_t size) const {
   std::vector<HwLeaf> out;
-  if (!root_) return out;
-  const uint64_t hi = size > ~iova ? ~0ull : iova + size;
-  collect_leaves(root_, start_level_, 0, out, iova, hi);
+  leaves_in(iova, size, &out);
   return out;
 }
 
@@ -507,34 +515,37 @@ void Smmu::mark_unreachable(Table& t, uintptr_t base) {
 }
 
 // Coalesces runs of equal leaves (one size, contiguous output, one permission and dirty state).
-static std::vector<HwLeaf> coalesce(const std::vector<HwLeaf>& leaves, std::vector<uint64_t>* spans) {
-  std::vector<HwLeaf> out;
-  for (const HwLeaf& l : leaves) {
-    if (!out.empty()) {
-      HwLeaf& b = out.back();
-      uint64_t& span = spans->back();
-      if (b.size == l.size && b.iova + span == l.iova && b.pa + span == l.pa && b.writable == l.writable &&
-          b.dirty == l.dirty) {
-        span += l.size;
-        continue;
-      }
-    }
-    out.push_back(l);
-    spans->push_back(l.size);
-  }
-  return out;
-}
-
 static bool cacheable(const HwLeaf& l, unsigned bbml) { return l.af && !(l.nt && bbml == 1); }
 
-void Smmu::add_stale(const std::vector<HwLeaf>& leaves, const Describe& cause) {
-  std::vector<HwLeaf> c;
-  for (const HwLeaf& l : leaves)
-    if (cacheable(l, cfg_.bbml)) c.push_back(l);
-  std::vector<uint64_t> spans;
-  const std::vector<HwLeaf> runs = coalesce(c, &spans);
-  for (size_t i = 0; i < runs.size(); ++i) {
-    const HwLeaf& l = runs[i];
+// The IOTLB-cacheable leaves of [leaves, leaves+n) as maximal runs of one leaf size, contiguous in input and
+// output, one permission and dirty state: f(first leaf, span in bytes) for each. No allocation: it runs for
+// every descriptor store that changes a translation.
+template <class F>
+static void for_each_cacheable_run(const HwLeaf* leaves, size_t n, unsigned bbml, F&& f) {
+  const HwLeaf* run = nullptr;
+  uint64_t span = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const HwLeaf& l = leaves[i];
+    if (!cacheable(l, bbml)) continue;
+    if (run && run->size == l.size && run->iova + span == l.iova && run->pa + span == l.pa &&
+        run->writable == l.writable && run->dirty == l.dirty) {
+      span += l.size;
+      continue;
+    }
+    if (run && !f(*run, span)) return;
+    run = &l;
+    span = l.size;
+  }
+  if (run) f(*run, span);
+}
+
+std::string Smmu::cause_text(const Stale& s) const {
+  const std::string at = slot_text({s.cause_level, s.cause_index, s.cause_slot});
+  return s.cause == StaleCause::kTableUnlinked ? "its table unlinked at " + at : "descriptor " + at + " changed by the target";
+}
+
+void Smmu::add_stale(const HwLeaf* leaves, size_t n, StaleCause cause, const Slot& at) {
+  for_each_cacheable_run(leaves, n, cfg_.bbml, [&](const HwLeaf& l, uint64_t span) {
     // Extend the last run when this one continues it; only while no invalidation was issued since
     // the last run began, so that every invalidation still covers exactly what changed before it.
     if (!stale_.empty()) {
@@ -542,13 +553,13 @@ void Smmu::add_stale(const std::vector<HwLeaf>& leaves, const Describe& cause) {
       if (b.created_at > last_inv_at_ && b.iova + b.span == l.iova && b.pa + b.span == l.pa &&
           b.leaf_size == l.size && b.writable == l.writable && b.dirty == l.dirty &&
           b.op_id == (op_active_ ? op_id_ : 0) && b.lazy_unmap == (cfg_.lazy && op_active_ && op_kind_ == OpKind::Unmap)) {
-        b.span += spans[i];
-        continue;
+        b.span += span;
+        return true;
       }
     }
     Stale s;
     s.iova = l.iova;
-    s.span = spans[i];
+    s.span = span;
     s.leaf_size = l.size;
     s.pa = l.pa;
     s.writable = l.writable;
@@ -556,58 +567,59 @@ void Smmu::add_stale(const std::vector<HwLeaf>& leaves, const Describe& cause) {
     s.created_at = seq_;
     s.op_id = op_active_ ? op_id_ : 0;
     s.lazy_unmap = cfg_.lazy && op_active_ && op_kind_ == OpKind::Unmap;
-    s.cause = cause();
+    s.cause = cause;
+    s.cause_level = at.level;
+    s.cause_index = at.index;
+    s.cause_slot = at.iova;
     stale_.push_back(s);
-  }
+    return true;
+  });
 }
 
-void Smmu::check_new_translations(const std::vector<HwLeaf>& leaves, const Describe& where_) {
+void Smmu::check_new_translations(const HwLeaf* leaves, size_t n, const Describe& where_) {
   if (cfg_.bbml >= 2 || stale_.empty()) return;
-  std::vector<uint64_t> spans;
-  std::vector<HwLeaf> c;
-  for (const HwLeaf& l : leaves)
-    if (cacheable(l, cfg_.bbml)) c.push_back(l);
-  const std::vector<HwLeaf> runs = coalesce(c, &spans);
-  for (size_t i = 0; i < runs.size(); ++i) {
-    const HwLeaf& n = runs[i];
+  for_each_cacheable_run(leaves, n, cfg_.bbml, [&](const HwLeaf& l, uint64_t span) {
     for (const Stale& s : stale_) {
-      if (s.lazy_unmap || !overlaps(s.iova, s.span, n.iova, spans[i])) continue;
-      if (s.leaf_size != n.size || s.pa - s.iova != n.pa - n.iova) {
+      if (s.lazy_unmap || !overlaps(s.iova, s.span, l.iova, span)) continue;
+      if (s.leaf_size != l.size || s.pa - s.iova != l.pa - l.iova) {
         raise(Oracle::TlbConflict,
               fmt("at bbml %u, %s made the %s leaf [0x%llx+0x%llx) -> 0x%llx walkable at t%llu while the IOTLB may "
                   "still hold the %s leaf [0x%llx+0x%llx) -> 0x%llx (%s at t%llu; no invalidation covering it synced "
                   "since): a fill gives two entries of different %s for one address",
-                  cfg_.bbml, where_().c_str(), fmt("0x%llx", ull(n.size)).c_str(), ull(n.iova), ull(spans[i]), ull(n.pa),
+                  cfg_.bbml, where_().c_str(), fmt("0x%llx", ull(l.size)).c_str(), ull(l.iova), ull(span), ull(l.pa),
                   ull(seq_), fmt("0x%llx", ull(s.leaf_size)).c_str(), ull(s.iova), ull(s.span), ull(s.pa),
-                  s.cause.c_str(), ull(s.created_at), s.leaf_size != n.size ? "size" : "output"));
-        return;
+                  cause_text(s).c_str(), ull(s.created_at), s.leaf_size != l.size ? "size" : "output"));
+        return false;
       }
     }
-  }
+    return true;
+  });
 }
 
-void Smmu::link(uintptr_t child, int level, uint64_t base, const Describe& w) {
+void Smmu::link(uintptr_t child, int level, uint64_t base, const Slot& at) {
   Table* c = live_table(child);
   if (!c) {
-    raise(Oracle::TableUseAfterFree,
-          fmt("%s now points to 0x%llx (t%llu), which is not a live table", w().c_str(), ull(child), ull(seq_)));
+    raise(Oracle::TableUseAfterFree, fmt("%s now points to 0x%llx (t%llu), which is not a live table",
+                                         slot_text(at).c_str(), ull(child), ull(seq_)));
     return;
   }
   if (++c->parents != 1) return;
   mark_reachable(*c, child, level, base);
-  std::vector<HwLeaf> leaves;
-  collect_leaves(child, level, base, leaves, base, base + (1ull << (level_shift(level) + 9)));
-  check_new_translations(leaves, [&] { return "installing a table at " + w(); });
+  if (cfg_.bbml >= 2 || stale_.empty()) return;  // nothing check_new_translations could find
+  collect_leaves(child, level, base, scratch_leaves_, base, base + (1ull << (level_shift(level) + 9)));
+  check_new_translations(scratch_leaves_.data(), scratch_leaves_.size(),
+                         [&] { return "installing a table at " + slot_text(at); });
+  scratch_leaves_.clear();
 }
 
-void Smmu::unlink(uintptr_t child, const Describe& w) {
+void Smmu::unlink(uintptr_t child, const Slot& at) {
   Table* c = live_table(child);
   if (!c || c->parents == 0) return;
   if (--c->parents != 0) return;
-  std::vector<HwLeaf> leaves;
-  collect_leaves(child, c->level, c->iova_base, leaves, c->iova_base,
+  collect_leaves(child, c->level, c->iova_base, scratch_leaves_, c->iova_base,
                  c->iova_base + (1ull << (level_shift(c->level) + 9)));
-  add_stale(leaves, [&] { return "its table unlinked at " + w(); });
+  add_stale(scratch_leaves_.data(), scratch_leaves_.size(), StaleCause::kTableUnlinked, at);
+  scratch_leaves_.clear();
   mark_unreachable(*c, child);
 }
 
@@ -615,7 +627,8 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
   if (old_val == new_val || !attached_ || !t.reachable || t.level < 0) return;
   const int level = t.level;
   const uint64_t slot = t.iova_base + (uint64_t(index) << level_shift(level));
-  const Describe w = [&] { return where(base, t, index); };
+  const Slot at{level, index, slot};
+  const Describe w = [&] { return slot_text(at); };
   const bool old_table = is_table_desc(level, old_val), new_table = is_table_desc(level, new_val);
   const uintptr_t old_child = uintptr_t(old_val & pte::kAddrMask), new_child = uintptr_t(new_val & pte::kAddrMask);
   const std::optional<HwLeaf> old_leaf = decode_leaf(level, slot, old_val);
@@ -628,21 +641,21 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
   if ((op_kind_ == OpKind::Split || op_kind_ == OpKind::Merge) && op_active_ && cfg_.bbml >= 1 && old_maps && !new_maps)
     raise(Oracle::FaultDuringSplit,
           fmt("%s made %s invalid at t%llu while %s runs at bbml %u: a device access to iova 0x%llx faults there",
-              op_label_.c_str(), w().c_str(), ull(seq_), op_name(op_kind_), cfg_.bbml, ull(slot)));
+              op_label_.str().c_str(), w().c_str(), ull(seq_), op_name(op_kind_), cfg_.bbml, ull(slot)));
 
   // What the IOTLB may still hold of the old descriptor.
-  if (old_table && !same_table) unlink(old_child, w);
+  if (old_table && !same_table) unlink(old_child, at);
   if (old_leaf) {
     const bool harmless = new_leaf && new_leaf->size == old_leaf->size && new_leaf->pa == old_leaf->pa &&
                           new_leaf->writable == old_leaf->writable && !(old_leaf->dirty && !new_leaf->dirty) &&
                           new_leaf->af == old_leaf->af && (new_leaf->nt == old_leaf->nt || old_leaf->nt);
-    if (!harmless) add_stale({*old_leaf}, [&] { return "descriptor " + w() + " changed by the target"; });
+    if (!harmless) add_stale(&*old_leaf, 1, StaleCause::kDescriptorChanged, at);
   }
   // What becomes walkable. A leaf that keeps its size and output (a permission or dirty change)
   // cannot conflict with anything.
-  if (new_table && !same_table) link(new_child, level + 1, slot, w);
+  if (new_table && !same_table) link(new_child, level + 1, slot, at);
   const bool same_translation = old_leaf && new_leaf && old_leaf->size == new_leaf->size && old_leaf->pa == new_leaf->pa;
-  if (new_leaf && !same_translation) check_new_translations({*new_leaf}, [&] { return "writing a leaf at " + w(); });
+  if (new_leaf && !same_translation) check_new_translations(&*new_leaf, 1, [&] { return "writing a leaf at " + w(); });
 }
 
 // ---- TLB maintenance ----------------------------------------------------------------------------
@@ -717,8 +730,7 @@ void Smmu::check_returned_op() {
 
 // flush_began_at: 0 for an op other than flush; for flush, the step it began at. flush() answers for
 // the lazy unmaps that returned before it began ("nothing unmapped earlier"), not for one still running.
-void Smmu::check_stale_at_return(uint64_t op_id, const std::string& label, uint64_t flush_began_at, const char* when) {
-  const std::string& op_label_ = label;
+void Smmu::check_stale_at_return(uint64_t op_id, const OpLabel& label, uint64_t flush_began_at, const char* when) {
   for (const Stale& s : stale_) {
     bool due = s.op_id == op_id && !s.lazy_unmap;
     if (s.lazy_unmap && flush_began_at) {
@@ -734,13 +746,15 @@ void Smmu::check_stale_at_return(uint64_t op_id, const std::string& label, uint6
       const uint64_t step = cur ? std::min(end, cur->iova + cur->size) - a : kSize4K;
       const uint64_t old_pa = s.pa + (a - s.iova);
       const bool cur_maps = cur && cur->af;
-      const std::string old_text = fmt("[0x%llx+0x%llx) -> 0x%llx %s", ull(s.iova), ull(s.span), ull(s.pa),
-                                       !s.writable ? "read-only" : s.dirty ? "writable-dirty" : "writable");
+      auto old_text = [&] {
+        return fmt("[0x%llx+0x%llx) -> 0x%llx %s", ull(s.iova), ull(s.span), ull(s.pa),
+                   !s.writable ? "read-only" : s.dirty ? "writable-dirty" : "writable");
+      };
       if (!cur_maps || cur->pa + (a - cur->iova) != old_pa || (s.writable && !cur->writable)) {
         raise(Oracle::StaleTranslation,
               fmt("after %s %s, the IOTLB may still translate iova 0x%llx through the removed leaf %s (%s at t%llu; "
                   "no invalidation covering it issued after that has been synced); the tables now say %s",
-                  op_label_.c_str(), when, ull(a), old_text.c_str(), s.cause.c_str(), ull(s.created_at),
+                  label.str().c_str(), when, ull(a), old_text().c_str(), cause_text(s).c_str(), ull(s.created_at),
                   cur_maps ? leaf_text(*cur, cfg_.hw_dirty).c_str() : "unmapped"));
         return;
       }
@@ -749,7 +763,7 @@ void Smmu::check_stale_at_return(uint64_t op_id, const std::string& label, uint6
               fmt("after %s %s, the IOTLB may still hold the writable-dirty entry %s (%s at t%llu; not invalidated "
                   "and synced): a device write to iova 0x%llx through it needs no descriptor update, so the now "
                   "writable-clean leaf %s is never marked dirty and the write is lost",
-                  op_label_.c_str(), when, old_text.c_str(), s.cause.c_str(), ull(s.created_at), ull(a),
+                  label.str().c_str(), when, old_text().c_str(), cause_text(s).c_str(), ull(s.created_at), ull(a),
                   leaf_text(*cur, cfg_.hw_dirty).c_str()));
         return;
       }
@@ -757,7 +771,7 @@ void Smmu::check_stale_at_return(uint64_t op_id, const std::string& label, uint6
         raise(Oracle::TlbConflict,
               fmt("after %s %s at bbml %u, the IOTLB may still hold the 0x%llx-byte entry %s (%s at t%llu; not "
                   "invalidated and synced) while the tables hold the 0x%llx-byte leaf %s: a fill conflicts",
-                  op_label_.c_str(), when, cfg_.bbml, ull(s.leaf_size), old_text.c_str(), s.cause.c_str(),
+                  label.str().c_str(), when, cfg_.bbml, ull(s.leaf_size), old_text().c_str(), cause_text(s).c_str(),
                   ull(s.created_at), ull(cur->size), leaf_text(*cur, cfg_.hw_dirty).c_str()));
         return;
       }

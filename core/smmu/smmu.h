@@ -47,6 +47,26 @@ struct DeviceResult {
   std::string how;  // "IOTLB hit ...", "walk L0[0] L1[1] ...", "permission fault", ...
 };
 
+// The words an op is named by in reports ("`unmap 0x200000 0x1000`"). Made only when a report or an
+// event needs them: most runs never print one, and formatting every op's was a tenth of a fuzz run.
+class OpLabel {
+ public:
+  OpLabel() = default;
+  OpLabel(std::string text) : text_(std::move(text)), made_(true) {}
+  OpLabel(const char* text) : OpLabel(std::string(text)) {}
+  // `make` must stay callable while the op runs and until check_returned_op() after it.
+  explicit OpLabel(std::function<std::string()> make) : make_(std::move(make)) {}
+  const std::string& str() const {
+    if (!made_) text_ = make_ ? make_() : std::string(), made_ = true;
+    return text_;
+  }
+
+ private:
+  std::function<std::string()> make_;
+  mutable std::string text_;
+  mutable bool made_ = false;
+};
+
 class Smmu {
  public:
   explicit Smmu(const Config& cfg);
@@ -65,7 +85,7 @@ class Smmu {
 
   // Operation bracketing: descriptor accesses are counted per operation, `on_access` is called
   // after each one (for `@N` injections), and end_op() runs the checks due when an op returns.
-  void begin_op(OpKind kind, uint64_t iova, uint64_t size, std::string label);
+  void begin_op(OpKind kind, uint64_t iova, uint64_t size, OpLabel label);
   void end_op();
   // The checks due when the op that end_op() closed has returned: every translation it changed that
   // the IOTLB may still hold must have been invalidated and synced (lazy unmaps: by flush()).
@@ -100,6 +120,8 @@ class Smmu {
 
   // The hardware's reading of the current tables over [iova, iova+size), no side effects.
   std::vector<HwLeaf> leaves_in(uint64_t iova, uint64_t size) const;
+  // The same into *out (cleared first), whose capacity a caller reuses.
+  void leaves_in(uint64_t iova, uint64_t size, std::vector<HwLeaf>* out) const;
   std::optional<HwLeaf> leaf_at(uint64_t iova) const;
 
   // Oracles raised here; the first one is kept.
@@ -146,6 +168,14 @@ class Smmu {
     // memory that differs was changed by a store the harness was not told of (SPEC 6).
     std::vector<ptc_pte_t> shadow;
   };
+  enum class StaleCause : uint8_t { kDescriptorChanged, kTableUnlinked };
+  // A slot of a table linked into the tree, as it was when a store hit it.
+  struct Slot {
+    int level = 0;
+    unsigned index = 0;
+    uint64_t iova = 0;  // the first IOVA it translates
+  };
+  static std::string slot_text(const Slot& at);  // "L3[5] (iova 0x5000)"
   // A translation the IOTLB may still hold although the tables changed (the may-cache ledger).
   struct Stale {
     uint64_t iova = 0, span = 0;  // the range it covers (coalesced run of leaves of one size)
@@ -154,7 +184,11 @@ class Smmu {
     uint64_t created_at = 0;
     uint64_t op_id = 0;
     bool lazy_unmap = false;  // created by a lazy unmap: may stay until flush()
-    std::string cause;
+    // What made it (cause_text() puts it in words, only for a report): the slot whose store did.
+    StaleCause cause = StaleCause::kDescriptorChanged;
+    int cause_level = 0;
+    unsigned cause_index = 0;
+    uint64_t cause_slot = 0;
   };
   struct TlbEntry {
     uint64_t iova = 0, size = 0, pa = 0;
@@ -229,15 +263,17 @@ class Smmu {
   // Where a store happened, as text: built only when a report or a stale entry needs it (every
   // descriptor store goes through on_store, and formatting each was a tenth of a fuzz run).
   using Describe = std::function<std::string()>;
-  void link(uintptr_t child, int level, uint64_t base, const Describe& where);
-  void unlink(uintptr_t child, const Describe& where);
+  void link(uintptr_t child, int level, uint64_t base, const Slot& at);
+  void unlink(uintptr_t child, const Slot& at);
   void mark_reachable(Table& t, uintptr_t base, int level, uint64_t iova_base);
   void mark_unreachable(Table& t, uintptr_t base);
   void collect_leaves(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>& out, uint64_t lo,
                       uint64_t hi) const;
-  void add_stale(const std::vector<HwLeaf>& leaves, const Describe& cause);
-  void check_new_translations(const std::vector<HwLeaf>& leaves, const Describe& where);
-  void check_stale_at_return(uint64_t op_id, const std::string& label, uint64_t flush_began_at, const char* when);
+  void add_stale(const HwLeaf* leaves, size_t n, StaleCause cause, const Slot& at);
+  std::string cause_text(const Stale& s) const;
+  void check_new_translations(const HwLeaf* leaves, size_t n, const Describe& where);
+  std::vector<HwLeaf> scratch_leaves_;  // link() and unlink(): a table's leaves, capacity kept
+  void check_stale_at_return(uint64_t op_id, const OpLabel& label, uint64_t flush_began_at, const char* when);
 
   Walk walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache);
   void fill_tlb(const Walk& w);
@@ -261,7 +297,7 @@ class Smmu {
   bool op_active_ = false;
   OpKind op_kind_ = OpKind::Map;
   uint64_t op_id_ = 0, op_iova_ = 0, op_size_ = 0, op_counter_ = 0;
-  std::string op_label_;
+  OpLabel op_label_;
   uint64_t op_accesses_ = 0;
   bool hook_enabled_ = true;
   bool harness_call_ = false;
@@ -272,7 +308,7 @@ class Smmu {
   struct OpFrame {
     OpKind kind;
     uint64_t id, iova, size;
-    std::string label;
+    OpLabel label;
     uint64_t accesses, allocs, fail_at;
     bool alloc_failed;
     uint64_t began_at;
@@ -281,7 +317,7 @@ class Smmu {
   struct Returned {
     uint64_t id = 0;
     OpKind kind = OpKind::Map;
-    std::string label;
+    OpLabel label;
     uint64_t began_at = 0;
   } returned_;
   uint64_t op_began_at_ = 0;
@@ -292,8 +328,18 @@ class Smmu {
   // Whether an event goes anywhere (the log, the timeline): its text is built only then.
   bool recording() const { return log_.enabled() || timeline_; }
   void add_event(EventKind kind, std::string text);
-  // `access` holds the values; note_access fills in where.
-  void note_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, EventLog::Access access);
+  // After every descriptor access of an op: where it was (last_access()), and into the log and the
+  // timeline when they record. `access` holds the values; record_access fills in where. Inline, and the
+  // values are only gathered when something records: it runs for every access of every fuzz execution.
+  template <class Values>
+  void note_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, Values&& values) {
+    if (!op_active_ || harness_call_) return;  // the harness's own iova_to_phys checks stay out of traces
+    const int level = t.reachable ? t.level : -1;
+    last_access_ = AccessSite{kind == EventKind::kRead, level,
+                              t.level >= 0 ? t.iova_base + (uint64_t(index) << level_shift(t.level)) : 0};
+    if (recording()) record_access(kind, base, t, index, values());
+  }
+  void record_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, EventLog::Access access);
   AccessSite last_access_;
   // Whether an IOTLB entry translates through a leaf a lazy unmap removed (allowed until flush).
   bool removed_by_lazy_unmap(const TlbEntry& e) const;

@@ -50,7 +50,7 @@ void Smmu::raise_unseen(Table& t, uintptr_t base, unsigned index, ptc_pte_t foun
   const ptc_pte_t was = t.shadow[index];
   // Report it once: from now on the shadow holds what memory holds.
   t.shadow[index] = found;
-  const std::string during = op_active_ ? "during `" + op_label_ + "`" : "between operations";
+  const std::string during = op_active_ ? "during `" + op_label_.str() + "`" : "between operations";
   raise(Oracle::UnseenWrite,
         fmt("descriptor %s changed from 0x%llx to 0x%llx %s without a ptc_hw access (%s, t%llu): a plain store "
             "the harness was not told of. SPEC 6: a target accesses descriptors through ptc_hw, or is built with "

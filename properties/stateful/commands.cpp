@@ -68,7 +68,8 @@ RaceCommand::RaceCommand(const Model& m) {
   // The leaf: any writable one of at most 2M, or a 2M block for split and merge (pages outnumber
   // blocks by far once anything was split, so blocks are a pool of their own).
   std::vector<RefLeaf> leaves, blocks;
-  for (const auto& [iova, l] : m.ref->leaves()) {
+  const uint64_t top = 1ull << m.cfg.ias;
+  for (const RefLeaf& l : m.ref->leaves_in(0, top)) {
     if (!l.writable || l.size > kSize2M) continue;
     leaves.push_back(l);
     if (l.size == kSize2M) blocks.push_back(l);

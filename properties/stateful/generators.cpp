@@ -29,9 +29,9 @@ uint64_t pages(uint64_t n) { return n * kSize4K; }
 
 // A leaf of the model, by index (the model has at least one).
 RefLeaf pick_leaf(const ReferenceModel& ref) {
-  const auto& leaves = ref.leaves();
-  const size_t i = *gen::inRange<size_t>(0, leaves.size());
-  return std::next(leaves.begin(), long(i))->second;
+  const LeafRuns& leaves = ref.leaf_runs();
+  const size_t i = *gen::inRange<size_t>(0, leaves.leaf_count());
+  return leaves.nth_leaf(i);
 }
 
 // The caller's bitmap stays small: coarser bitmap pages for large ranges.
@@ -128,7 +128,7 @@ Gen<uint64_t> gen_iova(const Model& m) {
       {1, gen::map(gen::inRange<uint64_t>(0, top >> 12), [](uint64_t n) { return n << 12; })},
       {1, gen::map(gen::inRange<uint64_t>(0, top >> 12), [](uint64_t n) { return (n << 12) | 0x800; })},  // unaligned
   };
-  if (!m.ref->leaves().empty()) {
+  if (!m.ref->leaf_runs().empty()) {
     // A leaf's edges, a page inside it, a 2M boundary inside it.
     alts.push_back({5, gen::exec([ref = m.ref] {
                       const RefLeaf l = pick_leaf(*ref);
@@ -162,15 +162,16 @@ Gen<Range> gen_range(const Model& m) {
       {3, gen::exec([m] { return Range{*gen_iova(m), *gen_size()}; })},
       {1, gen::just(Range{0, m.top()})},
   };
-  if (!m.ref->leaves().empty()) {
+  if (!m.ref->leaf_runs().empty()) {
     auto ref = m.ref;
     // Whole leaves: from one leaf's start to a later leaf's end.
     alts.push_back({4, gen::exec([ref] {
-                      const auto& leaves = ref->leaves();
-                      const size_t i = *gen::inRange<size_t>(0, leaves.size());
-                      const size_t j = i + *gen::inRange<size_t>(0, std::min<size_t>(8, leaves.size() - i));
-                      const RefLeaf& a = std::next(leaves.begin(), long(i))->second;
-                      const RefLeaf& b = std::next(leaves.begin(), long(j))->second;
+                      const LeafRuns& leaves = ref->leaf_runs();
+                      const size_t n = leaves.leaf_count();
+                      const size_t i = *gen::inRange<size_t>(0, n);
+                      const size_t j = i + *gen::inRange<size_t>(0, std::min<size_t>(8, n - i));
+                      const RefLeaf a = leaves.nth_leaf(i);
+                      const RefLeaf b = leaves.nth_leaf(j);
                       return Range{a.iova, b.end() - a.iova};
                     })});
     // The 2M or 1G region around a leaf (whole blocks to split or merge).
@@ -191,7 +192,7 @@ Gen<Range> gen_range(const Model& m) {
 }
 
 Gen<uint64_t> gen_mapped_page(const Model& m) {
-  if (m.ref->leaves().empty()) return gen_iova(m);
+  if (m.ref->leaf_runs().empty()) return gen_iova(m);
   return weighted<uint64_t>({
       {5, gen::exec([ref = m.ref] {
          const RefLeaf l = pick_leaf(*ref);

@@ -1,6 +1,6 @@
 // Tests of the dirty bitmap (core/bitmap): the bit arithmetic, the plain (reference) writer, the windowed
 // writer against it (hand-written edge cases and a seeded randomized differential test), the ptc_dirty
-// adapters and bitmap_runs.
+// adapters, bitmap_runs and the caller's buffer (CallerBuffer, ReusedCallerBuffer).
 //
 // The randomized test prints its seed; set PTCHECK_BITMAP_SEED=<n> to replay one, and
 // PTCHECK_BITMAP_ITERS=<n> to run more (or fewer) iterations.
@@ -460,6 +460,62 @@ TEST(CallerBufferTest, EndsWhereTheCallersBytesEnd) {
       EXPECT_TRUE(__asan_address_is_poisoned(b.data() + n)) << mis << " " << n;
     }
   }
+}
+#endif
+
+TEST(ReusedCallerBufferTest, EachPlacementIsACallerBufferOfItsOwn) {
+  ReusedCallerBuffer b(5000);
+  // Every placement after another one that filled its front and wrote (and declared) all its bytes.
+  for (size_t mis : kPageMisaligns) {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{4096}, size_t{5000}}) {
+      uint8_t* p = b.place(n, mis, 0x5a);
+      EXPECT_EQ(p, b.data());
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % CallerBuffer::kPageSize, mis) << n;
+      EXPECT_EQ(b.front() + mis, p);
+      EXPECT_EQ(b.size(), n);
+      EXPECT_EQ(std::vector<uint8_t>(p, p + n), std::vector<uint8_t>(n, 0)) << mis << " " << n;
+      EXPECT_TRUE(b.front_intact());
+      if (mis) {
+        b.data()[-1] = 0;
+        EXPECT_FALSE(b.front_intact());
+        b.data()[-1] = 0x5a;
+      }
+      std::memset(p, 0xff, n);
+      b.written(0, n);
+    }
+  }
+  // The front of a placement far into its page lies in the caller's bytes of the next one.
+  b.place(16, 0xfff, 0x5a);
+  uint8_t* p = b.place(5000, 0, 0);
+  EXPECT_EQ(std::vector<uint8_t>(p, p + 5000), std::vector<uint8_t>(5000, 0));
+  // Only the declared bytes come back to zero: a run pays for what it wrote, not for the whole buffer.
+  p[100] = p[4999] = 1;
+  b.written(100, 101);
+  p = b.place(5000, 0, 0);
+  EXPECT_EQ(p[100], 0);
+  EXPECT_EQ(p[4999], 1);
+  b.written_anywhere();
+  p = b.place(5000, 0, 0);
+  EXPECT_EQ(p[4999], 0);
+  EXPECT_THROW(b.place(8, CallerBuffer::kPageSize, 0), std::invalid_argument);
+  EXPECT_THROW(b.place(5001, 0, 0), std::invalid_argument);
+}
+
+#ifdef PTCHECK_TEST_ASAN
+TEST(ReusedCallerBufferTest, EndsWhereTheCallersBytesEnd) {
+  // As CallerBuffer: nothing after the caller's last byte is addressable, however long the placement before.
+  ReusedCallerBuffer b(5000);
+  for (size_t mis : kPageMisaligns) {
+    for (size_t n : {size_t{5000}, size_t{1}, size_t{15}, size_t{17}, size_t{4096}}) {
+      uint8_t* p = b.place(n, mis, 0);
+      EXPECT_FALSE(__asan_address_is_poisoned(b.front())) << mis << " " << n;
+      EXPECT_FALSE(__asan_address_is_poisoned(p + n - 1)) << mis << " " << n;
+      EXPECT_TRUE(__asan_address_is_poisoned(p + n)) << mis << " " << n;
+      EXPECT_TRUE(__asan_address_is_poisoned(b.front() + CallerBuffer::kPageSize + 4999)) << mis << " " << n;
+    }
+  }
+  uint8_t* p = b.place(0, 0xff1, 0);
+  EXPECT_TRUE(__asan_address_is_poisoned(p));
 }
 #endif
 

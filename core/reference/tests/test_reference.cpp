@@ -36,7 +36,7 @@ TEST(Reference, MapWithout1GUses2M) {
   c.pgsizes = kSize4K | kSize2M;
   ReferenceModel m(c);
   ASSERT_EQ(m.map(0, 0, kSize1G, RW), 0);
-  EXPECT_EQ(m.leaves().size(), 512u);
+  EXPECT_EQ(m.leaf_runs().leaf_count(), 512u);
 }
 
 TEST(Reference, MapErrors) {
@@ -51,7 +51,7 @@ TEST(Reference, MapErrors) {
   EXPECT_EQ(m.map(0, (1ull << 48) - kSize4K, 2 * kSize4K, RW), -EINVAL);  // beyond oas
   ASSERT_EQ(m.map(0x200000, 0, kSize2M, RW), 0);
   EXPECT_EQ(m.map(0x3ff000, 0x9000, 2 * kSize4K, RW), -EEXIST);  // one page overlaps
-  EXPECT_EQ(m.leaf_at(0x400000), nullptr);                        // all-or-nothing
+  EXPECT_FALSE(m.leaf_at(0x400000));                        // all-or-nothing
 }
 
 TEST(Reference, NewWritableMappingIsDirtyOnce) {
@@ -70,7 +70,7 @@ TEST(Reference, UnmapCountsBytesAndRefusesToCutALeaf) {
   ReferenceModel m(Config{});
   ASSERT_EQ(m.map(0, 0, kSize2M, RW), 0);
   EXPECT_EQ(m.unmap(0, kSize4K), -EINVAL);  // cuts the 2M block: nothing unmapped
-  EXPECT_NE(m.leaf_at(0), nullptr);
+  EXPECT_TRUE(m.leaf_at(0));
   EXPECT_EQ(m.unmap(0, kSize1G), int64_t(kSize2M));  // holes count 0
   EXPECT_EQ(m.unmap(0, kSize1G), 0);
   EXPECT_EQ(m.unmap(0x10, kSize4K), -EINVAL);
@@ -119,7 +119,7 @@ TEST(Reference, SplitKeepsDirtyStatePerBlock) {
   ASSERT_EQ(m.map(kSize2M, kSize2M, kSize2M, RW), 0);
   ASSERT_EQ(m.read_and_clear_dirty(kSize2M, kSize2M, 0, nullptr), 0);  // second one clean
   ASSERT_EQ(m.split(0, 2 * kSize2M), 0);
-  EXPECT_EQ(m.leaves().size(), 1024u);
+  EXPECT_EQ(m.leaf_runs().leaf_count(), 1024u);
   EXPECT_EQ(m.leaf_at(0x1000)->dirty, DirtyState::Dirty);
   EXPECT_EQ(m.leaf_at(kSize2M + 0x1000)->dirty, DirtyState::Clean);
   EXPECT_EQ(m.leaf_at(kSize2M + 0x1000)->pa, kSize2M + 0x1000);
@@ -167,7 +167,7 @@ TEST(Reference, MergeBuilds1GFrom2MBlocks) {
   ASSERT_EQ(m.map(kSize1G, kSize1G, kSize1G, RW), 0);
   ASSERT_EQ(m.split(kSize1G, kSize1G), 0);
   ASSERT_EQ(m.merge(kSize1G, kSize1G), 0);
-  EXPECT_EQ(m.leaves().size(), 1u);
+  EXPECT_EQ(m.leaf_runs().leaf_count(), 1u);
   EXPECT_EQ(m.leaf_at(kSize1G)->size, kSize1G);
 }
 

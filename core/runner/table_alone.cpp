@@ -1,11 +1,11 @@
-#include "bench/target_alone.h"
+#include "core/runner/table_alone.h"
 
 #include <cstdlib>
 #include <cstring>
 
 #include "core/ops/target_call.h"
 
-namespace ptc::bench {
+namespace ptc {
 namespace {
 
 void* plain_alloc(void*, size_t bytes) {
@@ -36,7 +36,7 @@ void run_op(const Op& op, const ptc_target_ops* ops, struct ptc_target* t, const
 
 }  // namespace
 
-long run_target_alone(const Script& s, const ptc_target_ops* target) {
+long run_table_alone(const Script& s, const ptc_target_ops* target) {
   const ptc_cfg cfg = s.config.to_abi();
   struct ptc_target* t = target->create(&cfg, &kPlainHw);
   if (!t) return -1;
@@ -57,4 +57,4 @@ long run_target_alone(const Script& s, const ptc_target_ops* target) {
   return n;
 }
 
-}  // namespace ptc::bench
+}  // namespace ptc
