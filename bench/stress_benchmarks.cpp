@@ -3,8 +3,8 @@
 // checked by the SMMU's oracles, the dirty accounting and linearizability), then one sequence of the
 // deterministic scheduler (16 schedules through the differential runner). Histories per second of wall
 // time (the threads' work, not the benchmark thread's CPU time). Baseline: the CPU ops of the same
-// histories, in the order they were called, on the table alone (target_alone.h): what the table's own
-// work in a history costs.
+// histories, in the order they were called, on the table alone (core/runner/table_alone.h): what the
+// table's own work in a history costs.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bench/registration.h"
-#include "bench/target_alone.h"
+#include "core/runner/table_alone.h"
 #include "core/lpae/lpae_target.h"
 #include "properties/concurrent/scheduler.h"
 #include "properties/concurrent/threaded.h"
@@ -76,7 +76,7 @@ void stress_alone_bench(benchmark::State& state, uint64_t n) {
   const std::vector<Script> scripts = history_cpu_ops(n);  // outside the timed loop
   if (scripts.empty()) return state.SkipWithError("no history ran");
   for (auto _ : state)
-    for (const Script& s : scripts) benchmark::DoNotOptimize(run_target_alone(s, ptc_lpae_ops()));
+    for (const Script& s : scripts) benchmark::DoNotOptimize(run_table_alone(s, ptc_lpae_ops()));
   state.counters["histories"] =
       benchmark::Counter(double(state.iterations() * scripts.size()), benchmark::Counter::kIsRate);
   state.SetLabel(std::to_string(scripts.size()) + " histories");
