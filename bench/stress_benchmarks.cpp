@@ -62,7 +62,8 @@ std::vector<Script> history_cpu_ops(uint64_t n) {
     std::vector<const conc::HistOp*> cpu;
     for (const conc::HistOp& x : h.history.ops)
       if (!x.snapshot && x.op.kind != OpKind::Dev) cpu.push_back(&x);
-    std::stable_sort(cpu.begin(), cpu.end(), [](const conc::HistOp* a, const conc::HistOp* b) { return a->call < b->call; });
+    std::stable_sort(cpu.begin(), cpu.end(),
+                     [](const conc::HistOp* a, const conc::HistOp* b) { return a->call < b->call; });
     Script s;
     s.config = h.history.config;
     s.has_config = true;

@@ -146,7 +146,9 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
   for (const HistOp::RacingWrite& w : h.racing_writes) m.settle_racing_writes(op, r, {w.iova}, w.cleared_elsewhere);
   if (h.unchecked) return true;
   if (r != h.result) {
-    if (why) *why = op.kind == OpKind::Phys ? "the reference gives " + print_addr(uint64_t(r)) : "the reference returns " + result_text(r);
+    if (why)
+      *why = op.kind == OpKind::Phys ? "the reference gives " + print_addr(uint64_t(r))
+                                     : "the reference returns " + result_text(r);
     return false;
   }
   if (traits(op.kind).records_dirty) {
@@ -157,7 +159,8 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
     IntervalSet allowed = must;
     allowed.add(may);
     if (must.first_not_in(h.pages) || h.pages.first_not_in(allowed)) {
-      if (why) *why = "the reference records " + print_pages(must) + (may.empty() ? "" : " and maybe " + print_pages(may));
+      if (why)
+        *why = "the reference records " + print_pages(must) + (may.empty() ? "" : " and maybe " + print_pages(may));
       return false;
     }
   }
@@ -462,7 +465,8 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
       cpu.push_back(&o);
     if (projected_onto_pages(o, h.config)) projectable.push_back(&o);
   }
-  std::stable_sort(projectable.begin(), projectable.end(), [](const HistOp* x, const HistOp* y) { return x->call < y->call; });
+  std::stable_sort(projectable.begin(), projectable.end(),
+                   [](const HistOp* x, const HistOp* y) { return x->call < y->call; });
   std::vector<HistOp> projected;
   std::vector<const HistOp*> ptrs;
   for (auto& [page, devs] : pages) {
