@@ -134,6 +134,12 @@ std::vector<Measure> suite_measures(const SuiteOptions& o) {
   out.push_back(counter_measure("harness.scenarios", "corpora/scenarios through the differential runner",
                                 "harness.scenarios", "alone.scenarios", "the same scripts on the table alone",
                                 Figure::Rate, "scripts", "scripts/s", 1, Ratio::Cost));
+  if (stress_built())
+    out.push_back(counter_measure("harness.stress",
+                                  "ptcheck stress: a real-thread history (3 CPU x 16 ops, 2 device threads), checked, "
+                                  "and a sequence of 16 schedules",
+                                  "harness.stress", "alone.stress", "the histories' CPU ops in call order on the table alone",
+                                  Figure::Rate, "histories", "histories/s", 1, Ratio::Cost));
   if (proofs_built())
     out.push_back(time_measure("proofs.suite",
                                o.quick ? "the bbml 0 split obligations (Z3)" : "every Z3 obligation (ptcheck prove)",

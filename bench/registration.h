@@ -37,5 +37,6 @@ void register_bitmap_benchmarks(const SuiteOptions& o);
 void register_reference_benchmarks(const SuiteOptions& o);
 void register_concurrent_benchmarks(const SuiteOptions& o);
 void register_harness_benchmarks(const SuiteOptions& o);
+void register_stress_benchmarks(const SuiteOptions& o);  // when stress_built()
 
 }  // namespace ptc::bench

@@ -16,6 +16,11 @@ void register_suite(const SuiteOptions& o) {
   register_reference_benchmarks(o);
   register_concurrent_benchmarks(o);
   register_harness_benchmarks(o);
+#if PTCHECK_HAVE_STRESS
+  register_stress_benchmarks(o);
+#endif
 }
+
+bool stress_built() { return PTCHECK_HAVE_STRESS != 0; }
 
 }  // namespace ptc::bench

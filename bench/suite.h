@@ -32,5 +32,7 @@ std::vector<Measure> suite_measures(const SuiteOptions& o);
 
 // Whether the Z3 suite measure is built (PTCHECK_PROOFS).
 bool proofs_built();
+// Whether `ptcheck stress` (properties/concurrent, built with the tests) is in the suite.
+bool stress_built();
 
 }  // namespace ptc::bench

@@ -88,15 +88,23 @@ const char* verdict_name(Verdict v) {
   return "?";
 }
 
-bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
+namespace {
+
+// Whether applying h can change the model: not a snapshot, a device read or fill, a write that faulted
+// or (seen for its effect only) raced a scan. Those are checked against the model as it stands, and
+// the search does not copy the model for them.
+bool changes_model(const HistOp& h) {
+  if (h.snapshot) return false;
+  if (h.op.kind != OpKind::Dev) return true;
+  return h.op.dev == DevKind::Write && !h.fault && !(h.unchecked && h.racy);
+}
+
+// h's result against the model, for an op that does not change it (changes_model) or before a device
+// write takes effect. *why (when given) says what the reference gives when it is not allowed.
+bool holds_in(const ReferenceModel& m, const HistOp& h, std::string* why) {
   const Op& op = h.op;
   const Config& cfg = m.config();
-  if (h.unchecked && op.kind == OpKind::Dev) {
-    // A device write seen for its effect only; a racy one has none at its own point (the scans it
-    // raced settle its leaf).
-    if (op.dev == DevKind::Write && !h.fault && !h.racy) m.device_write_reached(op.iova, uint64_t(h.result), nullptr);
-    return true;
-  }
+  if (h.unchecked && op.kind == OpKind::Dev) return true;
   if (h.snapshot) {
     const std::vector<RefLeaf> want = m.leaves_in(op.iova, op.size);
     for (size_t i = 0; i < std::max(want.size(), h.leaves.size()); ++i) {
@@ -106,21 +114,29 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
       if (g && w && g->iova == w->iova && g->size == w->size && g->pa == w->pa && g->writable == w->writable &&
           g->af && (!dirty_known || g->dirty == (w->dirty == DirtyState::Dirty)))
         continue;
-      *why = fmt("leaf %zu: the target has %s, the reference %s", i,
-                 g ? leaf_list({*g}).c_str() : " nothing", w ? (" " + describe(*w, cfg.hw_dirty)).c_str() : " nothing");
+      if (why)
+        *why = fmt("leaf %zu: the target has %s, the reference %s", i, g ? leaf_list({*g}).c_str() : " nothing",
+                   w ? (" " + describe(*w, cfg.hw_dirty)).c_str() : " nothing");
       return false;
     }
     return true;
   }
+  const std::vector<DeviceOutcome> allowed = m.device_outcomes(op.iova, op.dev == DevKind::Write);
+  const DeviceOutcome got{h.fault, h.fault ? 0 : uint64_t(h.result)};
+  if (std::find(allowed.begin(), allowed.end(), got) != allowed.end()) return true;
+  if (why) *why = "the reference gives " + describe(allowed.front());
+  return false;
+}
+
+}  // namespace
+
+bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
+  const Op& op = h.op;
+  if (!changes_model(h)) return holds_in(m, h, why);
   if (op.kind == OpKind::Dev) {
-    const bool write = op.dev == DevKind::Write;
-    const std::vector<DeviceOutcome> allowed = m.device_outcomes(op.iova, write);
-    const DeviceOutcome got{h.fault, h.fault ? 0 : uint64_t(h.result)};
-    if (std::find(allowed.begin(), allowed.end(), got) == allowed.end()) {
-      *why = "the reference gives " + describe(allowed.front());
-      return false;
-    }
-    if (write && !h.fault) m.device_write_reached(op.iova, got.pa, nullptr);
+    // A device write that reached its page (seen for its effect only, or whose outcome the model allows).
+    if (!holds_in(m, h, why)) return false;
+    m.device_write_reached(op.iova, uint64_t(h.result), nullptr);
     return true;
   }
   // Writes racing with this op's scan, then the op, then what the model says they leave behind.
@@ -130,7 +146,9 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
   for (const HistOp::RacingWrite& w : h.racing_writes) m.settle_racing_writes(op, r, {w.iova}, w.cleared_elsewhere);
   if (h.unchecked) return true;
   if (r != h.result) {
-    *why = op.kind == OpKind::Phys ? "the reference gives " + print_addr(uint64_t(r)) : "the reference returns " + result_text(r);
+    if (why)
+      *why = op.kind == OpKind::Phys ? "the reference gives " + print_addr(uint64_t(r))
+                                     : "the reference returns " + result_text(r);
     return false;
   }
   if (traits(op.kind).records_dirty) {
@@ -141,12 +159,42 @@ bool apply_to_model(ReferenceModel& m, const HistOp& h, std::string* why) {
     IntervalSet allowed = must;
     allowed.add(may);
     if (must.first_not_in(h.pages) || h.pages.first_not_in(allowed)) {
-      *why = "the reference records " + print_pages(must) + (may.empty() ? "" : " and maybe " + print_pages(may));
+      if (why)
+        *why = "the reference records " + print_pages(must) + (may.empty() ? "" : " and maybe " + print_pages(may));
       return false;
     }
   }
   return true;
 }
+
+namespace {
+
+// The models a search makes, kept for the next search on this thread: assigning a state over a kept
+// model reuses its leaves' nodes, where a fresh copy allocates every one (and a search makes a copy for
+// each op it linearizes that changes the model). At most kKept are kept (a 2M region of 4K leaves is
+// some 40 KiB a model).
+class ModelPool {
+ public:
+  using Owned = std::vector<std::unique_ptr<ReferenceModel>>;
+  std::unique_ptr<ReferenceModel> copy_of(const ReferenceModel& m) {
+    if (spare_.empty()) return std::make_unique<ReferenceModel>(m);
+    std::unique_ptr<ReferenceModel> r = std::move(spare_.back());
+    spare_.pop_back();
+    *r = m;
+    return r;
+  }
+  void keep(Owned& used) {
+    for (auto& m : used)
+      if (spare_.size() < kKept) spare_.push_back(std::move(m));
+    used.clear();
+  }
+
+ private:
+  static constexpr size_t kKept = 128;
+  Owned spare_;
+};
+
+}  // namespace
 
 LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& ops, Clock::time_point deadline) {
   LinResult res;
@@ -179,23 +227,40 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
     prev = e;
   }
 
+  // Every state of the search is owned here and goes back to the pool when the search ends.
+  thread_local ModelPool pool;
+  struct GiveBack {
+    ModelPool& pool;
+    ModelPool::Owned owned;
+    // An op that changes the model is tried on a copy of the state; the copy becomes a state of its
+    // own only when the search goes on from it (else the next try assigns over it). One that does not
+    // change the model is tried on the state itself.
+    std::unique_ptr<ReferenceModel> scratch;
+    ~GiveBack() {
+      if (scratch) owned.push_back(std::move(scratch));
+      pool.keep(owned);
+    }
+  } states{pool, {}, nullptr};
   struct Memo {
     Bits bits;
-    std::shared_ptr<const ReferenceModel> model;
+    const ReferenceModel* model;
   };
   std::unordered_map<uint64_t, std::vector<Memo>> cache;
   struct Frame {
     Entry* call;
-    std::shared_ptr<const ReferenceModel> before;
+    const ReferenceModel* before;
+    uint64_t before_hash;
   };
   std::vector<Frame> stack;
-  auto state = std::make_shared<const ReferenceModel>(cfg);
+  states.owned.push_back(pool.copy_of(ReferenceModel(cfg)));
+  const ReferenceModel* state = states.owned.back().get();
+  uint64_t state_hash = state->state_hash();
   Bits linearized(n);
-
-  // For the explanation: the deepest point the search reached and why each next op failed there.
+  // For the explanation: the deepest point the search reached and each op that failed there, with the
+  // state it failed in (its words are built only if the history is not linearizable).
   size_t best_depth = 0;
   std::vector<size_t> best_prefix;
-  std::vector<std::string> best_why;
+  std::vector<std::pair<size_t, const ReferenceModel*>> best_failed;
 
   Entry* entry = head->next;
   uint64_t iter = 0;
@@ -205,21 +270,31 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
       return res;
     }
     if (entry->is_call) {
-      ReferenceModel next = *state;
-      std::string why;
+      const HistOp& op = *ops[entry->op];
       ++res.steps;
-      if (apply_to_model(next, *ops[entry->op], &why)) {
+      const bool changes = changes_model(op);
+      if (changes && states.scratch)
+        *states.scratch = *state;
+      else if (changes)
+        states.scratch = pool.copy_of(*state);
+      if (changes ? apply_to_model(*states.scratch, op, nullptr) : holds_in(*state, op, nullptr)) {
         Bits nb = linearized;
         nb.set(entry->op);
-        const uint64_t key = mix(nb.hash(), next.state_hash());
-        auto& bucket = cache[key];
+        const ReferenceModel& next = changes ? *states.scratch : *state;
+        const uint64_t next_hash = changes ? states.scratch->state_hash() : state_hash;
+        auto& bucket = cache[mix(nb.hash(), next_hash)];
         const bool seen = std::any_of(bucket.begin(), bucket.end(),
                                       [&](const Memo& m) { return m.bits == nb && m.model->same_state(next); });
         if (!seen) {
-          auto ns = std::make_shared<const ReferenceModel>(std::move(next));
+          const ReferenceModel* ns = state;
+          if (changes) {
+            states.owned.push_back(std::move(states.scratch));
+            ns = states.owned.back().get();
+          }
           bucket.push_back(Memo{nb, ns});
-          stack.push_back(Frame{entry, state});
+          stack.push_back(Frame{entry, state, state_hash});
           state = ns;
+          state_hash = next_hash;
           linearized = nb;
           lift(entry);
           entry = head->next;
@@ -229,13 +304,14 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
         const size_t depth = stack.size();
         if (depth > best_depth) {
           best_depth = depth;
-          best_why.clear();
+          best_failed.clear();
           best_prefix.clear();
           for (const Frame& f : stack) best_prefix.push_back(f.call->op);
         }
-        const std::string line = print_op(*ops[entry->op]) + "\n        -> " + why;
-        if (depth == best_depth && best_why.size() < 6 && std::find(best_why.begin(), best_why.end(), line) == best_why.end())
-          best_why.push_back(line);
+        const std::pair<size_t, const ReferenceModel*> failed{entry->op, state};
+        if (depth == best_depth && best_failed.size() < 32 &&
+            std::find(best_failed.begin(), best_failed.end(), failed) == best_failed.end())
+          best_failed.push_back(failed);
       }
       entry = entry->next;
     } else {
@@ -244,12 +320,23 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
       stack.pop_back();
       linearized.clear(f.call->op);
       state = f.before;
+      state_hash = f.before_hash;
       unlift(f.call);
       entry = f.call->next;
     }
   }
   if (!head->next) return res;
 
+  // Why each op failed where it did, in words (at most 6 different ones).
+  std::vector<std::string> best_why;
+  for (const auto& [op, before] : best_failed) {
+    ReferenceModel m = *before;
+    std::string why;
+    apply_to_model(m, *ops[op], &why);
+    const std::string line = print_op(*ops[op]) + "\n        -> " + why;
+    if (best_why.size() < 6 && std::find(best_why.begin(), best_why.end(), line) == best_why.end())
+      best_why.push_back(line);
+  }
   res.verdict = Verdict::NotLinearizable;
   res.failing_part = ops;
   std::string s = fmt("no order of these %zu ops agrees with the reference model.\n", n);
@@ -313,22 +400,21 @@ std::optional<std::vector<DeviceOutcome>> racing_outcomes(const Config& cfg, con
                                                           const HistOp& c, uint64_t page, bool write) {
   ReferenceModel before(cfg);
   std::vector<const HistOp*> beside;  // flushes that overlap c
-  std::string unused;
   for (const HistOp& p : projected) {
     if (p.ret < c.call)
-      apply_to_model(before, p, &unused);
+      apply_to_model(before, p, nullptr);
     else if (p.op.kind == OpKind::Flush && p.call < c.ret)
       beside.push_back(&p);
   }
   if (!before.access_races(c.op, page)) return std::nullopt;
   ReferenceModel after = before;
-  if (projected_onto_pages(c, cfg)) apply_to_model(after, project_onto_page(c, page), &unused);
+  if (projected_onto_pages(c, cfg)) apply_to_model(after, project_onto_page(c, page), nullptr);
   std::vector<DeviceOutcome> out = before.transient_outcomes(project_onto_page(c, page).op, page, write);
   for (ReferenceModel* m : {&before, &after})
     for (int flushed = 0; flushed <= int(!beside.empty()); ++flushed) {
       ReferenceModel x = *m;
       if (flushed)
-        for (const HistOp* f : beside) apply_to_model(x, *f, &unused);
+        for (const HistOp* f : beside) apply_to_model(x, *f, nullptr);
       for (const DeviceOutcome& o : x.device_outcomes(page, write)) out.push_back(o);
     }
   return out;
@@ -368,36 +454,44 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
   //    invalidation completes, so "old after new" is allowed); the others must be linearizable with the
   //    translation-changing ops projected onto the page (lazy mode: and every flush, which ends the
   //    translations lazy unmaps left usable).
-  std::map<uint64_t, std::vector<HistOp>> pages;
-  for (const HistOp& d : h.ops)
-    if (!d.snapshot && d.op.kind == OpKind::Dev) pages[d.lo()].push_back(d);
+  //    Every page looks at the same few CPU ops again: they are picked out once.
+  std::map<uint64_t, std::vector<const HistOp*>> pages;
+  std::vector<const HistOp*> cpu, projectable;  // projectable: by call time
+  for (const HistOp& o : h.ops) {
+    if (o.snapshot) continue;
+    if (o.op.kind == OpKind::Dev)
+      pages[o.lo()].push_back(&o);
+    else
+      cpu.push_back(&o);
+    if (projected_onto_pages(o, h.config)) projectable.push_back(&o);
+  }
+  std::stable_sort(projectable.begin(), projectable.end(),
+                   [](const HistOp* x, const HistOp* y) { return x->call < y->call; });
+  std::vector<HistOp> projected;
+  std::vector<const HistOp*> ptrs;
   for (auto& [page, devs] : pages) {
     // The translation-changing ops projected onto the page, in time order: the caller never runs two
     // of them on one page at once, so each has one state before it (lazy flushes aside: see below).
-    std::vector<HistOp> projected;
-    for (const HistOp& c : h.ops) {
-      if (!projected_onto_pages(c, h.config)) continue;
-      if (c.op.kind != OpKind::Flush && !(page >= c.lo() && page < c.hi())) continue;
-      projected.push_back(project_onto_page(c, page));
-    }
-    std::stable_sort(projected.begin(), projected.end(), [](const HistOp& x, const HistOp& y) { return x.call < y.call; });
-    std::vector<HistOp> ops;
-    for (const HistOp& d : devs) {
+    projected.clear();
+    for (const HistOp* c : projectable)
+      if (c->op.kind == OpKind::Flush || (page >= c->lo() && page < c->hi())) projected.push_back(project_onto_page(*c, page));
+    ptrs.clear();
+    for (const HistOp* d : devs) {
       std::vector<DeviceOutcome> allowed;
       bool during = false;
-      const bool write = d.op.dev == DevKind::Write;
-      for (const HistOp& c : h.ops) {
-        if (c.snapshot || c.op.kind == OpKind::Dev || !(c.call < d.ret && d.call < c.ret)) continue;
-        const auto racing = racing_outcomes(h.config, projected, c, page, write);
+      const bool write = d->op.dev == DevKind::Write;
+      for (const HistOp* c : cpu) {
+        if (!(c->call < d->ret && d->call < c->ret)) continue;
+        const auto racing = racing_outcomes(h.config, projected, *c, page, write);
         if (!racing) continue;
         during = true;
         allowed.insert(allowed.end(), racing->begin(), racing->end());
       }
       if (!during) {
-        ops.push_back(d);
+        ptrs.push_back(d);
         continue;
       }
-      const DeviceOutcome got{d.fault, d.fault ? 0 : uint64_t(d.result)};
+      const DeviceOutcome got{d->fault, d->fault ? 0 : uint64_t(d->result)};
       if (std::find(allowed.begin(), allowed.end(), got) == allowed.end()) {
         LinResult r;
         r.verdict = Verdict::NotLinearizable;
@@ -405,15 +499,13 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
           if (o.hi() > page && o.lo() <= page) r.failing_part.push_back(&o);
         r.explanation = fmt("`%s`, during an op that changes the translation of page 0x%llx, gave neither the old "
                             "nor the new translation (the reference allows %s)\n",
-                            print_op(d).c_str(), ull(page), outcomes_list(allowed).c_str());
+                            print_op(*d).c_str(), ull(page), outcomes_list(allowed).c_str());
         fold(total, std::move(r), unknown);
         return total;
       }
     }
-    for (HistOp& p : projected) ops.push_back(std::move(p));
+    for (const HistOp& p : projected) ptrs.push_back(&p);
 
-    std::vector<const HistOp*> ptrs;
-    for (const HistOp& o : ops) ptrs.push_back(&o);
     LinResult r = check_partition(h.config, ptrs, deadline);
     if (r.verdict == Verdict::NotLinearizable) {
       // Point at the recorded ops, not at the projections that live only here.
@@ -438,16 +530,19 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
     if (o.snapshot || o.op.kind != OpKind::Dev) continue;
     rest.ops.back().unchecked = true;
   }
+  std::vector<HistOp*> all_scans;  // the ops that scan page by page
+  for (HistOp& c : rest.ops)
+    if (!c.snapshot && (c.op.kind == OpKind::Dirty || c.op.kind == OpKind::Split || c.op.kind == OpKind::UnmapDirty))
+      all_scans.push_back(&c);
+  std::vector<HistOp*> scans;
   for (HistOp& w : rest.ops) {
     if (w.snapshot || w.op.kind != OpKind::Dev) continue;
-    std::vector<HistOp*> scans;
+    scans.clear();
     bool cleared = false;
-    for (HistOp& c : rest.ops) {
-      const bool scan = !c.snapshot && (c.op.kind == OpKind::Dirty || c.op.kind == OpKind::Split ||
-                                        c.op.kind == OpKind::UnmapDirty);
-      if (scan && c.call < w.ret && w.call < c.ret && w.lo() >= c.lo() && w.lo() < c.hi()) {
-        scans.push_back(&c);
-        cleared |= c.is_clearing_read();
+    for (HistOp* c : all_scans) {
+      if (c->call < w.ret && w.call < c->ret && w.lo() >= c->lo() && w.lo() < c->hi()) {
+        scans.push_back(c);
+        cleared |= c->is_clearing_read();
       }
     }
     w.racy = !scans.empty();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -133,42 +134,35 @@ std::vector<std::vector<Planned>> plan(Rng& rng, const std::vector<Region>& regi
   return plans;
 }
 
-// Pause windows: a CPU thread that pauses after a descriptor access opens a window (a ticket) and
-// waits briefly until a device thread has acted inside its op's range, so that read-then-write
-// windows of the target are hit by the device on purpose rather than by luck. The window is aimed:
-// it carries the output address of the descriptor just accessed, and the device acts on the page
-// that descriptor maps when it lies in the op's range (the page whose leaf the op has just read,
-// not one it has yet to read, which would only show it a dirty leaf).
-struct Windows {
-  explicit Windows(unsigned n)
-      : open(new std::atomic<uint64_t>[n]), claimed(new std::atomic<uint64_t>[n]), done(new std::atomic<uint64_t>[n]),
-        aim(new std::atomic<uint64_t>[n]), quiet(new std::atomic<bool>[n]) {
-    for (unsigned i = 0; i < n; ++i) open[i] = claimed[i] = done[i] = aim[i] = 0, quiet[i] = false;
-  }
-  std::unique_ptr<std::atomic<uint64_t>[]> open, claimed, done;
-  std::unique_ptr<std::atomic<uint64_t>[]> aim;  // output address of the access paused after (0: none)
-  std::unique_ptr<std::atomic<bool>[]> quiet;    // the op in flight is quiet (Planned::quiet)
+// Pause windows: a CPU thread that pauses after a descriptor access has the device act inside its
+// op's range right there, so that read-then-write windows of the target are hit by the device on
+// purpose rather than by luck. The action is aimed: at the page the descriptor just accessed maps
+// when it lies in the op's range (the page whose leaf the op has just read, not one it has yet to
+// read, which would only show it a dirty leaf). The paused thread runs the device action itself (as
+// the device thread it waited for would have, while it waited): no hand-off between threads per
+// pause, which on a loaded machine cost a context switch or a timed-out wait each.
+struct Window {
+  std::atomic<uint64_t> aim{0};  // output address of the access paused after (0: none); device threads aim there too
+  bool quiet = false;            // the op in flight is quiet (Planned::quiet): no window, a yield
+  std::function<void(uint64_t oa)> act;  // the device's action in the window (the history's device side)
 };
 
 // The output address a descriptor holds (SPEC 2: bits 47:12 of a valid descriptor), 0 for an
 // invalid one. For a table descriptor it is a table's address, which maps no page of a region.
 uint64_t descriptor_output(ptc_pte_t d) { return (d & 1) ? d & 0x0000fffffffff000ull : 0; }
 
-struct PauseArg {
-  Windows* w;
-  unsigned t;
-  static void pause(void* arg, const LockedSmmu::PauseSite& site) {
-    auto* p = static_cast<PauseArg*>(arg);
-    if (p->w->quiet[p->t].load()) {
-      std::this_thread::yield();
-      return;
-    }
-    p->w->aim[p->t].store(descriptor_output(site.value));
-    const uint64_t ticket = p->w->open[p->t].fetch_add(1) + 1;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(500);
-    while (p->w->done[p->t].load() < ticket && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+void pause_in_window(void* arg, const LockedSmmu::PauseSite& site) {
+  auto* w = static_cast<Window*>(arg);
+  if (w->quiet) {
+    std::this_thread::yield();
+    return;
   }
-};
+  const uint64_t oa = descriptor_output(site.value);
+  w->aim.store(oa);
+  w->act(oa);
+  // The window is also one for the other CPU threads (two ops racing to install a table): let them in.
+  std::this_thread::yield();
+}
 
 std::string regions_text(const std::vector<Region>& regions) {
   std::string s;
@@ -210,12 +204,58 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   for (unsigned t = 0; t < o.cpu_threads; ++t) hot_lo[t] = hot_hi[t] = 0;
   std::atomic<unsigned> ready{0}, cpu_done{0};
   std::atomic<uint64_t> cpu_ops_started{0}, not_issued{0};
+  // Bumped when a CPU op begins or a CPU thread ends: a device thread with nothing to do sleeps on it
+  // rather than spinning against the CPU threads for the machine's cores.
+  std::atomic<uint32_t> progress{0};
   ContractGate gate(cfg);
-  Windows windows(o.cpu_threads);
-  std::vector<std::vector<HistOp>> logs(nthreads);
+  std::unique_ptr<Window[]> windows(new Window[o.cpu_threads]);
+  // Device threads 0..D-1 log at cpu_threads + d; the device acting in CPU thread t's pause windows at
+  // nthreads + t (its own thread number in the history: the device, not the CPU thread, acts).
+  std::vector<std::vector<HistOp>> logs(nthreads + o.cpu_threads);
   auto start_together = [&] {
     ready.fetch_add(1);
     while (ready.load() < nthreads) std::this_thread::yield();
+  };
+
+  // A device action on page a, c in [0, 100): evict, evict all, write, read or fill.
+  auto act = [&](uint64_t a, unsigned c, unsigned log) {
+    if (c < 15) {
+      smmu.evict(a);
+      return;
+    }
+    if (c < 18) {
+      smmu.evict_all();
+      return;
+    }
+    HistOp h;
+    h.thread = int(log);
+    h.op.kind = OpKind::Dev;
+    h.op.dev = c < 60 ? DevKind::Write : c < 80 ? DevKind::Read : DevKind::Fill;
+    h.op.iova = a;
+    h.call = clock.fetch_add(1);
+    const DeviceResult r = h.op.dev == DevKind::Fill ? smmu.fill(a) : smmu.access(a, h.op.dev == DevKind::Write);
+    h.ret = clock.fetch_add(1);
+    h.fault = r.fault;
+    h.result = r.fault ? 0 : int64_t(r.pa);
+    logs[log].push_back(std::move(h));
+  };
+  // A page of CPU thread t's op in flight, if any.
+  auto page_in = [&](Rng& rng, unsigned t, uint64_t* a) {
+    const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
+    if (hi <= lo || hi - lo > kRegionSize) return false;
+    *a = lo + rng.below((hi - lo) / kSize4K) * kSize4K;
+    return true;
+  };
+  // The page of thread t's op in flight that output address oa maps, if any (regions map their pages
+  // at a fixed offset, or one page further).
+  auto page_of_output = [&](unsigned t, uint64_t oa, uint64_t* a) {
+    const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
+    for (const Region& r : regions)
+      if (oa >= r.pa && oa < r.pa + kRegionSize + kSize4K) {
+        *a = r.iova + ((oa - r.pa) & ~(kSize4K - 1));
+        return *a >= lo && *a < hi;
+      }
+    return false;
   };
 
   auto cpu = [&](unsigned t) {
@@ -224,8 +264,20 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       watch->bind_to_this_thread();
       watch->unit.store(seed, std::memory_order_relaxed);
     }
-    PauseArg pause{&windows, t};
-    LockedSmmu::set_thread_seed(derive_seed(seed, 100 + t), &PauseArg::pause, &pause);
+    Window& window = windows[t];
+    // The window's action: on the page whose descriptor the thread has just accessed when that page
+    // is in its op's range (mostly a write: the first write to a clean leaf in the window is what a
+    // racy op loses), else anywhere in the range.
+    Rng in_window(derive_seed(seed, 400 + t));
+    window.act = [&, t](uint64_t oa) {
+      uint64_t a = 0;
+      if (page_of_output(t, oa, &a))
+        act(a, in_window.percent(70) ? 18 + unsigned(in_window.below(42)) : 60 + unsigned(in_window.below(40)),
+            nthreads + t);
+      else if (page_in(in_window, t, &a))
+        act(a, 18 + unsigned(in_window.below(82)), nthreads + t);
+    };
+    LockedSmmu::set_thread_seed(derive_seed(seed, 100 + t), &pause_in_window, &window);
     Rng pace(derive_seed(seed, 300 + t));
     start_together();
     for (const Planned& p : plans[t]) {
@@ -246,11 +298,13 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       HistOp h;
       h.thread = int(t);
       h.op = *op;
-      windows.quiet[t] = p.quiet;
-      windows.aim[t] = 0;
+      window.quiet = p.quiet;
+      window.aim = 0;
       hot_lo[t] = p.quiet ? 0 : h.lo();
       hot_hi[t] = p.quiet ? 0 : h.hi();
       cpu_ops_started.fetch_add(1);
+      progress.fetch_add(1);
+      progress.notify_all();
       h.call = clock.fetch_add(1);
       {
         const WatchScope in_target(watch, WatchedEntry::kOp, 0, uint32_t(h.op.kind));
@@ -266,78 +320,21 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
     LockedSmmu::set_thread_seed(0);
     if (watch) watch->tid.store(0, std::memory_order_relaxed);  // the slot is free for the next history's thread
     cpu_done.fetch_add(1);
+    progress.fetch_add(1);
+    progress.notify_all();
   };
 
   auto device = [&](unsigned d) {
     Rng rng(derive_seed(seed, 200 + d));
     const uint64_t per_cpu_op = std::max(1u, o.device_ops_per_cpu_op / std::max(1u, o.device_threads));
     start_together();
-    auto act = [&](uint64_t a, unsigned c) {
-      if (c < 15) {
-        smmu.evict(a);
-        return;
-      }
-      if (c < 18) {
-        smmu.evict_all();
-        return;
-      }
-      HistOp h;
-      h.thread = int(o.cpu_threads + d);
-      h.op.kind = OpKind::Dev;
-      h.op.dev = c < 60 ? DevKind::Write : c < 80 ? DevKind::Read : DevKind::Fill;
-      h.op.iova = a;
-      h.call = clock.fetch_add(1);
-      const DeviceResult r = h.op.dev == DevKind::Fill ? smmu.fill(a) : smmu.access(a, h.op.dev == DevKind::Write);
-      h.ret = clock.fetch_add(1);
-      h.fault = r.fault;
-      h.result = r.fault ? 0 : int64_t(r.pa);
-      logs[o.cpu_threads + d].push_back(std::move(h));
-    };
-    auto page_in = [&](unsigned t, uint64_t* a) {
-      const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
-      if (hi <= lo || hi - lo > kRegionSize) return false;
-      *a = lo + rng.below((hi - lo) / kSize4K) * kSize4K;
-      return true;
-    };
-    // The page of region r that output address oa belongs to, if r maps it (regions map their
-    // pages at a fixed offset, or one page further).
-    auto page_of_output = [&](uint64_t oa, uint64_t* a) {
-      for (const Region& r : regions)
-        if (oa >= r.pa && oa < r.pa + kRegionSize + kSize4K) {
-          *a = r.iova + ((oa - r.pa) & ~(kSize4K - 1));
-          return true;
-        }
-      return false;
-    };
-    // The page of thread t's op in flight whose descriptor it last paused after, if any.
-    auto aimed_page = [&](unsigned t, uint64_t* a) {
-      const uint64_t lo = hot_lo[t].load(), hi = hot_hi[t].load();
-      return page_of_output(windows.aim[t].load(), a) && *a >= lo && *a < hi;
-    };
-    // A pause window of a CPU thread, if one is open: act on the page whose descriptor it has just
-    // accessed when that page is in its op's range (mostly a write: the first write to a clean leaf
-    // in the window is what a racy op loses), else anywhere in the range.
-    auto serve_window = [&] {
-      for (unsigned t = 0; t < o.cpu_threads; ++t) {
-        const uint64_t open = windows.open[t].load();
-        uint64_t c = windows.claimed[t].load();
-        if (open <= c || !windows.claimed[t].compare_exchange_strong(c, open)) continue;
-        uint64_t a = 0;
-        if (aimed_page(t, &a))
-          act(a, rng.percent(70) ? 18 + unsigned(rng.below(42)) : 60 + unsigned(rng.below(40)));
-        else if (page_in(t, &a))
-          act(a, 18 + unsigned(rng.below(82)));
-        windows.done[t].store(open);
-        return true;
-      }
-      return false;
-    };
     uint64_t done = 0;
-    while (cpu_done.load() < o.cpu_threads) {
-      if (serve_window()) continue;
-      // Besides windows, spread a few actions over the run: some per CPU op begun.
+    for (;;) {
+      const uint32_t seen = progress.load();
+      if (cpu_done.load() >= o.cpu_threads) break;
+      // Besides the windows, spread a few actions over the run: some per CPU op begun.
       if (done >= (cpu_ops_started.load() + 1) * per_cpu_op) {
-        std::this_thread::yield();
+        progress.wait(seen);
         continue;
       }
       ++done;
@@ -348,13 +345,14 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
       unsigned c = unsigned(rng.below(100));
       const unsigned t = o.cpu_threads ? unsigned(rng.below(o.cpu_threads)) : 0;
       bool on_aim = false;
-      if (o.cpu_threads && rng.percent(75) && ((on_aim = aimed_page(t, &a)) || page_in(t, &a))) {
+      if (o.cpu_threads && rng.percent(75) &&
+          ((on_aim = page_of_output(t, windows[t].aim.load(), &a)) || page_in(rng, t, &a))) {
         if (!on_aim && c >= 18 && c < 60) c = 60 + c % 40;
       } else {
         const Region& r = regions[rng.below(regions.size())];
         a = r.iova + rng.below(kRegionSize / kSize4K) * kSize4K;
       }
-      act(a, c);
+      act(a, c, o.cpu_threads + d);
       std::this_thread::yield();
     }
   };

@@ -6,6 +6,7 @@
 // PTCHECK_SEED=N changes the base seed of the seeded tests (the flake runs use it).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -547,6 +548,35 @@ TEST(Threads, CorrectTableHolds) {
   }
   EXPECT_GT(checked, 8u);
   std::printf("threads: %zu histories, %zu ops, %zu unknown\n", checked, ops, unknown);
+}
+
+// A pause window is served inside the op that paused, every time: the device action it draws (logged
+// as the device acting in CPU thread t's windows, thread cpu_threads + device_threads + t) lies within
+// the [call, return] of an op of thread t. (Windows used to wait up to 500 us for a device thread, and
+// on a loaded machine many were never served.)
+TEST(Threads, PauseWindowsAreServedInsideTheOpThatPaused) {
+  const ptc_target_ops* t = correct_target();
+  ASSERT_TRUE(t);
+  const ThreadedOptions o = threaded_options();
+  const int first_window = int(o.cpu_threads + o.device_threads);
+  size_t in_windows = 0;
+  for (uint64_t i = 0; i < 4; ++i) {
+    const HistoryOutcome h = run_threaded_history(t, base_seed() * 7919 + i, o);
+    if (h.skipped) continue;
+    ASSERT_FALSE(h.bug()) << h.report;
+    for (const HistOp& d : h.history.ops) {
+      if (d.thread < first_window) continue;
+      ++in_windows;
+      ASSERT_EQ(d.op.kind, OpKind::Dev) << print_op(d);
+      const int cpu = d.thread - first_window;
+      ASSERT_LT(cpu, int(o.cpu_threads)) << print_op(d);
+      const bool inside = std::any_of(h.history.ops.begin(), h.history.ops.end(), [&](const HistOp& c) {
+        return c.thread == cpu && c.op.kind != OpKind::Dev && c.call < d.call && d.ret < c.ret;
+      });
+      EXPECT_TRUE(inside) << print_op(d) << " is not inside an op of CPU thread " << cpu;
+    }
+  }
+  EXPECT_GT(in_windows, 0u);
 }
 
 // Under TSan a history runs ~10x slower and the race windows are hit too rarely for a bounded test:

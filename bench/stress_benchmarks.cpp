@@ -1,0 +1,93 @@
+// `ptcheck stress`'s speed, as `ptcheck stress --seed 1` runs (tools/ptcheck/stress_command.cpp): each
+// iteration one real-thread history on the built-in table (3 CPU threads x 16 ops, 2 device threads,
+// checked by the SMMU's oracles, the dirty accounting and linearizability), then one sequence of the
+// deterministic scheduler (16 schedules through the differential runner). Histories per second of wall
+// time (the threads' work, not the benchmark thread's CPU time). Baseline: the CPU ops of the same
+// histories, in the order they were called, on the table alone (core/runner/table_alone.h): what the
+// table's own work in a history costs.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "bench/registration.h"
+#include "core/runner/table_alone.h"
+#include "core/lpae/lpae_target.h"
+#include "properties/concurrent/scheduler.h"
+#include "properties/concurrent/threaded.h"
+
+namespace ptc::bench {
+namespace {
+
+constexpr uint64_t kSeed = 1;  // `ptcheck stress --seed 1`: history i runs seed 1 + i
+
+// One stress iteration; false (with *what set) when it reported a bug on the correct table.
+bool stress_iteration(uint64_t seed, const conc::ThreadedOptions& to, const conc::SchedOptions& so,
+                      conc::SchedStats* stats, uint64_t* ops, std::string* what) {
+  const conc::HistoryOutcome h = conc::run_threaded_history(ptc_lpae_ops(), seed, to);
+  if (h.bug()) {
+    *what = h.report;
+    return false;
+  }
+  *ops += h.history.ops.size();
+  if (auto f = conc::explore_sequence(ptc_lpae_ops(), seed, so, stats)) {
+    *what = f->report;
+    return false;
+  }
+  return true;
+}
+
+void stress_bench(benchmark::State& state) {
+  conc::ThreadedOptions to;  // stress's defaults: 3 CPU + 2 device threads x 16 ops
+  to.lin_budget = std::chrono::milliseconds(10000);
+  const conc::SchedOptions so;  // 16 schedules a sequence, none written
+  conc::SchedStats stats;
+  uint64_t seed = kSeed, ops = 0;
+  std::string what;
+  for (auto _ : state)
+    if (!stress_iteration(seed++, to, so, &stats, &ops, &what))
+      return state.SkipWithError(("stress reported a bug on the built-in table: " + what).c_str());
+  state.counters["histories"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(std::to_string(ops / std::max<uint64_t>(1, seed - kSeed)) + " ops a history");
+}
+
+// The CPU ops of `n` histories (seeds 1..n), each a script in call order.
+std::vector<Script> history_cpu_ops(uint64_t n) {
+  std::vector<Script> out;
+  conc::ThreadedOptions to;
+  for (uint64_t seed = kSeed; seed < kSeed + n; ++seed) {
+    const conc::HistoryOutcome h = conc::run_threaded_history(ptc_lpae_ops(), seed, to);
+    if (h.skipped) continue;
+    std::vector<const conc::HistOp*> cpu;
+    for (const conc::HistOp& x : h.history.ops)
+      if (!x.snapshot && x.op.kind != OpKind::Dev) cpu.push_back(&x);
+    std::stable_sort(cpu.begin(), cpu.end(),
+                     [](const conc::HistOp* a, const conc::HistOp* b) { return a->call < b->call; });
+    Script s;
+    s.config = h.history.config;
+    s.has_config = true;
+    for (const conc::HistOp* x : cpu) s.ops.push_back(x->op);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void stress_alone_bench(benchmark::State& state, uint64_t n) {
+  const std::vector<Script> scripts = history_cpu_ops(n);  // outside the timed loop
+  if (scripts.empty()) return state.SkipWithError("no history ran");
+  for (auto _ : state)
+    for (const Script& s : scripts) benchmark::DoNotOptimize(run_table_alone(s, ptc_lpae_ops()));
+  state.counters["histories"] =
+      benchmark::Counter(double(state.iterations() * scripts.size()), benchmark::Counter::kIsRate);
+  state.SetLabel(std::to_string(scripts.size()) + " histories");
+}
+
+}  // namespace
+
+void register_stress_benchmarks(const SuiteOptions& o) {
+  finish(benchmark::RegisterBenchmark("harness.stress", stress_bench), o, 2, 60)->UseRealTime();
+  finish(benchmark::RegisterBenchmark("alone.stress", stress_alone_bench, o.quick ? 2 : 16), o, 2)->UseRealTime();
+}
+
+}  // namespace ptc::bench
