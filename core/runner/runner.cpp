@@ -135,6 +135,7 @@ class Session::Impl {
     };
     std::vector<Deferred> deferred;  // device accesses racing the op: checked once the reference applied it
     std::vector<const Op*> injected_ops;  // ops that ran to completion inside this one (`@N op`)
+    std::vector<uint64_t> inject_at;      // the `@N`s of its injections, ascending
   };
 
   bool fail(Oracle o, const Op* op, const std::string& message);
@@ -377,12 +378,15 @@ bool Run::exec_target_op(const Op& op, bool injected) {
     if (outer) outer->injected_ops.push_back(&op);
     smmu_->set_hook_enabled(false);
   } else if (opts_.observe_access || !op.inject.empty()) {  // else nothing to call after each access
-    smmu_->on_access = [this, &op](uint64_t n) {
+    // The accesses after which an injection runs: most accesses have none.
+    for (const Injection& inj : op.inject) ctx.inject_at.push_back(inj.after_access);
+    std::sort(ctx.inject_at.begin(), ctx.inject_at.end());
+    smmu_->on_access = [this, &op, &ctx](uint64_t n) {
       if (opts_.observe_access) {
         const Smmu::AccessSite& a = smmu_->last_access();
         opts_.observe_access(script_.ops.size() - 1, n, a.read, a.level, a.slot_iova);
       }
-      run_injections(op, n, false);
+      if (std::binary_search(ctx.inject_at.begin(), ctx.inject_at.end(), n)) run_injections(op, n, false);
     };
     if (!run_injections(op, 0, false)) return false;
   }
@@ -705,7 +709,7 @@ Run::RecordSets Run::record_sets(const Op& op, const std::vector<RefRecord>& ref
 // that skips a dirty leaf has not recorded it, whatever state either left behind.
 bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::vector<RefRecord>& ref_records,
                                  const RecordSets& sets) {
-  const std::string stmt = print_statement(op);
+  const auto stmt = [&] { return print_statement(op); };  // in words only for a report
   const IntervalSet &got = sets.got, &maybe = sets.maybe, &required = sets.required, &range = sets.range;
 
   // Recorded outside the range (beyond what the profile accepts: contract=linux records a leaf that
@@ -714,7 +718,7 @@ bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::
   may_record.add(maybe);
   if (auto a = got.first_not_in(may_record))
     return fail(Oracle::PhantomDirty, &op,
-                fmt("`%s` recorded iova 0x%llx, outside its range", stmt.c_str(), ull(*a)));
+                fmt("`%s` recorded iova 0x%llx, outside its range", stmt().c_str(), ull(*a)));
   IntervalSet allowed = required;
   allowed.add(maybe);
   if (auto a = got.first_not_in(allowed)) {
@@ -722,7 +726,7 @@ bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::
     return fail(Oracle::PhantomDirty, &op,
                 fmt("`%s` recorded page 0x%llx though no device write reached it since it was last cleared (reference "
                     "leaf: %s)",
-                    stmt.c_str(), ull(*a), l ? describe(*l, script_.config.hw_dirty).c_str() : "unmapped"));
+                    stmt().c_str(), ull(*a), l ? describe(*l, script_.config.hw_dirty).c_str() : "unmapped"));
   }
 
   // Every completed device write must be covered (SPEC 5.3), independently of the reference's leaves.
@@ -738,7 +742,7 @@ bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::
         return fail(Oracle::LostDirty, &op,
                     fmt("a device write to page 0x%llx completed at t%llu, before `%s` began at t%llu, and `%s` did not "
                         "record it%s",
-                        ull(page), ull(t), stmt.c_str(), ull(ctx.begin_t), stmt.c_str(),
+                        ull(page), ull(t), stmt().c_str(), ull(ctx.begin_t), stmt().c_str(),
                         op.kind == OpKind::UnmapDirty ? " although it removed the page"
                                                       : ": the first clearing read after the write must report it"));
       ++it;  // written during this read: the next clearing read must report it
@@ -755,7 +759,7 @@ bool Run::check_dirty_accounting(const Op& op, const OpContext& ctx, const std::
   if (auto a = sets.required.first_not_in(sets.got)) {
     const std::optional<RefLeaf> l = ref_->leaf_at(*a);
     return fail(Oracle::Divergence, &op,
-                fmt("`%s` did not record page 0x%llx, which the reference reports dirty%s", stmt.c_str(), ull(*a),
+                fmt("`%s` did not record page 0x%llx, which the reference reports dirty%s", stmt().c_str(), ull(*a),
                     l ? (" (leaf " + describe(*l, script_.config.hw_dirty) + ")").c_str() : ""));
   }
 
@@ -823,10 +827,10 @@ bool Run::check_bitmap(const Op& op, const std::vector<RefRecord>& ref_records, 
 bool Run::check_expect(const Op& op, int64_t got, int64_t ref, const CallerBitmap* bm) {
   if (!op.expect || !skipped_.empty() || !expectations_apply()) return true;
   const Expect& e = *op.expect;
-  const std::string stmt = print_statement(op);
+  const auto stmt = [&] { return print_statement(op); };  // in words only for a report
   auto mismatch = [&](const std::string& got_text) {
     return fail(Oracle::Divergence, &op,
-                fmt("`%s` gave %s; the script expects %s", stmt.c_str(), got_text.c_str(), print_expect(op, e).c_str()));
+                fmt("`%s` gave %s; the script expects %s", stmt().c_str(), got_text.c_str(), print_expect(op, e).c_str()));
   };
   const bool is_set = e.kind == Expect::Kind::Bitmap || e.has_bitmap;
   if (e.kind == Expect::Kind::Number || e.kind == Expect::Kind::Errno) {
@@ -835,7 +839,7 @@ bool Run::check_expect(const Op& op, int64_t got, int64_t ref, const CallerBitma
       return fail(Oracle::Divergence, &op,
                   fmt("the script expects %s from `%s` but the reference model gives %s (the scenario or the reference "
                       "is wrong)",
-                      print_expect(op, e).c_str(), stmt.c_str(), result_text(ref).c_str()));
+                      print_expect(op, e).c_str(), stmt().c_str(), result_text(ref).c_str()));
   } else if (e.kind == Expect::Kind::Bitmap && got < 0) {
     return mismatch(result_text(got));
   }
