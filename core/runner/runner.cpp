@@ -545,15 +545,15 @@ namespace {
 // how many leaves its run still holds from there, and the leaf k further on in the same run.
 template <class Run, class Leaf>
 struct RunCursor {
-  const std::vector<Run>& runs;
+  const std::vector<Run>* runs;
   size_t i = 0;
   uint64_t k = 0;  // leaves of runs[i] already passed
-  bool done() const { return i >= runs.size(); }
-  uint64_t left() const { return runs[i].count - k; }
-  Leaf leaf(uint64_t further = 0) const { return leaf_of(runs[i], k + further); }
+  bool done() const { return i >= runs->size(); }
+  uint64_t left() const { return (*runs)[i].count - k; }
+  Leaf leaf(uint64_t further = 0) const { return leaf_of((*runs)[i], k + further); }
   void advance(uint64_t n) {
     k += n;
-    if (k == runs[i].count) ++i, k = 0;
+    if (k == (*runs)[i].count) ++i, k = 0;
   }
   static HwLeaf leaf_of(const HwRun& r, uint64_t k) { return r.leaf(k); }
   static RefLeaf leaf_of(const RefRun& r, uint64_t k) { return r.leaf(k); }
@@ -587,19 +587,28 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
   };
   // A completed device write whose leaf is now clean in the target without having been reported is
   // the root cause whatever else differs: look for one first.
-  if (cfg.hw_dirty) {
-    HwCursor hc{hw};
-    RefCursor rc{rf};
+  // Walks both in step, a stretch at a time: step(h, r, n) for the stretch's first pair and its length;
+  // false stops the walk (the cursors then stand at that stretch).
+  HwCursor hc{&hw};
+  RefCursor rc{&rf};
+  auto walk = [&](auto&& step) {
+    hc = HwCursor{&hw};
+    rc = RefCursor{&rf};
     while (!hc.done() && !rc.done()) {
-      const HwLeaf h = hc.leaf();
-      const RefLeaf r = rc.leaf();
       const uint64_t n = std::min(hc.left(), rc.left());
+      if (!step(hc.leaf(), rc.leaf(), n)) return false;
       hc.advance(n);
       rc.advance(n);
-      if (h.iova != r.iova || h.size != r.size || !r.writable || r.dirty != DirtyState::Dirty || h.dirty) continue;
+    }
+    return true;
+  };
+  if (cfg.hw_dirty) {
+    bool lost = false;
+    walk([&](const HwLeaf& h, const RefLeaf& r, uint64_t n) {
+      if (h.iova != r.iova || h.size != r.size || !r.writable || r.dirty != DirtyState::Dirty || h.dirty) return true;
       // The first write pending in the stretch, and the pair of leaves holding it.
       auto w = ledger_.pending.lower_bound(r.iova);
-      if (w == ledger_.pending.end() || w->first - r.iova >= n * r.size) continue;
+      if (w == ledger_.pending.end() || w->first - r.iova >= n * r.size) return true;
       const uint64_t at = (w->first - r.iova) / r.size;
       const HwLeaf hk = HwCursor::leaf_of(HwRun{h, n}, at);
       const RefLeaf rk = RefCursor::leaf_of(RefRun{r.iova, r.size, n, r.pa, r.writable, r.dirty}, at);
@@ -608,6 +617,7 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
       const bool cleaned_straddling = op && op->kind == OpKind::Dirty && !op->noclear &&
                                       (rk.iova < op->iova || rk.end() - op->iova > op->size) &&
                                       !in_range(*op, w->first);
+      lost = true;
       if (cleaned_straddling)
         return fail(Oracle::LostDirty, op,
                     fmt("%s%s: it cleaned the leaf %s, which sticks out of its range [0x%llx+0x%llx), so the device "
@@ -619,7 +629,8 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
                   fmt("%s%s: a device write to page 0x%llx completed at t%llu, but the leaf %s is writable-clean "
                       "in the target's tables and no read has reported the write: it is lost",
                       stmt().c_str(), what, ull(w->first), ull(w->second), hw_text(hk).c_str()));
-    }
+    });
+    if (lost) return false;
   }
   // Clean-or-dirty is settled by looking at the target once the op whose scan raced the write has
   // returned. An op injected into it (`@N`, or run after it returns but before the reference
@@ -627,16 +638,13 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
   // regressions/harness_injected_op_sees_leaf_outer_read_may_miss.ops). Those leaves are the ones
   // that reach into the range of the outer op still scanning.
   const Op* scanning = current_ && current_->op != op && has_range(current_->op->kind) ? current_->op : nullptr;
-  HwCursor hc{hw};
-  RefCursor rc{rf};
-  while (!hc.done() && !rc.done()) {
-    const HwLeaf h = hc.leaf();
-    const RefLeaf r = rc.leaf();
-    const uint64_t n = std::min(hc.left(), rc.left());
+  bool differs = false;
+  walk([&](const HwLeaf& h, const RefLeaf& r, uint64_t n) {
     if (h.iova != r.iova || h.size != r.size || h.pa != r.pa || h.writable != r.writable || !h.af) {
       const uint64_t at = std::min(h.iova, r.iova);
       // A leaf that is right but lacks AF is what the device sees differently: it faults.
       const bool only_af = h.iova == r.iova && h.size == r.size && h.pa == r.pa && h.writable == r.writable;
+      differs = true;
       return fail(only_af && o == Oracle::Divergence ? Oracle::DeviceOutcome : o, op,
                   fmt("%s%s: at iova 0x%llx the target has the leaf %s; the reference has %s", stmt().c_str(), what,
                       ull(std::max(at, lo)), hw_text(h).c_str(), describe(r, cfg.hw_dirty).c_str()));
@@ -656,14 +664,15 @@ bool Run::compare_state(const Op* op, uint64_t lo, uint64_t size, Oracle o, cons
         if (skip_lo > 0) ref_->resolve_dirty(r.iova, skip_lo * r.size, h.dirty);
         if (skip_hi < n) ref_->resolve_dirty(r.iova + skip_hi * r.size, (n - skip_hi) * r.size, h.dirty);
       } else if ((r.dirty == DirtyState::Dirty) != h.dirty) {
+        differs = true;
         return fail(o, op,
                     fmt("%s%s: the leaf at iova 0x%llx is %s in the target and %s in the reference", stmt().c_str(),
                         what, ull(r.iova), h.dirty ? "writable-dirty" : "writable-clean", dirty_state_name(r.dirty)));
       }
     }
-    hc.advance(n);
-    rc.advance(n);
-  }
+    return true;
+  });
+  if (differs) return false;
   if (!hc.done())
     return fail(o, op,
                 fmt("%s%s: the target maps %s; the reference maps nothing there", stmt().c_str(), what,

@@ -431,26 +431,46 @@ std::optional<HwLeaf> Smmu::decode_leaf(int level, uint64_t iova, ptc_pte_t d) c
   return l;
 }
 
-void Smmu::collect_leaves(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>& out, uint64_t lo,
-                          uint64_t hi) const {
+bool Smmu::slots_in(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi, uint64_t* first,
+                    uint64_t* last) const {
   auto it = tables_.find(table);
-  if (it == tables_.end() || level > 3) return;
+  if (it == tables_.end() || level > 3) return false;
   const unsigned shift = level_shift(level);
   const unsigned n = level == start_level_ && table == root_ ? entries_at(level) : 512;
-  const auto* e = reinterpret_cast<const ptc_pte_t*>(table);
   const unsigned max_n = unsigned(std::min<size_t>(n, it->second.bytes / sizeof(ptc_pte_t)));
-  if (max_n == 0 || hi <= base) return;
+  if (max_n == 0 || hi <= base) return false;
   // Only the slots that intersect [lo, hi): a one-page query reads one slot per level.
-  const uint64_t first = lo > base ? (lo - base) >> shift : 0;
-  const uint64_t last = std::min<uint64_t>(max_n - 1, (hi - 1 - base) >> shift);
+  *first = lo > base ? (lo - base) >> shift : 0;
+  *last = std::min<uint64_t>(max_n - 1, (hi - 1 - base) >> shift);
+  return *first <= *last;
+}
+
+// Every valid non-table descriptor of the tree below `table` whose slot intersects [lo, hi), in address
+// order: on_leaf(level, slot iova, descriptor). The walk of leaves_in() and leaf_runs_in().
+template <class OnLeaf>
+void Smmu::for_each_leaf_descriptor(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi,
+                                    OnLeaf& on_leaf) const {
+  uint64_t first = 0, last = 0;
+  if (!slots_in(table, level, base, lo, hi, &first, &last)) return;
+  const unsigned shift = level_shift(level);
+  const auto* e = reinterpret_cast<const ptc_pte_t*>(table);
   for (uint64_t i = first; i <= last; ++i) {
     const uint64_t slot = base + (uint64_t(i) << shift);
     const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
+    if (!(d & pte::kValid)) continue;  // neither a leaf nor a table
     if (is_table_desc(level, d))
-      collect_leaves(uintptr_t(d & pte::kAddrMask), level + 1, slot, out, lo, hi);
-    else if (auto l = decode_leaf(level, slot, d))
-      out.push_back(*l);
+      for_each_leaf_descriptor(uintptr_t(d & pte::kAddrMask), level + 1, slot, lo, hi, on_leaf);
+    else
+      on_leaf(level, slot, d);
   }
+}
+
+void Smmu::collect_leaves(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>& out, uint64_t lo,
+                          uint64_t hi) const {
+  auto on_leaf = [&](int lv, uint64_t slot, ptc_pte_t d) {
+    if (auto l = decode_leaf(lv, slot, d)) out.push_back(*l);
+  };
+  for_each_leaf_descriptor(table, level, base, lo, hi, on_leaf);
 }
 
 void Smmu::leaves_in(uint64_t iova, uint64_t size, std::vector<HwLeaf>* out) const {
@@ -460,42 +480,23 @@ void Smmu::leaves_in(uint64_t iova, uint64_t size, std::vector<HwLeaf>* out) con
   collect_leaves(root_, start_level_, 0, *out, iova, hi);
 }
 
-void Smmu::collect_runs(uintptr_t table, int level, uint64_t base, std::vector<HwRun>& out, uint64_t lo,
-                        uint64_t hi) const {
-  auto it = tables_.find(table);
-  if (it == tables_.end() || level > 3) return;
-  const unsigned shift = level_shift(level);
-  const unsigned n = level == start_level_ && table == root_ ? entries_at(level) : 512;
-  const auto* e = reinterpret_cast<const ptc_pte_t*>(table);
-  const unsigned max_n = unsigned(std::min<size_t>(n, it->second.bytes / sizeof(ptc_pte_t)));
-  if (max_n == 0 || hi <= base) return;
-  const uint64_t first = lo > base ? (lo - base) >> shift : 0;
-  const uint64_t last = std::min<uint64_t>(max_n - 1, (hi - 1 - base) >> shift);
-  for (uint64_t i = first; i <= last; ++i) {
-    const uint64_t slot = base + (uint64_t(i) << shift);
-    const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
-    if (!(d & pte::kValid)) continue;  // neither a leaf nor a table
-    if (!out.empty()) {
-      // The next leaf of the last run: the same descriptor one leaf further on (same level, same bits).
-      HwRun& r = out.back();
-      const uint64_t step = r.count << shift;
-      if (r.first.level == level && r.first.iova + step == slot && r.first.desc + step == d) {
-        ++r.count;
-        continue;
-      }
-    }
-    if (is_table_desc(level, d))
-      collect_runs(uintptr_t(d & pte::kAddrMask), level + 1, slot, out, lo, hi);
-    else if (auto l = decode_leaf(level, slot, d))
-      out.push_back(HwRun{*l, 1});
-  }
-}
-
 void Smmu::leaf_runs_in(uint64_t iova, uint64_t size, std::vector<HwRun>* out) const {
   out->clear();
   if (!root_) return;
   const uint64_t hi = size > ~iova ? ~0ull : iova + size;
-  collect_runs(root_, start_level_, 0, *out, iova, hi);
+  auto on_leaf = [&](int level, uint64_t slot, ptc_pte_t d) {
+    if (!out->empty()) {
+      // The next leaf of the last run: the same descriptor one leaf further on (same level, same bits).
+      HwRun& r = out->back();
+      const uint64_t step = r.count * r.first.size;
+      if (r.first.level == level && r.first.iova + step == slot && r.first.desc + step == d) {
+        ++r.count;
+        return;
+      }
+    }
+    if (auto l = decode_leaf(level, slot, d)) out->push_back(HwRun{*l, 1});
+  };
+  for_each_leaf_descriptor(root_, start_level_, 0, iova, hi, on_leaf);
 }
 
 std::vector<HwLeaf> Smmu::leaves_in(uint64_t iova, uint64_t size) const {

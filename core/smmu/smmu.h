@@ -313,7 +313,12 @@ class Smmu {
   void mark_unreachable(Table& t, uintptr_t base);
   void collect_leaves(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>& out, uint64_t lo,
                       uint64_t hi) const;
-  void collect_runs(uintptr_t table, int level, uint64_t base, std::vector<HwRun>& out, uint64_t lo, uint64_t hi) const;
+  template <class OnLeaf>
+  void for_each_leaf_descriptor(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi,
+                                OnLeaf& on_leaf) const;
+  // The slots [*first, *last] of a live table at `level` for `base` that intersect [lo, hi); false: none.
+  bool slots_in(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi, uint64_t* first,
+                uint64_t* last) const;
   void add_stale(const HwLeaf* leaves, size_t n, StaleCause cause, const Slot& at);
   std::string cause_text(const Stale& s) const;
   void check_new_translations(const HwLeaf* leaves, size_t n, const Describe& where);
