@@ -109,8 +109,10 @@ void hw_free(void* ctx, void* table) {
   bool known = false;
   for (Table& e : g_tables) {
     if (e.gen == g_gen && e.base == b) {
-      for (Slot& s : g_slots)
-        if (s.gen == g_gen && s.addr >= b && s.addr < b + e.bytes) s.gen = 0;
+      // The table's own descriptors only (a scan of every watched slot for each freed table was 4 % of a
+      // fuzzing run).
+      for (uintptr_t a = b; a < b + e.bytes; a += sizeof(ptc_pte_t))
+        if (Slot* s = find_slot(a)) s->gen = 0;
       e.base = 0;
       known = true;
       break;
