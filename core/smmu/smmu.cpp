@@ -473,6 +473,11 @@ void Smmu::collect_leaves(uintptr_t table, int level, uint64_t base, std::vector
   for_each_leaf_descriptor(table, level, base, lo, hi, on_leaf);
 }
 
+void Smmu::leaves_below(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>* out) const {
+  out->clear();  // the buffer is shared (scratch_leaves_): nothing a previous use left may count here
+  collect_leaves(table, level, base, *out, base, base + (1ull << (level_shift(level) + 9)));
+}
+
 void Smmu::leaves_in(uint64_t iova, uint64_t size, std::vector<HwLeaf>* out) const {
   out->clear();
   if (!root_) return;
@@ -641,20 +646,17 @@ void Smmu::link(uintptr_t child, int level, uint64_t base, const Slot& at) {
   if (++c->parents != 1) return;
   mark_reachable(*c, child, level, base);
   if (cfg_.bbml >= 2 || stale_.empty()) return;  // nothing check_new_translations could find
-  collect_leaves(child, level, base, scratch_leaves_, base, base + (1ull << (level_shift(level) + 9)));
+  leaves_below(child, level, base, &scratch_leaves_);
   check_new_translations(scratch_leaves_.data(), scratch_leaves_.size(),
                          [&] { return "installing a table at " + slot_text(at); });
-  scratch_leaves_.clear();
 }
 
 void Smmu::unlink(uintptr_t child, const Slot& at) {
   Table* c = live_table(child);
   if (!c || c->parents == 0) return;
   if (--c->parents != 0) return;
-  collect_leaves(child, c->level, c->iova_base, scratch_leaves_, c->iova_base,
-                 c->iova_base + (1ull << (level_shift(c->level) + 9)));
+  leaves_below(child, c->level, c->iova_base, &scratch_leaves_);
   add_stale(scratch_leaves_.data(), scratch_leaves_.size(), StaleCause::kTableUnlinked, at);
-  scratch_leaves_.clear();
   mark_unreachable(*c, child);
 }
 

@@ -322,7 +322,12 @@ class Smmu {
   void add_stale(const HwLeaf* leaves, size_t n, StaleCause cause, const Slot& at);
   std::string cause_text(const Stale& s) const;
   void check_new_translations(const HwLeaf* leaves, size_t n, const Describe& where);
-  std::vector<HwLeaf> scratch_leaves_;  // link() and unlink(): a table's leaves, capacity kept
+  // The leaves of the table at `level` translating from `base` (the whole span of its 512 slots), into
+  // *out, cleared first.
+  void leaves_below(uintptr_t table, int level, uint64_t base, std::vector<HwLeaf>* out) const;
+  // link(), unlink() and the return check: leaves read for one use, capacity kept. Every use fills it
+  // afresh (leaves_below, leaves_in clear it first).
+  std::vector<HwLeaf> scratch_leaves_;
   void check_stale_at_return(uint64_t op_id, const OpLabel& label, uint64_t flush_began_at, const char* when);
 
   Walk walk(uint64_t iova, bool use_walk_cache, bool fill_walk_cache);

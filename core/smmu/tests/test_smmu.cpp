@@ -56,6 +56,42 @@ TEST_F(Fixture, WalksBlocksAndPages) {
   EXPECT_FALSE(smmu->violation());
 }
 
+// The leaves an op's return check reads must not linger into a later table unlink: they would become
+// stale translations that no store made (a fresh unlink read them along with the table's own leaves), and
+// a leaf cleaned since would then read as a lost write.
+TEST_F(Fixture, AReturnCheckLeavesNothingBehindForALaterUnlink) {
+  cfg.hw_dirty = true;
+  cfg.bbml = 2;
+  make();
+  ptc_pte_t* l2 = table();
+  set(&l2[0], 0x200000 | kLeafRwClean);
+  set(&root[0], tdesc(l2));
+  set(&root[1], 0x80000000 | kLeafRwDirty);  // a dirty 1G block at iova 1G
+  // Op 1: sets nT on the block and returns without an invalidation: the IOTLB may still hold the entry
+  // without nT, a translation the same as the tables' (the return check reads the block and is content).
+  op(OpKind::Split);
+  set(&root[1], 0x80000000 | kLeafRwDirty | kNt);
+  smmu->end_op();
+  smmu->check_returned_op();
+  ASSERT_FALSE(smmu->violation()) << smmu->violation()->message;
+  // Op 2: cleans the block, invalidated and synced.
+  op(OpKind::Dirty);
+  set(&root[1], 0x80000000 | kLeafRwClean | kNt);
+  hw->tlb_inv_range(hw->ctx, 0x40000000, kSize1G, kSize1G, 1);
+  hw->tlb_sync(hw->ctx);
+  smmu->end_op();
+  smmu->check_returned_op();
+  ASSERT_FALSE(smmu->violation()) << smmu->violation()->message;
+  // Op 3: unlinks the table at iova 0, invalidated and synced over [0, 1G) only: nothing at 1G changed.
+  op(OpKind::Unmap);
+  set(&root[0], 0);
+  hw->tlb_inv_range(hw->ctx, 0, kSize1G, kSize4K, 0);
+  hw->tlb_sync(hw->ctx);
+  smmu->end_op();
+  smmu->check_returned_op();
+  EXPECT_FALSE(smmu->violation()) << smmu->violation()->message;
+}
+
 TEST_F(Fixture, AccessFlagZeroFaults) {
   set(&root[1], 0x80000000 | kValid | kDbm);
   EXPECT_TRUE(smmu->device_access(0x40000000, false).fault);
