@@ -79,7 +79,9 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
     if (rng() % 2 == 0) {
       // Aimed: run the program once, watching its descriptor accesses, and inject right after one.
       // At most 2,048 accesses of each statement, so a big scan early on leaves later ones visible.
-      std::vector<ptc::ObservedAccess> seen;
+      // Kept from call to call: its growth to thousands of entries was a run's worth of allocations.
+      static std::vector<ptc::ObservedAccess> seen;
+      seen.clear();
       size_t last_statement = SIZE_MAX, of_statement = 0;
       ptc::RunOptions opts;
       opts.event_log = false;  // only the accesses are read

@@ -67,8 +67,12 @@ uint8_t* ReusedCallerBuffer::place(size_t nbytes, size_t misalign, uint8_t front
   if (misalign >= CallerBuffer::kPageSize)
     throw std::invalid_argument("caller's bitmap: misalign must be below the page size");
   if (nbytes > capacity_ - CallerBuffer::kPageSize) throw std::invalid_argument("caller's bitmap: too large to reuse");
+  // Poisoning changes only over what the previous placement opened or this one opens: a step per byte of
+  // the bitmaps, not of the capacity (a 4-byte bitmap in a 256 KiB buffer must not cost 32 KiB of shadow).
+  const size_t was_open = misalign_ + nbytes_, open = misalign + nbytes;
+  const size_t touched = std::min(capacity_, (std::max(was_open, open) + 7) & ~size_t{7});
   // The previous placement: its front and what it wrote go back to zero (the rest is zero already).
-  unpoison(base_, std::max(misalign_ + nbytes_, misalign + nbytes));
+  unpoison(base_, touched);
   std::memset(base_, 0, misalign_);
   if (dirty_lo_ < dirty_hi_) std::memset(base_ + dirty_lo_, 0, dirty_hi_ - dirty_lo_);
   nbytes_ = nbytes;
@@ -79,7 +83,7 @@ uint8_t* ReusedCallerBuffer::place(size_t nbytes, size_t misalign, uint8_t front
   std::memset(base_, front_fill, misalign);
   // The allocation ends, for ASan, where the caller's bytes end (to the byte: ASan's shadow marks a partly
   // addressable 8-byte granule by its count of addressable bytes).
-  poison(base_ + misalign + nbytes, capacity_ - misalign - nbytes);
+  poison(base_ + open, touched - open);
   return data();
 }
 

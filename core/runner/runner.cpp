@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/bitmap/caller_buffer.h"
@@ -52,17 +53,42 @@ struct RecordingSink {
   }
 };
 
-// The caller's bitmap: op.misalign bytes past a page boundary, in an allocation that ends where it ends
-// (CallerBuffer), so that the windowed writer cuts it into windows as Linux would and AddressSanitizer
-// catches a writer that steps outside it.
-struct CallerBitmap {
-  BitmapGeometry geo;
-  CallerBuffer storage;
-  uint8_t* bytes;
-  // Only dirty operations have a bitmap; the others get an empty one.
-  explicit CallerBitmap(const Op& op)
-      : geo(geometry(op)), storage(geo.valid() ? geo.nbytes() : 0, traits(op.kind).records_dirty ? op.misalign : 0),
-        bytes(storage.data()) {}
+// The caller's bitmap: op.misalign bytes past a page boundary, ending for AddressSanitizer where it ends
+// (CallerBuffer, or ReusedCallerBuffer with its tail poisoned), so that the windowed writer cuts it into
+// windows as Linux would and ASan catches a writer that steps outside it. Bitmaps up to kReusedBitmapBytes
+// come from buffers kept from op to op: a fresh allocation per dirty op (page faults, ASan's fill and
+// quarantine) cost more than the table's scan. One is taken per live CallerBitmap, so an injected dirty op
+// running inside another's call gets its own.
+class CallerBitmap {
+ public:
+  static constexpr size_t kReusedBitmapBytes = 256 << 10;  // 8 GiB of 4K pages
+
+  explicit CallerBitmap(const Op& op) : geo(geometry(op)) {
+    if (!geo.valid()) return;  // only dirty operations have a bitmap
+    const size_t n = geo.nbytes();
+    if (n > kReusedBitmapBytes) {
+      own_.emplace(n, op.misalign);
+      bytes = own_->data();
+      return;
+    }
+    auto& spare = spare_buffers();
+    if (spare.empty()) spare.push_back(std::make_unique<ReusedCallerBuffer>(kReusedBitmapBytes));
+    reused_ = std::move(spare.back());
+    spare.pop_back();
+    bytes = reused_->place(n, op.misalign, 0);
+  }
+  ~CallerBitmap() {
+    if (!reused_) return;
+    reused_->written_anywhere();  // the target may have written any of the caller's bytes
+    spare_buffers().push_back(std::move(reused_));
+  }
+  CallerBitmap(const CallerBitmap&) = delete;
+  CallerBitmap& operator=(const CallerBitmap&) = delete;
+
+  const BitmapGeometry geo;
+  uint8_t* bytes = nullptr;
+
+ private:
   static BitmapGeometry geometry(const Op& op) {
     BitmapGeometry g;
     if (!traits(op.kind).records_dirty) return g;
@@ -71,6 +97,12 @@ struct CallerBitmap {
     g.pgsize = op.bitmap_pgsize;
     return g;
   }
+  static std::vector<std::unique_ptr<ReusedCallerBuffer>>& spare_buffers() {
+    static thread_local std::vector<std::unique_ptr<ReusedCallerBuffer>> spare;
+    return spare;
+  }
+  std::optional<CallerBuffer> own_;
+  std::unique_ptr<ReusedCallerBuffer> reused_;
 };
 
 // The largest caller's bitmap a script may ask for (a dirty read of 8 TiB at 4K granularity).

@@ -2,18 +2,33 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "core/ops/target_call.h"
+#include "core/smmu/table_pages.h"
 
 namespace ptc {
 namespace {
 
-void* plain_alloc(void*, size_t bytes) {
-  void* p = std::aligned_alloc(bytes, bytes);
-  if (p) std::memset(p, 0, bytes);
+// Tables come from the memory the simulated SMMU gives a target (table_pages.h), so that the baseline pays
+// for its tables what the harness pays. free_table names no size: the live blocks are listed.
+using LiveBlocks = std::vector<std::pair<void*, size_t>>;
+void* plain_alloc(void* ctx, size_t bytes) {
+  void* p = table_pages::take(bytes);
+  if (p) static_cast<LiveBlocks*>(ctx)->emplace_back(p, bytes);
   return p;
 }
-void plain_free(void*, void* table) { std::free(table); }
+void plain_free(void* ctx, void* table) {
+  auto& live = *static_cast<LiveBlocks*>(ctx);
+  for (auto it = live.begin(); it != live.end(); ++it)
+    if (it->first == table) {
+      table_pages::give(table, it->second);
+      live.erase(it);
+      return;
+    }
+  std::free(table);  // not one of ours: the allocator's (and its report, under ASan)
+}
 ptc_pte_t plain_read(void*, ptc_pte_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 void plain_write(void*, ptc_pte_t* p, ptc_pte_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 ptc_pte_t plain_cmpxchg(void*, ptc_pte_t* p, ptc_pte_t old, ptc_pte_t v) {
@@ -38,7 +53,11 @@ void run_op(const Op& op, const ptc_target_ops* ops, struct ptc_target* t, const
 
 long run_table_alone(const Script& s, const ptc_target_ops* target) {
   const ptc_cfg cfg = s.config.to_abi();
-  struct ptc_target* t = target->create(&cfg, &kPlainHw);
+  static thread_local LiveBlocks live;
+  live.clear();
+  ptc_hw hw = kPlainHw;
+  hw.ctx = &live;
+  struct ptc_target* t = target->create(&cfg, &hw);
   if (!t) return -1;
   uint64_t records = 0;
   const ptc_dirty sink{&records, count_record};
@@ -54,6 +73,7 @@ long run_table_alone(const Script& s, const ptc_target_ops* target) {
       }
   }
   target->destroy(t);
+  for (auto [p, bytes] : live) table_pages::give(p, bytes);  // what the table leaked
   return n;
 }
 

@@ -1,5 +1,5 @@
 // The table alone: a script's operations run on a target through a plain ptc_hw
-// (aligned_alloc'ed tables, inline atomics, no TLB), with no reference model, no simulated SMMU and no
+// (tables from the SMMU's table memory, inline atomics, no TLB), with no reference model, no simulated SMMU and no
 // oracle. The ratio to the differential runner on the same scripts is what checking costs: the harness
 // benchmarks' baseline, and fuzz_ops's with PTCHECK_FUZZ_TABLE_ALONE=1 (the fuzzing build's own ratio).
 #pragma once

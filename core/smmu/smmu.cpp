@@ -1,4 +1,5 @@
 #include "core/smmu/smmu.h"
+#include "core/smmu/table_pages.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -22,6 +23,24 @@ std::string leaf_text(const HwLeaf& l, bool hw_dirty) {
              l.af ? "" : " AF=0");
 }
 
+// Shadows of freed tables, kept for the next tables (one allocation less per table).
+std::vector<std::vector<ptc_pte_t>>& spare_shadows() {
+  static thread_local std::vector<std::vector<ptc_pte_t>> spare;
+  return spare;
+}
+std::vector<ptc_pte_t> take_shadow(size_t entries) {
+  std::vector<ptc_pte_t> v;
+  if (!spare_shadows().empty()) {
+    v = std::move(spare_shadows().back());
+    spare_shadows().pop_back();
+  }
+  v.assign(entries, 0);
+  return v;
+}
+void give_shadow(std::vector<ptc_pte_t> v) {
+  if (spare_shadows().size() < 64) spare_shadows().push_back(std::move(v));
+}
+
 }  // namespace
 
 Smmu::Smmu(const Config& cfg) : cfg_(cfg) {
@@ -31,7 +50,7 @@ Smmu::Smmu(const Config& cfg) : cfg_(cfg) {
 }
 
 Smmu::~Smmu() {
-  for (auto& [addr, t] : tables_) std::free(reinterpret_cast<void*>(addr));
+  for (auto& [addr, t] : tables_) table_pages::give(reinterpret_cast<void*>(addr), t.bytes);
 }
 
 unsigned Smmu::entries_at(int level) const {
@@ -171,14 +190,11 @@ void* Smmu::alloc_table(size_t bytes) {
       return nullptr;
     }
   }
-  size_t align = 8;
-  while (align < bytes) align <<= 1;
-  void* p = std::aligned_alloc(align, align);
+  void* p = table_pages::take(bytes);
   if (!p) return nullptr;
-  std::memset(p, 0, align);
   Table& t = tables_[reinterpret_cast<uintptr_t>(p)];
   t.bytes = bytes;
-  t.shadow.assign((bytes + sizeof(ptc_pte_t) - 1) / sizeof(ptc_pte_t), 0);
+  t.shadow = take_shadow((bytes + sizeof(ptc_pte_t) - 1) / sizeof(ptc_pte_t));
   note(EventKind::kAlloc, [&] { return fmt("alloc_table(%zu) -> 0x%llx", bytes, ull(reinterpret_cast<uintptr_t>(p))); });
   return p;
 }
@@ -192,33 +208,35 @@ void Smmu::free_table(void* table) {
           fmt("free_table(0x%llx) at t%llu: not a live table (freed twice, or never allocated)", ull(a), ull(seq_)));
     return;
   }
-  const std::string span = t->level >= 0 ? fmt("L%d table for iova 0x%llx", t->level, ull(t->iova_base)) : "table";
+  const auto span = [t] { return t->level >= 0 ? fmt("L%d table for iova 0x%llx", t->level, ull(t->iova_base)) : "table"; };
   if (attached_) {
     if (t->reachable) {
       raise(Oracle::TableUseAfterFree,
-            fmt("%s 0x%llx freed at t%llu while still reachable from the root", span.c_str(), ull(a), ull(seq_)));
+            fmt("%s 0x%llx freed at t%llu while still reachable from the root", span().c_str(), ull(a), ull(seq_)));
     } else if (t->exposed) {
       raise(Oracle::TableUseAfterFree,
             fmt("%s 0x%llx freed at t%llu before its walk-cache entries were invalidated and synced (unlinked at "
                 "t%llu; no non-leaf invalidation covering it issued after that has been synced)",
-                span.c_str(), ull(a), ull(seq_), ull(t->unlinked_at)));
+                span().c_str(), ull(a), ull(seq_), ull(t->unlinked_at)));
     }
     for (const WalkEntry& w : walk_cache_)
       if (w.table == a)
         raise(Oracle::TableUseAfterFree, fmt("%s 0x%llx freed at t%llu while the walk cache holds it (filled at t%llu)",
-                                             span.c_str(), ull(a), ull(seq_), ull(w.filled_at)));
+                                             span().c_str(), ull(a), ull(seq_), ull(w.filled_at)));
   }
   note(EventKind::kFree, [&] { return fmt("free_table(0x%llx)", ull(a)); });
   // Keep the harness itself memory-safe: forget cached entries that point into the table.
-  const uintptr_t end = a + t->bytes;
+  const size_t t_bytes = t->bytes;
+  const uintptr_t end = a + t_bytes;
   std::erase_if(walk_cache_, [&](const WalkEntry& w) { return w.table == a; });
   std::erase_if(tlb_, [&](const TlbEntry& e) {
     const uintptr_t p = reinterpret_cast<uintptr_t>(e.ptep);
     return p >= a && p < end;
   });
   if (last_table_ == t) last_table_ = nullptr;
+  give_shadow(std::move(t->shadow));
   tables_.erase(a);
-  std::free(table);
+  table_pages::give(table, t_bytes);
   refresh_snapshot();
 }
 
@@ -231,7 +249,7 @@ void Smmu::check_leaks() {
   }
   raise(Oracle::Leak, fmt("%zu table(s) still allocated after destroy:%s%s", tables_.size(), list.c_str(),
                           tables_.size() > 4 ? " ..." : ""));
-  for (auto& [addr, t] : tables_) std::free(reinterpret_cast<void*>(addr));
+  for (auto& [addr, t] : tables_) table_pages::give(reinterpret_cast<void*>(addr), t.bytes);
   tables_.clear();
   last_table_ = nullptr;
 }

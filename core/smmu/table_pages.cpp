@@ -1,0 +1,129 @@
+// Table memory kept from run to run: see table_pages.h.
+#include "core/smmu/table_pages.h"
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <algorithm>
+#include <vector>
+
+namespace ptc::table_pages {
+
+namespace {
+
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kKeep = false;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kKeep = false;
+#else
+constexpr bool kKeep = true;
+#endif
+#else
+constexpr bool kKeep = true;
+#endif
+
+// AddressSanitizer's poisoning interface, weak: null unless the ASan runtime is linked in. Weak rather than
+// under __has_feature(address_sanitizer), so that it works also where only the code under test is compiled
+// with ASan (the fuzz build) and this file is not.
+extern "C" void __asan_poison_memory_region(void const volatile* addr, size_t size) __attribute__((weak));
+extern "C" void __asan_unpoison_memory_region(void const volatile* addr, size_t size) __attribute__((weak));
+
+// Freed blocks, oldest first: a ring that allocates only while it grows, so that a run of a warm process
+// allocates and frees nothing here (libFuzzer takes a run with more mallocs than frees for a possible leak
+// and scans the whole heap; a std::deque's node per 64 blocks did that every few runs).
+struct Freed {
+  void* block;
+  unsigned log2;  // of its size
+};
+class Ring {
+ public:
+  size_t size() const { return size_; }
+  void push(Freed f) {
+    if (size_ == slots_.size()) grow();
+    slots_[(head_ + size_) % slots_.size()] = f;
+    ++size_;
+  }
+  Freed pop() {
+    const Freed f = slots_[head_];
+    head_ = (head_ + 1) % slots_.size();
+    --size_;
+    return f;
+  }
+
+ private:
+  void grow() {
+    std::vector<Freed> bigger(std::max<size_t>(2 * slots_.size(), 2 * kQuarantine));
+    for (size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) % slots_.size()];
+    slots_.swap(bigger);
+    head_ = 0;
+  }
+  std::vector<Freed> slots_;
+  size_t head_ = 0, size_ = 0;
+};
+
+// Every freed block waits in the quarantine (all sizes together: a size a run uses once still reaches
+// reuse after a few runs, and libFuzzer sees no run allocate without freeing once the process is warm),
+// then in `ready` for its size until a table of that size takes it. Both stay poisoned. A table freed
+// after the thread's blocks are gone (a static's destructor at exit) goes back to the allocator.
+thread_local bool kept_gone = false;
+struct Kept {
+  Ring quarantine;
+  std::array<std::vector<void*>, 64> ready;
+  ~Kept() {
+    kept_gone = true;
+    while (quarantine.size()) {
+      const Freed f = quarantine.pop();
+      ready[f.log2].push_back(f.block);
+    }
+    for (unsigned log2 = 0; log2 < ready.size(); ++log2)
+      for (void* p : ready[log2]) {
+        if (__asan_unpoison_memory_region) __asan_unpoison_memory_region(p, size_t{1} << log2);  // the allocator's again
+        std::free(p);
+      }
+  }
+};
+thread_local Kept kept;
+
+// The block for a table of `bytes`.
+size_t block_bytes(size_t bytes) {
+  size_t b = 8;
+  while (b < bytes) b <<= 1;
+  return b;
+}
+unsigned log2_of(size_t block) { return unsigned(__builtin_ctzll(block)); }
+
+}  // namespace
+
+void* take(size_t table_bytes) {
+  const size_t bytes = block_bytes(table_bytes);
+  if (kKeep && !kept_gone) {
+    std::vector<void*>& ready = kept.ready[log2_of(bytes)];
+    if (!ready.empty()) {
+      void* p = ready.back();
+      ready.pop_back();
+      if (__asan_unpoison_memory_region) __asan_unpoison_memory_region(p, bytes);
+      std::memset(p, 0, bytes);
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(bytes, bytes);
+  if (p) std::memset(p, 0, bytes);
+  return p;
+}
+
+void give(void* block, size_t table_bytes) {
+  const size_t bytes = block_bytes(table_bytes);
+  if (!kKeep || kept_gone) {
+    std::free(block);
+    return;
+  }
+  if (__asan_poison_memory_region) __asan_poison_memory_region(block, bytes);
+  kept.quarantine.push({block, log2_of(bytes)});
+  if (kept.quarantine.size() > kQuarantine) {
+    const Freed oldest = kept.quarantine.pop();
+    kept.ready[oldest.log2].push_back(oldest.block);
+  }
+}
+
+}  // namespace ptc::table_pages
