@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -113,8 +116,26 @@ TEST(FuzzBuildChild, AFakeFuzzerReplaysEachFile) {
   EXPECT_DOUBLE_EQ(*parse_campaign_rate(run_child(fuzzer + " -seed=1 -max_total_time=2 scratch").output), 25000.0);
 }
 
-TEST(FuzzBuild, TheFakeBuildHasBothFuzzersAndItsFuzzBrokenTestsOnly) {
-  const FuzzBuild b = inspect_fuzz_build(PTCHECK_FAKE_FUZZ_BUILD);
+// A copy of the fake fuzz build in a folder of its own: even `ctest -N` writes Testing/ into the folder it
+// lists, which must not be the source tree's.
+class FakeFuzzBuild : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ptc-fake-fuzz-build-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::copy(PTCHECK_FAKE_FUZZ_BUILD, dir_,
+                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string dir_;
+};
+
+TEST_F(FakeFuzzBuild, HasBothFuzzersAndItsFuzzBrokenTestsOnly) {
+  const FuzzBuild b = inspect_fuzz_build(dir_);
   EXPECT_TRUE(b.fuzz_ops);
   EXPECT_TRUE(b.fuzz_bitmap);
   EXPECT_EQ(b.finds, (std::vector<std::string>{"fuzz/fuzz_ops/finds/fake_found", "fuzz/fuzz_bitmap/finds/fake_found",
@@ -138,9 +159,9 @@ TEST(FuzzBuild, WithoutAFuzzBuildItsMeasuresAreNotMeasured) {
                                              "fuzzbuild.fuzz_bitmap_campaign", "fuzzbuild.finds.median"}));
 }
 
-TEST(FuzzBuild, WithTheFakeBuildEveryFindIsAMeasureWithItsGoal) {
+TEST_F(FakeFuzzBuild, EveryFindIsAMeasureWithItsGoal) {
   SuiteOptions o;
-  o.fuzz_build_dir = PTCHECK_FAKE_FUZZ_BUILD;
+  o.fuzz_build_dir = dir_;
   std::vector<const Measure*> fuzz;
   const std::vector<Measure> all = suite_measures(o);
   for (const Measure& m : all)
