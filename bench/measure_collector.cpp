@@ -146,7 +146,7 @@ std::string ratio_kind(const Measure& m) {
 void print_measure_table(std::FILE* out, const std::vector<MeasureResult>& results, const std::string& machine) {
   int w = 24;  // the name column: as wide as the longest name (fuzzbuild.finds.* are long)
   for (const MeasureResult& r : results) w = std::max(w, int(r.measure->name.size()));
-  std::fprintf(out, "%-*s %12s %-9s %12s %9s  %-22s %s\n", w, "measure", "figure", "unit", "baseline", "ratio", "goal",
+  std::fprintf(out, "%-*s %12s %-9s %12s %9s  %-24s %s\n", w, "measure", "figure", "unit", "baseline", "ratio", "goal",
                "met");
   for (const MeasureResult& r : results) {
     const Measure& m = *r.measure;
@@ -156,7 +156,7 @@ void print_measure_table(std::FILE* out, const std::vector<MeasureResult>& resul
     }
     const std::string ratio =
         m.baseline.empty() ? "-" : number(r.ratio) + (m.ratio == Ratio::Speedup ? "x up" : "x");
-    std::fprintf(out, "%-*s %12s %-9s %12s %9s  %-22s %s\n", w, m.name.c_str(), number(r.figure).c_str(), m.unit.c_str(),
+    std::fprintf(out, "%-*s %12s %-9s %12s %9s  %-24s %s\n", w, m.name.c_str(), number(r.figure).c_str(), m.unit.c_str(),
                  number(r.baseline).c_str(), ratio.c_str(), m.goal ? m.goal->text(m.unit).c_str() : "-",
                  !r.met ? "-" : *r.met ? "yes" : "NO");
   }

@@ -191,7 +191,7 @@ TEST(Measures, AMeasureWithoutABaselineHasItsFigureAndGoalButNoRatio) {
                             "\"ratio_kind\": null,", "\"goal\": \"figure <= 5 s\"", "\"met\": true", "\"not_measured\": null"})
     EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
   const std::string table = table_text(r);
-  EXPECT_NE(table.find("fuzzbuild.finds.fuzz_ops.direct_oob         0.45 s                    -         -  figure <= 5 s"),
+  EXPECT_NE(table.find("fuzzbuild.finds.fuzz_ops.direct_oob         0.45 s                    -         -  figure <= 5 s  "),
             std::string::npos)
       << table;
   // Not found: an infinite figure misses its goal, and reads as null in the JSON.
