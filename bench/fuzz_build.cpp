@@ -69,7 +69,8 @@ const FuzzBuild& fuzz_build(const SuiteOptions& o) {
   return it->second;
 }
 
-// How many times the replay runs each seed, and how long a campaign lasts.
+// How many times the replay runs each seed (in rounds: see replay_bench), and how long a campaign lasts.
+int replay_rounds(const SuiteOptions& o) { return o.quick ? 1 : 4; }
 int replay_runs(const SuiteOptions& o) { return o.quick ? 20 : 200; }
 int campaign_seconds(const SuiteOptions& o) { return o.quick ? 2 : 20; }
 
@@ -85,27 +86,37 @@ std::string failed_child(const char* what, const ChildRun& r) {
          (finding.empty() ? "" : ": " + finding);
 }
 
-// fuzz_ops replaying every seed `runs` times (libFuzzer's individual-file mode: no mutation), on the
-// differential harness or (alone) on the table alone: executions per second of libFuzzer's own timing.
-void replay_bench(benchmark::State& state, SuiteOptions o, bool alone) {
+// fuzz_ops replaying every seed (libFuzzer's individual-file mode: no mutation) `runs` times in all, on the
+// differential harness (counter execs) and on the table alone (alone_execs), executions per second of
+// libFuzzer's own timing. The two alternate, `rounds` child processes each, so that a slow phase of a
+// shared machine falls on both: the ratio is the figure to compare.
+void replay_bench(benchmark::State& state, SuiteOptions o) {
   const std::vector<std::string> seeds = fuzz_ops_seeds(o);
   if (seeds.empty()) return state.SkipWithError("no fuzz_ops seeds found (corpora/ moved?)");
-  std::string cmd = std::string("PTCHECK_FUZZ_TABLE_ALONE=") + (alone ? "1" : "0") + " " +
-                    shell_word(o.fuzz_build_dir + "/fuzz/fuzz_ops") + " -runs=" + std::to_string(replay_runs(o)) +
-                    " -rss_limit_mb=4096";
-  for (const std::string& s : seeds) cmd += " " + shell_word(s);
+  const int rounds = replay_rounds(o), runs = replay_runs(o) / rounds;
+  std::string args = " -runs=" + std::to_string(runs) + " -rss_limit_mb=4096";
+  for (const std::string& s : seeds) args += " " + shell_word(s);
+  const std::string fuzzer = shell_word(o.fuzz_build_dir + "/fuzz/fuzz_ops");
   for (auto _ : state) {
-    const ChildRun r = run_child(cmd);
-    if (r.status != 0) return state.SkipWithError(failed_child("fuzz_ops", r).c_str());
-    const ReplayTotals t = parse_replay(r.output);
-    if (t.files != seeds.size() || t.ms <= 0)
-      return state.SkipWithError(("fuzz_ops replayed " + std::to_string(t.files) + " of " +
-                                  std::to_string(seeds.size()) + " seeds")
-                                     .c_str());
-    state.SetIterationTime(t.ms / 1e3);
-    state.counters["execs"] = double(t.files) * replay_runs(o) / (t.ms / 1e3);
+    double ms[2] = {0, 0};  // harness, table alone
+    for (int round = 0; round < rounds; ++round)
+      for (int alone = 0; alone < 2; ++alone) {
+        const ChildRun r = run_child("PTCHECK_FUZZ_TABLE_ALONE=" + std::to_string(alone) + " " + fuzzer + args);
+        if (r.status != 0) return state.SkipWithError(failed_child("fuzz_ops", r).c_str());
+        const ReplayTotals t = parse_replay(r.output);
+        if (t.files != seeds.size())
+          return state.SkipWithError(("fuzz_ops replayed " + std::to_string(t.files) + " of " +
+                                      std::to_string(seeds.size()) + " seeds")
+                                         .c_str());
+        ms[alone] += t.ms;
+      }
+    if (ms[0] <= 0 || ms[1] <= 0) return state.SkipWithError("fuzz_ops reported no time");
+    const double execs = double(seeds.size()) * runs * rounds;
+    state.SetIterationTime((ms[0] + ms[1]) / 1e3);
+    state.counters["execs"] = execs / (ms[0] / 1e3);
+    state.counters["alone_execs"] = execs / (ms[1] / 1e3);
   }
-  state.SetLabel(std::to_string(seeds.size()) + " seeds x " + std::to_string(replay_runs(o)) + " runs");
+  state.SetLabel(std::to_string(seeds.size()) + " seeds x " + std::to_string(runs * rounds) + " runs");
 }
 
 // A fuzzing run from the seeds, seed 1, into a scratch corpus folder (libFuzzer writes into the first
@@ -214,8 +225,7 @@ void register_fuzz_build_benchmarks(const SuiteOptions& o) {
   const FuzzBuild& b = fuzz_build(o);
   auto absent = [](const char* name) { once(benchmark::RegisterBenchmark(name, not_measured_bench, std::string(kBuildTheFuzzPreset))); };
   if (b.fuzz_ops) {
-    once(benchmark::RegisterBenchmark("fuzzbuild.fuzz_ops", replay_bench, o, false));
-    once(benchmark::RegisterBenchmark("fuzzbuild.alone.fuzz_ops", replay_bench, o, true));
+    once(benchmark::RegisterBenchmark("fuzzbuild.fuzz_ops", replay_bench, o));
     once(benchmark::RegisterBenchmark("fuzzbuild.fuzz_ops_campaign", campaign_bench, o, std::string("fuzz_ops"),
                                       std::vector<std::string>{"fuzz/fuzz_ops", "scenarios"}));
   } else {
@@ -240,8 +250,10 @@ void add_fuzz_build_measures(const SuiteOptions& o, std::vector<Measure>* out) {
                                 "fuzz build: fuzz_ops replaying each seed (corpora/fuzz/fuzz_ops, corpora/scenarios) " +
                                     runs + " times",
                                 "fuzzbuild.fuzz_ops", "execs/s", b.fuzz_ops);
-  replay.baseline = "fuzzbuild.alone.fuzz_ops";
-  replay.baseline_what = "the same binary, the same programs on the table alone (PTCHECK_FUZZ_TABLE_ALONE=1)";
+  replay.baseline = "fuzzbuild.fuzz_ops";
+  replay.baseline_counter = "alone_execs";
+  replay.baseline_what =
+      "the same binary, the same programs on the table alone (PTCHECK_FUZZ_TABLE_ALONE=1), alternating with it";
   replay.goal = Goal{Goal::On::Ratio, true, 5};
   out->push_back(replay);
   Measure ops = fuzz_measure("fuzzbuild.fuzz_ops_campaign",

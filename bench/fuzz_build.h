@@ -3,7 +3,7 @@
 // harness optimized) as child processes of the suite:
 //   fuzzbuild.fuzz_ops           fuzz_ops replaying its seeds (corpora/fuzz/fuzz_ops, corpora/scenarios/*.ops)
 //                                N times each, execs/s, beside the same binary running the same programs on
-//                                the table alone (PTCHECK_FUZZ_TABLE_ALONE=1)
+//                                the table alone (PTCHECK_FUZZ_TABLE_ALONE=1), the two alternating
 //   fuzzbuild.*_campaign         a fuzzing run of fuzz_ops / fuzz_bitmap from their seeds, seed 1: libFuzzer's rate
 //   fuzzbuild.finds.*            seconds to the find of each test-only broken target: the fuzz build's own
 //                                fuzz-broken tests (fuzz/CMakeLists.txt), run by ctest, and their median

@@ -36,7 +36,11 @@ struct Measure {
   std::string baseline;       // the benchmark giving the baseline; "" none (a figure goal alone: seconds to a find)
   std::string baseline_what;  // what the baseline is
   Figure figure = Figure::Time;
-  std::string counter;        // Rate / Counter: the counter's name (both benchmarks)
+  std::string counter;        // Rate / Counter: the counter's name (both benchmarks, unless baseline_counter)
+  // Rate / Counter: the baseline's counter when it differs ("" the same): a benchmark that measures both
+  // back to back, so that a slow phase of the machine falls on both (fuzzbuild.fuzz_ops: two child
+  // processes), names itself as the baseline and the baseline's counter here.
+  std::string baseline_counter;
   std::string unit;           // the unit the figure is shown in: ms, us, GB/s, execs/s, B/page, MiB, s
   double scale = 1;           // figure in `unit` = raw value * scale
   Ratio ratio = Ratio::Cost;

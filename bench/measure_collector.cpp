@@ -48,23 +48,24 @@ double seconds_per_iteration(const benchmark::BenchmarkReporter::Run& r) {
   return r.iterations ? total / double(r.iterations) : total;
 }
 
-bool raw_value(const Measure& m, const benchmark::BenchmarkReporter::Run& r, double* out) {
+bool raw_value(const Measure& m, const std::string& counter, const benchmark::BenchmarkReporter::Run& r, double* out) {
   if (m.figure == Figure::Time) {
     *out = seconds_per_iteration(r);
     return true;
   }
-  auto it = r.counters.find(m.counter);
+  auto it = r.counters.find(counter);
   if (it == r.counters.end()) return false;
   *out = it->second.value;
   return true;
 }
 
 // The median of the repetitions' values (the lower middle one of an even count).
-bool median_value(const Measure& m, const std::vector<benchmark::BenchmarkReporter::Run>& runs, double* out) {
+bool median_value(const Measure& m, const std::string& counter, const std::vector<benchmark::BenchmarkReporter::Run>& runs,
+                  double* out) {
   std::vector<double> values;
   for (const auto& r : runs) {
     double v = 0;
-    if (!raw_value(m, r, &v)) return false;
+    if (!raw_value(m, counter, r, &v)) return false;
     values.push_back(v);
   }
   if (values.empty()) return false;
@@ -90,7 +91,7 @@ std::vector<MeasureResult> MeasureCollector::evaluate(const std::vector<Measure>
       continue;
     }
     double fig = 0;
-    if (!median_value(m, a->second, &fig)) continue;
+    if (!median_value(m, m.counter, a->second, &fig)) continue;
     r.figure = fig * m.scale;
     if (m.baseline.empty()) {
       r.baseline = r.ratio = none;
@@ -100,7 +101,8 @@ std::vector<MeasureResult> MeasureCollector::evaluate(const std::vector<Measure>
     }
     auto b = runs_.find(m.baseline);
     double base = 0;
-    if (b == runs_.end() || !median_value(m, b->second, &base)) continue;
+    const std::string& base_counter = m.baseline_counter.empty() ? m.counter : m.baseline_counter;
+    if (b == runs_.end() || !median_value(m, base_counter, b->second, &base)) continue;
     r.baseline = base * m.scale;
     // Time and Counter: lower is better; Rate: higher is better.
     const bool higher_better = m.figure == Figure::Rate;

@@ -168,7 +168,8 @@ TEST_F(FakeFuzzBuild, EveryFindIsAMeasureWithItsGoal) {
     if (m.name.rfind("fuzzbuild.", 0) == 0) fuzz.push_back(&m);
   ASSERT_EQ(fuzz.size(), 7u);
   for (const Measure* m : fuzz) EXPECT_EQ(m->not_measured, "") << m->name;
-  EXPECT_EQ(fuzz[0]->baseline, "fuzzbuild.alone.fuzz_ops");
+  EXPECT_EQ(fuzz[0]->baseline, "fuzzbuild.fuzz_ops");
+  EXPECT_EQ(fuzz[0]->baseline_counter, "alone_execs");
   EXPECT_EQ(fuzz[0]->goal->text(fuzz[0]->unit), "ratio <= 5");
   EXPECT_EQ(fuzz[1]->goal->text(fuzz[1]->unit), "figure >= 20000 execs/s");
   EXPECT_EQ(fuzz[3]->name, "fuzzbuild.finds.fuzz_ops.fake_found");

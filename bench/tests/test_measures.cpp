@@ -203,6 +203,27 @@ TEST(Measures, AMeasureWithoutABaselineHasItsFigureAndGoalButNoRatio) {
   EXPECT_NE(measures_json(rm, "m", false).find("\"figure\": null,"), std::string::npos);
 }
 
+// A benchmark that measures a figure and its baseline back to back gives both as counters of one run.
+TEST(Measures, TheBaselineMayBeAnotherCounterOfTheSameRun) {
+  MeasureCollector c;
+  BenchRun both = counted("fuzzbuild.fuzz_ops", "execs", 1500);
+  both.counters["alone_execs"] = benchmark::Counter(4500);
+  c.ReportRuns({both});
+  Measure m;
+  m.name = m.bench = m.baseline = "fuzzbuild.fuzz_ops";
+  m.figure = Figure::Rate;
+  m.counter = "execs";
+  m.baseline_counter = "alone_execs";
+  m.goal = Goal{Goal::On::Ratio, true, 5};
+  const std::vector<Measure> ms{m};
+  const auto r = c.evaluate(ms);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_DOUBLE_EQ(r[0].figure, 1500.0);
+  EXPECT_DOUBLE_EQ(r[0].baseline, 4500.0);
+  EXPECT_DOUBLE_EQ(r[0].ratio, 3.0);  // the harness costs 3 times the table alone
+  EXPECT_TRUE(*r[0].met);
+}
+
 // A measure that cannot be measured is reported as such when its benchmark ran (a filter selected it),
 // with why, and left out like any other when it did not.
 TEST(Measures, ANotMeasuredMeasureIsReportedWithWhy) {
