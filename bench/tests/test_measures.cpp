@@ -45,6 +45,19 @@ Measure time_measure(const std::string& bench, const std::string& baseline, Rati
   return m;
 }
 
+Measure counter_measure(const std::string& name, const std::string& bench, const std::string& baseline, Figure f,
+                        const std::string& counter, const std::string& unit, std::optional<Goal> goal) {
+  Measure m;
+  m.name = name;
+  m.bench = bench;
+  m.baseline = baseline;
+  m.figure = f;
+  m.counter = counter;
+  m.unit = unit;
+  m.goal = goal;
+  return m;
+}
+
 // The printed table of `results`.
 std::string table_text(const std::vector<MeasureResult>& results) {
   char* text = nullptr;
@@ -173,14 +186,9 @@ TEST(Measures, JsonRecordCarriesEveryField) {
 TEST(Measures, AMeasureWithoutABaselineHasItsFigureAndGoalButNoRatio) {
   MeasureCollector c;
   c.ReportRuns({counted("fuzzbuild.finds", "fuzz/fuzz_ops/finds/direct_oob", 0.45)});
-  Measure m;
-  m.name = "fuzzbuild.finds.fuzz_ops.direct_oob";
-  m.bench = "fuzzbuild.finds";
-  m.figure = Figure::Counter;
-  m.counter = "fuzz/fuzz_ops/finds/direct_oob";
-  m.unit = "s";
-  m.goal = Goal{Goal::On::Figure, true, 5};
-  const std::vector<Measure> ms{m};
+  const std::vector<Measure> ms{counter_measure("fuzzbuild.finds.fuzz_ops.direct_oob", "fuzzbuild.finds", "",
+                                                Figure::Counter, "fuzz/fuzz_ops/finds/direct_oob", "s",
+                                                Goal{Goal::On::Figure, true, 5})};
   const auto r = c.evaluate(ms);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_DOUBLE_EQ(r[0].figure, 0.45);
@@ -209,12 +217,9 @@ TEST(Measures, TheBaselineMayBeAnotherCounterOfTheSameRun) {
   BenchRun both = counted("fuzzbuild.fuzz_ops", "execs", 1500);
   both.counters["alone_execs"] = benchmark::Counter(4500);
   c.ReportRuns({both});
-  Measure m;
-  m.name = m.bench = m.baseline = "fuzzbuild.fuzz_ops";
-  m.figure = Figure::Rate;
-  m.counter = "execs";
+  Measure m = counter_measure("fuzzbuild.fuzz_ops", "fuzzbuild.fuzz_ops", "fuzzbuild.fuzz_ops", Figure::Rate, "execs",
+                              "execs/s", Goal{Goal::On::Ratio, true, 5});
   m.baseline_counter = "alone_execs";
-  m.goal = Goal{Goal::On::Ratio, true, 5};
   const std::vector<Measure> ms{m};
   const auto r = c.evaluate(ms);
   ASSERT_EQ(r.size(), 1u);
@@ -227,14 +232,8 @@ TEST(Measures, TheBaselineMayBeAnotherCounterOfTheSameRun) {
 // A measure that cannot be measured is reported as such when its benchmark ran (a filter selected it),
 // with why, and left out like any other when it did not.
 TEST(Measures, ANotMeasuredMeasureIsReportedWithWhy) {
-  Measure m;
-  m.name = "fuzzbuild.fuzz_ops";
-  m.bench = "fuzzbuild.fuzz_ops";
-  m.baseline = "fuzzbuild.alone.fuzz_ops";  // never ran
-  m.figure = Figure::Rate;
-  m.counter = "execs";
-  m.unit = "execs/s";
-  m.goal = Goal{Goal::On::Ratio, true, 5};
+  Measure m = counter_measure("fuzzbuild.fuzz_ops", "fuzzbuild.fuzz_ops", "fuzzbuild.alone.fuzz_ops" /* never ran */,
+                              Figure::Rate, "execs", "execs/s", Goal{Goal::On::Ratio, true, 5});
   m.not_measured = "build the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz)";
   const std::vector<Measure> ms{m};
   EXPECT_TRUE(MeasureCollector().evaluate(ms).empty());
