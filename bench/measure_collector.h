@@ -22,7 +22,8 @@ class MeasureCollector : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>& runs) override;
   void Finalize() override;
 
-  // The measures whose benchmark and baseline both ran without error, evaluated. A benchmark run with
+  // The measures whose benchmark and baseline (if any) both ran without error, evaluated; a measure that
+  // cannot be measured (Measure::not_measured) whose benchmark ran, as such. A benchmark run with
   // repetitions gives its median (the concurrent ones: one run each is at the mercy of the machine).
   std::vector<MeasureResult> evaluate(const std::vector<Measure>& measures) const;
   // "NAME: MESSAGE" for each benchmark that reported an error (SkipWithError).
@@ -37,12 +38,17 @@ class MeasureCollector : public benchmark::BenchmarkReporter {
 // A run's name as the measures name it: the function name, plus "/threads:N" for thread families.
 std::string run_key(const benchmark::BenchmarkReporter::Run& run);
 
-// The table: measure, figure, baseline, ratio, goal, met; one line per measure.
+// The table: measure, figure, baseline, ratio, goal, met; one line per measure ("-" where there is no
+// baseline; "NAME not measured: WHY" for a measure that could not be measured).
 void print_measure_table(std::FILE* out, const std::vector<MeasureResult>& results, const std::string& machine);
 
 // JSON: an array with one record per measure:
-//   {"name", "what", "figure", "unit", "baseline", "baseline_what", "ratio", "ratio_kind", "goal", "met"}
-// goal is a string ("ratio <= 1.5") or null, met true/false or null when there is no goal.
+//   {"name", "what", "figure", "unit", "baseline", "baseline_what", "ratio", "ratio_kind", "goal", "met",
+//    "not_measured", "quick", "machine"}
+// goal is a string ("ratio <= 1.5") or null, met true/false or null when there is no goal. A measure
+// without a baseline has baseline, baseline_what, ratio and ratio_kind null; one not measured has
+// not_measured (why, a string; else null) and figure, baseline, ratio and met null. An infinite figure (a
+// broken target not found) is null too, with met false.
 std::string measures_json(const std::vector<MeasureResult>& results, const std::string& machine, bool quick);
 
 // "2 x 2.4 GHz CPUs, ..." from the benchmark context, for the table's machine column.

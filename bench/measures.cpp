@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "bench/fuzz_build.h"
 #include "bench/registration.h"
 #include "bench/suite.h"
 
@@ -145,6 +146,7 @@ std::vector<Measure> suite_measures(const SuiteOptions& o) {
                                o.quick ? "the bbml 0 split obligations (Z3)" : "every Z3 obligation (ptcheck prove)",
                                "proofs.check",
                                o.quick ? "the bits.level-index proof" : "the obligations ptcheck check runs", "s", 1));
+  add_fuzz_build_measures(o, &out);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "bench/suite.h"
 
+#include "bench/fuzz_build.h"
 #include "bench/registration.h"
 
 namespace ptc::bench {
@@ -19,6 +20,7 @@ void register_suite(const SuiteOptions& o) {
 #if PTCHECK_HAVE_STRESS
   register_stress_benchmarks(o);
 #endif
+  register_fuzz_build_benchmarks(o);
 }
 
 bool stress_built() { return PTCHECK_HAVE_STRESS != 0; }

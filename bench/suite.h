@@ -14,6 +14,9 @@ struct SuiteOptions {
   // Figures are then not comparable with the goals, which are about the full sizes.
   bool quick = false;
   std::string corpora_dir;  // corpora/ of the source tree (harness measures)
+  // The `fuzz` preset's build folder whose binaries the fuzzbuild.* measures run (bench/fuzz_build.h);
+  // default_fuzz_build_dir() unless given. Without a fuzz build there they are reported as not measured.
+  std::string fuzz_build_dir;
 };
 
 // Google Benchmark flags the suite runs with, given to benchmark::Initialize before the user's own (which

@@ -2,6 +2,9 @@
 // the baseline, the ratio's direction for times, rates and sizes, goals, errors and the JSON record.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,31 @@ Measure time_measure(const std::string& bench, const std::string& baseline, Rati
   m.ratio = ratio;
   m.goal = goal;
   return m;
+}
+
+Measure counter_measure(const std::string& name, const std::string& bench, const std::string& baseline, Figure f,
+                        const std::string& counter, const std::string& unit, std::optional<Goal> goal) {
+  Measure m;
+  m.name = name;
+  m.bench = bench;
+  m.baseline = baseline;
+  m.figure = f;
+  m.counter = counter;
+  m.unit = unit;
+  m.goal = goal;
+  return m;
+}
+
+// The printed table of `results`.
+std::string table_text(const std::vector<MeasureResult>& results) {
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* f = open_memstream(&text, &size);
+  print_measure_table(f, results, "m");
+  std::fclose(f);
+  const std::string table(text, size);
+  std::free(text);
+  return table;
 }
 
 TEST(Measures, TimeCostIsFigureOverBaselineInTheMeasuresUnit) {
@@ -151,6 +179,78 @@ TEST(Measures, JsonRecordCarriesEveryField) {
   for (const char* field : {"\"name\": \"dirty.1pct\"", "\"figure\": 3,", "\"unit\": \"ms\"", "\"baseline\": 1,",
                             "\"ratio\": 3,", "\"goal\": \"ratio <= 1.5\"", "\"met\": false", "\"quick\": true"})
     EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
+}
+
+// A measure without a baseline (seconds to a find): its figure and goal, no ratio; "-" in the table, null
+// in the JSON.
+TEST(Measures, AMeasureWithoutABaselineHasItsFigureAndGoalButNoRatio) {
+  MeasureCollector c;
+  c.ReportRuns({counted("fuzzbuild.finds", "fuzz/fuzz_ops/finds/direct_oob", 0.45)});
+  const std::vector<Measure> ms{counter_measure("fuzzbuild.finds.fuzz_ops.direct_oob", "fuzzbuild.finds", "",
+                                                Figure::Counter, "fuzz/fuzz_ops/finds/direct_oob", "s",
+                                                Goal{Goal::On::Figure, true, 5})};
+  const auto r = c.evaluate(ms);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_DOUBLE_EQ(r[0].figure, 0.45);
+  EXPECT_TRUE(std::isnan(r[0].ratio));
+  EXPECT_TRUE(*r[0].met);
+  const std::string json = measures_json(r, "m", false);
+  for (const char* field : {"\"figure\": 0.45,", "\"baseline\": null,", "\"baseline_what\": null,", "\"ratio\": null,",
+                            "\"ratio_kind\": null,", "\"goal\": \"figure <= 5 s\"", "\"met\": true", "\"not_measured\": null"})
+    EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
+  const std::string table = table_text(r);
+  EXPECT_NE(table.find("fuzzbuild.finds.fuzz_ops.direct_oob         0.45 s                    -         -  figure <= 5 s  "),
+            std::string::npos)
+      << table;
+  // Not found: an infinite figure misses its goal, and reads as null in the JSON.
+  MeasureCollector missed;
+  missed.ReportRuns({counted("fuzzbuild.finds", "fuzz/fuzz_ops/finds/direct_oob", 1.0 / 0.0)});
+  const auto rm = missed.evaluate(ms);
+  ASSERT_EQ(rm.size(), 1u);
+  EXPECT_FALSE(*rm[0].met);
+  EXPECT_NE(measures_json(rm, "m", false).find("\"figure\": null,"), std::string::npos);
+}
+
+// A benchmark that measures a figure and its baseline back to back gives both as counters of one run.
+TEST(Measures, TheBaselineMayBeAnotherCounterOfTheSameRun) {
+  MeasureCollector c;
+  BenchRun both = counted("fuzzbuild.fuzz_ops", "execs", 1500);
+  both.counters["alone_execs"] = benchmark::Counter(4500);
+  c.ReportRuns({both});
+  Measure m = counter_measure("fuzzbuild.fuzz_ops", "fuzzbuild.fuzz_ops", "fuzzbuild.fuzz_ops", Figure::Rate, "execs",
+                              "execs/s", Goal{Goal::On::Ratio, true, 5});
+  m.baseline_counter = "alone_execs";
+  const std::vector<Measure> ms{m};
+  const auto r = c.evaluate(ms);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_DOUBLE_EQ(r[0].figure, 1500.0);
+  EXPECT_DOUBLE_EQ(r[0].baseline, 4500.0);
+  EXPECT_DOUBLE_EQ(r[0].ratio, 3.0);  // the harness costs 3 times the table alone
+  EXPECT_TRUE(*r[0].met);
+}
+
+// A measure that cannot be measured is reported as such when its benchmark ran (a filter selected it),
+// with why, and left out like any other when it did not.
+TEST(Measures, ANotMeasuredMeasureIsReportedWithWhy) {
+  Measure m = counter_measure("fuzzbuild.fuzz_ops", "fuzzbuild.fuzz_ops", "fuzzbuild.alone.fuzz_ops" /* never ran */,
+                              Figure::Rate, "execs", "execs/s", Goal{Goal::On::Ratio, true, 5});
+  m.not_measured = "build the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz)";
+  const std::vector<Measure> ms{m};
+  EXPECT_TRUE(MeasureCollector().evaluate(ms).empty());
+  MeasureCollector c;
+  c.ReportRuns({timed("fuzzbuild.fuzz_ops", 0, 1)});
+  const auto r = c.evaluate(ms);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].met.has_value());
+  const std::string json = measures_json(r, "m", true);
+  for (const char* field : {"\"figure\": null,", "\"baseline\": null,", "\"ratio\": null,", "\"goal\": \"ratio <= 5\"",
+                            "\"met\": null", "\"not_measured\": \"build the fuzz preset (cmake --preset fuzz && cmake --build --preset fuzz)\""})
+    EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
+  const std::string table = table_text(r);
+  EXPECT_NE(table.find("\nfuzzbuild.fuzz_ops       not measured: build the fuzz preset (cmake --preset fuzz && cmake "
+                       "--build --preset fuzz)\n"),
+            std::string::npos)
+      << table;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <regex>
 #include <vector>
 
+#include "bench/fuzz_build.h"
 #include "bench/measure_collector.h"
 #include "bench/suite.h"
 #endif
@@ -72,6 +73,7 @@ int bench_command(const BenchOptions& o) {
   bench::SuiteOptions so;
   so.quick = o.quick;
   so.corpora_dir = std::string(PTCHECK_SOURCE_DIR) + "/corpora";
+  so.fuzz_build_dir = o.fuzz_build.empty() ? bench::default_fuzz_build_dir() : o.fuzz_build;
   std::string arg0 = "ptcheck", filter_arg = "--benchmark_filter=" + (o.filter.empty() ? std::string(".") : o.filter);
   std::vector<std::string> flags = bench::suite_flags(so);
   std::vector<char*> args{arg0.data()};
@@ -91,6 +93,7 @@ int bench_command(const BenchOptions& o) {
   const std::vector<bench::MeasureResult> results = collector.evaluate(measures);
   const std::string machine = bench::machine_description();
   bench::print_measure_table(stdout, results, machine);
+  std::printf("fuzz build: %s\n", so.fuzz_build_dir.c_str());
   if (json.is_open()) {
     json << bench::measures_json(results, machine, o.quick);
     json.close();

@@ -51,7 +51,7 @@ struct Args {
   std::vector<std::string> libfuzzer_args;  // fuzz: everything after `--`
   bool double_dash = false;                 // `--` was given
   std::string target_path, corpora, expect_violation, only, time, jobs, seed, fuzzer_dir, cases, budget;
-  std::string json_file, junit_file, html, contract, op_timeout, target_log, threads, ops, out_dir, filter;
+  std::string json_file, junit_file, html, contract, op_timeout, target_log, threads, ops, out_dir, filter, fuzz_build;
   std::string save_regressions, corpus;
   bool minimize = false, json = false, quick = false, verbose = false, fail_sweep = false, help = false;
 };
@@ -158,6 +158,7 @@ CommandLine::CommandLine(Args* a) : a_(a) {
   flag(c, "--quick", &a->quick);
   value(c, "--json", &a->json_file, "a file");
   value(c, "--filter", &a->filter, "a regular expression");
+  value(c, "--fuzz-build", &a->fuzz_build, "a folder");
 
   c = command("help");
   c->add_option("COMMAND", a->inputs);
@@ -414,7 +415,7 @@ int dispatch(const Args& a) {
   if (!a.op_timeout.empty())
     if (std::string why = ptc::cli::parse_op_timeout(a.op_timeout, &op_timeout); !why.empty()) return bad(why);
   if (const std::string why = unwritable_report(a); !why.empty()) return bad(why);
-  if (a.command == "bench") return ptc::cli::bench_command({a.quick, a.json_file, a.filter});
+  if (a.command == "bench") return ptc::cli::bench_command({a.quick, a.json_file, a.filter, a.fuzz_build});
   if (a.command == "check" || a.command == "fuzz" || a.command == "properties" || a.command == "stress")
     ptc::cli::install_stop_handlers();  // they poll the stop flag and end with their summary and reports
 

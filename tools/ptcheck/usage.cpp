@@ -99,9 +99,12 @@ const std::vector<std::pair<std::string, std::string>>& commands() {
        "        Each CPU thread's operation is timed on its own (that thread's CPU time): one that does not\n"
        "        return is a hang with the history's seed to replay it.\n"},
       {"bench",
-       "  bench [--quick] [--json FILE] [--filter REGEX]\n"
+       "  bench [--quick] [--json FILE] [--filter REGEX] [--fuzz-build DIR]\n"
        "        the Google Benchmark suite (bench/): each measure beside a baseline measured in the same run,\n"
-       "        the ratio and the goal; --quick: small sizes (seconds); --json: one record per measure.\n"},
+       "        the ratio and the goal; --quick: small sizes (seconds); --json: one record per measure.\n"
+       "        The fuzzbuild.* measures run the fuzz preset's binaries in DIR (default: build/fuzz of the\n"
+       "        source tree): fuzz_ops and fuzz_bitmap execs/s, seconds to each fuzz-broken find; without\n"
+       "        them each is reported \"not measured\".\n"},
       {"help",
        "  help [COMMAND]\n"
        "        this text (or one command's: also `ptcheck COMMAND --help`); `ptcheck --version`: the version.\n"},
