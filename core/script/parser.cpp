@@ -424,6 +424,9 @@ bool blank(std::string_view code) {
 std::variant<Script, ParseError> parse_script(std::string_view text, const std::string& file) {
   Script script;
   script.file = file;
+  // At most a statement a line: one allocation, not one per doubling (fuzz_ops parses every input); capped,
+  // as a page of blank lines is no program.
+  script.ops.reserve(std::min<size_t>(size_t(std::count(text.begin(), text.end(), '\n')) + 1, 256));
   // Editors on some systems start UTF-8 files with a byte order mark; it is not part of line 1.
   if (text.substr(0, 3) == "\xef\xbb\xbf") text.remove_prefix(3);
   bool seen_statement = false;

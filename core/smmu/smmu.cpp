@@ -683,7 +683,7 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
   const int level = t.level;
   const uint64_t slot = t.iova_base + (uint64_t(index) << level_shift(level));
   const Slot at{level, index, slot};
-  const Describe w = [&] { return slot_text(at); };
+  const auto w = [&at] { return slot_text(at); };
   const bool old_table = is_table_desc(level, old_val), new_table = is_table_desc(level, new_val);
   const uintptr_t old_child = uintptr_t(old_val & pte::kAddrMask), new_child = uintptr_t(new_val & pte::kAddrMask);
   const std::optional<HwLeaf> old_leaf = decode_leaf(level, slot, old_val);
