@@ -12,9 +12,8 @@
 // script_mutator.h: move an `@N`, add a device action inside an op or an op racing beside it, ...),
 // written back as a readable .ops script; otherwise libFuzzer's own byte mutations. Half the
 // structural ones are aimed: the program runs once with its descriptor accesses observed, and the
-// injection lands right after one of them (a race window is one access wide; blind `@N` values
-// hit it rarely). Crossover splices
-// two programs. PTCHECK_FUZZ_MUTATOR=bytes turns the structural mutator off (to measure it).
+// injection lands right after one of them (a race window is one access wide; blind `@N` values hit it
+// rarely). Crossover splices two programs. PTCHECK_FUZZ_MUTATOR=bytes turns the structural mutator off (to measure it).
 //
 // Feedback: in the fuzz build only the table has coverage; fuzz_ops adds one signal of the harness's
 // own, libFuzzer extra counters bumped where a race landed inside the table's read-modify-write of a
@@ -72,23 +71,33 @@ bool emit(const ptc::Script& s, uint8_t* data, size_t max_size, size_t* size) {
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 
+namespace {
+// Options that watch a run's descriptor accesses for the aimed mutator: at most 2,048 accesses of each
+// statement, so a big scan early on leaves later ones visible.
+ptc::RunOptions observing(std::vector<ptc::ObservedAccess>* seen) {
+  ptc::RunOptions opts;
+  opts.observe_access_limit = 2048;
+  opts.observe_accesses = [seen](size_t statement, const std::vector<ptc::AccessSite>& accesses) {
+    for (size_t i = 0; i < accesses.size(); ++i)
+      seen->push_back({statement, i + 1, accesses[i].read, accesses[i].level, accesses[i].slot_iova});
+  };
+  return opts;
+}
+
+}  // namespace
+
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   ptc::MutationRng rng(seed);
   if (g_structural && rng() % 4 != 0) {
     ptc::Script s = decode(data, size);
     if (rng() % 2 == 0) {
-      // Aimed: run the program once, watching its descriptor accesses, and inject right after one.
-      // At most 2,048 accesses of each statement, so a big scan early on leaves later ones visible.
-      // Kept from call to call: its growth to thousands of entries was a run's worth of allocations.
+      // Aimed: run the program once, watching its descriptor accesses (event log off: only they are
+      // read), and inject right after one of them. `seen` is kept from call to call: its growth to
+      // thousands of entries was a run's worth of allocations.
       static std::vector<ptc::ObservedAccess> seen;
       seen.clear();
-      size_t last_statement = SIZE_MAX, of_statement = 0;
-      ptc::RunOptions opts;
-      opts.event_log = false;  // only the accesses are read
-      opts.observe_access = [&](size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova) {
-        if (statement != last_statement) last_statement = statement, of_statement = 0;
-        if (of_statement++ < 2048) seen.push_back({statement, access, read, level, slot_iova});
-      };
+      ptc::RunOptions opts = observing(&seen);
+      opts.event_log = false;
       ptc::run_script(s, g_target, opts);
       ptc::Script m = s;
       size_t out = 0;

@@ -29,7 +29,7 @@ using MutationRng = std::mt19937_64;
 const char* mutate_script(Script& s, MutationRng& rng, const FuzzLimits& limits = {});
 
 // One descriptor access a top-level statement made when the program last ran (RunOptions::
-// observe_access): an `@N` placed right after it lands inside the window it opens.
+// observe_accesses): an `@N` placed right after it lands inside the window it opens.
 struct ObservedAccess {
   size_t statement = 0;   // index into Script::ops
   uint64_t access = 0;    // the N of `@N`

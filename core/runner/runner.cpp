@@ -131,6 +131,7 @@ class Session::Impl {
       // A failure inside an `@N` injection ends the op early with its hook still set: destroy's
       // descriptor accesses must not run that op's injections (its context is gone).
       smmu_->on_access = nullptr;
+      smmu_->record_access_sites(nullptr, 0);
       smmu_->detach();
       WatchScope in(opts_.watch, WatchedEntry::kDestroy, 0);
       ops_->destroy(target_);
@@ -147,6 +148,7 @@ class Session::Impl {
   std::vector<SkippedStatement> skipped_;
   std::vector<int> failed_allocations_;
   uint64_t last_op_accesses_ = 0;
+  std::vector<AccessSite> observed_sites_;  // the current statement's, for opts_.observe_accesses
 
  private:
   // The op in progress, with what device actions did during it.
@@ -409,18 +411,20 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   if (injected) {
     if (outer) outer->injected_ops.push_back(&op);
     smmu_->set_hook_enabled(false);
-  } else if (opts_.observe_access || !op.inject.empty()) {  // else nothing to call after each access
+  } else if (!op.inject.empty()) {  // else nothing to call after each access
     // The accesses after which an injection runs: most accesses have none.
     for (const Injection& inj : op.inject) ctx.inject_at.push_back(inj.after_access);
     std::sort(ctx.inject_at.begin(), ctx.inject_at.end());
     smmu_->on_access = [this, &op, &ctx](uint64_t n) {
-      if (opts_.observe_access) {
-        const Smmu::AccessSite& a = smmu_->last_access();
-        opts_.observe_access(script_.ops.size() - 1, n, a.read, a.level, a.slot_iova);
-      }
       if (std::binary_search(ctx.inject_at.begin(), ctx.inject_at.end(), n)) run_injections(op, n, false);
     };
     if (!run_injections(op, 0, false)) return false;
+  }
+  // Where the op's own accesses were, for observe_accesses once it returns.
+  const bool observing = !injected && opts_.observe_accesses;
+  if (observing) {
+    observed_sites_.clear();
+    smmu_->record_access_sites(&observed_sites_, opts_.observe_access_limit);
   }
 
   CallerBitmap bm(op);
@@ -434,6 +438,10 @@ bool Run::exec_target_op(const Op& op, bool injected) {
   const bool alloc_failed = smmu_->allocation_failed();
   if (alloc_failed && !injected) failed_allocations_.push_back(op.line);
   smmu_->end_op();
+  if (observing) {
+    smmu_->record_access_sites(nullptr, 0);
+    opts_.observe_accesses(script_.ops.size() - 1, observed_sites_);
+  }
   if (injected) {
     smmu_->set_hook_enabled(true);
   } else {
@@ -975,13 +983,15 @@ RunResult run_once(const Script& script, const ptc_target_ops* target, const Run
 RunResult run_script(const Script& script, const ptc_target_ops* target, const RunOptions& opts) {
   // Events are only read in a failure's trace: record them only in a run known to fail (issue 17: a
   // fuzzer's executions spent most of their time formatting events nobody read).
-  const bool replay_for_trace = opts.event_log && !opts.record_timeline && !opts.observe_access;
+  const bool replay_for_trace = opts.event_log && !opts.record_timeline;
   if (!replay_for_trace) return run_once(script, target, opts);
   RunOptions quiet = opts;
   quiet.event_log = false;
   RunResult rr = run_once(script, target, quiet);
   if (!rr.failure) return rr;
-  const RunResult traced = run_once(script, target, opts);
+  RunOptions tracing = opts;
+  tracing.observe_accesses = nullptr;  // the accesses were the first run's: observed once
+  const RunResult traced = run_once(script, target, tracing);
   if (traced.failure && traced.failure->signature == rr.failure->signature && traced.failure->line == rr.failure->line &&
       traced.failure->message == rr.failure->message) {
     rr.failure = traced.failure;

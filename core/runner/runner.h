@@ -3,6 +3,7 @@
 // statement. The first violation ends the run with a readable trace and a one-line signature
 // (`oracle:op:config`), as Cryptofuzz reports a mismatch.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "core/oracles.h"
 #include "core/ops.h"
 #include "core/runner/target_watch.h"
+#include "core/smmu/access_site.h"
 #include "core/smmu/timeline.h"
 #include "ptcheck/target.h"
 
@@ -30,10 +32,12 @@ struct RunOptions {
   bool event_log = true;
   // Appended to the trace's replay command (e.g. "--target ./libmine.so").
   std::string replay_args;
-  // Called after each descriptor access of a top-level statement (injected ops' accesses are not
-  // the statement's), with the statement's index in the script and the access count an `@N` line
-  // would name: fuzz_ops aims its injections with it.
-  std::function<void(size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova)> observe_access;
+  // Called once a top-level statement has returned, with its index in the script and where each of its
+  // descriptor accesses was when it was made (element i: the access an `@N` line names as N = i + 1;
+  // injected ops' accesses are not the statement's), the first observe_access_limit of them. fuzz_ops
+  // aims its injections with it. Not called again in the replay that makes a failure's trace.
+  std::function<void(size_t statement, const std::vector<AccessSite>& accesses)> observe_accesses;
+  size_t observe_access_limit = SIZE_MAX;
   // Keep every event as data (timeline.h) for Failure::timeline: `ptcheck ... --html`. Off by
   // default: each event then carries a copy of the IOTLB and walk cache.
   bool record_timeline = false;

@@ -23,6 +23,7 @@
 
 #include "core/oracles.h"
 #include "core/ops.h"
+#include "core/smmu/access_site.h"
 #include "core/smmu/event_log.h"
 #include "core/smmu/timeline.h"
 #include "ptcheck/target.h"
@@ -109,17 +110,19 @@ class Smmu {
   bool in_op() const { return op_active_; }
   uint64_t op_accesses() const { return op_accesses_; }
   std::function<void(uint64_t access_count)> on_access;
-  // The descriptor access on_access follows: which slot, of which level, read or stored.
-  struct AccessSite {
-    bool read = false;
-    int level = -1;          // -1: a table not linked into the tree
-    uint64_t slot_iova = 0;  // the first IOVA the slot translates
-  };
-  // Valid inside on_access (the table it names is live then).
+  // The descriptor access on_access follows: which slot, of which level, read or stored. Valid inside
+  // on_access (the table it names is live then).
   AccessSite last_access() const {
     const Table& t = *last_access_table_;
     return AccessSite{last_access_read_, t.reachable ? t.level : -1,
                       t.level >= 0 ? t.iova_base + (uint64_t(last_access_index_) << level_shift(t.level)) : 0};
+  }
+  // While set, where each counted access of the op is appended to *sites (element i: access i + 1), up to
+  // `limit` of them: what fuzz_ops aims its injections with, at a push per access (a hook per access
+  // cost a third of a run).
+  void record_access_sites(std::vector<AccessSite>* sites, size_t limit) {
+    access_sites_ = sites;
+    access_sites_limit_ = limit;
   }
   // Suspend the counting and the hook (an injected op runs as if on another CPU).
   void set_hook_enabled(bool on) { hook_enabled_ = on; }
@@ -280,6 +283,7 @@ class Smmu {
   void after_access() {
     if (!op_active_ || !hook_enabled_ || harness_call_) return;
     ++op_accesses_;
+    if (access_sites_ && access_sites_->size() < access_sites_limit_) access_sites_->push_back(last_access());
     if (on_access && !in_hook_) call_access_hook();
   }
   void call_access_hook();
@@ -357,6 +361,8 @@ class Smmu {
   bool hook_enabled_ = true;
   bool harness_call_ = false;
   bool in_hook_ = false;
+  std::vector<AccessSite>* access_sites_ = nullptr;
+  size_t access_sites_limit_ = 0;
   uint64_t fail_at_ = 0, op_allocs_ = 0;
   bool alloc_failed_ = false;
   // An op injected with `@N` runs inside another: the outer op's bracket is saved here.

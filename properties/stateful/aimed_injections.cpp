@@ -23,8 +23,10 @@ std::vector<ObservedAccess> dry_run_accesses(const Model& m, const Op& op) {
   bool recording = false;
   RunOptions opts;
   opts.trace_events = 0;
-  opts.observe_access = [&](size_t statement, uint64_t access, bool read, int level, uint64_t slot_iova) {
-    if (recording) seen.push_back(ObservedAccess{statement, access, read, level, slot_iova});
+  opts.observe_accesses = [&](size_t statement, const std::vector<AccessSite>& accesses) {
+    if (!recording) return;
+    for (size_t i = 0; i < accesses.size(); ++i)
+      seen.push_back(ObservedAccess{statement, i + 1, accesses[i].read, accesses[i].level, accesses[i].slot_iova});
   };
   Session dry(m.cfg, m.target, opts);
   if (!dry.started()) return seen;

@@ -5,7 +5,7 @@
 // read of the block and its install, after merge read a page and before the block replaces it.
 // Counting accesses blindly (gen_injections) almost never does that. Here the op is first run dry:
 // the statements so far, then the op, in a fresh Session on the same target, with
-// RunOptions::observe_access recording the op's descriptor accesses. race_windows()
+// RunOptions::observe_accesses recording the op's descriptor accesses. race_windows()
 // (core/encoding/script_mutator.h, the fuzzer's aimed mutation) names the reads that open a
 // read-modify-write window; the injection goes right after one of them, as a device action on a
 // page that read's slot translates. Every choice (which window, which page, which action) is drawn
