@@ -574,8 +574,8 @@ uint64_t largest_leaf(const Config& cfg) {
 // whole (SPEC 9.5): a write to a page of that leaf outside the range may then go unreported. The
 // history does not say which leaves there were, so any clearing read that ended after the write began
 // and began before `due` did, whose range reaches the aligned region of the largest leaf size around
-// the page without covering the page, may have cleaned it.
-bool cleaned_whole_by_a_neighbour(const std::vector<const HistOp*>& ops, const HistOp& w, const HistOp& due,
+// the page without covering the page, may have cleaned it. `reads`: the history's clearing reads.
+bool cleaned_whole_by_a_neighbour(const std::vector<const HistOp*>& reads, const HistOp& w, const HistOp& due,
                                   uint64_t page, const Config& cfg) {
   switch (cfg.contract) {
     case Contract::Spec: return false;
@@ -583,8 +583,8 @@ bool cleaned_whole_by_a_neighbour(const std::vector<const HistOp*>& ops, const H
   }
   const uint64_t unit = largest_leaf(cfg);
   const uint64_t lo = page & ~(unit - 1), hi = lo + unit;
-  return std::any_of(ops.begin(), ops.end(), [&](const HistOp* o) {
-    return o->op.kind == OpKind::Dirty && o->is_clearing_read() && !(page >= o->lo() && page < o->hi()) &&
+  return std::any_of(reads.begin(), reads.end(), [&](const HistOp* o) {
+    return o->op.kind == OpKind::Dirty && !(page >= o->lo() && page < o->hi()) &&
            o->ret >= w.call && o->call <= due.call && o->lo() < hi && o->hi() > lo;
   });
 }
@@ -604,6 +604,16 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
   auto removes = [](const HistOp* o) {
     return !o->snapshot && (o->op.kind == OpKind::Unmap || o->op.kind == OpKind::UnmapDirty) && o->result >= 0;
   };
+  // The few ops each check below looks for, picked out once in call order (a history is mostly device
+  // accesses, and every write and every recorded region looks at them again).
+  std::vector<const HistOp*> reads, removals, cleaners, dirtiers;
+  for (const HistOp* o : ops) {
+    const bool read = o->is_clearing_read(), removal = removes(o);
+    if (read) reads.push_back(o);
+    if (removal) removals.push_back(o);
+    if (read || removal) cleaners.push_back(o);
+    if (is_write(o) || (!o->snapshot && o->op.kind == OpKind::Map && o->result == 0)) dirtiers.push_back(o);
+  }
 
   // Lost dirty.
   for (const HistOp* w : ops) {
@@ -612,8 +622,8 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
     bool recorded = false;
     const HistOp* first_after = nullptr;  // the first clearing read of the page that began after t
     const HistOp* running = nullptr;      // an unmap_read_dirty of the page running when it completed
-    for (const HistOp* o : ops) {
-      if (!o->is_clearing_read() || !covers(o, page)) continue;
+    for (const HistOp* o : reads) {
+      if (!covers(o, page)) continue;
       // The write took effect somewhere in [call, ret]: a read that ended after it began and
       // recorded the page may have seen it (found by `ptcheck check` in a release build, where a
       // write's return was stamped after a racing read's).
@@ -629,11 +639,11 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
     // (the caller did not ask), an unmap_read_dirty answers for it itself (its own check). In lazy
     // mode a write may also go through a translation an earlier unmap left behind.
     bool discarded = false;
-    for (const HistOp* o : ops)
-      if (o != due && removes(o) && covers(o, page) && o->call < due->call && (o->ret > w->call || cfg.lazy))
+    for (const HistOp* o : removals)
+      if (o != due && covers(o, page) && o->call < due->call && (o->ret > w->call || cfg.lazy))
         discarded = true;
     if (discarded) continue;
-    if (cleaned_whole_by_a_neighbour(ops, *w, *due, page, cfg)) continue;
+    if (cleaned_whole_by_a_neighbour(reads, *w, *due, page, cfg)) continue;
     *where = page;
     return Violation{
         Oracle::LostDirty,
@@ -644,8 +654,7 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
 
   // Phantom dirty, by aligned regions of the largest leaf size.
   const uint64_t unit = largest_leaf(cfg);
-  for (const HistOp* r : ops) {
-    if (!r->is_clearing_read()) continue;
+  for (const HistOp* r : reads) {
     for (auto [lo, hi] : r->pages.ranges()) {
       for (uint64_t u = lo & ~(unit - 1); u < hi; u += unit) {
         // The last op before r after which the leaf holding the page was clean or gone: an unmap of
@@ -653,7 +662,7 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
         // record it, or a clearing read of the whole region (no leaf can stick out of it).
         const uint64_t page = std::max(lo, u);
         uint64_t since = 0;
-        for (const HistOp* o : ops) {
+        for (const HistOp* o : cleaners) {
           if (o->ret >= r->call) continue;
           const bool cleans = removes(o) ? covers(o, page)
                               : o->is_clearing_read()
@@ -662,10 +671,9 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
           if (cleans) since = std::max(since, o->call);
         }
         const HistOp* cause = nullptr;
-        for (const HistOp* o : ops) {
+        for (const HistOp* o : dirtiers) {
           if (o->call > r->ret || o->ret < since) continue;
-          const bool dirties = is_write(o) || (!o->snapshot && o->op.kind == OpKind::Map && o->result == 0);
-          if (dirties && o->lo() < u + unit && o->hi() > u) {
+          if (o->lo() < u + unit && o->hi() > u) {
             cause = o;
             break;
           }
