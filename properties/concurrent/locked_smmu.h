@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/smmu/smmu.h"
+#include "properties/concurrent/spin_lock.h"
 
 namespace ptc::conc {
 
@@ -71,7 +72,7 @@ class LockedSmmu {
   static void inv_all(void* ctx);
   static void sync(void* ctx);
 
-  mutable std::mutex mu_;
+  mutable SpinLock mu_;
   Smmu smmu_;
   const ptc_hw* inner_;
   ptc_hw hw_{};
