@@ -4,11 +4,11 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <unordered_map>
 
 #include "core/fmt.h"
 #include "core/ops/op_table.h"
 #include "core/script/script.h"
+#include "properties/concurrent/memo_table.h"
 
 namespace ptc::conc {
 
@@ -39,7 +39,6 @@ struct Bits {
     for (uint64_t x : w) h = mix(h, x);
     return h;
   }
-  bool operator==(const Bits&) const = default;
 };
 
 // One call or return event in the search's doubly linked list.
@@ -241,11 +240,8 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
       pool.keep(owned);
     }
   } states{pool, {}, nullptr};
-  struct Memo {
-    Bits bits;
-    const ReferenceModel* model;
-  };
-  std::unordered_map<uint64_t, std::vector<Memo>> cache;
+  thread_local MemoTable memo;
+  memo.reset(Bits(n).w.size());
   struct Frame {
     Entry* call;
     const ReferenceModel* before;
@@ -278,24 +274,16 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
       else if (changes)
         states.scratch = pool.copy_of(*state);
       if (changes ? apply_to_model(*states.scratch, op, nullptr) : holds_in(*state, op, nullptr)) {
-        Bits nb = linearized;
-        nb.set(entry->op);
-        const ReferenceModel& next = changes ? *states.scratch : *state;
+        linearized.set(entry->op);
+        const ReferenceModel* ns = changes ? states.scratch.get() : state;
         const uint64_t next_hash = changes ? states.scratch->state_hash() : state_hash;
-        auto& bucket = cache[mix(nb.hash(), next_hash)];
-        const bool seen = std::any_of(bucket.begin(), bucket.end(),
-                                      [&](const Memo& m) { return m.bits == nb && m.model->same_state(next); });
-        if (!seen) {
-          const ReferenceModel* ns = state;
-          if (changes) {
-            states.owned.push_back(std::move(states.scratch));
-            ns = states.owned.back().get();
-          }
-          bucket.push_back(Memo{nb, ns});
+        if (memo.seen_or_add(mix(linearized.hash(), next_hash), linearized.w.data(), *ns, ns)) {
+          linearized.clear(entry->op);
+        } else {
+          if (changes) states.owned.push_back(std::move(states.scratch));
           stack.push_back(Frame{entry, state, state_hash});
           state = ns;
           state_hash = next_hash;
-          linearized = nb;
           lift(entry);
           entry = head->next;
           continue;
