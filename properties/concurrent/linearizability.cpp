@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
+#include <span>
 #include <memory>
 
 #include "core/fmt.h"
@@ -368,9 +368,16 @@ bool projected_onto_pages(const HistOp& o, const Config& cfg) {
   return changes_translation(o) && (o.op.kind != OpKind::Map || o.result == 0);
 }
 
-// c narrowed to one page, as an effect only (its result is not checked again there).
+// c narrowed to one page, as an effect only (its result is not checked again there, so what it
+// recorded is not copied; a recorded op has no racing writes and a projected one is no snapshot).
 HistOp project_onto_page(const HistOp& c, uint64_t page) {
-  HistOp p = c;
+  HistOp p;
+  p.thread = c.thread;
+  p.op = c.op;
+  p.call = c.call;
+  p.ret = c.ret;
+  p.result = c.result;
+  p.fault = c.fault;
   p.unchecked = true;
   if (c.op.kind != OpKind::Flush) {
     p.op.paddr += page - c.op.iova;
@@ -443,21 +450,26 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
   //    translation-changing ops projected onto the page (lazy mode: and every flush, which ends the
   //    translations lazy unmaps left usable).
   //    Every page looks at the same few CPU ops again: they are picked out once.
-  std::map<uint64_t, std::vector<const HistOp*>> pages;
+  std::vector<const HistOp*> accesses;  // the device's, by page (in history order within one)
   std::vector<const HistOp*> cpu, projectable;  // projectable: by call time
   for (const HistOp& o : h.ops) {
     if (o.snapshot) continue;
     if (o.op.kind == OpKind::Dev)
-      pages[o.lo()].push_back(&o);
+      accesses.push_back(&o);
     else
       cpu.push_back(&o);
     if (projected_onto_pages(o, h.config)) projectable.push_back(&o);
   }
   std::stable_sort(projectable.begin(), projectable.end(),
                    [](const HistOp* x, const HistOp* y) { return x->call < y->call; });
+  std::stable_sort(accesses.begin(), accesses.end(), [](const HistOp* x, const HistOp* y) { return x->lo() < y->lo(); });
   std::vector<HistOp> projected;
   std::vector<const HistOp*> ptrs;
-  for (auto& [page, devs] : pages) {
+  for (auto first = accesses.begin(); first != accesses.end();) {
+    const uint64_t page = (*first)->lo();
+    const auto last = std::find_if(first, accesses.end(), [&](const HistOp* d) { return d->lo() != page; });
+    const std::span<const HistOp* const> devs(first, last);
+    first = last;
     // The translation-changing ops projected onto the page, in time order: the caller never runs two
     // of them on one page at once, so each has one state before it (lazy flushes aside: see below).
     projected.clear();
