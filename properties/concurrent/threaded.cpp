@@ -368,6 +368,9 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   // Quiescent: a snapshot of every region, then teardown.
   History& h = out.history;
   out.not_issued = not_issued.load();
+  size_t logged = regions.size();
+  for (const auto& log : logs) logged += log.size();
+  h.ops.reserve(logged);  // an op is large: growing the vector step by step moved each several times
   for (auto& log : logs)
     for (HistOp& x : log) h.ops.push_back(std::move(x));
   for (const Region& r : regions) {
