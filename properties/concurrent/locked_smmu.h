@@ -57,7 +57,6 @@ class LockedSmmu {
   std::vector<HwLeaf> leaves_in(uint64_t iova, uint64_t size);
   std::optional<Violation> violation();
   void check_leaks();
-  std::vector<std::string> events();
 
  private:
   static void maybe_yield(const LockedSmmu* s, bool after_read = false, ptc_pte_t value = 0);
