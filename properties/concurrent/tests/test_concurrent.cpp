@@ -656,6 +656,10 @@ TEST(Threads, AFailingHistoryHasADeterministicReproducer) {
     ASSERT_TRUE(f) << "history " << h.seed << " failed, and no schedule of it did:\n" << h.report;
     EXPECT_TRUE(f->replayed_same) << f->replay_result;
     if (ro.oracle) EXPECT_EQ(f->failure.oracle, *ro.oracle) << f->failure.signature;
+    // Real threads run without the SMMU's event log: the report says where the events are, and the
+    // schedule's trace (its run again with the log, scheduler.cpp) has them.
+    if (h.violation) EXPECT_NE(h.report.find("without the simulated SMMU's event log"), std::string::npos) << h.report;
+    EXPECT_NE(f->failure.trace.find("events leading there"), std::string::npos) << f->failure.trace;
     EXPECT_TRUE(std::filesystem::exists(f->path)) << f->path;
     std::filesystem::remove_all(dir);
     return;
