@@ -41,6 +41,8 @@ bool stress_iteration(uint64_t seed, const conc::ThreadedOptions& to, const conc
 void stress_bench(benchmark::State& state) {
   conc::ThreadedOptions to;  // stress's defaults: 3 CPU + 2 device threads x 16 ops
   to.lin_budget = std::chrono::milliseconds(10000);
+  conc::WorkerPool pool;  // as stress keeps its threads
+  to.pool = &pool;
   const conc::SchedOptions so;  // 16 schedules a sequence, none written
   conc::SchedStats stats;
   uint64_t seed = kSeed, ops = 0;

@@ -77,14 +77,23 @@ struct InTarget {
   double wall_s = 0, cpu_s = 0;
   bool hung = false;
 };
-InTarget in_target(const TargetWatch& w, pid_t pid, double op_timeout_s) {
+// The entry of a watch the parent last saw, and the CPU time the child (or the watch's thread) had
+// used when the parent first saw it: the CPU time of an entry counts from there (at most one poll
+// after control entered the target; the child reads no CPU clock of its own, see target_watch.h).
+struct SeenEntry {
+  int64_t entered_ns = 0;
+  int64_t cpu_ns = -1;
+};
+InTarget in_target(const TargetWatch& w, pid_t pid, double op_timeout_s, SeenEntry& seen) {
   InTarget r;
   const int64_t since = w.entered_ns.load(std::memory_order_acquire);
   if (since == 0) return r;
+  const int32_t tid = w.tid.load(std::memory_order_relaxed);
+  if (since != seen.entered_ns && op_timeout_s > 0) seen = SeenEntry{since, cpu_ns_of(pid, tid)};
   r.wall_s = double(TargetWatch::now_ns() - since) / 1e9;
   if (op_timeout_s <= 0 || r.wall_s <= op_timeout_s) return r;
-  const int64_t cpu_now = cpu_ns_of(pid, w.tid.load(std::memory_order_relaxed));
-  r.cpu_s = cpu_now < 0 ? 0 : double(cpu_now - w.entered_cpu_ns.load()) / 1e9;
+  const int64_t cpu_now = cpu_ns_of(pid, tid);
+  r.cpu_s = cpu_now < 0 || seen.cpu_ns < 0 ? 0 : double(cpu_now - seen.cpu_ns) / 1e9;
   r.hung = r.cpu_s > op_timeout_s || r.wall_s > op_timeout_s * ChildOptions::kBlockedFactor;
   return r;
 }
@@ -153,6 +162,7 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
   bool eof = false;
   ChildEnd::How killed_for = ChildEnd::How::kFinished;
   std::vector<char> buf(1 << 16);
+  SeenEntry seen[SharedWatch::kCount];
   bool text_open = true;
   // ptcheck's own lines from the child, as they come.
   auto copy_text = [&] {
@@ -190,7 +200,7 @@ ChildEnd run_in_child(const std::function<void(ChildChannel&)>& body,
     InTarget stuck;
     for (size_t k = 0; k < SharedWatch::kCount && hung_at < 0; ++k) {
       if (k > 0 && shared.w[k].tid.load(std::memory_order_relaxed) == 0) continue;
-      const InTarget t = in_target(shared.w[k], pid, o.op_timeout_s);
+      const InTarget t = in_target(shared.w[k], pid, o.op_timeout_s, seen[k]);
       if (k == 0 || t.hung) stuck = t;
       if (t.hung) hung_at = int(k);
     }

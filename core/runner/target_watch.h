@@ -31,24 +31,15 @@ struct TargetWatch {
   std::atomic<int32_t> line{0};            // script line of the statement running (0: none yet)
   std::atomic<uint32_t> entry{0};          // WatchedEntry
   std::atomic<uint32_t> op_kind{0};        // OpKind of kOp (its ops.h value)
-  std::atomic<int64_t> entered_ns{0};      // steady clock when control entered the target (0: not in it)
-  std::atomic<int64_t> entered_cpu_ns{0};  // the process's CPU time then (a loaded machine slows the wall
-                                           // clock of an operation, not the CPU time it uses)
+  // Steady clock when control entered the target (0: not in it). The CPU time an entry uses is measured
+  // by the reader, from the first time it sees the entry (child_process.cpp): reading a CPU clock here
+  // is a system call per target call (issue 17: a quarter of stress's scheduler time).
+  std::atomic<int64_t> entered_ns{0};
   std::atomic<uint64_t> unit{0};           // which script, case or item of a batch (the caller numbers them)
   std::atomic<int32_t> tid{0};             // nonzero: the watch of one thread of a multi-threaded run (stress),
-                                           // whose entered_cpu_ns is then that thread's own CPU time
+                                           // whose own CPU time, not the process's, then measures a hang
   static_assert(std::atomic<int64_t>::is_always_lock_free && std::atomic<uint32_t>::is_always_lock_free);
 
-  static int64_t cpu_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-  }
-  static int64_t thread_cpu_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-  }
   // Makes this the watch of the calling thread alone: its CPU time, not the process's, measures a hang
   // (other threads keep the process busy while one is stuck).
   void bind_to_this_thread() { tid.store(int32_t(syscall(SYS_gettid)), std::memory_order_relaxed); }
@@ -60,7 +51,6 @@ struct TargetWatch {
     line.store(statement_line, std::memory_order_relaxed);
     op_kind.store(kind, std::memory_order_relaxed);
     entry.store(uint32_t(e), std::memory_order_relaxed);
-    entered_cpu_ns.store(tid.load(std::memory_order_relaxed) ? thread_cpu_ns() : cpu_ns(), std::memory_order_relaxed);
     entered_ns.store(now_ns(), std::memory_order_release);
   }
   void leave() {
@@ -87,7 +77,6 @@ class WatchScope {
     entry_ = w_->entry.load(std::memory_order_relaxed);
     kind_ = w_->op_kind.load(std::memory_order_relaxed);
     since_ = w_->entered_ns.load(std::memory_order_relaxed);
-    cpu_since_ = w_->entered_cpu_ns.load(std::memory_order_relaxed);
     w_->enter(e, line, kind);
   }
   ~WatchScope() {
@@ -95,7 +84,6 @@ class WatchScope {
     w_->line.store(line_, std::memory_order_relaxed);
     w_->op_kind.store(kind_, std::memory_order_relaxed);
     w_->entry.store(entry_, std::memory_order_relaxed);
-    w_->entered_cpu_ns.store(cpu_since_, std::memory_order_relaxed);
     w_->entered_ns.store(since_, std::memory_order_release);
   }
   WatchScope(const WatchScope&) = delete;
@@ -105,7 +93,7 @@ class WatchScope {
   TargetWatch* w_;
   int32_t line_ = 0;
   uint32_t entry_ = 0, kind_ = 0;
-  int64_t since_ = 0, cpu_since_ = 0;
+  int64_t since_ = 0;
 };
 
 }  // namespace ptc

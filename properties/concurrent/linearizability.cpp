@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
+#include <span>
 #include <memory>
-#include <unordered_map>
 
 #include "core/fmt.h"
 #include "core/ops/op_table.h"
 #include "core/script/script.h"
+#include "properties/concurrent/memo_table.h"
 
 namespace ptc::conc {
 
@@ -39,7 +39,6 @@ struct Bits {
     for (uint64_t x : w) h = mix(h, x);
     return h;
   }
-  bool operator==(const Bits&) const = default;
 };
 
 // One call or return event in the search's doubly linked list.
@@ -241,11 +240,8 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
       pool.keep(owned);
     }
   } states{pool, {}, nullptr};
-  struct Memo {
-    Bits bits;
-    const ReferenceModel* model;
-  };
-  std::unordered_map<uint64_t, std::vector<Memo>> cache;
+  thread_local MemoTable memo;
+  memo.reset(Bits(n).w.size());
   struct Frame {
     Entry* call;
     const ReferenceModel* before;
@@ -278,24 +274,16 @@ LinResult check_partition(const Config& cfg, const std::vector<const HistOp*>& o
       else if (changes)
         states.scratch = pool.copy_of(*state);
       if (changes ? apply_to_model(*states.scratch, op, nullptr) : holds_in(*state, op, nullptr)) {
-        Bits nb = linearized;
-        nb.set(entry->op);
-        const ReferenceModel& next = changes ? *states.scratch : *state;
+        linearized.set(entry->op);
+        const ReferenceModel* ns = changes ? states.scratch.get() : state;
         const uint64_t next_hash = changes ? states.scratch->state_hash() : state_hash;
-        auto& bucket = cache[mix(nb.hash(), next_hash)];
-        const bool seen = std::any_of(bucket.begin(), bucket.end(),
-                                      [&](const Memo& m) { return m.bits == nb && m.model->same_state(next); });
-        if (!seen) {
-          const ReferenceModel* ns = state;
-          if (changes) {
-            states.owned.push_back(std::move(states.scratch));
-            ns = states.owned.back().get();
-          }
-          bucket.push_back(Memo{nb, ns});
+        if (memo.seen_or_add(mix(linearized.hash(), next_hash), linearized.w.data(), *ns, ns)) {
+          linearized.clear(entry->op);
+        } else {
+          if (changes) states.owned.push_back(std::move(states.scratch));
           stack.push_back(Frame{entry, state, state_hash});
           state = ns;
           state_hash = next_hash;
-          linearized = nb;
           lift(entry);
           entry = head->next;
           continue;
@@ -380,9 +368,16 @@ bool projected_onto_pages(const HistOp& o, const Config& cfg) {
   return changes_translation(o) && (o.op.kind != OpKind::Map || o.result == 0);
 }
 
-// c narrowed to one page, as an effect only (its result is not checked again there).
+// c narrowed to one page, as an effect only (its result is not checked again there, so what it
+// recorded is not copied; a recorded op has no racing writes and a projected one is no snapshot).
 HistOp project_onto_page(const HistOp& c, uint64_t page) {
-  HistOp p = c;
+  HistOp p;
+  p.thread = c.thread;
+  p.op = c.op;
+  p.call = c.call;
+  p.ret = c.ret;
+  p.result = c.result;
+  p.fault = c.fault;
   p.unchecked = true;
   if (c.op.kind != OpKind::Flush) {
     p.op.paddr += page - c.op.iova;
@@ -455,21 +450,26 @@ LinResult check_linearizable(const History& h, Clock::time_point deadline) {
   //    translation-changing ops projected onto the page (lazy mode: and every flush, which ends the
   //    translations lazy unmaps left usable).
   //    Every page looks at the same few CPU ops again: they are picked out once.
-  std::map<uint64_t, std::vector<const HistOp*>> pages;
+  std::vector<const HistOp*> accesses;  // the device's, by page (in history order within one)
   std::vector<const HistOp*> cpu, projectable;  // projectable: by call time
   for (const HistOp& o : h.ops) {
     if (o.snapshot) continue;
     if (o.op.kind == OpKind::Dev)
-      pages[o.lo()].push_back(&o);
+      accesses.push_back(&o);
     else
       cpu.push_back(&o);
     if (projected_onto_pages(o, h.config)) projectable.push_back(&o);
   }
   std::stable_sort(projectable.begin(), projectable.end(),
                    [](const HistOp* x, const HistOp* y) { return x->call < y->call; });
+  std::stable_sort(accesses.begin(), accesses.end(), [](const HistOp* x, const HistOp* y) { return x->lo() < y->lo(); });
   std::vector<HistOp> projected;
   std::vector<const HistOp*> ptrs;
-  for (auto& [page, devs] : pages) {
+  for (auto first = accesses.begin(); first != accesses.end();) {
+    const uint64_t page = (*first)->lo();
+    const auto last = std::find_if(first, accesses.end(), [&](const HistOp* d) { return d->lo() != page; });
+    const std::span<const HistOp* const> devs(first, last);
+    first = last;
     // The translation-changing ops projected onto the page, in time order: the caller never runs two
     // of them on one page at once, so each has one state before it (lazy flushes aside: see below).
     projected.clear();
@@ -574,8 +574,8 @@ uint64_t largest_leaf(const Config& cfg) {
 // whole (SPEC 9.5): a write to a page of that leaf outside the range may then go unreported. The
 // history does not say which leaves there were, so any clearing read that ended after the write began
 // and began before `due` did, whose range reaches the aligned region of the largest leaf size around
-// the page without covering the page, may have cleaned it.
-bool cleaned_whole_by_a_neighbour(const std::vector<const HistOp*>& ops, const HistOp& w, const HistOp& due,
+// the page without covering the page, may have cleaned it. `reads`: the history's clearing reads.
+bool cleaned_whole_by_a_neighbour(const std::vector<const HistOp*>& reads, const HistOp& w, const HistOp& due,
                                   uint64_t page, const Config& cfg) {
   switch (cfg.contract) {
     case Contract::Spec: return false;
@@ -583,8 +583,8 @@ bool cleaned_whole_by_a_neighbour(const std::vector<const HistOp*>& ops, const H
   }
   const uint64_t unit = largest_leaf(cfg);
   const uint64_t lo = page & ~(unit - 1), hi = lo + unit;
-  return std::any_of(ops.begin(), ops.end(), [&](const HistOp* o) {
-    return o->op.kind == OpKind::Dirty && o->is_clearing_read() && !(page >= o->lo() && page < o->hi()) &&
+  return std::any_of(reads.begin(), reads.end(), [&](const HistOp* o) {
+    return o->op.kind == OpKind::Dirty && !(page >= o->lo() && page < o->hi()) &&
            o->ret >= w.call && o->call <= due.call && o->lo() < hi && o->hi() > lo;
   });
 }
@@ -604,6 +604,16 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
   auto removes = [](const HistOp* o) {
     return !o->snapshot && (o->op.kind == OpKind::Unmap || o->op.kind == OpKind::UnmapDirty) && o->result >= 0;
   };
+  // The few ops each check below looks for, picked out once in call order (a history is mostly device
+  // accesses, and every write and every recorded region looks at them again).
+  std::vector<const HistOp*> reads, removals, cleaners, dirtiers;
+  for (const HistOp* o : ops) {
+    const bool read = o->is_clearing_read(), removal = removes(o);
+    if (read) reads.push_back(o);
+    if (removal) removals.push_back(o);
+    if (read || removal) cleaners.push_back(o);
+    if (is_write(o) || (!o->snapshot && o->op.kind == OpKind::Map && o->result == 0)) dirtiers.push_back(o);
+  }
 
   // Lost dirty.
   for (const HistOp* w : ops) {
@@ -612,8 +622,8 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
     bool recorded = false;
     const HistOp* first_after = nullptr;  // the first clearing read of the page that began after t
     const HistOp* running = nullptr;      // an unmap_read_dirty of the page running when it completed
-    for (const HistOp* o : ops) {
-      if (!o->is_clearing_read() || !covers(o, page)) continue;
+    for (const HistOp* o : reads) {
+      if (!covers(o, page)) continue;
       // The write took effect somewhere in [call, ret]: a read that ended after it began and
       // recorded the page may have seen it (found by `ptcheck check` in a release build, where a
       // write's return was stamped after a racing read's).
@@ -629,11 +639,11 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
     // (the caller did not ask), an unmap_read_dirty answers for it itself (its own check). In lazy
     // mode a write may also go through a translation an earlier unmap left behind.
     bool discarded = false;
-    for (const HistOp* o : ops)
-      if (o != due && removes(o) && covers(o, page) && o->call < due->call && (o->ret > w->call || cfg.lazy))
+    for (const HistOp* o : removals)
+      if (o != due && covers(o, page) && o->call < due->call && (o->ret > w->call || cfg.lazy))
         discarded = true;
     if (discarded) continue;
-    if (cleaned_whole_by_a_neighbour(ops, *w, *due, page, cfg)) continue;
+    if (cleaned_whole_by_a_neighbour(reads, *w, *due, page, cfg)) continue;
     *where = page;
     return Violation{
         Oracle::LostDirty,
@@ -644,8 +654,7 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
 
   // Phantom dirty, by aligned regions of the largest leaf size.
   const uint64_t unit = largest_leaf(cfg);
-  for (const HistOp* r : ops) {
-    if (!r->is_clearing_read()) continue;
+  for (const HistOp* r : reads) {
     for (auto [lo, hi] : r->pages.ranges()) {
       for (uint64_t u = lo & ~(unit - 1); u < hi; u += unit) {
         // The last op before r after which the leaf holding the page was clean or gone: an unmap of
@@ -653,7 +662,7 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
         // record it, or a clearing read of the whole region (no leaf can stick out of it).
         const uint64_t page = std::max(lo, u);
         uint64_t since = 0;
-        for (const HistOp* o : ops) {
+        for (const HistOp* o : cleaners) {
           if (o->ret >= r->call) continue;
           const bool cleans = removes(o) ? covers(o, page)
                               : o->is_clearing_read()
@@ -662,10 +671,9 @@ std::optional<Violation> check_dirty_accounting(const History& h, uint64_t* wher
           if (cleans) since = std::max(since, o->call);
         }
         const HistOp* cause = nullptr;
-        for (const HistOp* o : ops) {
+        for (const HistOp* o : dirtiers) {
           if (o->call > r->ret || o->ret < since) continue;
-          const bool dirties = is_write(o) || (!o->snapshot && o->op.kind == OpKind::Map && o->result == 0);
-          if (dirties && o->lo() < u + unit && o->hi() > u) {
+          if (o->lo() < u + unit && o->hi() > u) {
             cause = o;
             break;
           }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/smmu/smmu.h"
+#include "properties/concurrent/spin_lock.h"
 
 namespace ptc::conc {
 
@@ -56,7 +57,6 @@ class LockedSmmu {
   std::vector<HwLeaf> leaves_in(uint64_t iova, uint64_t size);
   std::optional<Violation> violation();
   void check_leaks();
-  std::vector<std::string> events();
 
  private:
   static void maybe_yield(const LockedSmmu* s, bool after_read = false, ptc_pte_t value = 0);
@@ -71,7 +71,7 @@ class LockedSmmu {
   static void inv_all(void* ctx);
   static void sync(void* ctx);
 
-  mutable std::mutex mu_;
+  mutable SpinLock mu_;
   Smmu smmu_;
   const ptc_hw* inner_;
   ptc_hw hw_{};

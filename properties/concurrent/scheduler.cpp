@@ -202,6 +202,11 @@ std::optional<SchedFailure> explore_schedules(const ptc_target_ops* target, cons
   RunOptions ro;
   ro.replay_args = o.replay_args;
   ro.watch = o.watch;
+  // Events are read only in a failing schedule's trace: the schedules run without the event log, and
+  // one that fails runs again with it (as run_script does; issue 17: formatting events nobody read was
+  // a tenth of a sequence).
+  RunOptions traced = ro;
+  ro.event_log = false;
 
   // The outer op's accesses when it runs alone (with the prefix before it): the range of N.
   uint64_t accesses[2] = {0, 0};
@@ -236,6 +241,15 @@ std::optional<SchedFailure> explore_schedules(const ptc_target_ops* target, cons
     f.seed = seed;
     f.schedule = s;
     f.failure = *run.failure();
+    Session again(seq.config, target, traced, run.script().file);
+    run_in(again, script);
+    // The same oracle at the same statement (not the same words: they may name a table's address).
+    if (again.failure() && again.failure()->signature == f.failure.signature && again.failure()->line == f.failure.line)
+      f.failure = *again.failure();
+    else
+      f.failure.trace += "  (no events: the schedule run again with the event log on " +
+                         std::string(again.failure() ? "failed otherwise: " + again.failure()->signature : "passed") +
+                         "; the target does not behave the same on every run)\n";
     Script failing = run.script();
     failing.file = run.script().file;
     std::string text = fmt("# A failing schedule found by ptcheck's deterministic scheduler: sequence seed %llu, "

@@ -212,9 +212,13 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   // Device threads 0..D-1 log at cpu_threads + d; the device acting in CPU thread t's pause windows at
   // nthreads + t (its own thread number in the history: the device, not the CPU thread, acts).
   std::vector<std::vector<HistOp>> logs(nthreads + o.cpu_threads);
+  // The last thread to arrive starts them all (the others sleep rather than spin for the cores it needs).
   auto start_together = [&] {
-    ready.fetch_add(1);
-    while (ready.load() < nthreads) std::this_thread::yield();
+    if (ready.fetch_add(1) + 1 == nthreads) {
+      ready.notify_all();
+      return;
+    }
+    for (unsigned r; (r = ready.load()) < nthreads;) ready.wait(r);
   };
 
   // A device action on page a, c in [0, 100): evict, evict all, write, read or fill.
@@ -357,14 +361,16 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
     }
   };
 
-  std::vector<std::thread> threads;
-  for (unsigned t = 0; t < o.cpu_threads; ++t) threads.emplace_back(cpu, t);
-  for (unsigned d = 0; d < o.device_threads; ++d) threads.emplace_back(device, d);
-  for (std::thread& th : threads) th.join();
+  std::optional<WorkerPool> own;
+  WorkerPool& pool = o.pool ? *o.pool : own.emplace();
+  pool.run(nthreads, [&](unsigned i) { i < o.cpu_threads ? cpu(i) : device(i - o.cpu_threads); });
 
   // Quiescent: a snapshot of every region, then teardown.
   History& h = out.history;
   out.not_issued = not_issued.load();
+  size_t logged = regions.size();
+  for (const auto& log : logs) logged += log.size();
+  h.ops.reserve(logged);  // an op is large: growing the vector step by step moved each several times
   for (auto& log : logs)
     for (HistOp& x : log) h.ops.push_back(std::move(x));
   for (const Region& r : regions) {
@@ -405,11 +411,9 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   std::vector<const HistOp*> part;
   if (out.violation) {
     s += "  what is wrong: " + out.violation->message + "\n";
-    const std::vector<std::string> ev = smmu.events();
-    if (!ev.empty() && !where) {
-      s += "  events leading there (simulated SMMU; t = its step, not the history clock):\n";
-      for (size_t i = ev.size() > 40 ? ev.size() - 40 : 0; i < ev.size(); ++i) s += "    " + ev[i] + "\n";
-    }
+    if (!where)
+      s += "  (real threads run without the simulated SMMU's event log: the events leading there are in the trace "
+           "of the deterministic schedule of this history, when one is found)\n";
     for (const auto& p : partition_by_range(h))
       for (const HistOp* x : p)
         if (where && x->hi() > where && x->lo() <= where) {

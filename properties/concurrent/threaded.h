@@ -16,6 +16,7 @@
 #include "core/runner/target_watch.h"
 #include "properties/concurrent/history.h"
 #include "properties/concurrent/linearizability.h"
+#include "properties/concurrent/worker_pool.h"
 #include "ptcheck/target.h"
 
 namespace ptc::conc {
@@ -36,6 +37,9 @@ struct ThreadedOptions {
   // its own up to date around each target call, so that an operation that does not return is found per
   // thread and per operation (a hang), by that thread's CPU time. Unset: no watches.
   std::function<TargetWatch*(unsigned t)> thread_watch;
+  // The threads the history runs on, kept across histories by a caller that runs many (stress), or
+  // null: threads of this history's own.
+  WorkerPool* pool = nullptr;
 };
 
 struct HistoryOutcome {

@@ -63,6 +63,8 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   to.replay_args = "--threads " + std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + target_arg;
   to.contract = o.contract;
   to.thread_watch = o.thread_watch;
+  conc::WorkerPool pool;  // every history's threads
+  to.pool = &pool;
   conc::SchedOptions so;
   so.watch = o.watch;
   // A run's own folder by default (this process's id: two runs at once never share a schedule's file).

@@ -7,12 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/lpae/lpae_target.h"
 #include "core/ops/op_table.h"
@@ -481,7 +484,33 @@ ThreadedOptions threaded_options() {
   o.cpu_threads = 3;
   o.device_threads = 2;
   o.ops_per_thread = 12;
+  static WorkerPool pool;  // as stress keeps its threads across histories
+  o.pool = &pool;
   return o;
+}
+
+// The pool runs job(0) .. job(n-1) at once (each waits for all the others to have started), thread i
+// runs job(i) in every round, and a round may need more threads than the last.
+TEST(WorkerPool, RunsEveryJobAtOnceEachOnItsOwnThread) {
+  WorkerPool pool;
+  std::vector<std::thread::id> first(5);
+  for (unsigned n : {3u, 5u, 5u, 2u}) {
+    std::atomic<unsigned> arrived{0}, ran{0};
+    std::vector<std::thread::id> ids(n);
+    pool.run(n, [&](unsigned i) {
+      arrived.fetch_add(1);
+      while (arrived.load() < n) std::this_thread::yield();  // hangs unless all n run at once
+      ids[i] = std::this_thread::get_id();
+      ran.fetch_add(1);
+    });
+    EXPECT_EQ(ran.load(), n);
+    for (unsigned i = 0; i < n; ++i) {
+      EXPECT_NE(ids[i], std::this_thread::get_id());
+      if (first[i] == std::thread::id()) first[i] = ids[i];
+      EXPECT_EQ(ids[i], first[i]) << "job " << i;
+      for (unsigned j = 0; j < i; ++j) EXPECT_NE(ids[i], ids[j]);
+    }
+  }
 }
 
 // SPEC 6: a table without split and merge (NULL entries) is never sent them (on a workload that
@@ -627,6 +656,10 @@ TEST(Threads, AFailingHistoryHasADeterministicReproducer) {
     ASSERT_TRUE(f) << "history " << h.seed << " failed, and no schedule of it did:\n" << h.report;
     EXPECT_TRUE(f->replayed_same) << f->replay_result;
     if (ro.oracle) EXPECT_EQ(f->failure.oracle, *ro.oracle) << f->failure.signature;
+    // Real threads run without the SMMU's event log: the report says where the events are, and the
+    // schedule's trace (its run again with the log, scheduler.cpp) has them.
+    if (h.violation) EXPECT_NE(h.report.find("without the simulated SMMU's event log"), std::string::npos) << h.report;
+    EXPECT_NE(f->failure.trace.find("events leading there"), std::string::npos) << f->failure.trace;
     EXPECT_TRUE(std::filesystem::exists(f->path)) << f->path;
     std::filesystem::remove_all(dir);
     return;
