@@ -106,6 +106,19 @@ TEST(EventLogReplay, AFailureIsRunAgainForItsEvents) {
   EXPECT_EQ(r.failure->trace.find("(no events:"), std::string::npos) << r.failure->trace;
 }
 
+// The replay's tables lie elsewhere than the first run's, and this oracle's message names the freed table's
+// address: the same failure all the same (the trace once said the target did not behave the same twice).
+TEST(EventLogReplay, AFailureNamingAHeapAddressGetsItsEvents) {
+  const Case c{"SmmuOracle", "free_before_sync.ops", PTC_BROKEN_FREE_BEFORE_SYNC, Oracle::TableUseAfterFree};
+  const RunResult r = run_case(c, RunOptions{});
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->oracle, Oracle::TableUseAfterFree) << r.failure->trace;
+  EXPECT_NE(r.failure->message.find(" 0x"), std::string::npos) << r.failure->message;
+  EXPECT_NE(r.failure->trace.find("events leading there"), std::string::npos) << r.failure->trace;
+  EXPECT_EQ(r.failure->trace.find("(no events:"), std::string::npos) << r.failure->trace;
+  EXPECT_NE(r.failure->trace.find("what is wrong: " + r.failure->message), std::string::npos) << r.failure->trace;
+}
+
 TEST(EventLogReplay, ATargetThatFailsOnlyOnceKeepsItsFailureWithoutEvents) {
   g_inner = ptc_lpae_ops();
   ptc_target_ops flaky = *g_inner;
