@@ -6,6 +6,8 @@
 #include <new>
 #include <stdexcept>
 
+#include "core/sanitizers.h"
+
 namespace ptc {
 
 namespace {
@@ -34,22 +36,8 @@ bool CallerBuffer::front_intact() const {
 // ---------------------------------------------------------------------------------------------------------
 // ReusedCallerBuffer
 
-namespace {
-
-// AddressSanitizer's poisoning interface, weak: null unless the ASan runtime is linked in. Weak rather than
-// under __has_feature(address_sanitizer), so that it works also where only the code under test is compiled
-// with ASan (the fuzz build) and this file is not.
-extern "C" void __asan_poison_memory_region(void const volatile* addr, size_t size) __attribute__((weak));
-extern "C" void __asan_unpoison_memory_region(void const volatile* addr, size_t size) __attribute__((weak));
-
-void poison(const uint8_t* p, size_t n) {
-  if (__asan_poison_memory_region && n > 0) __asan_poison_memory_region(p, n);
-}
-void unpoison(const uint8_t* p, size_t n) {
-  if (__asan_unpoison_memory_region && n > 0) __asan_unpoison_memory_region(p, n);
-}
-
-}  // namespace
+using sanitizers::poison;
+using sanitizers::unpoison;
 
 ReusedCallerBuffer::ReusedCallerBuffer(size_t max_nbytes)
     : capacity_((CallerBuffer::kPageSize + max_nbytes + 7) & ~size_t{7}),

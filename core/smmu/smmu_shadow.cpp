@@ -14,23 +14,14 @@
 #include <cstring>
 
 #include "core/fmt.h"
+#include "core/sanitizers.h"
 #include "core/smmu/smmu.h"
 
 namespace ptc {
 
 namespace {
 using ull = unsigned long long;
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kThreadSanitizer = true;
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
+using sanitizers::kThreadSanitizer;
 }  // namespace
 
 void Smmu::shadow_store(Table& t, uintptr_t base, const ptc_pte_t* p, ptc_pte_t v) {

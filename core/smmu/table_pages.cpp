@@ -1,33 +1,20 @@
 // Table memory kept from run to run: see table_pages.h.
 #include "core/smmu/table_pages.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <vector>
+
+#include "core/sanitizers.h"
 
 namespace ptc::table_pages {
 
 namespace {
 
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kKeep = false;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kKeep = false;
-#else
-constexpr bool kKeep = true;
-#endif
-#else
-constexpr bool kKeep = true;
-#endif
-
-// AddressSanitizer's poisoning interface, weak: null unless the ASan runtime is linked in. Weak rather than
-// under __has_feature(address_sanitizer), so that it works also where only the code under test is compiled
-// with ASan (the fuzz build) and this file is not.
-extern "C" void __asan_poison_memory_region(void const volatile* addr, size_t size) __attribute__((weak));
-extern "C" void __asan_unpoison_memory_region(void const volatile* addr, size_t size) __attribute__((weak));
+// Under ThreadSanitizer nothing is kept (table_pages.h).
+constexpr bool kKeep = !sanitizers::kThreadSanitizer;
 
 // Freed blocks, oldest first: a ring that allocates only while it grows, so that a run of a warm process
 // allocates and frees nothing here (libFuzzer takes a run with more mallocs than frees for a possible leak
@@ -78,7 +65,7 @@ struct Kept {
     }
     for (unsigned log2 = 0; log2 < ready.size(); ++log2)
       for (void* p : ready[log2]) {
-        if (__asan_unpoison_memory_region) __asan_unpoison_memory_region(p, size_t{1} << log2);  // the allocator's again
+        sanitizers::unpoison(p, size_t{1} << log2);  // the allocator's again
         std::free(p);
       }
   }
@@ -102,7 +89,7 @@ void* take(size_t table_bytes) {
     if (!ready.empty()) {
       void* p = ready.back();
       ready.pop_back();
-      if (__asan_unpoison_memory_region) __asan_unpoison_memory_region(p, bytes);
+      sanitizers::unpoison(p, bytes);
       std::memset(p, 0, bytes);
       return p;
     }
@@ -118,7 +105,7 @@ void give(void* block, size_t table_bytes) {
     std::free(block);
     return;
   }
-  if (__asan_poison_memory_region) __asan_poison_memory_region(block, bytes);
+  sanitizers::poison(block, bytes);
   kept.quarantine.push({block, log2_of(bytes)});
   if (kept.quarantine.size() > kQuarantine) {
     const Freed oldest = kept.quarantine.pop();
