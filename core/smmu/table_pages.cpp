@@ -94,6 +94,20 @@ void* take(size_t table_bytes) {
       return p;
     }
   }
+  if (kKeep && !kept_gone) {
+    // None ready: a batch, the rest kept ready. libFuzzer takes a run that allocates more than it frees
+    // for a possible leak, runs it again and scans the heap; one allocation per block would make every
+    // run that needs one more block than ever before (and its rerun, the blocks it freed being still in
+    // quarantine) such a run.
+    const size_t batch = std::clamp<size_t>((size_t{128} << 10) / bytes, 1, 32);
+    std::vector<void*>& ready = kept.ready[log2_of(bytes)];
+    for (size_t i = 1; i < batch; ++i) {
+      void* extra = std::aligned_alloc(bytes, bytes);
+      if (!extra) break;
+      sanitizers::poison(extra, bytes);
+      ready.push_back(extra);
+    }
+  }
   void* p = std::aligned_alloc(bytes, bytes);
   if (p) std::memset(p, 0, bytes);
   return p;
