@@ -690,6 +690,7 @@ std::optional<uint64_t> threads_until_caught(const char* bug, uint64_t histories
   HistoryPipeline pipe(t, base_seed() * 7919, o, so, &st);
   for (uint64_t i = 0; i < histories && Clock::now() < until; ++i) {
     const HistoryOutcome h = pipe.next(i + 1 < histories).history;
+    EXPECT_EQ(h.seed, base_seed() * 7919 + i);  // in order: the first failing one is the first seen
     if (!h.bug()) continue;
     EXPECT_NE(h.report.find("the same workload again: ptcheck stress --seed"), std::string::npos);
     std::printf("%s: caught by real threads in history %llu (seed %llu): %s\n", bug, (unsigned long long)i,
