@@ -1,7 +1,8 @@
 // `ptcheck stress`'s speed, as `ptcheck stress --seed 1` runs (tools/ptcheck/stress_command.cpp): each
 // iteration one real-thread history on the built-in table (3 CPU threads x 16 ops, 2 device threads,
-// checked by the SMMU's oracles, the dirty accounting and linearizability), then one sequence of the
-// deterministic scheduler (16 schedules through the differential runner). Histories per second of wall
+// checked by the SMMU's oracles, the dirty accounting and linearizability) and one sequence of the
+// deterministic scheduler (16 schedules through the differential runner), checked and explored while the
+// next history's threads run (history_pipeline.h). Histories per second of wall
 // time (the threads' work, not the benchmark thread's CPU time). Baseline: the CPU ops of the same
 // histories, in the order they were called, on the table alone (core/runner/table_alone.h): what the
 // table's own work in a history costs.
@@ -14,29 +15,13 @@
 #include "bench/registration.h"
 #include "core/runner/table_alone.h"
 #include "core/lpae/lpae_target.h"
-#include "properties/concurrent/scheduler.h"
+#include "properties/concurrent/history_pipeline.h"
 #include "properties/concurrent/threaded.h"
 
 namespace ptc::bench {
 namespace {
 
 constexpr uint64_t kSeed = 1;  // `ptcheck stress --seed 1`: history i runs seed 1 + i
-
-// One stress iteration; false (with *what set) when it reported a bug on the correct table.
-bool stress_iteration(uint64_t seed, const conc::ThreadedOptions& to, const conc::SchedOptions& so,
-                      conc::SchedStats* stats, uint64_t* ops, std::string* what) {
-  const conc::HistoryOutcome h = conc::run_threaded_history(ptc_lpae_ops(), seed, to);
-  if (h.bug()) {
-    *what = h.report;
-    return false;
-  }
-  *ops += h.history.ops.size();
-  if (auto f = conc::explore_sequence(ptc_lpae_ops(), seed, so, stats)) {
-    *what = f->report;
-    return false;
-  }
-  return true;
-}
 
 void stress_bench(benchmark::State& state) {
   conc::ThreadedOptions to;  // stress's defaults: 3 CPU + 2 device threads x 16 ops
@@ -45,13 +30,18 @@ void stress_bench(benchmark::State& state) {
   to.pool = &pool;
   const conc::SchedOptions so;  // 16 schedules a sequence, none written
   conc::SchedStats stats;
-  uint64_t seed = kSeed, ops = 0;
-  std::string what;
-  for (auto _ : state)
-    if (!stress_iteration(seed++, to, so, &stats, &ops, &what))
-      return state.SkipWithError(("stress reported a bug on the built-in table: " + what).c_str());
+  // As stress runs them: each history checked while the next one's threads run.
+  conc::HistoryPipeline pipeline(ptc_lpae_ops(), kSeed, to, so, &stats);
+  uint64_t ops = 0, n = 0;
+  for (auto _ : state) {
+    const conc::CheckedHistory c = pipeline.next(true);
+    ++n;
+    ops += c.history.history.ops.size();
+    const std::string what = c.history.bug() ? c.history.report : c.sequence ? c.sequence->report : "";
+    if (!what.empty()) return state.SkipWithError(("stress reported a bug on the built-in table: " + what).c_str());
+  }
   state.counters["histories"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
-  state.SetLabel(std::to_string(ops / std::max<uint64_t>(1, seed - kSeed)) + " ops a history");
+  state.SetLabel(std::to_string(ops / std::max<uint64_t>(1, n)) + " ops a history");
 }
 
 // The CPU ops of `n` histories (seeds 1..n), each a script in call order.

@@ -173,12 +173,20 @@ std::string regions_text(const std::vector<Region>& regions) {
 }  // namespace
 
 HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed, const ThreadedOptions& o) {
+  HistoryOutcome out = run_history_threads(target, seed, o);
+  check_history(target, out, o);
+  return out;
+}
+
+HistoryOutcome run_history_threads(const ptc_target_ops* target, uint64_t seed, const ThreadedOptions& o,
+                                   const std::function<void()>& beside) {
   HistoryOutcome out;
   out.seed = seed;
   Rng rng(seed);
   Config cfg = random_config(rng, /*allow_lazy=*/false);
   cfg.contract = o.contract;
-  const std::vector<Region> regions = random_regions(rng, cfg, o.regions);
+  out.regions = random_regions(rng, cfg, o.regions);
+  const std::vector<Region>& regions = out.regions;
   const std::vector<std::vector<Planned>> plans = plan(rng, regions, o, target);
   out.history.config = cfg;
 
@@ -190,6 +198,7 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
     tgt = target->create(&abi, smmu.hw());
   }
   if (!tgt) {
+    if (beside) beside();
     out.skipped = true;
     out.skip_reason = "target " + std::string(target->name ? target->name : "?") + " refuses " + print_config(cfg);
     return out;
@@ -363,7 +372,10 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
 
   std::optional<WorkerPool> own;
   WorkerPool& pool = o.pool ? *o.pool : own.emplace();
-  pool.run(nthreads, [&](unsigned i) { i < o.cpu_threads ? cpu(i) : device(i - o.cpu_threads); });
+  const std::function<void(unsigned)> job = [&](unsigned i) { i < o.cpu_threads ? cpu(i) : device(i - o.cpu_threads); };
+  pool.start(nthreads, job);
+  if (beside) beside();
+  pool.wait();
 
   // Quiescent: a snapshot of every region, then teardown.
   History& h = out.history;
@@ -394,11 +406,18 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   }
   smmu.check_leaks();
   if (!out.violation) out.violation = smmu.violation();
+  return out;
+}
 
+void check_history(const ptc_target_ops* target, HistoryOutcome& out, const ThreadedOptions& o) {
+  if (out.skipped) return;
+  const History& h = out.history;
+  const Config& cfg = h.config;
+  const uint64_t seed = out.seed;
   uint64_t where = 0;
   if (!out.violation) out.violation = check_dirty_accounting(h, &where);
   if (!out.violation) out.lin = check_linearizable(h, std::chrono::steady_clock::now() + o.lin_budget);
-  if (!out.bug()) return out;
+  if (!out.bug()) return;
 
   // The report.
   std::string s;
@@ -407,7 +426,7 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
            target->name ? target->name : "?", ull(seed));
   s += "  " + print_config(cfg) + "\n";
   s += fmt("  workload: %u CPU threads x %u ops, %u device threads, regions %s; %zu ops in the history\n",
-           o.cpu_threads, o.ops_per_thread, o.device_threads, regions_text(regions).c_str(), h.ops.size());
+           o.cpu_threads, o.ops_per_thread, o.device_threads, regions_text(out.regions).c_str(), h.ops.size());
   std::vector<const HistOp*> part;
   if (out.violation) {
     s += "  what is wrong: " + out.violation->message + "\n";
@@ -439,7 +458,6 @@ HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed,
   s += fmt("  the same workload again: ptcheck stress --seed %llu%s (thread timing varies)\n", ull(seed),
            o.replay_args.empty() ? "" : (" " + o.replay_args).c_str());
   out.report = s;
-  return out;
 }
 
 }  // namespace ptc::conc

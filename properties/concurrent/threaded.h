@@ -17,6 +17,7 @@
 #include "properties/concurrent/history.h"
 #include "properties/concurrent/linearizability.h"
 #include "properties/concurrent/worker_pool.h"
+#include "properties/concurrent/workload.h"
 #include "ptcheck/target.h"
 
 namespace ptc::conc {
@@ -47,6 +48,7 @@ struct HistoryOutcome {
   bool skipped = false;  // the target refused the config
   std::string skip_reason;
   History history;
+  std::vector<Region> regions;  // the history's, for its report
   uint64_t not_issued = 0;  // planned ops the contract profile's caller would not issue then (none under spec)
   std::optional<Violation> violation;  // an SMMU oracle or the dirty accounting
   LinResult lin;
@@ -54,6 +56,17 @@ struct HistoryOutcome {
   std::string report;  // a readable report when bug()
 };
 
+// One history, run and checked: run_history_threads, then check_history.
 HistoryOutcome run_threaded_history(const ptc_target_ops* target, uint64_t seed, const ThreadedOptions& o);
+
+// The two halves of run_threaded_history. run_history_threads runs the threads and tears the target down:
+// the outcome has the history and the SMMU's own oracles' verdict (violation). `beside`, when set, is
+// called once on the calling thread while the history's threads run (or at once when the target refuses
+// the config): the caller's own work, such as checking the history before (history_pipeline.h); it must
+// not call the target through the history's SMMU. check_history adds the dirty accounting, the
+// linearizability verdict (o.lin_budget from now) and the report of a bug.
+HistoryOutcome run_history_threads(const ptc_target_ops* target, uint64_t seed, const ThreadedOptions& o,
+                                   const std::function<void()>& beside = {});
+void check_history(const ptc_target_ops* target, HistoryOutcome& out, const ThreadedOptions& o);
 
 }  // namespace ptc::conc

@@ -11,7 +11,7 @@ WorkerPool::~WorkerPool() {
   for (std::thread& t : threads_) t.join();
 }
 
-void WorkerPool::run(unsigned n, const std::function<void(unsigned)>& job) {
+void WorkerPool::start(unsigned n, const std::function<void(unsigned)>& job) {
   std::unique_lock<std::mutex> lock(mu_);
   job_ = &job;
   jobs_ = n;
@@ -20,7 +20,10 @@ void WorkerPool::run(unsigned n, const std::function<void(unsigned)>& job) {
   while (threads_.size() < n) threads_.emplace_back(&WorkerPool::serve, this, unsigned(threads_.size()));
   lock.unlock();
   start_.notify_all();
-  lock.lock();
+}
+
+void WorkerPool::wait() {
+  std::unique_lock<std::mutex> lock(mu_);
   done_.wait(lock, [&] { return busy_ == 0; });
   job_ = nullptr;
 }

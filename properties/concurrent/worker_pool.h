@@ -1,7 +1,9 @@
 // Threads kept across real-thread histories (issue 17: creating five threads a history, and the first
 // ones waiting for the last to start, was a tenth of a history's time). run(n, job) runs job(0) ..
 // job(n-1) at once, each on a thread of its own (thread i runs job(i) every time), and returns when all
-// have returned. Threads are added as a run needs them and joined when the pool is destroyed. A pool is
+// have returned. start(n, job) and wait() are the two halves of run, so that the caller can work while
+// the jobs run (stress checks the history before while the next one's threads run); job must live until
+// wait returns. Threads are added as a run needs them and joined when the pool is destroyed. A pool is
 // used by one caller at a time.
 #pragma once
 #include <condition_variable>
@@ -20,7 +22,12 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool();
 
-  void run(unsigned n, const std::function<void(unsigned)>& job);
+  void run(unsigned n, const std::function<void(unsigned)>& job) {
+    start(n, job);
+    wait();
+  }
+  void start(unsigned n, const std::function<void(unsigned)>& job);
+  void wait();
 
  private:
   void serve(unsigned i);

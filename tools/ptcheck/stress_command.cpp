@@ -14,6 +14,7 @@
 #include "core/isolation/frames.h"
 #include "core/fmt.h"
 #include "core/oracles.h"
+#include "properties/concurrent/history_pipeline.h"
 #include "properties/concurrent/scheduler.h"
 #include "properties/concurrent/threaded.h"
 #include "tools/ptcheck/stop_flag.h"
@@ -87,15 +88,25 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
   auto secs = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   const auto lin_budget = to.lin_budget;
   std::string stopped;  // why the loop ended before `end`
-  for (uint64_t i = 0; Clock::now() < end; ++i) {
+  // Whether another history may start now (else why not, in `stopped`).
+  auto may_start = [&] {
+    if (Clock::now() >= end) return false;
     if (stop_requested() || Clock::now() >= o.deadline) {
       stopped = stop_requested() ? stop_reason() : "budget";
-      break;
+      return false;
     }
     // A linearizability search stops at its budget with verdict Unknown: never past the deadline.
     if (o.deadline != Clock::time_point::max())
       to.lin_budget = std::min(lin_budget, std::chrono::duration_cast<std::chrono::milliseconds>(o.deadline - Clock::now()));
-    const conc::HistoryOutcome h = conc::run_threaded_history(target, seed + i, to);
+    return true;
+  };
+  // History i + 1's threads run while history i is checked (history_pipeline.h): the same histories and
+  // reports as one after the other.
+  conc::HistoryPipeline pipeline(target, seed, to, so, &t.sched);
+  for (bool more = may_start(); more;) {
+    more = may_start();
+    conc::CheckedHistory c = pipeline.next(more);
+    const conc::HistoryOutcome& h = c.history;
     if (h.skipped) {
       ++t.skipped;
     } else {
@@ -112,10 +123,10 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
         if (h.violation) ro.oracle = h.violation->oracle;
         ro.out_dir = so.out_dir;
         ro.replay_args = so.replay_args;
-        ro.seed = seed + i;
+        ro.seed = h.seed;
         ro.watch = o.watch;
         const std::optional<conc::SchedFailure> det = conc::deterministic_reproducer(target, h.history, ro);
-        const std::string rerun = "ptcheck stress --seed " + std::to_string(seed + i) + " --time 1 --threads " +
+        const std::string rerun = "ptcheck stress --seed " + std::to_string(h.seed) + " --time 1 --threads " +
                                   std::to_string(o.threads) + " --ops " + std::to_string(o.ops) + target_arg;
         if (det)
           std::fprintf(o.out, "  a deterministic schedule of this history fails the same way (%s): %s\n  replay: ptcheck run %s%s\n",
@@ -141,7 +152,7 @@ int run_stress(const StressOptions& o, const ptc_target_ops* target) {
         t.largest = std::max(t.largest, h.history.ops.size());
       }
     }
-    if (auto f = conc::explore_sequence(target, seed + i, so, &t.sched)) {
+    if (const auto& f = c.sequence) {
       if (o.outcome) {
         o.outcome->histories = t.histories;
         o.outcome->schedules = t.sched.schedules;

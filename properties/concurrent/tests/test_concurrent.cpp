@@ -22,6 +22,7 @@
 #include "core/runner/target_loader.h"
 #include "core/script/script.h"
 #include "properties/concurrent/history.h"
+#include "properties/concurrent/history_pipeline.h"
 #include "properties/concurrent/history_reproducer.h"
 #include "properties/concurrent/linearizability.h"
 #include "properties/concurrent/scheduler.h"
@@ -513,6 +514,63 @@ TEST(WorkerPool, RunsEveryJobAtOnceEachOnItsOwnThread) {
   }
 }
 
+// start() returns while the jobs run, so that the caller works beside them; wait() returns when all
+// have returned. (Each job here waits for the caller's word: with run() alone, this hangs.)
+TEST(WorkerPool, StartReturnsWhileTheJobsRunAndWaitWhenTheyAreDone) {
+  WorkerPool pool;
+  std::atomic<bool> go{false};
+  std::atomic<unsigned> ran{0};
+  const std::function<void(unsigned)> job = [&](unsigned) {
+    while (!go.load()) std::this_thread::yield();
+    ran.fetch_add(1);
+  };
+  pool.start(4, job);
+  EXPECT_EQ(ran.load(), 0u);
+  go.store(true);
+  pool.wait();
+  EXPECT_EQ(ran.load(), 4u);
+}
+
+// run_history_threads calls `beside` once on the calling thread while the history's threads run, and
+// once as well when the target refuses the config (stress checks the history before in it).
+TEST(Threads, BesideRunsOnceWhileTheThreadsRunOrWhenTheTargetRefuses) {
+  const ThreadedOptions o = threaded_options();
+  const auto caller = std::this_thread::get_id();
+  unsigned calls = 0;
+  auto beside = [&] {
+    ++calls;
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+  };
+  HistoryOutcome h = run_history_threads(correct_target(), base_seed() * 7919, o, beside);
+  EXPECT_EQ(calls, 1u);
+  ASSERT_FALSE(h.skipped);
+  EXPECT_FALSE(h.history.ops.empty());
+  check_history(correct_target(), h, o);
+  EXPECT_EQ(h.lin.verdict, Verdict::Linearizable) << h.report;
+  ptc_target_ops refusing = *ptc_lpae_ops();
+  refusing.create = [](const ptc_cfg*, const ptc_hw*) -> struct ptc_target* { return nullptr; };
+  h = run_history_threads(&refusing, base_seed() * 7919, o, beside);
+  EXPECT_TRUE(h.skipped);
+  EXPECT_EQ(calls, 2u);
+}
+
+// The pipeline hands the histories back in order of their seeds, each checked and its sequence explored,
+// as run one after the other; the last one (start_next false) leaves nothing running.
+TEST(Threads, ThePipelineHandsBackEachHistoryCheckedInOrder) {
+  const ThreadedOptions o = threaded_options();
+  const SchedOptions so;
+  SchedStats st;
+  HistoryPipeline pipe(correct_target(), base_seed() * 7919, o, so, &st);
+  for (uint64_t i = 0; i < 4; ++i) {
+    const CheckedHistory c = pipe.next(i < 3);
+    EXPECT_EQ(c.history.seed, base_seed() * 7919 + i);
+    EXPECT_FALSE(c.history.bug()) << c.history.report;
+    EXPECT_EQ(c.history.lin.verdict, Verdict::Linearizable);
+    EXPECT_FALSE(c.sequence) << c.sequence->report;
+    EXPECT_EQ(st.sequences, i + 1);
+  }
+}
+
 // SPEC 6: a table without split and merge (NULL entries) is never sent them (on a workload that
 // sends them, this test crashes).
 TEST(Threads, ATargetWithoutSplitOrMergeIsNeverSentThem) {
@@ -625,8 +683,14 @@ std::optional<uint64_t> threads_until_caught(const char* bug, uint64_t histories
   if (!t) return std::nullopt;
   const ThreadedOptions o = threaded_options();
   const auto until = Clock::now() + cap;
+  // As stress runs them: each history's threads beside the checks of the one before and its sequence
+  // of the scheduler (whose own finds do not count here).
+  const SchedOptions so;
+  SchedStats st;
+  HistoryPipeline pipe(t, base_seed() * 7919, o, so, &st);
   for (uint64_t i = 0; i < histories && Clock::now() < until; ++i) {
-    const HistoryOutcome h = run_threaded_history(t, base_seed() * 7919 + i, o);
+    const HistoryOutcome h = pipe.next(i + 1 < histories).history;
+    EXPECT_EQ(h.seed, base_seed() * 7919 + i);  // in order: the first failing one is the first seen
     if (!h.bug()) continue;
     EXPECT_NE(h.report.find("the same workload again: ptcheck stress --seed"), std::string::npos);
     std::printf("%s: caught by real threads in history %llu (seed %llu): %s\n", bug, (unsigned long long)i,
