@@ -130,7 +130,7 @@ class Session::Impl {
     if (target_) {
       // A failure inside an `@N` injection ends the op early with its hook still set: destroy's
       // descriptor accesses must not run that op's injections (its context is gone).
-      smmu_->on_access = nullptr;
+      smmu_->set_access_hook(nullptr);
       smmu_->record_access_sites(nullptr, 0);
       smmu_->detach();
       WatchScope in(opts_.watch, WatchedEntry::kDestroy, 0);
@@ -415,9 +415,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
     // The accesses after which an injection runs: most accesses have none.
     for (const Injection& inj : op.inject) ctx.inject_at.push_back(inj.after_access);
     std::sort(ctx.inject_at.begin(), ctx.inject_at.end());
-    smmu_->on_access = [this, &op, &ctx](uint64_t n) {
-      if (std::binary_search(ctx.inject_at.begin(), ctx.inject_at.end(), n)) run_injections(op, n, false);
-    };
+    smmu_->set_access_hook([this, &op](uint64_t n) { run_injections(op, n, false); }, std::move(ctx.inject_at));
     if (!run_injections(op, 0, false)) return false;
   }
   // Where the op's own accesses were, for observe_accesses once it returns.
@@ -446,7 +444,7 @@ bool Run::exec_target_op(const Op& op, bool injected) {
     smmu_->set_hook_enabled(true);
   } else {
     last_op_accesses_ = accesses;
-    smmu_->on_access = nullptr;
+    smmu_->set_access_hook(nullptr);
     // Injections past the op's last descriptor access run right after it returns.
     if (!failure_ && !run_injections(op, accesses, true)) return false;
     current_ = outer;

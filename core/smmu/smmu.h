@@ -14,6 +14,7 @@
 // The walker decodes descriptors itself (SPEC section 2); it shares no code with the reference model
 // or the optimized table.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -98,8 +99,8 @@ class Smmu {
   void detach();
   int start_level() const { return start_level_; }
 
-  // Operation bracketing: descriptor accesses are counted per operation, `on_access` is called
-  // after each one (for `@N` injections), and end_op() runs the checks due when an op returns.
+  // Operation bracketing: descriptor accesses are counted per operation, the access hook is called
+  // after those it asks for (for `@N` injections), and end_op() runs the checks due when an op returns.
   void begin_op(OpKind kind, uint64_t iova, uint64_t size, OpLabel label);
   void end_op();
   // The checks due when the op that end_op() closed has returned: every translation it changed that
@@ -109,9 +110,17 @@ class Smmu {
   void check_returned_op();
   bool in_op() const { return op_active_; }
   uint64_t op_accesses() const { return op_accesses_; }
-  std::function<void(uint64_t access_count)> on_access;
-  // The descriptor access on_access follows: which slot, of which level, read or stored. Valid inside
-  // on_access (the table it names is live then).
+  // `hook(n)` runs after the op's nth counted access for each n of `at` (ascending; duplicates run it once),
+  // or after every one when `at` is empty; nullptr: none. The counts are those of the op in progress: set
+  // it after begin_op(). An op's injections sit at a few counts, and a call at every other access (to
+  // look the count up) was a tenth of a fuzz run.
+  void set_access_hook(std::function<void(uint64_t access_count)> hook, std::vector<uint64_t> at = {}) {
+    on_access_ = std::move(hook);
+    hook_at_ = std::move(at);
+    next_hook_at_ = on_access_ ? next_hook_count(op_accesses_) : kNoHook;
+  }
+  // The descriptor access the hook follows: which slot, of which level, read or stored. Valid inside
+  // the hook (the table it names is live then).
   AccessSite last_access() const {
     const Table& t = *last_access_table_;
     return AccessSite{last_access_read_, t.reachable ? t.level : -1,
@@ -279,14 +288,25 @@ class Smmu {
   }
   bool find_accessed_table(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base);
   ptc_pte_t exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v);
-  // Counts the op's access and calls on_access (for `@N` injections): inline, it runs for every access.
+  // Counts the op's access and calls the access hook when it asked for this count (for `@N` injections):
+  // inline, it runs for every access.
   void after_access() {
     if (!op_active_ || !hook_enabled_ || harness_call_) return;
     ++op_accesses_;
     if (access_sites_ && access_sites_->size() < access_sites_limit_) access_sites_->push_back(last_access());
-    if (on_access && !in_hook_) call_access_hook();
+    if (op_accesses_ >= next_hook_at_ && !in_hook_) call_access_hook();
   }
   void call_access_hook();
+  // The first count after `n` the hook asked for (kNoHook: none).
+  static constexpr uint64_t kNoHook = ~uint64_t{0};
+  uint64_t next_hook_count(uint64_t n) const {
+    if (hook_at_.empty()) return n + 1;
+    const auto it = std::upper_bound(hook_at_.begin(), hook_at_.end(), n);
+    return it == hook_at_.end() ? kNoHook : *it;
+  }
+  std::function<void(uint64_t access_count)> on_access_;
+  std::vector<uint64_t> hook_at_;
+  uint64_t next_hook_at_ = kNoHook;
   void on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val, ptc_pte_t new_val);
   // The shadow (smmu_shadow.cpp): kept up to date by every access the harness sees; an access that
   // finds memory other than the shadow, or a scan at the end of an op or before a device action,
@@ -320,6 +340,8 @@ class Smmu {
   template <class OnLeaf>
   void for_each_leaf_descriptor(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi,
                                 OnLeaf& on_leaf) const;
+  // leaf_runs_in() below `table` (runs appended to *out, the last one extended where it goes on).
+  void runs_below(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi, std::vector<HwRun>* out) const;
   // The slots [*first, *last] of a live table at `level` for `base` that intersect [lo, hi); false: none.
   bool slots_in(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi, uint64_t* first,
                 uint64_t* last) const;

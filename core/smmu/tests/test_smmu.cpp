@@ -350,8 +350,8 @@ TEST_F(Fixture, AllocationFailureAndLeaks) {
 
 TEST_F(Fixture, InjectionHookSeesEveryDescriptorAccess) {
   std::vector<uint64_t> seen;
-  smmu->on_access = [&](uint64_t n) { seen.push_back(n); };
   op(OpKind::Map);
+  smmu->set_access_hook([&](uint64_t n) { seen.push_back(n); });
   hw->read(hw->ctx, &root[0]);
   hw->write(hw->ctx, &root[0], 0);
   hw->cmpxchg(hw->ctx, &root[0], 0, 0);
@@ -360,6 +360,15 @@ TEST_F(Fixture, InjectionHookSeesEveryDescriptorAccess) {
   hw->tlb_sync(hw->ctx);  // not a descriptor access
   smmu->end_op();
   EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST_F(Fixture, InjectionHookRunsOnlyAtTheCountsItAsksFor) {
+  std::vector<uint64_t> seen;
+  op(OpKind::Map);
+  smmu->set_access_hook([&](uint64_t n) { seen.push_back(n); }, {2, 4, 4});
+  for (int i = 0; i < 6; ++i) hw->read(hw->ctx, &root[0]);
+  smmu->end_op();
+  EXPECT_EQ(seen, (std::vector<uint64_t>{2, 4}));
 }
 
 TEST(SmmuRoot, RootSizeFollowsIas) {
