@@ -148,6 +148,26 @@ void Smmu::raise(Oracle o, const std::string& message) {
   if (!violation_) violation_ = Violation{o, message};
 }
 
+// Inline: every descriptor store decodes the old and the new descriptor (on_store).
+inline std::optional<HwLeaf> Smmu::decode_leaf(int level, uint64_t iova, ptc_pte_t d) const {
+  if (!(d & pte::kValid)) return std::nullopt;
+  if (level < 3 && (d & pte::kTable)) return std::nullopt;  // a table descriptor
+  if (level == 0) return std::nullopt;                        // no L0 blocks with a 4K granule
+  if (level == 3 && !(d & pte::kPage)) return std::nullopt;   // reserved encoding at L3
+  HwLeaf l;
+  l.level = level;
+  l.size = 1ull << level_shift(level);
+  l.iova = iova & ~(l.size - 1);
+  l.pa = d & pte::kAddrMask & ~(l.size - 1);
+  const bool ap2 = d & pte::kAp2;
+  l.writable = !ap2 || (cfg_.hw_dirty && (d & pte::kDbm));
+  l.dirty = l.writable && !ap2;
+  l.nt = level < 3 && (d & pte::kNt);
+  l.af = d & pte::kAf;
+  l.desc = d;
+  return l;
+}
+
 // ---- tables -------------------------------------------------------------------------------------
 
 Smmu::Table* Smmu::live_table(uintptr_t addr) {
@@ -294,6 +314,7 @@ void Smmu::begin_op(OpKind kind, uint64_t iova, uint64_t size, OpLabel label) {
   ++seq_;  // an op begins strictly after everything before it
   op_began_at_ = seq_;
   op_active_ = true;
+  update_access_flags();
   op_kind_ = kind;
   op_iova_ = iova;
   op_size_ = size;
@@ -327,6 +348,7 @@ void Smmu::end_op() {
     return;
   }
   op_active_ = false;
+  update_access_flags();
   fail_at_ = 0;  // `fail alloc N` applies to one operation only
 }
 
@@ -348,7 +370,9 @@ bool Smmu::find_accessed_table(EventKind kind, ptc_pte_t* p, Table** t, uintptr_
   return true;
 }
 
-void Smmu::call_access_hook() {
+void Smmu::after_counted_access() {
+  if (access_sites_ && access_sites_->size() < access_sites_limit_) access_sites_->push_back(last_access());
+  if (op_accesses_ < next_hook_at_ || in_hook_) return;
   in_hook_ = true;
   on_access_(op_accesses_);
   in_hook_ = false;
@@ -431,24 +455,6 @@ void Smmu::hw_sync(void* ctx) { static_cast<Smmu*>(ctx)->tlb_sync(); }
 
 // ---- structure tracking: what the device can reach, and what it may still have cached ----------
 
-std::optional<HwLeaf> Smmu::decode_leaf(int level, uint64_t iova, ptc_pte_t d) const {
-  if (!(d & pte::kValid)) return std::nullopt;
-  if (level < 3 && (d & pte::kTable)) return std::nullopt;  // a table descriptor
-  if (level == 0) return std::nullopt;                        // no L0 blocks with a 4K granule
-  if (level == 3 && !(d & pte::kPage)) return std::nullopt;   // reserved encoding at L3
-  HwLeaf l;
-  l.level = level;
-  l.size = 1ull << level_shift(level);
-  l.iova = iova & ~(l.size - 1);
-  l.pa = d & pte::kAddrMask & ~(l.size - 1);
-  const bool ap2 = d & pte::kAp2;
-  l.writable = !ap2 || (cfg_.hw_dirty && (d & pte::kDbm));
-  l.dirty = l.writable && !ap2;
-  l.nt = level < 3 && (d & pte::kNt);
-  l.af = d & pte::kAf;
-  l.desc = d;
-  return l;
-}
 
 bool Smmu::slots_in(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi, uint64_t* first,
                     uint64_t* last) const {

@@ -134,10 +134,16 @@ class Smmu {
     access_sites_limit_ = limit;
   }
   // Suspend the counting and the hook (an injected op runs as if on another CPU).
-  void set_hook_enabled(bool on) { hook_enabled_ = on; }
+  void set_hook_enabled(bool on) {
+    hook_enabled_ = on;
+    update_access_flags();
+  }
   // The harness's own calls into the target (iova_to_phys checks) are not the op's accesses: they
   // are neither counted, nor hooked, nor traced.
-  void set_harness_call(bool on) { harness_call_ = on; }
+  void set_harness_call(bool on) {
+    harness_call_ = on;
+    update_access_flags();
+  }
 
   // `fail alloc N`: the Nth table allocation of the next operation returns NULL.
   void fail_allocation(uint64_t n) { fail_at_ = n; }
@@ -276,7 +282,7 @@ class Smmu {
   Table* live_table(uintptr_t addr);
   // The table p lies in, counting the access as a step; false (an oracle raised) outside every live table
   // or misaligned. Inline for the table the last access hit: every descriptor access of every run.
-  bool check_access(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base) {
+  [[gnu::always_inline]] bool check_access(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base) {
     ++seq_;
     const uintptr_t off = reinterpret_cast<uintptr_t>(p) - last_table_base_;
     if (last_table_ && off < last_table_->bytes && off % sizeof(ptc_pte_t) == 0) {
@@ -290,13 +296,12 @@ class Smmu {
   ptc_pte_t exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v);
   // Counts the op's access and calls the access hook when it asked for this count (for `@N` injections):
   // inline, it runs for every access.
-  void after_access() {
-    if (!op_active_ || !hook_enabled_ || harness_call_) return;
+  [[gnu::always_inline]] void after_access() {
+    if (!counting_) return;
     ++op_accesses_;
-    if (access_sites_ && access_sites_->size() < access_sites_limit_) access_sites_->push_back(last_access());
-    if (op_accesses_ >= next_hook_at_ && !in_hook_) call_access_hook();
+    if (access_sites_ || op_accesses_ >= next_hook_at_) after_counted_access();
   }
-  void call_access_hook();
+  void after_counted_access();  // the access's site and the hook, when asked for
   // The first count after `n` the hook asked for (kNoHook: none).
   static constexpr uint64_t kNoHook = ~uint64_t{0};
   uint64_t next_hook_count(uint64_t n) const {
@@ -376,6 +381,13 @@ class Smmu {
   uint64_t seq_ = 0;
   uint64_t last_inv_at_ = 0;  // when the last invalidation was issued
   bool op_active_ = false;
+  // What every descriptor access looks at, kept from the three flags above and below that make them:
+  // counting_ (count the access, call the hook) and noting_ (where it was, the trace).
+  bool counting_ = false, noting_ = false;
+  void update_access_flags() {
+    counting_ = op_active_ && hook_enabled_ && !harness_call_;
+    noting_ = op_active_ && !harness_call_;
+  }
   OpKind op_kind_ = OpKind::Map;
   uint64_t op_id_ = 0, op_iova_ = 0, op_size_ = 0, op_counter_ = 0;
   OpLabel op_label_;
@@ -415,8 +427,9 @@ class Smmu {
   // timeline when they record. `access` holds the values; record_access fills in where. Inline, and the
   // values are only gathered when something records: it runs for every access of every fuzz execution.
   template <class Values>
-  void note_access(EventKind kind, uintptr_t base, const Table& t, unsigned index, Values&& values) {
-    if (!op_active_ || harness_call_) return;  // the harness's own iova_to_phys checks stay out of traces
+  [[gnu::always_inline]] void note_access(EventKind kind, uintptr_t base, const Table& t, unsigned index,
+                                          Values&& values) {
+    if (!noting_) return;  // the harness's own iova_to_phys checks stay out of traces
     // Where, as raw facts: last_access() puts them together only when a hook asks.
     last_access_table_ = &t;
     last_access_index_ = index;
