@@ -178,7 +178,7 @@ Smmu::Table* Smmu::live_table(uintptr_t addr) {
 Smmu::Table* Smmu::table_of(const ptc_pte_t* p, uintptr_t* base) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   // Walks and scans touch one table many times in a row: remember the last one found.
-  if (last_table_ && a - last_table_base_ < last_table_->bytes) {
+  if (a - last_table_base_ < last_table_->bytes) {
     *base = last_table_base_;
     return last_table_;
   }
@@ -253,7 +253,7 @@ void Smmu::free_table(void* table) {
     const uintptr_t p = reinterpret_cast<uintptr_t>(e.ptep);
     return p >= a && p < end;
   });
-  if (last_table_ == t) last_table_ = nullptr;
+  if (last_table_ == t) last_table_ = &no_table_;
   give_shadow(std::move(t->shadow));
   tables_.erase(a);
   table_pages::give(table, t_bytes);
@@ -271,7 +271,7 @@ void Smmu::check_leaks() {
                           tables_.size() > 4 ? " ..." : ""));
   for (auto& [addr, t] : tables_) table_pages::give(reinterpret_cast<void*>(addr), t.bytes);
   tables_.clear();
-  last_table_ = nullptr;
+  last_table_ = &no_table_;
 }
 
 // ---- attach / ops -------------------------------------------------------------------------------
@@ -354,20 +354,21 @@ void Smmu::end_op() {
 
 // ---- descriptor accessors -----------------------------------------------------------------------
 
-bool Smmu::find_accessed_table(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base) {
+Smmu::Table* Smmu::find_accessed_table(EventKind kind, ptc_pte_t* p) {
   const char* what = event_kind_name(kind);
-  *t = table_of(p, base);
-  if (!*t) {
+  uintptr_t base = 0;
+  Table* t = table_of(p, &base);
+  if (!t) {
     raise(Oracle::TableUseAfterFree, fmt("target %s of a descriptor at 0x%llx at t%llu: outside every live table", what,
                                          ull(reinterpret_cast<uintptr_t>(p)), ull(seq_)));
-    return false;
+    return nullptr;
   }
-  if ((reinterpret_cast<uintptr_t>(p) - *base) % sizeof(ptc_pte_t)) {
+  if ((reinterpret_cast<uintptr_t>(p) - base) % sizeof(ptc_pte_t)) {
     raise(Oracle::TableUseAfterFree, fmt("target %s of a misaligned descriptor at 0x%llx", what,
                                          ull(reinterpret_cast<uintptr_t>(p))));
-    return false;
+    return nullptr;
   }
-  return true;
+  return t;
 }
 
 void Smmu::after_counted_access() {
@@ -381,9 +382,9 @@ void Smmu::after_counted_access() {
 
 ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
   auto* s = static_cast<Smmu*>(ctx);
-  Table* t;
-  uintptr_t base;
-  if (!s->check_access(EventKind::kRead, p, &t, &base)) return 0;
+  Table* t = s->check_access(EventKind::kRead, p);
+  if (!t) return 0;
+  const uintptr_t base = s->last_table_base_;
   const ptc_pte_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
   s->check_seen(*t, base, p, v, EventKind::kRead);
   s->note_access(EventKind::kRead, base, *t, unsigned((uintptr_t(p) - base) / 8), [&] { return EventLog::Access{.before = v, .after = v}; });
@@ -393,9 +394,9 @@ ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
 
 // write and xchg are both an atomic exchange to the harness; only the name in the trace differs.
 ptc_pte_t Smmu::exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v) {
-  Table* t;
-  uintptr_t base;
-  if (!check_access(kind, p, &t, &base)) return 0;
+  Table* t = check_access(kind, p);
+  if (!t) return 0;
+  const uintptr_t base = last_table_base_;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
   check_seen(*t, base, p, old, kind);
@@ -410,9 +411,9 @@ void Smmu::hw_write(void* ctx, ptc_pte_t* p, ptc_pte_t v) { static_cast<Smmu*>(c
 
 ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   auto* s = static_cast<Smmu*>(ctx);
-  Table* t;
-  uintptr_t base;
-  if (!s->check_access(EventKind::kCmpxchg, p, &t, &base)) return ~o;  // report failure without touching memory
+  Table* t = s->check_access(EventKind::kCmpxchg, p);
+  if (!t) return ~o;  // report failure without touching memory
+  const uintptr_t base = s->last_table_base_;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   ptc_pte_t expected = o;
   const bool ok = __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
@@ -430,9 +431,9 @@ ptc_pte_t Smmu::hw_xchg(void* ctx, ptc_pte_t* p, ptc_pte_t v) { return static_ca
 
 ptc_pte_t Smmu::hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
   auto* s = static_cast<Smmu*>(ctx);
-  Table* t;
-  uintptr_t base;
-  if (!s->check_access(EventKind::kFetchOr, p, &t, &base)) return 0;
+  Table* t = s->check_access(EventKind::kFetchOr, p);
+  if (!t) return 0;
+  const uintptr_t base = s->last_table_base_;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
   s->check_seen(*t, base, p, old, EventKind::kFetchOr);

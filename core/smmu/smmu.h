@@ -280,19 +280,17 @@ class Smmu {
   void free_table(void* table);
   Table* table_of(const ptc_pte_t* p, uintptr_t* base);
   Table* live_table(uintptr_t addr);
-  // The table p lies in, counting the access as a step; false (an oracle raised) outside every live table
-  // or misaligned. Inline for the table the last access hit: every descriptor access of every run.
-  [[gnu::always_inline]] bool check_access(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base) {
+  // The table p lies in, counting the access as a step; nullptr (an oracle raised) outside every live table
+  // or misaligned. The table found is table_of()'s cache from then on: its address is last_table_base_.
+  // Inline for the table the last access hit: every descriptor access of every run.
+  [[gnu::always_inline]] Table* check_access(EventKind kind, ptc_pte_t* p) {
     ++seq_;
     const uintptr_t off = reinterpret_cast<uintptr_t>(p) - last_table_base_;
-    if (last_table_ && off < last_table_->bytes && off % sizeof(ptc_pte_t) == 0) {
-      *t = last_table_;
-      *base = last_table_base_;
-      return true;
-    }
-    return find_accessed_table(kind, p, t, base);
+    if (off < last_table_->bytes && off % sizeof(ptc_pte_t) == 0) [[likely]]
+      return last_table_;
+    return find_accessed_table(kind, p);
   }
-  bool find_accessed_table(EventKind kind, ptc_pte_t* p, Table** t, uintptr_t* base);
+  Table* find_accessed_table(EventKind kind, ptc_pte_t* p);
   ptc_pte_t exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v);
   // Counts the op's access and calls the access hook when it asked for this count (for `@N` injections):
   // inline, it runs for every access.
@@ -371,7 +369,9 @@ class Smmu {
   uintptr_t root_ = 0;
   bool attached_ = false;
   std::map<uintptr_t, Table> tables_;
-  Table* last_table_ = nullptr;  // table_of()'s cache (map nodes stay put until erased)
+  // table_of()'s cache (map nodes stay put until erased); none: no_table_, which holds no address.
+  Table no_table_;
+  Table* last_table_ = &no_table_;
   uintptr_t last_table_base_ = 0;
   std::vector<Stale> stale_;
   std::vector<TlbEntry> tlb_;
