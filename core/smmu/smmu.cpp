@@ -178,7 +178,7 @@ Smmu::Table* Smmu::live_table(uintptr_t addr) {
 Smmu::Table* Smmu::table_of(const ptc_pte_t* p, uintptr_t* base) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   // Walks and scans touch one table many times in a row: remember the last one found.
-  if (a - last_table_base_ < last_table_->bytes) {
+  if (a - last_table_base_ < last_table_bytes_) {
     *base = last_table_base_;
     return last_table_;
   }
@@ -186,8 +186,7 @@ Smmu::Table* Smmu::table_of(const ptc_pte_t* p, uintptr_t* base) {
   if (it == tables_.begin()) return nullptr;
   --it;
   if (a - it->first >= it->second.bytes) return nullptr;
-  last_table_base_ = it->first;
-  last_table_ = &it->second;
+  cache_table(it->first, &it->second);
   *base = it->first;
   return &it->second;
 }
@@ -253,7 +252,7 @@ void Smmu::free_table(void* table) {
     const uintptr_t p = reinterpret_cast<uintptr_t>(e.ptep);
     return p >= a && p < end;
   });
-  if (last_table_ == t) last_table_ = &no_table_;
+  if (last_table_ == t) forget_table();
   give_shadow(std::move(t->shadow));
   tables_.erase(a);
   table_pages::give(table, t_bytes);
@@ -271,7 +270,7 @@ void Smmu::check_leaks() {
                           tables_.size() > 4 ? " ..." : ""));
   for (auto& [addr, t] : tables_) table_pages::give(reinterpret_cast<void*>(addr), t.bytes);
   tables_.clear();
-  last_table_ = &no_table_;
+  forget_table();
 }
 
 // ---- attach / ops -------------------------------------------------------------------------------
@@ -386,7 +385,7 @@ ptc_pte_t Smmu::hw_read(void* ctx, ptc_pte_t* p) {
   if (!t) return 0;
   const uintptr_t base = s->last_table_base_;
   const ptc_pte_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-  s->check_seen(*t, base, p, v, EventKind::kRead);
+  s->check_seen(p, v, EventKind::kRead);
   s->note_access(EventKind::kRead, base, *t, unsigned((uintptr_t(p) - base) / 8), [&] { return EventLog::Access{.before = v, .after = v}; });
   s->after_access();
   return v;
@@ -399,8 +398,8 @@ ptc_pte_t Smmu::exchange(EventKind kind, ptc_pte_t* p, ptc_pte_t v) {
   const uintptr_t base = last_table_base_;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-  check_seen(*t, base, p, old, kind);
-  shadow_store(*t, base, p, v);
+  check_seen(p, old, kind);
+  seen_store(p, v);
   note_access(kind, base, *t, idx, [&] { return EventLog::Access{.before = old, .after = v}; });
   on_store(*t, base, idx, old, v);
   after_access();
@@ -417,8 +416,8 @@ ptc_pte_t Smmu::hw_cmpxchg(void* ctx, ptc_pte_t* p, ptc_pte_t o, ptc_pte_t v) {
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   ptc_pte_t expected = o;
   const bool ok = __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-  s->check_seen(*t, base, p, ok ? o : expected, EventKind::kCmpxchg);
-  if (ok) s->shadow_store(*t, base, p, v);
+  s->check_seen(p, ok ? o : expected, EventKind::kCmpxchg);
+  if (ok) s->seen_store(p, v);
   s->note_access(EventKind::kCmpxchg, base, *t, idx, [&] {
     return EventLog::Access{.before = o, .after = ok ? v : expected, .operand = v, .ok = ok};
   });
@@ -436,8 +435,8 @@ ptc_pte_t Smmu::hw_fetch_or(void* ctx, ptc_pte_t* p, ptc_pte_t bits) {
   const uintptr_t base = s->last_table_base_;
   const unsigned idx = unsigned((uintptr_t(p) - base) / 8);
   const ptc_pte_t old = __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
-  s->check_seen(*t, base, p, old, EventKind::kFetchOr);
-  s->shadow_store(*t, base, p, old | bits);
+  s->check_seen(p, old, EventKind::kFetchOr);
+  s->seen_store(p, old | bits);
   s->note_access(EventKind::kFetchOr, base, *t, idx, [&] {
     return EventLog::Access{.before = old, .after = old | bits, .operand = bits};
   });

@@ -286,7 +286,7 @@ class Smmu {
   [[gnu::always_inline]] Table* check_access(EventKind kind, ptc_pte_t* p) {
     ++seq_;
     const uintptr_t off = reinterpret_cast<uintptr_t>(p) - last_table_base_;
-    if (off < last_table_->bytes && off % sizeof(ptc_pte_t) == 0) [[likely]]
+    if (off < last_table_bytes_ && off % sizeof(ptc_pte_t) == 0) [[likely]]
       return last_table_;
     return find_accessed_table(kind, p);
   }
@@ -315,10 +315,13 @@ class Smmu {
   // finds memory other than the shadow, or a scan at the end of an op or before a device action,
   // raises unseen-write.
   void shadow_store(Table& t, uintptr_t base, const ptc_pte_t* p, ptc_pte_t v);
-  void check_seen(Table& t, uintptr_t base, const ptc_pte_t* p, ptc_pte_t found, EventKind by) {
-    const size_t index = (uintptr_t(p) - base) / sizeof(ptc_pte_t);
-    if (index < t.shadow.size() && t.shadow[index] != found) raise_found_unseen(t, base, index, found, by);
+  // check_seen() and seen_store() are for the table check_access() just found (table_of's cache): its
+  // shadow is at hand without a look at the table's record.
+  void check_seen(const ptc_pte_t* p, ptc_pte_t found, EventKind by) {
+    const size_t index = (uintptr_t(p) - last_table_base_) / sizeof(ptc_pte_t);
+    if (last_shadow_[index] != found) raise_found_unseen(*last_table_, last_table_base_, index, found, by);
   }
+  void seen_store(const ptc_pte_t* p, ptc_pte_t v) { last_shadow_[(uintptr_t(p) - last_table_base_) / sizeof(ptc_pte_t)] = v; }
   void raise_found_unseen(Table& t, uintptr_t base, size_t index, ptc_pte_t found, EventKind by);
   void check_unseen_writes(const char* when);
   void raise_unseen(Table& t, uintptr_t base, unsigned index, ptc_pte_t found, const std::string& when);
@@ -369,10 +372,20 @@ class Smmu {
   uintptr_t root_ = 0;
   bool attached_ = false;
   std::map<uintptr_t, Table> tables_;
-  // table_of()'s cache (map nodes stay put until erased); none: no_table_, which holds no address.
+  // table_of()'s cache (map nodes stay put until erased); none: no_table_, which holds no address. Its
+  // size and shadow are copied here, beside its address: every descriptor access reads them.
   Table no_table_;
   Table* last_table_ = &no_table_;
   uintptr_t last_table_base_ = 0;
+  size_t last_table_bytes_ = 0;
+  ptc_pte_t* last_shadow_ = nullptr;  // last_table_->shadow.data(), which covers its bytes
+  void cache_table(uintptr_t base, Table* t) {
+    last_table_ = t;
+    last_table_base_ = base;
+    last_table_bytes_ = t->bytes;
+    last_shadow_ = t->shadow.data();
+  }
+  void forget_table() { cache_table(0, &no_table_); }
   std::vector<Stale> stale_;
   std::vector<TlbEntry> tlb_;
   std::vector<WalkEntry> walk_cache_;
