@@ -471,7 +471,7 @@ bool Smmu::slots_in(uintptr_t table, int level, uint64_t base, uint64_t lo, uint
 }
 
 // The first slot of [i, end) whose descriptor is valid (end: none), four slots a test: the tables a
-// comparison reads are mostly empty slots.
+// comparison or a link reads are mostly empty slots.
 static uint64_t first_valid(const ptc_pte_t* e, uint64_t i, uint64_t end) {
   for (; i + 4 <= end; i += 4)
     if ((__atomic_load_n(&e[i], __ATOMIC_ACQUIRE) | __atomic_load_n(&e[i + 1], __ATOMIC_ACQUIRE) |
@@ -597,7 +597,7 @@ void Smmu::mark_reachable(Table& t, uintptr_t base, int level, uint64_t iova_bas
   const unsigned n = std::min<unsigned>(level == start_level_ && base == root_ ? entries_at(level) : 512,
                                         unsigned(t.bytes / sizeof(ptc_pte_t)));
   auto* e = reinterpret_cast<ptc_pte_t*>(base);
-  for (unsigned i = 0; i < n; ++i) {
+  for (unsigned i = unsigned(first_valid(e, 0, n)); i < n; i = unsigned(first_valid(e, i + 1, n))) {
     const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
     if (!is_table_desc(level, d)) continue;
     const uintptr_t child = uintptr_t(d & pte::kAddrMask);
@@ -617,7 +617,7 @@ void Smmu::mark_unreachable(Table& t, uintptr_t base) {
   if (t.level >= 3 || t.level < 0) return;
   auto* e = reinterpret_cast<ptc_pte_t*>(base);
   const unsigned n = unsigned(std::min<size_t>(512, t.bytes / sizeof(ptc_pte_t)));
-  for (unsigned i = 0; i < n; ++i) {
+  for (unsigned i = unsigned(first_valid(e, 0, n)); i < n; i = unsigned(first_valid(e, i + 1, n))) {
     const ptc_pte_t d = __atomic_load_n(&e[i], __ATOMIC_ACQUIRE);
     if (!is_table_desc(t.level, d)) continue;
     const uintptr_t child = uintptr_t(d & pte::kAddrMask);
