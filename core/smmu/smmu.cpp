@@ -658,34 +658,43 @@ std::string Smmu::cause_text(const Stale& s) const {
 
 void Smmu::add_stale(const HwLeaf* leaves, size_t n, StaleCause cause, const Slot& at) {
   for_each_cacheable_run(leaves, n, cfg_.bbml, [&](const HwLeaf& l, uint64_t span) {
-    // Extend the last run when this one continues it; only while no invalidation was issued since
-    // the last run began, so that every invalidation still covers exactly what changed before it.
-    if (!stale_.empty()) {
-      Stale& b = stale_.back();
-      if (b.created_at > last_inv_at_ && b.iova + b.span == l.iova && b.pa + b.span == l.pa &&
-          b.leaf_size == l.size && b.writable == l.writable && b.dirty == l.dirty &&
-          b.op_id == (op_active_ ? op_id_ : 0) && b.lazy_unmap == (cfg_.lazy && op_active_ && op_kind_ == OpKind::Unmap)) {
-        b.span += span;
-        return true;
-      }
-    }
-    Stale s;
-    s.iova = l.iova;
-    s.span = span;
-    s.leaf_size = l.size;
-    s.pa = l.pa;
-    s.writable = l.writable;
-    s.dirty = l.dirty;
-    s.created_at = seq_;
-    s.op_id = op_active_ ? op_id_ : 0;
-    s.lazy_unmap = cfg_.lazy && op_active_ && op_kind_ == OpKind::Unmap;
-    s.cause = cause;
-    s.cause_level = at.level;
-    s.cause_index = at.index;
-    s.cause_slot = at.iova;
-    stale_.push_back(s);
+    add_stale_run(l, span, cause, at);
     return true;
   });
+}
+
+void Smmu::add_stale_leaf(const HwLeaf& l, StaleCause cause, const Slot& at) {
+  if (cacheable(l, cfg_.bbml)) add_stale_run(l, l.size, cause, at);  // for_each_cacheable_run of one leaf
+}
+
+void Smmu::add_stale_run(const HwLeaf& l, uint64_t span, StaleCause cause, const Slot& at) {
+  const uint64_t op_id = op_active_ ? op_id_ : 0;
+  const bool lazy_unmap = cfg_.lazy && op_active_ && op_kind_ == OpKind::Unmap;
+  // Extend the last run when this one continues it; only while no invalidation was issued since
+  // the last run began, so that every invalidation still covers exactly what changed before it.
+  if (!stale_.empty()) {
+    Stale& b = stale_.back();
+    if (b.created_at > last_inv_at_ && b.iova + b.span == l.iova && b.pa + b.span == l.pa && b.leaf_size == l.size &&
+        b.writable == l.writable && b.dirty == l.dirty && b.op_id == op_id && b.lazy_unmap == lazy_unmap) {
+      b.span += span;
+      return;
+    }
+  }
+  Stale s;
+  s.iova = l.iova;
+  s.span = span;
+  s.leaf_size = l.size;
+  s.pa = l.pa;
+  s.writable = l.writable;
+  s.dirty = l.dirty;
+  s.created_at = seq_;
+  s.op_id = op_id;
+  s.lazy_unmap = lazy_unmap;
+  s.cause = cause;
+  s.cause_level = at.level;
+  s.cause_index = at.index;
+  s.cause_slot = at.iova;
+  stale_.push_back(s);
 }
 
 void Smmu::check_new_translations(const HwLeaf* leaves, size_t n, const Describe& where_) {
@@ -740,6 +749,19 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
   const auto w = [&at] { return slot_text(at); };
   const bool old_table = is_table_desc(level, old_val), new_table = is_table_desc(level, new_val);
   const uintptr_t old_child = uintptr_t(old_val & pte::kAddrMask), new_child = uintptr_t(new_val & pte::kAddrMask);
+  if (((old_val ^ new_val) & ~(pte::kAp2 | pte::kDbm)) == 0) {
+    // Only AP[2] or DBM changed (a dirty read cleaning a leaf, a permission change): the same kind of
+    // descriptor, and for a leaf the same size, output, AF and nT. The general case below then raises
+    // nothing, links and unlinks nothing and makes nothing new walkable; it only keeps the old leaf when
+    // its write permission went or its dirty state was cleaned. That, without the rest, for every leaf a
+    // dirty read cleans.
+    const std::optional<HwLeaf> old_leaf = decode_leaf(level, slot, old_val);
+    if (!old_leaf) return;  // a table (the same one), or no leaf before or after
+    const std::optional<HwLeaf> new_leaf = decode_leaf(level, slot, new_val);
+    if (new_leaf->writable != old_leaf->writable || (old_leaf->dirty && !new_leaf->dirty))
+      add_stale_leaf(*old_leaf, StaleCause::kDescriptorChanged, at);
+    return;
+  }
   const std::optional<HwLeaf> old_leaf = decode_leaf(level, slot, old_val);
   const std::optional<HwLeaf> new_leaf = decode_leaf(level, slot, new_val);
   const bool same_table = old_table && new_table && old_child == new_child;
@@ -758,7 +780,7 @@ void Smmu::on_store(Table& t, uintptr_t base, unsigned index, ptc_pte_t old_val,
     const bool harmless = new_leaf && new_leaf->size == old_leaf->size && new_leaf->pa == old_leaf->pa &&
                           new_leaf->writable == old_leaf->writable && !(old_leaf->dirty && !new_leaf->dirty) &&
                           new_leaf->af == old_leaf->af && (new_leaf->nt == old_leaf->nt || old_leaf->nt);
-    if (!harmless) add_stale(&*old_leaf, 1, StaleCause::kDescriptorChanged, at);
+    if (!harmless) add_stale_leaf(*old_leaf, StaleCause::kDescriptorChanged, at);
   }
   // What becomes walkable. A leaf that keeps its size and output (a permission or dirty change)
   // cannot conflict with anything.

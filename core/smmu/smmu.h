@@ -352,6 +352,8 @@ class Smmu {
   bool slots_in(uintptr_t table, int level, uint64_t base, uint64_t lo, uint64_t hi, uint64_t* first,
                 uint64_t* last) const;
   void add_stale(const HwLeaf* leaves, size_t n, StaleCause cause, const Slot& at);
+  void add_stale_leaf(const HwLeaf& l, StaleCause cause, const Slot& at);  // add_stale(&l, 1, ...)
+  void add_stale_run(const HwLeaf& first, uint64_t span, StaleCause cause, const Slot& at);
   std::string cause_text(const Stale& s) const;
   void check_new_translations(const HwLeaf* leaves, size_t n, const Describe& where);
   // The leaves of the table at `level` translating from `base` (the whole span of its 512 slots), into
