@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "core/descriptor_bits.h"
 
 namespace ptc {
@@ -155,6 +157,59 @@ TEST_F(Fixture, StaleTranslationAfterUnmapWithoutInvalidation) {
   smmu->check_returned_op();
   ASSERT_TRUE(smmu->violation());
   EXPECT_EQ(smmu->violation()->oracle, Oracle::StaleTranslation);
+}
+
+// A store that changes only AP[2] or DBM of a leaf (on_store's short path): the IOTLB may keep the old
+// leaf when the write permission went or the dirty state was cleaned, and nothing else is due.
+TEST_F(Fixture, APermissionOrDirtyChangeWithoutInvalidationLeavesWhatTheOldLeafAllowed) {
+  struct Case {
+    bool hw_dirty;
+    ptc_pte_t before, after;
+    std::optional<Oracle> want;
+  };
+  const Case cases[] = {
+      {true, kLeafRwDirty, kLeafRwClean, Oracle::LostDirty},                 // cleaned: a write through the entry is lost
+      {true, kLeafRwClean, kLeafRwDirty, std::nullopt},                      // dirtied
+      {false, kValid | kAf, kLeafRo, Oracle::StaleTranslation},              // made read-only
+      {false, kLeafRo, kValid | kAf, std::nullopt},                          // made writable
+      {true, kLeafRwDirty, kLeafRwDirty & ~kDbm, std::nullopt},              // DBM off, still writable-dirty
+      {true, kLeafRwClean, kLeafRwClean & ~kDbm, Oracle::StaleTranslation},  // DBM off: read-only now
+  };
+  for (const Case& c : cases) {
+    cfg.hw_dirty = c.hw_dirty;
+    make();
+    ptc_pte_t* l2 = table();
+    set(&root[0], tdesc(l2));
+    set(&l2[1], 0x200000 | c.before);  // a 2M block at iova 2M
+    op(OpKind::Dirty);
+    if (c.after == (c.before | kAp2))
+      hw->fetch_or(hw->ctx, &l2[1], kAp2);  // as read_and_clear_dirty cleans
+    else
+      set(&l2[1], 0x200000 | c.after);
+    smmu->end_op();
+    smmu->check_returned_op();
+    SCOPED_TRACE(testing::Message() << std::hex << c.before << " -> " << c.after);
+    if (!c.want) {
+      EXPECT_FALSE(smmu->violation()) << smmu->violation()->message;
+    } else {
+      ASSERT_TRUE(smmu->violation());
+      EXPECT_EQ(smmu->violation()->oracle, *c.want);
+      EXPECT_NE(smmu->violation()->message.find("descriptor L2[1] (iova 0x200000) changed by the target"), std::string::npos)
+          << smmu->violation()->message;
+    }
+    // The same store with its invalidation and sync leaves nothing.
+    make();
+    l2 = table();
+    set(&root[0], tdesc(l2));
+    set(&l2[1], 0x200000 | c.before);
+    op(OpKind::Dirty);
+    set(&l2[1], 0x200000 | c.after);
+    hw->tlb_inv_range(hw->ctx, 0x200000, kSize2M, kSize2M, 1);
+    hw->tlb_sync(hw->ctx);
+    smmu->end_op();
+    smmu->check_returned_op();
+    EXPECT_FALSE(smmu->violation()) << smmu->violation()->message;
+  }
 }
 
 TEST_F(Fixture, NoViolationWhenUnmapInvalidatesAndSyncs) {
