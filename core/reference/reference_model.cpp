@@ -73,7 +73,7 @@ bool ReferenceModel::range_cuts_leaf(uint64_t iova, uint64_t size) const {
 uint64_t ReferenceModel::pick_leaf_size(uint64_t iova, uint64_t pa, uint64_t left) const {
   for (uint64_t size : {kSize1G, kSize2M, kSize4K}) {
     if (!(cfg_.pgsizes & size)) continue;
-    if (iova % size == 0 && pa % size == 0 && size <= left) return size;
+    if (((iova | pa) & (size - 1)) == 0 && size <= left) return size;  // sizes are powers of two (no division)
   }
   return kSize4K;
 }
