@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
-#include <map>
 #include <tuple>
 #include <set>
 #include <utility>
@@ -352,6 +351,64 @@ Script cross_over_scripts(const Script& a, const Script& b, MutationRng& rng, co
   return child;
 }
 
+namespace {
+
+// Slot (level, first IOVA) -> access number, for race_window_spans: open addressing over a table kept
+// from call to call, emptied by what was used (a std::map node per access had been a fifth of a
+// structural fuzzing run under ASan's allocator).
+class SlotAccessMap {
+ public:
+  const uint64_t* find(int level, uint64_t iova) const {
+    if (entries_.empty()) return nullptr;
+    for (size_t i = home(level, iova);; i = (i + 1) & (entries_.size() - 1)) {
+      const Entry& e = entries_[i];
+      if (!e.used) return nullptr;
+      if (e.level == level && e.iova == iova) return &e.access;
+    }
+  }
+  void set(int level, uint64_t iova, uint64_t access) {
+    if (2 * (used_.size() + 1) > entries_.size()) grow();
+    for (size_t i = home(level, iova);; i = (i + 1) & (entries_.size() - 1)) {
+      Entry& e = entries_[i];
+      if (!e.used) {
+        e = {iova, access, level, true};
+        used_.push_back(i);
+        return;
+      }
+      if (e.level == level && e.iova == iova) {
+        e.access = access;
+        return;
+      }
+    }
+  }
+  void clear() {
+    for (size_t i : used_) entries_[i].used = false;
+    used_.clear();
+  }
+
+ private:
+  struct Entry {
+    uint64_t iova = 0, access = 0;
+    int level = 0;
+    bool used = false;
+  };
+  size_t home(int level, uint64_t iova) const {
+    return size_t(((iova >> 12) ^ (uint64_t(level) << 58)) * 0x9E3779B97F4A7C15ull >> 20) & (entries_.size() - 1);
+  }
+  void grow() {
+    std::vector<Entry> old;
+    old.swap(entries_);
+    entries_.assign(std::max<size_t>(1024, 2 * old.size()), Entry{});
+    used_.clear();
+    for (const Entry& e : old)
+      if (e.used) set(e.level, e.iova, e.access);
+  }
+  std::vector<Entry> entries_;  // a power of two long
+  std::vector<size_t> used_;
+};
+
+}  // namespace
+
 // The reads that open a read-modify-write window, each with the access that closes it: the first
 // later store of the same statement to that slot, to a slot above it (a block or table replacing it)
 // or to one below it (a table built under it). A leaf read before its clear, an empty slot read before
@@ -362,27 +419,28 @@ std::vector<RaceWindow> race_window_spans(const std::vector<ObservedAccess>& acc
   auto span = [](int level) { return kSize4K << (9 * (3 - level)); };
   std::vector<RaceWindow> out;
   // Walking backwards, the store recorded last for a slot is the earliest one after the read.
-  std::map<std::pair<int, uint64_t>, uint64_t> stored, below_stored;  // slot -> closing access
-  std::map<std::pair<int, uint64_t>, uint64_t> read_later;             // slot -> its next read
+  static thread_local SlotAccessMap stored, below_stored;  // slot -> closing access
+  static thread_local SlotAccessMap read_later;            // slot -> its next read
+  stored.clear(), below_stored.clear(), read_later.clear();
   for (size_t i = accesses.size(); i-- > 0;) {
     const ObservedAccess& a = accesses[i];
     if (i + 1 < accesses.size() && accesses[i + 1].statement != a.statement)
       stored.clear(), below_stored.clear(), read_later.clear();
     if (a.level < 0 || a.level > 3) continue;
     if (!a.read) {
-      stored[{a.level, a.slot_iova}] = a.access;
-      for (int l = 0; l < a.level; ++l) below_stored[{l, a.slot_iova & ~(span(l) - 1)}] = a.access;
+      stored.set(a.level, a.slot_iova, a.access);
+      for (int l = 0; l < a.level; ++l) below_stored.set(l, a.slot_iova & ~(span(l) - 1), a.access);
       continue;
     }
     uint64_t close = UINT64_MAX;
-    if (auto it = below_stored.find({a.level, a.slot_iova}); it != below_stored.end()) close = it->second;
+    if (const uint64_t* below = below_stored.find(a.level, a.slot_iova)) close = *below;
     for (int l = 0; l <= a.level; ++l)
-      if (auto it = stored.find({l, a.slot_iova & ~(span(l) - 1)}); it != stored.end()) close = std::min(close, it->second);
+      if (const uint64_t* at = stored.find(l, a.slot_iova & ~(span(l) - 1))) close = std::min(close, *at);
     // The op reads this slot again before the store: a write racing this read is seen by that one
     // (a scan that walks three times is racy only after its last read).
-    const auto again = read_later.find({a.level, a.slot_iova});
-    const bool reread = again != read_later.end() && again->second < close;
-    read_later[{a.level, a.slot_iova}] = a.access;
+    const uint64_t* again = read_later.find(a.level, a.slot_iova);
+    const bool reread = again && *again < close;
+    read_later.set(a.level, a.slot_iova, a.access);
     if (close != UINT64_MAX && !reread) out.push_back({i, close});
   }
   return out;

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <variant>
@@ -216,6 +217,59 @@ TEST(ScriptMutator, OnlyTheLastReadBeforeTheStoreOpensAWindow) {
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(w[0].open, 2u);
   EXPECT_EQ(w[0].close_access, 14u);
+}
+
+// race_window_spans as it was first written, a std::map per slot table: what the open-addressed tables
+// of the real one must agree with.
+std::vector<RaceWindow> race_window_spans_by_maps(const std::vector<ObservedAccess>& accesses) {
+  auto span = [](int level) { return kSize4K << (9 * (3 - level)); };
+  std::vector<RaceWindow> out;
+  std::map<std::pair<int, uint64_t>, uint64_t> stored, below_stored, read_later;
+  for (size_t i = accesses.size(); i-- > 0;) {
+    const ObservedAccess& a = accesses[i];
+    if (i + 1 < accesses.size() && accesses[i + 1].statement != a.statement)
+      stored.clear(), below_stored.clear(), read_later.clear();
+    if (a.level < 0 || a.level > 3) continue;
+    if (!a.read) {
+      stored[{a.level, a.slot_iova}] = a.access;
+      for (int l = 0; l < a.level; ++l) below_stored[{l, a.slot_iova & ~(span(l) - 1)}] = a.access;
+      continue;
+    }
+    uint64_t close = UINT64_MAX;
+    if (auto it = below_stored.find({a.level, a.slot_iova}); it != below_stored.end()) close = it->second;
+    for (int l = 0; l <= a.level; ++l)
+      if (auto it = stored.find({l, a.slot_iova & ~(span(l) - 1)}); it != stored.end()) close = std::min(close, it->second);
+    const auto again = read_later.find({a.level, a.slot_iova});
+    const bool reread = again != read_later.end() && again->second < close;
+    read_later[{a.level, a.slot_iova}] = a.access;
+    if (close != UINT64_MAX && !reread) out.push_back({i, close});
+  }
+  return out;
+}
+
+TEST(ScriptMutator, RaceWindowSpansAgreeWithTheMapVersionOnRandomAccesses) {
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed) + "; replay: test_encoding --gtest_filter=ScriptMutator.RaceWindowSpansAgreeWithTheMapVersionOnRandomAccesses (seeds 1..300, fixed)");
+    std::mt19937_64 rng(seed);
+    std::vector<ObservedAccess> seen;
+    const size_t n = rng() % 3000;
+    size_t statement = 0;
+    uint64_t access = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (rng() % 200 == 0) ++statement, access = 0;
+      const int level = int(rng() % 5) - 1;
+      // Few distinct slots, so that reads and stores meet: pages of the first 4 MiB, blocks and tables.
+      const uint64_t span = level < 0 ? kSize4K : kSize4K << (9 * (3 - level));
+      const uint64_t iova = (rng() % 1024) * kSize4K & ~(span - 1);
+      seen.push_back({statement, ++access, rng() % 2 == 0, level, level < 0 ? 0 : iova});
+    }
+    const std::vector<RaceWindow> got = race_window_spans(seen), want = race_window_spans_by_maps(seen);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].open, want[i].open) << i;
+      EXPECT_EQ(got[i].close_access, want[i].close_access) << i;
+    }
+  }
 }
 
 TEST(ScriptMutator, AFullOpTradesAnInjectionForTheAimedOne) {
